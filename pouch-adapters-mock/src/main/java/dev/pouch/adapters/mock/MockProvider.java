@@ -1,0 +1,84 @@
+package dev.pouch.adapters.mock;
+
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.UpstreamException;
+import dev.pouch.domain.money.ModelPrice;
+import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The mock provider for one key: knows every model name, answers from {@link MockCompletion}, and
+ * reports exact usage. Stateless apart from its settings, hence thread-safe.
+ */
+final class MockProvider implements Provider {
+  /** The model listed in {@code GET /v1/models}; any other name works as well. */
+  static final String MODEL = "mock-model";
+
+  private static final Map<String, String> JSON_HEADERS =
+      Map.of("Content-Type", "application/json");
+  private static final Map<String, String> SSE_HEADERS =
+      Map.of("Content-Type", "text/event-stream", "Cache-Control", "no-cache");
+
+  private final MockBehavior behavior;
+  private final ModelPrice price;
+  private final long contextWindow;
+  private final long maxOutputTokens;
+
+  MockProvider(MockBehavior behavior, ModelPrice price, long contextWindow, long maxOutputTokens) {
+    this.behavior = behavior;
+    this.price = price;
+    this.contextWindow = contextWindow;
+    this.maxOutputTokens = maxOutputTokens;
+  }
+
+  @Override
+  public Optional<ModelInfo> model(String name) {
+    return Optional.of(new ModelInfo(name, price, contextWindow, maxOutputTokens));
+  }
+
+  @Override
+  public List<ModelInfo> models() {
+    return List.of(new ModelInfo(MODEL, price, contextWindow, maxOutputTokens));
+  }
+
+  @Override
+  public long estimatePromptTokens(ChatRequest request) {
+    return MockTokens.promptTokens(request);
+  }
+
+  /**
+   * Streams when asked to (the stream is not cut at the output cap: with {@code ignore_max_tokens}
+   * it deliberately runs past it, for Pouch to cut); otherwise waits {@code latency_ms} and returns
+   * the whole answer, limited to {@link UpstreamCall#outputCap()} tokens.
+   */
+  @Override
+  public ProviderResponse execute(ChatRequest request, UpstreamCall call) {
+    MockCompletion completion = MockCompletion.of(request, behavior);
+    if (request.stream()) {
+      return new ProviderResponse.Streaming(
+          200, SSE_HEADERS, completion.stream(request.includeUsage()));
+    }
+    sleep(behavior.latencyMs());
+    MockCompletion capped = completion.capped(call.outputCap());
+    return new ProviderResponse.Complete(200, JSON_HEADERS, capped.toJson(true), capped.usage());
+  }
+
+  private static void sleep(long millis) {
+    if (millis <= 0) {
+      return;
+    }
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_TIMEOUT, "interrupted while the mock was waiting", interrupted);
+    }
+  }
+}

@@ -1,0 +1,558 @@
+package dev.pouch.adapters.mock.upstream;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.pouch.adapters.mock.MockCompletion;
+import dev.pouch.adapters.mock.MockStream;
+import dev.pouch.adapters.mock.OpenAiJson;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.provider.ChatRequest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fake OpenAI server over real HTTP ({@code 127.0.0.1}), standing in for "OpenAI itself" in tests
+ * and benchmarks. It answers {@code POST /v1/chat/completions} (plain and streamed, with the mock's
+ * generation logic, see {@link MockCompletion}) and {@code GET /v1/models}, requires {@code
+ * Authorization: Bearer <anything>}, and counts what it serves so a test can compare it with what
+ * Pouch charged.
+ *
+ * <p>Per-request overrides by header: {@code x-fake-latency-ms}, {@code x-fake-chunk-delay-ms},
+ * {@code x-fake-ignore-max-tokens}, {@code x-fake-fail-after-chunks}, {@code x-fake-omit-usage},
+ * {@code x-fake-hang} (see {@link FakeUpstreamSettings}) and {@code x-fake-status: 429|500} (any
+ * 4xx/5xx: that status with an OpenAI error body). A stream that fails ({@code fail_after_chunks})
+ * drops the connection without ending the chunked body, as a broken upstream would.
+ *
+ * <pre>{@code
+ * try (FakeOpenAiUpstream openai = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT)) {
+ *   String baseUrl = openai.baseUrl(); // http://127.0.0.1:PORT/v1
+ *   ...
+ *   assertThat(openai.completionTokensSent()).isLessThanOrEqualTo(charged);
+ * }
+ * }</pre>
+ */
+public final class FakeOpenAiUpstream implements AutoCloseable {
+  /** How many request bodies {@link #requestBodies()} keeps (the most recent ones). */
+  public static final int MAX_RECORDED_BODIES = 100;
+
+  /** The models {@code GET /v1/models} lists; chat accepts any model name. */
+  public static final List<String> MODELS = List.of("mock-model", "gpt-4o-mini", "gpt-4.1");
+
+  private static final Logger LOG = LoggerFactory.getLogger(FakeOpenAiUpstream.class);
+  private static final String CHAT_PATH = "/v1/chat/completions";
+  private static final String MODELS_PATH = "/v1/models";
+  private static final String INVALID_REQUEST = "invalid_request_error";
+
+  private final HttpServer server;
+  private final int port;
+  private final ExecutorService executor;
+  private final FakeUpstreamSettings defaults;
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private final AtomicLong requestsReceived = new AtomicLong();
+  private final AtomicLong promptTokens = new AtomicLong();
+  private final AtomicLong completionTokensSent = new AtomicLong();
+  private final AtomicLong streamsCompleted = new AtomicLong();
+  private final AtomicLong streamsAborted = new AtomicLong();
+  private final Deque<String> bodies = new ArrayDeque<>();
+  private volatile String lastAuthorization;
+
+  private FakeOpenAiUpstream(HttpServer server, ExecutorService executor, FakeUpstreamSettings s) {
+    this.server = server;
+    this.port = server.getAddress().getPort();
+    this.executor = executor;
+    this.defaults = s;
+  }
+
+  /**
+   * Starts a server on {@code 127.0.0.1:port}.
+   *
+   * @param port the port, or 0 for an ephemeral one (see {@link #port()})
+   * @param defaults how it answers unless a request's headers say otherwise
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public static FakeOpenAiUpstream start(int port, FakeUpstreamSettings defaults) {
+    HttpServer server;
+    try {
+      server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 4096);
+    } catch (IOException bindFailed) {
+      throw new UncheckedIOException("cannot start the fake OpenAI upstream", bindFailed);
+    }
+    ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
+    FakeOpenAiUpstream upstream = new FakeOpenAiUpstream(server, executor, defaults);
+    server.setExecutor(executor);
+    server.createContext("/", upstream::handle);
+    server.start();
+    LOG.info("fake OpenAI upstream listening on {}", upstream.baseUrl());
+    return upstream;
+  }
+
+  /** Starts a server on an ephemeral port with {@link FakeUpstreamSettings#DEFAULT}. */
+  public static FakeOpenAiUpstream start() {
+    return start(0, FakeUpstreamSettings.DEFAULT);
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, "fake-openai-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /**
+   * Runs a server until the process is stopped: {@code --port N --latency-ms N --chunk-delay-ms N
+   * --response-text TEXT} (all optional; port 0 picks a free one). Prints the base URL once.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int port = 0;
+    FakeUpstreamSettings settings = FakeUpstreamSettings.DEFAULT;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("missing value after " + flag);
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--port" -> port = Integer.parseInt(value);
+        case "--latency-ms" -> settings = settings.withLatencyMs(Long.parseLong(value));
+        case "--chunk-delay-ms" -> settings = settings.withChunkDelayMs(Long.parseLong(value));
+        case "--response-text" -> settings = settings.withResponseText(value);
+        default -> throw new IllegalArgumentException("unknown option " + flag);
+      }
+    }
+    FakeOpenAiUpstream upstream = start(port, settings);
+    Runtime.getRuntime().addShutdownHook(new Thread(upstream::close, "fake-openai-shutdown"));
+    System.out.println(upstream.baseUrl());
+    upstream.awaitClose();
+  }
+
+  /** The bound port. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code http://127.0.0.1:PORT/v1}, the base URL an OpenAI client is given. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port() + "/v1";
+  }
+
+  /** The settings requests get unless their headers override them. */
+  public FakeUpstreamSettings defaults() {
+    return defaults;
+  }
+
+  /** Requests received on {@code /v1/chat/completions}, refused ones included. */
+  public long requestsReceived() {
+    return requestsReceived.get();
+  }
+
+  /** Prompt tokens of the chat requests answered (by the mock's token rule). */
+  public long promptTokens() {
+    return promptTokens.get();
+  }
+
+  /**
+   * Completion tokens written to clients: a plain answer's tokens once its body is written, a
+   * stream's tokens one by one as their events are written and flushed.
+   */
+  public long completionTokensSent() {
+    return completionTokensSent.get();
+  }
+
+  /** Streams that ended normally (after {@code [DONE]}). */
+  public long streamsCompleted() {
+    return streamsCompleted.get();
+  }
+
+  /** Streams whose client went away (a write failed). */
+  public long streamsAborted() {
+    return streamsAborted.get();
+  }
+
+  /** The most recent chat request bodies (at most {@value #MAX_RECORDED_BODIES}), oldest first. */
+  public List<String> requestBodies() {
+    synchronized (bodies) {
+      return new ArrayList<>(bodies);
+    }
+  }
+
+  /** The last chat request body received, if any. */
+  public Optional<String> lastRequestBody() {
+    synchronized (bodies) {
+      return Optional.ofNullable(bodies.peekLast());
+    }
+  }
+
+  /** The {@code Authorization} header of the last chat request, if any. */
+  public Optional<String> lastAuthorization() {
+    return Optional.ofNullable(lastAuthorization);
+  }
+
+  /** Sets every counter to zero and forgets the recorded bodies. */
+  public void resetCounters() {
+    requestsReceived.set(0);
+    promptTokens.set(0);
+    completionTokensSent.set(0);
+    streamsCompleted.set(0);
+    streamsAborted.set(0);
+    lastAuthorization = null;
+    synchronized (bodies) {
+      bodies.clear();
+    }
+  }
+
+  /** Blocks until {@link #close()} is called. */
+  public void awaitClose() throws InterruptedException {
+    closing.await();
+  }
+
+  /** Stops the server, drops open connections (hanging requests included), ends its threads. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    closing.countDown();
+    server.stop(0);
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("fake OpenAI upstream threads still running after close");
+      }
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("fake OpenAI upstream on port {} closed", port);
+  }
+
+  /**
+   * Routes one exchange. The exchange is closed (ending its body cleanly) only when the handling
+   * succeeds; an exception reaches the server, which then drops the connection mid-body.
+   */
+  private void handle(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    String method = exchange.getRequestMethod();
+    if (CHAT_PATH.equals(path) && "POST".equals(method)) {
+      chat(exchange);
+    } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
+      exchange.getRequestBody().readAllBytes();
+      if (authorized(exchange)) {
+        sendJson(exchange, 200, modelList());
+      }
+    } else {
+      exchange.getRequestBody().readAllBytes();
+      sendError(exchange, 404, "Invalid URL (" + method + " " + path + ")", INVALID_REQUEST, null);
+    }
+    exchange.close();
+  }
+
+  private void chat(HttpExchange exchange) throws IOException {
+    requestsReceived.incrementAndGet();
+    byte[] raw = exchange.getRequestBody().readAllBytes();
+    record(new String(raw, StandardCharsets.UTF_8));
+    lastAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (!authorized(exchange)) {
+      return;
+    }
+    FakeUpstreamSettings settings;
+    Integer forcedStatus;
+    try {
+      settings = overridden(defaults, exchange.getRequestHeaders());
+      forcedStatus = forcedStatus(exchange.getRequestHeaders());
+    } catch (IllegalArgumentException badHeader) {
+      sendError(exchange, 400, badHeader.getMessage(), INVALID_REQUEST, null);
+      return;
+    }
+    if (settings.hang()) {
+      hang();
+    }
+    if (forcedStatus != null) {
+      sendForcedError(exchange, forcedStatus);
+      return;
+    }
+    ChatRequest request;
+    try {
+      request = ChatRequest.of(parseObject(raw));
+    } catch (IOException | IllegalArgumentException malformed) {
+      sendError(
+          exchange,
+          400,
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't"
+              + " using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+          INVALID_REQUEST,
+          null);
+      return;
+    } catch (RequestRejectedException invalid) {
+      sendError(exchange, 400, invalid.getMessage(), INVALID_REQUEST, null, invalid.param());
+      return;
+    }
+    MockCompletion completion = MockCompletion.of(request, settings.behavior());
+    promptTokens.addAndGet(completion.promptTokens());
+    if (request.stream()) {
+      stream(exchange, completion, request.includeUsage() && !settings.omitUsage());
+    } else {
+      pause(settings.latencyMs());
+      sendJson(exchange, 200, completion.toJson(!settings.omitUsage()));
+      completionTokensSent.addAndGet(completion.completionTokens());
+    }
+  }
+
+  /**
+   * Streams {@code completion}, flushing every event. A failed write means the client left: the
+   * stream is counted as aborted and the connection dropped. A failing mock stream ({@code
+   * fail_after_chunks}) drops the connection too: its exception reaches the server, which closes
+   * the connection without ending the chunked body.
+   */
+  private void stream(HttpExchange exchange, MockCompletion completion, boolean includeUsage)
+      throws IOException {
+    try (MockStream stream = completion.stream(includeUsage)) {
+      byte[] event = stream.next();
+      Headers headers = exchange.getResponseHeaders();
+      headers.set("Content-Type", "text/event-stream");
+      headers.set("Cache-Control", "no-cache");
+      OutputStream out = exchange.getResponseBody();
+      long counted = 0;
+      try {
+        exchange.sendResponseHeaders(200, 0);
+        while (event != null) {
+          out.write(event);
+          out.flush();
+          long emitted = stream.usage().completionTokens();
+          completionTokensSent.addAndGet(emitted - counted);
+          counted = emitted;
+          event = nextOrFail(stream);
+        }
+      } catch (GenerationFailed failed) {
+        throw failed.getCause();
+      } catch (IOException writeFailed) {
+        streamsAborted.incrementAndGet();
+        LOG.debug("client left a stream after {} tokens: {}", counted, writeFailed.toString());
+        throw writeFailed;
+      }
+      streamsCompleted.incrementAndGet();
+    }
+  }
+
+  /** The stream's next event; its failure wrapped, to tell it apart from a failed write. */
+  private static byte[] nextOrFail(MockStream stream) throws GenerationFailed {
+    try {
+      return stream.next();
+    } catch (IOException upstreamFailure) {
+      throw new GenerationFailed(upstreamFailure);
+    }
+  }
+
+  /** Wraps a failure of the generated stream (not of the client) while streaming. */
+  private static final class GenerationFailed extends Exception {
+    GenerationFailed(IOException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized IOException getCause() {
+      return (IOException) super.getCause();
+    }
+  }
+
+  private void hang() throws IOException {
+    try {
+      closing.await();
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    throw new IOException("fake upstream closed while hanging");
+  }
+
+  private void pause(long millis) throws IOException {
+    try {
+      if (millis > 0 && closing.await(millis, TimeUnit.MILLISECONDS)) {
+        throw new IOException("fake upstream closed while waiting");
+      }
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting", interrupted);
+    }
+  }
+
+  private boolean authorized(HttpExchange exchange) throws IOException {
+    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    if (header != null
+        && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        && !header.substring(7).isBlank()) {
+      return true;
+    }
+    sendError(
+        exchange,
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization"
+            + " header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        INVALID_REQUEST,
+        "invalid_api_key");
+    return false;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parseObject(byte[] raw) throws IOException {
+    Object parsed = OpenAiJson.MAPPER.readValue(raw, Object.class);
+    if (!(parsed instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException("the body is not a JSON object");
+    }
+    return (Map<String, Object>) parsed;
+  }
+
+  private void record(String body) {
+    synchronized (bodies) {
+      if (bodies.size() == MAX_RECORDED_BODIES) {
+        bodies.removeFirst();
+      }
+      bodies.addLast(body);
+    }
+  }
+
+  /** Applies one header's value to the settings. */
+  @FunctionalInterface
+  private interface HeaderOverride {
+    FakeUpstreamSettings apply(FakeUpstreamSettings settings, String header, String value);
+  }
+
+  /** The per-request override headers and what each sets. */
+  private static final Map<String, HeaderOverride> OVERRIDES =
+      Map.of(
+          "x-fake-latency-ms", (s, header, value) -> s.withLatencyMs(number(header, value)),
+          "x-fake-chunk-delay-ms", (s, header, value) -> s.withChunkDelayMs(number(header, value)),
+          "x-fake-fail-after-chunks",
+              (s, header, value) -> s.withFailAfterChunks(number(header, value)),
+          "x-fake-ignore-max-tokens",
+              (s, header, value) -> s.withIgnoreMaxTokens(flag(header, value)),
+          "x-fake-omit-usage", (s, header, value) -> s.withOmitUsage(flag(header, value)),
+          "x-fake-hang", (s, header, value) -> s.withHang(flag(header, value)));
+
+  /** {@code base} with the request's {@code x-fake-*} headers applied. */
+  static FakeUpstreamSettings overridden(FakeUpstreamSettings base, Headers headers) {
+    FakeUpstreamSettings settings = base;
+    for (Map.Entry<String, HeaderOverride> override : OVERRIDES.entrySet()) {
+      String value = headers.getFirst(override.getKey());
+      if (value != null) {
+        settings = override.getValue().apply(settings, override.getKey(), value);
+      }
+    }
+    return settings;
+  }
+
+  private static Integer forcedStatus(Headers headers) {
+    String value = headers.getFirst("x-fake-status");
+    if (value == null) {
+      return null;
+    }
+    long status = number("x-fake-status", value);
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("x-fake-status must be a 4xx or 5xx status: " + value);
+    }
+    return (int) status;
+  }
+
+  private static long number(String header, String value) {
+    try {
+      long number = Long.parseLong(value.trim());
+      if (number >= 0) {
+        return number;
+      }
+    } catch (NumberFormatException notANumber) {
+      // reported below
+    }
+    throw new IllegalArgumentException(header + " must be a non-negative integer: " + value);
+  }
+
+  private static boolean flag(String header, String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new IllegalArgumentException(header + " must be true or false: " + value);
+    };
+  }
+
+  private void sendForcedError(HttpExchange exchange, int status) throws IOException {
+    if (status == 429) {
+      exchange.getResponseHeaders().set("Retry-After", "1");
+      sendError(
+          exchange,
+          429,
+          "Rate limit reached for requests (fake upstream). Please try again in 1s.",
+          "requests",
+          "rate_limit_exceeded");
+    } else if (status >= 500) {
+      sendError(
+          exchange,
+          status,
+          "The server had an error while processing your request. Sorry about that!",
+          "server_error",
+          null);
+    } else {
+      sendError(exchange, status, "Fake upstream error " + status + ".", INVALID_REQUEST, null);
+    }
+  }
+
+  private static byte[] modelList() {
+    ObjectNode root = OpenAiJson.MAPPER.createObjectNode();
+    root.put("object", "list");
+    ArrayNode data = root.putArray("data");
+    long created = Instant.parse("2024-01-01T00:00:00Z").getEpochSecond();
+    for (String id : MODELS) {
+      ObjectNode model = data.addObject();
+      model.put("id", id);
+      model.put("object", "model");
+      model.put("created", created);
+      model.put("owned_by", "pouch-fake");
+    }
+    return OpenAiJson.bytes(root);
+  }
+
+  private static void sendError(
+      HttpExchange exchange, int status, String message, String type, String code)
+      throws IOException {
+    sendError(exchange, status, message, type, code, null);
+  }
+
+  private static void sendError(
+      HttpExchange exchange, int status, String message, String type, String code, String param)
+      throws IOException {
+    sendJson(exchange, status, OpenAiJson.bytes(OpenAiJson.error(message, type, code, param)));
+  }
+
+  private static void sendJson(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.pouch.adapters.mock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.money.ModelPrice;
+import dev.pouch.domain.plugin.FieldType;
+import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.domain.plugin.SchemaField;
+import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderFactory;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class MockProviderFactoryTest {
+  private final MockProviderFactory factory = new MockProviderFactory();
+
+  @Test
+  void describes_itself_as_the_mock_provider() {
+    assertThat(factory.info().id()).isEqualTo("mock");
+    assertThat(factory.info().displayName()).isEqualTo("Mock");
+    assertThat(factory.info().description()).isNotBlank();
+    assertThat(factory.info().schema().fields())
+        .extracting(SchemaField::name)
+        .containsExactly(
+            "response_text",
+            "input_usd_per_mtok",
+            "output_usd_per_mtok",
+            "latency_ms",
+            "stream_chunk_delay_ms",
+            "ignore_max_tokens",
+            "fail_after_chunks",
+            "max_output_tokens",
+            "context_window");
+    SchemaField price = factory.info().schema().field("input_usd_per_mtok").orElseThrow();
+    assertThat(price.type()).isEqualTo(FieldType.NUMBER);
+    assertThat(price.role()).isEqualTo("price");
+  }
+
+  @Test
+  void an_empty_config_gets_every_default() {
+    PluginConfig config = factory.info().schema().validate(Map.of());
+
+    assertThat(config.values())
+        .containsEntry("response_text", MockBehavior.DEFAULT_RESPONSE_TEXT)
+        .containsEntry("input_usd_per_mtok", BigDecimal.ZERO)
+        .containsEntry("output_usd_per_mtok", BigDecimal.ZERO)
+        .containsEntry("latency_ms", 0L)
+        .containsEntry("stream_chunk_delay_ms", 0L)
+        .containsEntry("ignore_max_tokens", false)
+        .containsEntry("fail_after_chunks", 0L)
+        .containsEntry("max_output_tokens", 4096L)
+        .containsEntry("context_window", 128_000L);
+    ModelInfo model = factory.create(config).model("anything").orElseThrow();
+    assertThat(model).isEqualTo(new ModelInfo("anything", ModelPrice.FREE, 128_000, 4096));
+  }
+
+  @Test
+  void a_sample_config_is_typed_and_prices_become_micro_dollars_per_million_tokens() {
+    PluginConfig config =
+        factory
+            .info()
+            .schema()
+            .validate(
+                Map.of(
+                    "response_text",
+                    "One two three",
+                    "input_usd_per_mtok",
+                    2.5,
+                    "output_usd_per_mtok",
+                    new BigDecimal("10.0000005"),
+                    "latency_ms",
+                    5,
+                    "max_output_tokens",
+                    100,
+                    "context_window",
+                    1000));
+
+    assertThat(config.values()).containsEntry("latency_ms", 5L);
+    Provider provider = factory.create(config);
+    assertThat(provider.model("gpt-whatever"))
+        .contains(new ModelInfo("gpt-whatever", ModelPrice.of(2_500_000, 10_000_001), 1000, 100));
+    assertThat(provider.models()).extracting(ModelInfo::id).containsExactly("mock-model");
+  }
+
+  @Test
+  void out_of_range_wrong_typed_and_unknown_fields_are_refused_by_name() {
+    assertThatThrownBy(() -> factory.info().schema().validate(Map.of("latency_ms", -1)))
+        .isInstanceOf(RequestRejectedException.class)
+        .extracting("param")
+        .isEqualTo("latency_ms");
+    assertThatThrownBy(() -> factory.info().schema().validate(Map.of("max_output_tokens", 0)))
+        .extracting("param")
+        .isEqualTo("max_output_tokens");
+    assertThatThrownBy(() -> factory.info().schema().validate(Map.of("ignore_max_tokens", "yes")))
+        .extracting("param")
+        .isEqualTo("ignore_max_tokens");
+    assertThatThrownBy(
+            () -> factory.info().schema().validate(Map.of("response_text", "x".repeat(100_001))))
+        .extracting("param")
+        .isEqualTo("response_text");
+    assertThatThrownBy(() -> factory.info().schema().validate(Map.of("temperature", 1)))
+        .extracting("param")
+        .isEqualTo("temperature");
+  }
+
+  @Test
+  void is_found_through_the_service_loader() {
+    assertThat(ServiceLoader.load(ProviderFactory.class))
+        .anyMatch(found -> found instanceof MockProviderFactory);
+  }
+}

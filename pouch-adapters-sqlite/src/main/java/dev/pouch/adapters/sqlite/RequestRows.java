@@ -1,0 +1,81 @@
+package dev.pouch.adapters.sqlite;
+
+import dev.pouch.domain.budget.SettlementBasis;
+import dev.pouch.domain.log.RequestRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Locale;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** The {@code request_log} row of a {@link RequestRecord}: one column per field. */
+final class RequestRows {
+  static final String COLUMNS =
+      "request_id, key_id, model, created_at, status, streamed, prompt_tokens,"
+          + " cached_prompt_tokens, completion_tokens, reserved_micros, cost_micros, basis,"
+          + " overrun_micros, latency_millis, error_code";
+
+  private static final String INSERT =
+      "INSERT INTO request_log ("
+          + COLUMNS
+          + ") VALUES (:request_id, :key_id, :model, :created_at, :status, :streamed,"
+          + " :prompt_tokens, :cached_prompt_tokens, :completion_tokens, :reserved_micros,"
+          + " :cost_micros, :basis, :overrun_micros, :latency_millis, :error_code)";
+
+  /** Reads a row selected with {@link #COLUMNS}. */
+  static final RowMapper<RequestRecord> MAPPER = RequestRows::map;
+
+  private RequestRows() {}
+
+  /** Appends {@code record} on {@code handle} (the writer, inside the caller's lock). */
+  static void insert(Handle handle, RequestRecord record) {
+    handle
+        .createUpdate(INSERT)
+        .bind("request_id", record.requestId())
+        .bind("key_id", record.keyId())
+        .bind("model", record.model())
+        .bind("created_at", record.createdAt().toEpochMilli())
+        .bind("status", record.status())
+        .bind("streamed", record.streamed() ? 1 : 0)
+        .bind("prompt_tokens", record.promptTokens())
+        .bind("cached_prompt_tokens", record.cachedPromptTokens())
+        .bind("completion_tokens", record.completionTokens())
+        .bind("reserved_micros", record.reservedMicros())
+        .bind("cost_micros", record.costMicros())
+        .bind("basis", basisColumn(record.basis()))
+        .bind("overrun_micros", record.overrunMicros())
+        .bind("latency_millis", record.latencyMillis())
+        .bind("error_code", record.errorCode())
+        .execute();
+  }
+
+  /** How a basis is stored: its wire name, or NULL. */
+  static String basisColumn(SettlementBasis basis) {
+    return basis == null ? null : basis.wireName();
+  }
+
+  static SettlementBasis basis(String column) {
+    return column == null ? null : SettlementBasis.valueOf(column.toUpperCase(Locale.ROOT));
+  }
+
+  private static RequestRecord map(ResultSet rs, StatementContext context) throws SQLException {
+    return new RequestRecord(
+        rs.getString("request_id"),
+        rs.getString("key_id"),
+        rs.getString("model"),
+        Instant.ofEpochMilli(rs.getLong("created_at")),
+        rs.getInt("status"),
+        rs.getInt("streamed") != 0,
+        rs.getLong("prompt_tokens"),
+        rs.getLong("cached_prompt_tokens"),
+        rs.getLong("completion_tokens"),
+        rs.getLong("reserved_micros"),
+        rs.getLong("cost_micros"),
+        basis(rs.getString("basis")),
+        rs.getLong("overrun_micros"),
+        rs.getLong("latency_millis"),
+        rs.getString("error_code"));
+  }
+}

@@ -1,0 +1,301 @@
+package dev.pouch.adapters.sqlite;
+
+import dev.pouch.adapters.sqlite.Database.Outcome;
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.Settlement;
+import dev.pouch.domain.budget.SettlementBasis;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link BudgetLedger} on the {@code budgets}, {@code reservations} and {@code budget_periods}
+ * tables. The budget rule lives in one guarded {@code UPDATE}: SQLite's write lock, not Java code,
+ * decides who gets the last cent, so the rule also holds between processes sharing the file.
+ */
+final class SqliteBudgetLedger implements BudgetLedger {
+  private static final Logger log = LoggerFactory.getLogger(SqliteBudgetLedger.class);
+
+  private static final String BUDGET_COLUMNS =
+      "key_id, limit_micros, spent_micros, reserved_micros, period_started_at,"
+          + " reset_period_seconds";
+
+  /** Also refuses when the key has no budget row. Written so that no sum can overflow. */
+  private static final String TAKE =
+      "UPDATE budgets SET reserved_micros = reserved_micros + :amount WHERE key_id = :key_id"
+          + " AND (limit_micros = 0 OR :amount <= limit_micros - spent_micros - reserved_micros)";
+
+  private static final String RECOVERED_MODEL = "(recovered)";
+  private static final String RECOVERED_ERROR = "recovered";
+  private static final int RECOVERED_STATUS = 500;
+
+  private final Database database;
+
+  SqliteBudgetLedger(Database database) {
+    this.database = database;
+  }
+
+  @Override
+  public void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(periodStart, "periodStart");
+    requireNotNegative(limitMicros, resetPeriodSeconds);
+    database.write(
+        handle ->
+            handle.execute(
+                "INSERT INTO budgets ("
+                    + BUDGET_COLUMNS
+                    + ") VALUES (?, ?, 0, 0, ?, ?)"
+                    + " ON CONFLICT (key_id) DO NOTHING",
+                keyId,
+                limitMicros,
+                periodStart.toEpochMilli(),
+                resetPeriodSeconds));
+  }
+
+  @Override
+  public Optional<Budget> find(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return database.read(
+        handle ->
+            handle
+                .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id")
+                .bind("key_id", keyId)
+                .map(SqliteBudgetLedger::budget)
+                .findOne());
+  }
+
+  @Override
+  public Map<String, Budget> findAll() {
+    Map<String, Budget> budgets = new LinkedHashMap<>();
+    database.read(
+        handle ->
+            handle
+                .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY key_id")
+                .reduceResultSet(
+                    budgets,
+                    (map, rs, context) -> {
+                      map.put(rs.getString("key_id"), budget(rs, context));
+                      return map;
+                    }));
+    return Collections.unmodifiableMap(budgets);
+  }
+
+  @Override
+  public boolean reserve(Reservation reservation) {
+    Objects.requireNonNull(reservation, "reservation");
+    boolean reserved =
+        database.transaction(
+            handle -> {
+              int inserted =
+                  handle
+                      .createUpdate(
+                          "INSERT INTO reservations (id, key_id, amount_micros, created_at)"
+                              + " VALUES (:id, :key_id, :amount, :created_at)"
+                              + " ON CONFLICT (id) DO NOTHING")
+                      .bind("id", reservation.id())
+                      .bind("key_id", reservation.keyId())
+                      .bind("amount", reservation.amountMicros())
+                      .bind("created_at", reservation.createdAt().toEpochMilli())
+                      .execute();
+              if (inserted == 0) {
+                return Outcome.rollback(true); // taken before: idempotent, take nothing more
+              }
+              int taken =
+                  handle
+                      .createUpdate(TAKE)
+                      .bind("key_id", reservation.keyId())
+                      .bind("amount", reservation.amountMicros())
+                      .execute();
+              // a refusal rolls the reservation row back with it: it leaves no trace
+              return taken == 1 ? Outcome.commit(true) : Outcome.rollback(false);
+            });
+    if (!reserved) {
+      log.atDebug()
+          .addKeyValue("key", reservation.keyId())
+          .addKeyValue("reservation", reservation.id())
+          .addKeyValue("amount_micros", reservation.amountMicros())
+          .log("reservation refused");
+    }
+    return reserved;
+  }
+
+  @Override
+  public boolean settle(Settlement settlement) {
+    Objects.requireNonNull(settlement, "settlement");
+    return database.transaction(
+        handle -> {
+          int marked =
+              handle
+                  .createUpdate(
+                      "UPDATE reservations SET settled_at = :settled_at, actual_micros = :actual,"
+                          + " basis = :basis WHERE id = :id AND settled_at IS NULL")
+                  .bind("settled_at", settlement.settledAt().toEpochMilli())
+                  .bind("actual", settlement.actualMicros())
+                  .bind("basis", RequestRows.basisColumn(settlement.basis()))
+                  .bind("id", settlement.reservationId())
+                  .execute();
+          if (marked == 0) {
+            return Outcome.rollback(false); // settled before, or never reserved
+          }
+          ReservedAmount reserved =
+              handle
+                  .createQuery("SELECT key_id, amount_micros FROM reservations WHERE id = :id")
+                  .bind("id", settlement.reservationId())
+                  .map((rs, context) -> new ReservedAmount(rs.getString(1), rs.getLong(2)))
+                  .one();
+          int charged =
+              handle
+                  .createUpdate(
+                      "UPDATE budgets SET reserved_micros = reserved_micros - :amount,"
+                          + " spent_micros = spent_micros + :actual WHERE key_id = :key_id")
+                  .bind("amount", reserved.amountMicros())
+                  .bind("actual", settlement.actualMicros())
+                  .bind("key_id", reserved.keyId())
+                  .execute();
+          if (charged != 1) {
+            throw new IllegalStateException("reservation without a budget: " + reserved.keyId());
+          }
+          RequestRows.insert(handle, settlement.record());
+          if (settlement.actualMicros() > reserved.amountMicros()) {
+            log.atWarn()
+                .addKeyValue("key", reserved.keyId())
+                .addKeyValue("reservation", settlement.reservationId())
+                .addKeyValue("reserved_micros", reserved.amountMicros())
+                .addKeyValue("actual_micros", settlement.actualMicros())
+                .log("settlement overran its reservation: charged in full");
+          }
+          return Outcome.commit(true);
+        });
+  }
+
+  @Override
+  public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
+    Objects.requireNonNull(keyId, "keyId");
+    requireNotNegative(limitMicros, resetPeriodSeconds);
+    int changed =
+        database.write(
+            handle ->
+                handle.execute(
+                    "UPDATE budgets SET limit_micros = ?, reset_period_seconds = ?"
+                        + " WHERE key_id = ?",
+                    limitMicros,
+                    resetPeriodSeconds,
+                    keyId));
+    if (changed == 0) {
+      throw new IllegalStateException("key has no budget: " + keyId);
+    }
+  }
+
+  @Override
+  public boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
+    Objects.requireNonNull(keyId, "keyId");
+    long expected = expectedStart.toEpochMilli();
+    long next = newStart.toEpochMilli();
+    boolean started =
+        database.transaction(
+            handle -> {
+              // the history row is written only where the period still began at expectedStart
+              int closed =
+                  handle.execute(
+                      "INSERT INTO budget_periods"
+                          + " (key_id, started_at, ended_at, limit_micros, spent_micros)"
+                          + " SELECT key_id, period_started_at, ?, limit_micros, spent_micros"
+                          + " FROM budgets WHERE key_id = ? AND period_started_at = ?",
+                      next,
+                      keyId,
+                      expected);
+              if (closed == 0) {
+                return Outcome.rollback(false);
+              }
+              handle.execute(
+                  "UPDATE budgets SET spent_micros = 0, period_started_at = ?"
+                      + " WHERE key_id = ? AND period_started_at = ?",
+                  next,
+                  keyId,
+                  expected);
+              return Outcome.commit(true);
+            });
+    if (started) {
+      log.atInfo()
+          .addKeyValue("key", keyId)
+          .addKeyValue("period_start", newStart)
+          .log("budget period started");
+    }
+    return started;
+  }
+
+  @Override
+  public int recoverOpenReservations(Instant now) {
+    long settledAt = now.toEpochMilli();
+    String basis = RequestRows.basisColumn(SettlementBasis.RECOVERED);
+    int recovered =
+        database.transaction(
+            handle -> {
+              // 1. one request-log row per open reservation, charged at its full amount
+              handle
+                  .createUpdate(
+                      "INSERT INTO request_log ("
+                          + RequestRows.COLUMNS
+                          + ") SELECT id, key_id, :model, created_at, :status, 0, 0, 0, 0,"
+                          + " amount_micros, amount_micros, :basis, 0,"
+                          + " max(0, :now - created_at), :error FROM reservations"
+                          + " WHERE settled_at IS NULL ORDER BY created_at")
+                  .bind("model", RECOVERED_MODEL)
+                  .bind("status", RECOVERED_STATUS)
+                  .bind("basis", basis)
+                  .bind("now", settledAt)
+                  .bind("error", RECOVERED_ERROR)
+                  .execute();
+              // 2. move each key's open amounts from reserved to spent
+              handle
+                  .createUpdate(
+                      "UPDATE budgets SET reserved_micros = reserved_micros - pending.amount,"
+                          + " spent_micros = spent_micros + pending.amount FROM (SELECT key_id,"
+                          + " sum(amount_micros) AS amount FROM reservations"
+                          + " WHERE settled_at IS NULL GROUP BY key_id) AS pending"
+                          + " WHERE budgets.key_id = pending.key_id")
+                  .execute();
+              // 3. close them
+              int closed =
+                  handle
+                      .createUpdate(
+                          "UPDATE reservations SET settled_at = :now,"
+                              + " actual_micros = amount_micros, basis = :basis"
+                              + " WHERE settled_at IS NULL")
+                      .bind("now", settledAt)
+                      .bind("basis", basis)
+                      .execute();
+              return Outcome.commit(closed);
+            });
+    log.atInfo().addKeyValue("reservations", recovered).log("open reservations recovered");
+    return recovered;
+  }
+
+  private static Budget budget(ResultSet rs, StatementContext context) throws SQLException {
+    return new Budget(
+        rs.getLong("limit_micros"),
+        rs.getLong("spent_micros"),
+        rs.getLong("reserved_micros"),
+        Instant.ofEpochMilli(rs.getLong("period_started_at")),
+        rs.getLong("reset_period_seconds"));
+  }
+
+  private static void requireNotNegative(long limitMicros, long resetPeriodSeconds) {
+    if (limitMicros < 0 || resetPeriodSeconds < 0) {
+      throw new IllegalArgumentException("limit and reset period cannot be negative");
+    }
+  }
+
+  private record ReservedAmount(String keyId, long amountMicros) {}
+}

@@ -1,0 +1,176 @@
+package dev.pouch.adapters.sqlite;
+
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.Settlement;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.log.RequestRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pouch's keys, budget ledger and request log in one SQLite file.
+ *
+ * <p>One object implements the three ports so that a settlement and its request-log row share a
+ * transaction. Writes go through a single connection behind a fair lock, each durable ({@code
+ * synchronous=FULL}, WAL) when the method returns; reads use a small pool of read-only connections
+ * and never wait for the writer. Several processes may share the file: SQLite's write lock
+ * serialises them and the budget rule is enforced by the store's guarded updates. Times are kept at
+ * millisecond precision. Thread-safe.
+ */
+public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLog, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
+
+  private final Database database;
+  private final SqliteKeyRepository keys;
+  private final SqliteBudgetLedger ledger;
+  private final SqliteRequestLog requests;
+
+  private SqliteStore(Database database, Clock clock) {
+    this.database = database;
+    this.keys = new SqliteKeyRepository(database, clock);
+    this.ledger = new SqliteBudgetLedger(database);
+    this.requests = new SqliteRequestLog(database);
+  }
+
+  /**
+   * Opens the store in {@code databaseFile}, creating the file and its parent directories if
+   * needed, and brings its schema up to date.
+   *
+   * @throws IllegalStateException if the file cannot be opened or its schema is newer than this
+   *     build
+   */
+  public static SqliteStore open(Path databaseFile) {
+    return open(databaseFile, Clock.systemUTC());
+  }
+
+  static SqliteStore open(Path databaseFile, Clock clock) {
+    Path file = databaseFile.toAbsolutePath();
+    try {
+      Path parent = file.getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the directory of " + file, e);
+    }
+    SqliteStore store = new SqliteStore(Database.open(file), clock);
+    log.atInfo().addKeyValue("file", file).log("SQLite store opened");
+    return store;
+  }
+
+  /** The connections, for tests that look at the tables directly. */
+  Database database() {
+    return database;
+  }
+
+  /** Closes every connection; calls after this fail. */
+  @Override
+  public void close() {
+    database.close();
+    log.atInfo().log("SQLite store closed");
+  }
+
+  // KeyRepository
+
+  @Override
+  public void insert(AppKey key) {
+    keys.insert(key);
+  }
+
+  @Override
+  public boolean update(AppKey key, long expectedVersion) {
+    return keys.update(key, expectedVersion);
+  }
+
+  @Override
+  public Optional<AppKey> findById(String id) {
+    return keys.findById(id);
+  }
+
+  @Override
+  public Optional<AppKey> findBySecretHash(String secretHash) {
+    return keys.findBySecretHash(secretHash);
+  }
+
+  @Override
+  public List<AppKey> list() {
+    return keys.list();
+  }
+
+  @Override
+  public boolean delete(String id) {
+    return keys.delete(id);
+  }
+
+  // BudgetLedger
+
+  @Override
+  public void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
+    ledger.open(keyId, limitMicros, resetPeriodSeconds, periodStart);
+  }
+
+  @Override
+  public Optional<Budget> find(String keyId) {
+    return ledger.find(keyId);
+  }
+
+  @Override
+  public Map<String, Budget> findAll() {
+    return ledger.findAll();
+  }
+
+  @Override
+  public boolean reserve(Reservation reservation) {
+    return ledger.reserve(reservation);
+  }
+
+  @Override
+  public boolean settle(Settlement settlement) {
+    return ledger.settle(settlement);
+  }
+
+  @Override
+  public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
+    ledger.configure(keyId, limitMicros, resetPeriodSeconds);
+  }
+
+  @Override
+  public boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
+    return ledger.startPeriod(keyId, expectedStart, newStart);
+  }
+
+  @Override
+  public int recoverOpenReservations(Instant now) {
+    return ledger.recoverOpenReservations(now);
+  }
+
+  // RequestLog
+
+  @Override
+  public void append(RequestRecord record) {
+    requests.append(record);
+  }
+
+  @Override
+  public List<RequestRecord> list(String keyId, Instant before, int limit) {
+    return requests.list(keyId, before, limit);
+  }
+
+  @Override
+  public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
+    return requests.usage(keyId, from, to, bucketSeconds);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.pouch.application;
+
+import dev.pouch.application.keys.KeySecrets;
+import dev.pouch.application.keys.KeyService;
+import dev.pouch.application.keys.VerifiedKeyCache;
+import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.port.in.ManageKeys;
+import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.proxy.KeyRuntimes;
+import dev.pouch.application.proxy.ProxyService;
+import dev.pouch.domain.chain.MiddlewareFactory;
+import dev.pouch.domain.provider.ProviderFactory;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embeddable core: stores, providers and middlewares wired explicitly (no classpath scanning),
+ * exposing the use cases. Any HTTP stack can host it; the Javalin server is one such host.
+ *
+ * <pre>{@code
+ * Pouch pouch = Pouch.builder()
+ *     .keys(store).ledger(store).requestLog(store)
+ *     .provider(new MockProviderFactory())
+ *     .build();
+ * pouch.recoverOpenReservations();
+ * }</pre>
+ */
+public final class Pouch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Pouch.class);
+
+  private final BudgetLedger ledger;
+  private final RequestLog requestLog;
+  private final PluginCatalog catalog;
+  private final KeyRuntimes runtimes;
+  private final KeyService keyService;
+  private final ProxyService proxy;
+  private final Clock clock;
+
+  private Pouch(Builder builder) {
+    this.ledger = Objects.requireNonNull(builder.ledger, "ledger");
+    this.requestLog = Objects.requireNonNull(builder.requestLog, "requestLog");
+    KeyRepository keys = Objects.requireNonNull(builder.keys, "keys");
+    this.clock = builder.clock;
+    this.catalog = new PluginCatalog(builder.providers, builder.middlewares);
+    this.runtimes = new KeyRuntimes(catalog);
+    VerifiedKeyCache cache = new VerifiedKeyCache(builder.settings.keyCacheSize());
+    this.keyService =
+        new KeyService(
+            keys,
+            ledger,
+            catalog,
+            new KeySecrets(new SecureRandom()),
+            cache,
+            runtimes::release,
+            clock);
+    this.proxy = new ProxyService(keys, ledger, cache, runtimes, builder.settings, clock);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Admin use cases on keys. */
+  public ManageKeys keys() {
+    return keyService;
+  }
+
+  /** The OpenAI-compatible proxy. */
+  public ProxyChat proxy() {
+    return proxy;
+  }
+
+  /** The providers and middlewares this instance knows. */
+  public PluginCatalog plugins() {
+    return catalog;
+  }
+
+  /** The request log and usage figures. */
+  public RequestLog requestLog() {
+    return requestLog;
+  }
+
+  /**
+   * Settles, at their full amount, reservations left open by a crash (DESIGN §3 step 7). Call once
+   * at start-up, before serving, and only when no other process is serving from the same store.
+   */
+  public int recoverOpenReservations() {
+    int recovered = ledger.recoverOpenReservations(clock.instant());
+    if (recovered > 0) {
+      log.atWarn()
+          .addKeyValue("reservations", recovered)
+          .log("recovered open reservations at their full amount");
+    }
+    return recovered;
+  }
+
+  /** Releases plugin instances. Stores belong to the caller and stay open. */
+  @Override
+  public void close() {
+    runtimes.close();
+  }
+
+  /** Explicit wiring of a {@link Pouch}. */
+  public static final class Builder {
+    private KeyRepository keys;
+    private BudgetLedger ledger;
+    private RequestLog requestLog;
+    private final List<ProviderFactory> providers = new ArrayList<>();
+    private final List<MiddlewareFactory> middlewares = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private PouchSettings settings = PouchSettings.DEFAULTS;
+
+    private Builder() {}
+
+    public Builder keys(KeyRepository value) {
+      this.keys = value;
+      return this;
+    }
+
+    public Builder ledger(BudgetLedger value) {
+      this.ledger = value;
+      return this;
+    }
+
+    public Builder requestLog(RequestLog value) {
+      this.requestLog = value;
+      return this;
+    }
+
+    /** Adds a provider; ids must be unique. */
+    public Builder provider(ProviderFactory factory) {
+      providers.add(Objects.requireNonNull(factory, "factory"));
+      return this;
+    }
+
+    /** Adds a middleware; ids must be unique. */
+    public Builder middleware(MiddlewareFactory factory) {
+      middlewares.add(Objects.requireNonNull(factory, "factory"));
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    public Builder settings(PouchSettings value) {
+      this.settings = Objects.requireNonNull(value, "settings");
+      return this;
+    }
+
+    public Pouch build() {
+      return new Pouch(this);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.pouch.application.keys;
+
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.key.KeyName;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an admin asks for when creating or editing a key, before plugin configs are validated.
+ *
+ * @param name display name
+ * @param providerId provider plugin id
+ * @param providerConfig raw provider config (JSON values)
+ * @param middlewares middleware ids with raw configs, in chain order
+ * @param allowedModels models the key may use; empty = any
+ * @param budgetLimitMicros spend limit per period; 0 = unlimited
+ * @param resetPeriodSeconds budget period; 0 = never resets
+ * @param expiresAt expiry or {@code null}
+ * @param autoRenew whether expiry renews itself
+ */
+public record KeyDraft(
+    String name,
+    String providerId,
+    Map<String, Object> providerConfig,
+    List<MiddlewareDraft> middlewares,
+    List<String> allowedModels,
+    long budgetLimitMicros,
+    long resetPeriodSeconds,
+    Instant expiresAt,
+    boolean autoRenew) {
+
+  /** One middleware of a draft. */
+  public record MiddlewareDraft(String id, Map<String, Object> config) {}
+
+  /** Checks everything that needs no plugin knowledge; returns the draft with the name trimmed. */
+  public KeyDraft {
+    name = KeyName.validate(name);
+    if (providerId == null || providerId.isBlank()) {
+      throw RequestRejectedException.invalidRequest("provider.id", "provider.id is required");
+    }
+    providerConfig = providerConfig == null ? Map.of() : providerConfig;
+    middlewares = List.copyOf(middlewares == null ? List.of() : middlewares);
+    allowedModels = List.copyOf(allowedModels == null ? List.of() : allowedModels);
+    for (String model : allowedModels) {
+      if (model == null || model.isBlank() || model.length() > 200) {
+        throw RequestRejectedException.invalidRequest(
+            "allowed_models", "allowed_models must hold non-empty model names");
+      }
+    }
+    if (budgetLimitMicros < 0) {
+      throw RequestRejectedException.invalidRequest(
+          "budget_limit_micros", "budget_limit_micros cannot be negative");
+    }
+    if (resetPeriodSeconds < 0) {
+      throw RequestRejectedException.invalidRequest(
+          "reset_period_seconds", "reset_period_seconds cannot be negative");
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package dev.pouch.application.keys;
+
+import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.port.in.ManageKeys;
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.KeyPolicy;
+import dev.pouch.domain.key.KeyStatus;
+import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.plugin.FieldType;
+import dev.pouch.domain.plugin.PluginInfo;
+import dev.pouch.domain.plugin.SchemaField;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Key management on top of the key repository and the ledger. */
+public final class KeyService implements ManageKeys {
+  /** What secret config values look like in key views; sent back unchanged, it keeps the value. */
+  public static final String SECRET_MASK = "********";
+
+  private static final Logger log = LoggerFactory.getLogger(KeyService.class);
+  private static final String MOCK_PROVIDER = "mock";
+  private static final String MOCK_OVERRIDE = "mock_override";
+
+  private final KeyRepository keys;
+  private final BudgetLedger ledger;
+  private final PluginCatalog catalog;
+  private final KeySecrets secrets;
+  private final VerifiedKeyCache cache;
+  private final Consumer<String> onKeyChanged;
+  private final Clock clock;
+
+  /**
+   * @param onKeyChanged told the id of every key that was edited, renewed or deleted (beyond the
+   *     cache, which this service invalidates itself), so per-key runtimes can be released
+   */
+  public KeyService(
+      KeyRepository keys,
+      BudgetLedger ledger,
+      PluginCatalog catalog,
+      KeySecrets secrets,
+      VerifiedKeyCache cache,
+      Consumer<String> onKeyChanged,
+      Clock clock) {
+    this.keys = keys;
+    this.ledger = ledger;
+    this.catalog = catalog;
+    this.secrets = secrets;
+    this.cache = cache;
+    this.onKeyChanged = onKeyChanged;
+    this.clock = clock;
+  }
+
+  @Override
+  public CreatedKey create(KeyDraft draft) {
+    KeyPolicy policy = policyOf(draft, null);
+    // Stores keep milliseconds: truncate so the view returned now equals the one read later.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    String secret = secrets.newSecret();
+    AppKey key =
+        new AppKey(
+            secrets.newKeyId(),
+            draft.name(),
+            KeySecrets.visiblePrefix(secret),
+            KeySecrets.hash(secret),
+            now,
+            draft.expiresAt(),
+            draft.autoRenew(),
+            policy,
+            1);
+    // Budget first: a crash in between leaves an unused budget row, never a key without budget.
+    ledger.open(key.id(), draft.budgetLimitMicros(), draft.resetPeriodSeconds(), now);
+    keys.insert(key);
+    log.atInfo()
+        .addKeyValue("key_id", key.id())
+        .addKeyValue("prefix", key.prefix())
+        .addKeyValue("provider", policy.provider().id())
+        .log("key created");
+    return new CreatedKey(secret, view(key));
+  }
+
+  @Override
+  public List<KeyView> list() {
+    Map<String, Budget> budgets = ledger.findAll();
+    List<KeyView> views = new ArrayList<>();
+    for (AppKey key : keys.list()) {
+      Budget budget = budgets.get(key.id());
+      if (budget != null) {
+        views.add(view(key, budget));
+      }
+    }
+    return views;
+  }
+
+  @Override
+  public KeyView get(String keyId) {
+    return view(require(keyId));
+  }
+
+  @Override
+  public KeyView update(String keyId, KeyDraft draft) {
+    AppKey current = require(keyId);
+    KeyPolicy policy = policyOf(draft, current.policy());
+    AppKey edited = current.edited(draft.name(), draft.expiresAt(), draft.autoRenew(), policy);
+    if (!keys.update(edited, current.version())) {
+      throw new RequestRejectedException(
+          ErrorCode.INVALID_REQUEST, "key " + keyId + " was changed meanwhile; try again");
+    }
+    ledger.configure(keyId, draft.budgetLimitMicros(), draft.resetPeriodSeconds());
+    changed(keyId);
+    log.atInfo().addKeyValue("key_id", keyId).addKeyValue("version", edited.version()).log("key updated");
+    return view(edited);
+  }
+
+  @Override
+  public void delete(String keyId) {
+    if (!keys.delete(keyId)) {
+      throw notFound(keyId);
+    }
+    changed(keyId);
+    log.atInfo().addKeyValue("key_id", keyId).log("key revoked");
+  }
+
+  @Override
+  public KeyView resetBudget(String keyId) {
+    AppKey key = require(keyId);
+    Budget budget = budgetOf(keyId);
+    ledger.startPeriod(keyId, budget.periodStartedAt(), clock.instant());
+    log.atInfo().addKeyValue("key_id", keyId).log("budget reset by admin");
+    return view(key);
+  }
+
+  /** The status of a key at {@code now}. */
+  public static KeyStatus statusOf(AppKey key, Budget budget, Instant now) {
+    if (key.isExpiredAt(now) && !key.autoRenew()) {
+      return KeyStatus.EXPIRED;
+    }
+    if (!budget.isUnlimited() && budget.spentMicros() >= budget.limitMicros()) {
+      return KeyStatus.EXHAUSTED;
+    }
+    return KeyStatus.ACTIVE;
+  }
+
+  private KeyView view(AppKey key) {
+    return view(key, budgetOf(key.id()));
+  }
+
+  private KeyView view(AppKey key, Budget budget) {
+    KeyPolicy policy = key.policy();
+    boolean simulated =
+        policy.provider().id().equals(MOCK_PROVIDER)
+            || policy.middlewares().stream().anyMatch(m -> m.id().equals(MOCK_OVERRIDE));
+    return new KeyView(key, budget, statusOf(key, budget, clock.instant()), simulated);
+  }
+
+  private KeyPolicy policyOf(KeyDraft draft, KeyPolicy previous) {
+    Map<String, Object> providerConfig = new LinkedHashMap<>(draft.providerConfig());
+    if (previous != null && previous.provider().id().equals(draft.providerId())) {
+      keepStoredSecrets(previous.provider(), providerConfig);
+    }
+    PluginRef provider = catalog.provider(draft.providerId(), providerConfig, "provider");
+    List<PluginRef> middlewares = new ArrayList<>();
+    for (int i = 0; i < draft.middlewares().size(); i++) {
+      KeyDraft.MiddlewareDraft middleware = draft.middlewares().get(i);
+      middlewares.add(
+          catalog.middleware(middleware.id(), middleware.config(), "middlewares[" + i + "]"));
+    }
+    return new KeyPolicy(provider, middlewares, draft.allowedModels());
+  }
+
+  private void keepStoredSecrets(PluginRef stored, Map<String, Object> incoming) {
+    PluginInfo info = catalog.providers().info(stored.id()).orElse(null);
+    if (info == null) {
+      return;
+    }
+    for (SchemaField field : info.schema().fields()) {
+      Object sent = incoming.get(field.name());
+      if (field.type() == FieldType.SECRET
+          && (sent == null || SECRET_MASK.equals(sent))
+          && stored.config().has(field.name())) {
+        incoming.put(field.name(), stored.config().values().get(field.name()));
+      }
+    }
+  }
+
+  private AppKey require(String keyId) {
+    return keys.findById(keyId).orElseThrow(() -> notFound(keyId));
+  }
+
+  private Budget budgetOf(String keyId) {
+    return ledger
+        .find(keyId)
+        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
+  }
+
+  private void changed(String keyId) {
+    cache.invalidate(keyId);
+    onKeyChanged.accept(keyId);
+  }
+
+  private static RequestRejectedException notFound(String keyId) {
+    return new RequestRejectedException(ErrorCode.NOT_FOUND, "no key with id '" + keyId + "'");
+  }
+}

@@ -1,0 +1,29 @@
+package dev.pouch.application.port.in;
+
+import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.keys.KeyDraft;
+import dev.pouch.application.keys.KeyView;
+import java.util.List;
+
+/** Admin use cases on app keys. Unknown ids throw {@code NOT_FOUND}. */
+public interface ManageKeys {
+
+  /** Creates a key; the returned secret is shown once and never stored. */
+  CreatedKey create(KeyDraft draft);
+
+  List<KeyView> list();
+
+  KeyView get(String keyId);
+
+  /**
+   * Replaces a key's settings (not its secret). A secret config field that is absent keeps its
+   * stored value when the provider stays the same. Takes effect for the next request.
+   */
+  KeyView update(String keyId, KeyDraft draft);
+
+  /** Revokes a key at once; in-flight requests still settle. */
+  void delete(String keyId);
+
+  /** Starts a new budget period now (spent back to 0, history kept). */
+  KeyView resetBudget(String keyId);
+}

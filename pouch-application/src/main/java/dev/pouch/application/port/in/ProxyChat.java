@@ -1,0 +1,29 @@
+package dev.pouch.application.port.in;
+
+import dev.pouch.domain.chain.ProxyResponse;
+import dev.pouch.domain.key.AppKey;
+import java.util.List;
+import java.util.Map;
+
+/** The OpenAI-compatible use cases, for callers holding an app key. */
+public interface ProxyChat {
+
+  /**
+   * Verifies an {@code Authorization} header value ({@code Bearer pa-…}).
+   *
+   * @throws dev.pouch.domain.error.RequestRejectedException {@code INVALID_API_KEY}
+   */
+  AppKey authenticate(String authorizationHeader);
+
+  /**
+   * Serves {@code POST /v1/chat/completions}: key checks, the key's middleware chain, worst-case
+   * reservation, the upstream call and exactly-once settlement.
+   *
+   * @param body the parsed JSON body (maps, lists, strings, numbers, booleans, nulls)
+   * @return the response; a streaming one must be closed by the caller
+   */
+  ProxyResponse chatCompletions(AppKey key, Map<String, Object> body);
+
+  /** Ids of the models the key may use, for {@code GET /v1/models}. */
+  List<String> models(AppKey key);
+}

@@ -1,0 +1,26 @@
+package dev.pouch.application.proxy;
+
+import dev.pouch.domain.chain.Middleware;
+import dev.pouch.domain.key.KeyPolicy;
+import dev.pouch.domain.provider.Provider;
+import java.util.List;
+
+/**
+ * The live plugin instances of one key configuration: its provider and middlewares. Built once per
+ * policy and reused by every request, so stateful middlewares (rate limiters) keep their state.
+ */
+record KeyRuntime(KeyPolicy policy, long keyVersion, Provider provider, List<Middleware> middlewares)
+    implements AutoCloseable {
+
+  KeyRuntime {
+    middlewares = List.copyOf(middlewares);
+  }
+
+  @Override
+  public void close() {
+    for (Middleware middleware : middlewares) {
+      middleware.close();
+    }
+    provider.close();
+  }
+}

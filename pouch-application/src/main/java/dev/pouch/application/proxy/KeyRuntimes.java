@@ -1,0 +1,89 @@
+package dev.pouch.application.proxy;
+
+import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.domain.chain.Middleware;
+import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.KeyPolicy;
+import dev.pouch.domain.key.PluginRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Key runtimes by key id. A runtime is rebuilt only when the key's policy changes (an edit), never
+ * per request; a request that still carries an older version of the key uses the newer runtime.
+ */
+public final class KeyRuntimes implements AutoCloseable {
+  private final PluginCatalog catalog;
+  private final Map<String, KeyRuntime> byKey = new ConcurrentHashMap<>();
+
+  public KeyRuntimes(PluginCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  KeyRuntime forKey(AppKey key) {
+    KeyRuntime current = byKey.get(key.id());
+    if (current != null && current.policy().equals(key.policy())) {
+      return current;
+    }
+    List<KeyRuntime> replaced = new ArrayList<>(1);
+    KeyRuntime result =
+        byKey.compute(
+            key.id(),
+            (id, existing) -> {
+              if (existing != null
+                  && (existing.policy().equals(key.policy())
+                      || existing.keyVersion() > key.version())) {
+                return existing;
+              }
+              if (existing != null) {
+                replaced.add(existing);
+              }
+              return build(key);
+            });
+    // Instances serve their in-flight requests to the end; closing only releases what they hold.
+    replaced.forEach(KeyRuntime::close);
+    return result;
+  }
+
+  /** Releases a key's runtime (after an edit or a revocation). */
+  public void release(String keyId) {
+    KeyRuntime removed = byKey.remove(keyId);
+    if (removed != null) {
+      removed.close();
+    }
+  }
+
+  private KeyRuntime build(AppKey key) {
+    KeyPolicy policy = key.policy();
+    PluginRef providerRef = policy.provider();
+    var provider =
+        catalog
+            .providers()
+            .find(providerRef.id())
+            .orElseThrow(() -> missing("provider", providerRef.id(), key))
+            .create(providerRef.config());
+    List<Middleware> middlewares = new ArrayList<>();
+    for (PluginRef ref : policy.middlewares()) {
+      middlewares.add(
+          catalog
+              .middlewares()
+              .find(ref.id())
+              .orElseThrow(() -> missing("middleware", ref.id(), key))
+              .create(ref.config()));
+    }
+    return new KeyRuntime(policy, key.version(), provider, middlewares);
+  }
+
+  private static InternalException missing(String kind, String id, AppKey key) {
+    return new InternalException(
+        "key " + key.id() + " uses " + kind + " '" + id + "', which is not installed", null);
+  }
+
+  @Override
+  public void close() {
+    byKey.keySet().forEach(this::release);
+  }
+}

@@ -1,0 +1,157 @@
+package dev.pouch.application.proxy;
+
+import dev.pouch.application.PouchSettings;
+import dev.pouch.application.keys.KeySecrets;
+import dev.pouch.application.keys.VerifiedKeyCache;
+import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.chain.ProxyResponse;
+import dev.pouch.domain.chain.RequestContext;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ModelInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The OpenAI-compatible proxy flow (DESIGN §3). */
+public final class ProxyService implements ProxyChat {
+  private static final Logger log = LoggerFactory.getLogger(ProxyService.class);
+  private static final String BEARER = "Bearer ";
+
+  private final KeyRepository keys;
+  private final BudgetLedger ledger;
+  private final VerifiedKeyCache cache;
+  private final KeyRuntimes runtimes;
+  private final PouchSettings settings;
+  private final Clock clock;
+
+  public ProxyService(
+      KeyRepository keys,
+      BudgetLedger ledger,
+      VerifiedKeyCache cache,
+      KeyRuntimes runtimes,
+      PouchSettings settings,
+      Clock clock) {
+    this.keys = keys;
+    this.ledger = ledger;
+    this.cache = cache;
+    this.runtimes = runtimes;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  @Override
+  public AppKey authenticate(String authorizationHeader) {
+    if (authorizationHeader == null
+        || !authorizationHeader.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      throw invalidKey("Missing app key: send 'Authorization: Bearer pa-…'.");
+    }
+    String secret = authorizationHeader.substring(BEARER.length()).strip();
+    if (!secret.startsWith(KeySecrets.SECRET_PREFIX) || secret.length() > 200) {
+      throw invalidKey("Incorrect app key provided.");
+    }
+    return cache
+        .get(KeySecrets.hash(secret), keys::findBySecretHash)
+        .orElseThrow(() -> invalidKey("Incorrect app key provided."));
+  }
+
+  @Override
+  public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body) {
+    Instant now = clock.instant();
+    AppKey live = renewIfExpired(key, now);
+    ChatRequest request = ChatRequest.of(body);
+    if (!live.policy().allowsModel(request.model())) {
+      throw ReservingTerminal.modelNotAllowed(request.model());
+    }
+    startPeriodIfElapsed(live.id(), now);
+    KeyRuntime runtime = runtimes.forKey(live);
+    RequestContext context = new RequestContext(newRequestId(), live, now);
+    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime.provider());
+    ProxyResponse response;
+    try {
+      response = new RealChain(runtime.middlewares(), 0, request, context, terminal).proceed(request);
+    } catch (RuntimeException failure) {
+      terminal.abandonUnless(null);
+      throw failure;
+    }
+    terminal.abandonUnless(response);
+    return response;
+  }
+
+  @Override
+  public List<String> models(AppKey key) {
+    if (!key.policy().allowedModels().isEmpty()) {
+      return key.policy().allowedModels();
+    }
+    return runtimes.forKey(key).provider().models().stream().map(ModelInfo::id).toList();
+  }
+
+  /**
+   * An expired key either renews itself (expiry extended by the budget period or 30 days, budget
+   * reset) or is refused. Concurrent renewals happen once: the repository update is optimistic.
+   */
+  private AppKey renewIfExpired(AppKey key, Instant now) {
+    if (!key.isExpiredAt(now)) {
+      return key;
+    }
+    if (!key.autoRenew()) {
+      throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
+    }
+    Budget budget = budget(key.id());
+    Duration renewal =
+        budget.resets() ? Duration.ofSeconds(budget.resetPeriodSeconds()) : AppKey.DEFAULT_RENEWAL;
+    AppKey renewed = key.withExpiry(key.renewedExpiry(now, renewal));
+    if (keys.update(renewed, key.version())) {
+      ledger.startPeriod(key.id(), budget.periodStartedAt(), now);
+      cache.invalidate(key.id());
+      log.atInfo()
+          .addKeyValue("key_id", key.id())
+          .addKeyValue("expires_at", renewed.expiresAt())
+          .log("key renewed; budget period restarted");
+      return renewed;
+    }
+    // Someone else changed the key meanwhile (a renewal or an edit): use the stored one.
+    cache.invalidate(key.id());
+    AppKey current = keys.findById(key.id()).orElseThrow(() -> invalidKey("App key revoked."));
+    if (current.isExpiredAt(now)) {
+      throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
+    }
+    return current;
+  }
+
+  private void startPeriodIfElapsed(String keyId, Instant now) {
+    Budget budget = budget(keyId);
+    if (budget.periodElapsedAt(now)
+        && ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
+      log.atInfo().addKeyValue("key_id", keyId).log("budget period reset");
+    }
+  }
+
+  private Budget budget(String keyId) {
+    return ledger
+        .find(keyId)
+        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
+  }
+
+  private static String newRequestId() {
+    byte[] bytes = new byte[12];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return "req_" + HexFormat.of().formatHex(bytes);
+  }
+
+  private static RequestRejectedException invalidKey(String message) {
+    return new RequestRejectedException(ErrorCode.INVALID_API_KEY, message);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.pouch.application.proxy;
+
+import dev.pouch.application.PouchSettings;
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReservationPlan;
+import dev.pouch.domain.chain.ProxyResponse;
+import dev.pouch.domain.chain.RequestContext;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.error.PouchException;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.money.ModelPrice;
+import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.time.Clock;
+
+/**
+ * The last link of every chain (DESIGN §3 steps 4–6): prices the final request, reserves its worst
+ * case atomically, calls the provider, and settles exactly once. One instance per request.
+ */
+final class ReservingTerminal implements RealChain.Terminal {
+  /** Limits for a model the provider does not know, on a key without budget. */
+  private static final long UNKNOWN_MODEL_MAX_OUTPUT = 1_000_000;
+
+  private final BudgetLedger ledger;
+  private final Clock clock;
+  private final PouchSettings settings;
+  private final Provider provider;
+  private volatile ProxyResponse.Streaming produced;
+
+  ReservingTerminal(BudgetLedger ledger, Clock clock, PouchSettings settings, Provider provider) {
+    this.ledger = ledger;
+    this.clock = clock;
+    this.settings = settings;
+    this.provider = provider;
+  }
+
+  @Override
+  public ProxyResponse execute(ChatRequest request, RequestContext context) {
+    String keyId = context.key().id();
+    if (!context.key().policy().allowsModel(request.model())) {
+      throw modelNotAllowed(request.model());
+    }
+    ModelInfo model = provider.model(request.model()).orElse(null);
+    Budget budget = budget(keyId);
+    ModelPrice price = model == null ? null : model.price();
+    if (price == null && !budget.isUnlimited()) {
+      throw new RequestRejectedException(
+          ErrorCode.MODEL_PRICE_UNKNOWN,
+          "The model '"
+              + request.model()
+              + "' has no known price, and this key has a budget: it cannot be metered.",
+          "model");
+    }
+    long maxOutput = model == null ? UNKNOWN_MODEL_MAX_OUTPUT : model.maxOutputTokens();
+    long promptTokens = provider.estimatePromptTokens(request);
+    ModelPrice pricing = price == null ? ModelPrice.FREE : price;
+
+    ReservationPlan plan = null;
+    Reservation taken = null;
+    for (int attempt = 1; plan == null; attempt++) {
+      ReservationPlan candidate =
+          ReservationPlan.plan(
+              pricing,
+              promptTokens,
+              request.maxOutputTokens(),
+              request.choices(),
+              maxOutput,
+              budget,
+              settings.minUsefulOutputTokens(),
+              settings.overrunMarginTokens());
+      Reservation reservation =
+          new Reservation(context.requestId(), keyId, candidate.amountMicros(), clock.instant());
+      if (ledger.reserve(reservation)) {
+        plan = candidate;
+        taken = reservation;
+      } else if (!candidate.clamped() || attempt >= settings.reserveAttempts()) {
+        throw new RequestRejectedException(
+            ErrorCode.BUDGET_EXCEEDED,
+            "This key's budget cannot cover the request in this period.");
+      } else {
+        budget = budget(keyId); // another request took the headroom: plan again on fresh numbers
+      }
+    }
+    ChatRequest upstreamRequest =
+        plan.clamped() && !budget.isUnlimited()
+            ? request.withMaxOutputTokens(plan.maxOutputTokens())
+            : request;
+    OpenReservation open =
+        new OpenReservation(
+            ledger,
+            clock,
+            taken,
+            plan,
+            price,
+            request.model(),
+            request.stream(),
+            context.receivedAt());
+    return call(upstreamRequest, context, open);
+  }
+
+  private ProxyResponse call(ChatRequest request, RequestContext context, OpenReservation open) {
+    ProviderResponse response;
+    try {
+      response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));
+    } catch (PouchException failure) {
+      open.refund(ErrorResponses.status(failure.code()), failure.code().wireCode());
+      throw failure;
+    } catch (RuntimeException bug) {
+      open.refund(500, ErrorCode.INTERNAL.wireCode());
+      throw new InternalException("the provider failed: " + bug.getMessage(), bug);
+    }
+    if (response instanceof ProviderResponse.Complete complete) {
+      if (complete.status() >= 400) {
+        open.refund(complete.status(), "upstream_" + complete.status());
+      } else {
+        open.settleCompleted(complete.usage(), complete.status());
+      }
+      return new ProxyResponse.Complete(complete.status(), complete.headers(), complete.body());
+    }
+    ProviderResponse.Streaming streaming = (ProviderResponse.Streaming) response;
+    MeteredStream metered = new MeteredStream(streaming.stream(), open, streaming.status());
+    ProxyResponse.Streaming result =
+        new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
+    produced = result;
+    return result;
+  }
+
+  /**
+   * Closes a stream this terminal produced if the chain did not pass it on (a middleware failed or
+   * replaced it after {@code proceed}), so its reservation settles.
+   */
+  void abandonUnless(ProxyResponse returned) {
+    ProxyResponse.Streaming stream = produced;
+    if (stream != null && !(returned instanceof ProxyResponse.Streaming)) {
+      stream.stream().close();
+    }
+  }
+
+  private Budget budget(String keyId) {
+    return ledger
+        .find(keyId)
+        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
+  }
+
+  static RequestRejectedException modelNotAllowed(String model) {
+    return new RequestRejectedException(
+        ErrorCode.MODEL_NOT_ALLOWED, "This key may not use the model '" + model + "'.", "model");
+  }
+}

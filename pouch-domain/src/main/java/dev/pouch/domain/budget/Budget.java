@@ -1,0 +1,71 @@
+package dev.pouch.domain.budget;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A key's budget for its current period.
+ *
+ * @param limitMicros spend allowed per period; 0 means unlimited
+ * @param spentMicros settled spend in this period
+ * @param reservedMicros sum of open reservations (in-flight worst cases)
+ * @param periodStartedAt when the current period began
+ * @param resetPeriodSeconds length of a period; 0 means the budget never resets
+ */
+public record Budget(
+    long limitMicros,
+    long spentMicros,
+    long reservedMicros,
+    Instant periodStartedAt,
+    long resetPeriodSeconds) {
+
+  public Budget {
+    if (limitMicros < 0 || spentMicros < 0 || reservedMicros < 0 || resetPeriodSeconds < 0) {
+      throw new IllegalArgumentException("budget amounts cannot be negative");
+    }
+    Objects.requireNonNull(periodStartedAt, "periodStartedAt");
+  }
+
+  public boolean isUnlimited() {
+    return limitMicros == 0;
+  }
+
+  /** What the key has used as far as it can tell: settled plus in flight. */
+  public long usedMicros() {
+    return Math.addExact(spentMicros, reservedMicros);
+  }
+
+  /** What a new reservation may take; {@link Long#MAX_VALUE} when unlimited, never negative. */
+  public long headroomMicros() {
+    return isUnlimited() ? Long.MAX_VALUE : Math.max(0, limitMicros - usedMicros());
+  }
+
+  public boolean resets() {
+    return resetPeriodSeconds > 0;
+  }
+
+  /**
+   * The start of the period that contains {@code now}: the current start moved forward by whole
+   * periods, so periods stay aligned however late the reset happens. Equal to {@link
+   * #periodStartedAt()} when no period has elapsed or the budget never resets.
+   */
+  public Instant periodStartAt(Instant now) {
+    if (!resets() || now.isBefore(periodStartedAt)) {
+      return periodStartedAt;
+    }
+    long elapsed = Duration.between(periodStartedAt, now).getSeconds();
+    long periods = elapsed / resetPeriodSeconds;
+    return periodStartedAt.plusSeconds(Math.multiplyExact(periods, resetPeriodSeconds));
+  }
+
+  /** Whether the current period is over at {@code now}. */
+  public boolean periodElapsedAt(Instant now) {
+    return !periodStartAt(now).equals(periodStartedAt);
+  }
+
+  /** When the next reset is due, or {@code null} when the budget never resets. */
+  public Instant nextResetAt() {
+    return resets() ? periodStartedAt.plusSeconds(resetPeriodSeconds) : null;
+  }
+}

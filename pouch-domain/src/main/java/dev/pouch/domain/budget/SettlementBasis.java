@@ -1,0 +1,21 @@
+package dev.pouch.domain.budget;
+
+/** How a reservation's final cost was determined; recorded with every settlement. */
+public enum SettlementBasis {
+  /** From the usage the upstream reported. */
+  USAGE_REPORTED,
+  /** From Pouch's own token count (the upstream sent no usage). */
+  COUNTED,
+  /** The upstream went past the reserved output and the answer was cut at the cap. */
+  CAPPED,
+  /** Nothing was served (upstream error, refusal): the whole reservation went back. */
+  REFUNDED,
+  /** Usage unknown (broken stream, disconnect before any usage): charged at the full reservation. */
+  FULL_RESERVATION,
+  /** Found open at start-up after a crash: charged at the full reservation. */
+  RECOVERED;
+
+  public String wireName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

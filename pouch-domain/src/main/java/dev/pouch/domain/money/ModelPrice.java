@@ -1,0 +1,65 @@
+package dev.pouch.domain.money;
+
+/**
+ * Price of a model in micro-dollars per one million tokens.
+ *
+ * @param inputPerMTok price of a prompt token
+ * @param cachedInputPerMTok price of a prompt token served from the upstream's prompt cache
+ * @param outputPerMTok price of a completion token (reasoning tokens included)
+ */
+public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long outputPerMTok) {
+  /** A model that costs nothing, such as the mock with no prices configured. */
+  public static final ModelPrice FREE = new ModelPrice(0, 0, 0);
+
+  public ModelPrice {
+    Micros.requireNonNegative(inputPerMTok, "input price");
+    Micros.requireNonNegative(cachedInputPerMTok, "cached input price");
+    Micros.requireNonNegative(outputPerMTok, "output price");
+  }
+
+  /** A price with no separate cached-input rate (cached tokens cost as much as others). */
+  public static ModelPrice of(long inputPerMTok, long outputPerMTok) {
+    return new ModelPrice(inputPerMTok, inputPerMTok, outputPerMTok);
+  }
+
+  /**
+   * Worst-case cost of a request: every prompt token at the full input price (caching is a
+   * discount the upstream may or may not give) and every possible output token.
+   */
+  public long worstCase(long promptTokens, long maxOutputTokens) {
+    return Micros.roundUp(
+        Math.addExact(
+            Micros.scaledCost(promptTokens, inputPerMTok),
+            Micros.scaledCost(maxOutputTokens, outputPerMTok)));
+  }
+
+  /** Actual cost of metered usage, rounded up to whole micro-dollars once. */
+  public long cost(long promptTokens, long cachedPromptTokens, long completionTokens) {
+    long cached = Math.min(cachedPromptTokens, promptTokens);
+    long scaled =
+        Math.addExact(
+            Math.addExact(
+                Micros.scaledCost(promptTokens - cached, inputPerMTok),
+                Micros.scaledCost(cached, cachedInputPerMTok)),
+            Micros.scaledCost(completionTokens, outputPerMTok));
+    return Micros.roundUp(scaled);
+  }
+
+  /**
+   * The largest number of output tokens such that {@link #worstCase} stays within {@code
+   * budgetMicros}; 0 when the prompt alone does not fit. {@link Long#MAX_VALUE} when output is free.
+   */
+  public long affordableOutputTokens(long promptTokens, long budgetMicros) {
+    long headroomScaled;
+    try {
+      headroomScaled = Math.multiplyExact(budgetMicros, Micros.TOKENS_PER_PRICE_UNIT);
+    } catch (ArithmeticException overflow) {
+      headroomScaled = Long.MAX_VALUE;
+    }
+    long left = headroomScaled - Micros.scaledCost(promptTokens, inputPerMTok);
+    if (left < 0) {
+      return 0;
+    }
+    return outputPerMTok == 0 ? Long.MAX_VALUE : left / outputPerMTok;
+  }
+}

@@ -1,0 +1,161 @@
+package dev.pouch.domain.plugin;
+
+import dev.pouch.domain.error.RequestRejectedException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The configuration schema of a provider or middleware: an ordered list of fields. {@link
+ * #validate} is the only way to obtain a {@link PluginConfig}, so every stored config matches its
+ * schema.
+ */
+public record PluginSchema(List<SchemaField> fields) {
+  /** A plugin with nothing to configure. */
+  public static final PluginSchema EMPTY = new PluginSchema(List.of());
+
+  public PluginSchema {
+    fields = List.copyOf(fields);
+    Set<String> names = new HashSet<>();
+    for (SchemaField field : fields) {
+      if (!names.add(field.name())) {
+        throw new IllegalArgumentException("duplicate schema field: " + field.name());
+      }
+    }
+  }
+
+  public static PluginSchema of(SchemaField... fields) {
+    return new PluginSchema(List.of(fields));
+  }
+
+  public Optional<SchemaField> field(String name) {
+    return fields.stream().filter(f -> f.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Checks a raw config (as parsed from JSON: strings, numbers, booleans, nulls) against the schema
+   * and returns it typed with defaults applied.
+   *
+   * @throws RequestRejectedException with code {@code INVALID_CONFIG} naming the first field at
+   *     fault: unknown field, missing required field, wrong type, out of range, option not in list
+   */
+  public PluginConfig validate(Map<String, ?> raw) {
+    Map<String, ?> input = raw == null ? Map.of() : raw;
+    for (String name : input.keySet()) {
+      if (field(name).isEmpty()) {
+        throw RequestRejectedException.invalidConfig(name, "unknown config field '" + name + "'");
+      }
+    }
+    Map<String, Object> typed = new LinkedHashMap<>();
+    for (SchemaField field : fields) {
+      Object value = input.get(field.name());
+      if (value == null) {
+        value = field.defaultValue();
+      }
+      if (value == null) {
+        if (field.required()) {
+          throw RequestRejectedException.invalidConfig(
+              field.name(), "config field '" + field.name() + "' is required");
+        }
+        continue;
+      }
+      typed.put(field.name(), coerce(field, value));
+    }
+    return new PluginConfig(typed);
+  }
+
+  private static Object coerce(SchemaField field, Object value) {
+    return switch (field.type()) {
+      case STRING, SECRET -> checkLength(field, text(field, value));
+      case SELECT -> {
+        String choice = text(field, value);
+        if (!field.options().contains(choice)) {
+          throw RequestRejectedException.invalidConfig(
+              field.name(),
+              "config field '" + field.name() + "' must be one of " + field.options());
+        }
+        yield choice;
+      }
+      case BOOLEAN -> {
+        if (!(value instanceof Boolean flag)) {
+          throw wrongType(field, "a boolean");
+        }
+        yield flag;
+      }
+      case INTEGER -> {
+        BigDecimal number = number(field, value);
+        BigInteger whole;
+        try {
+          whole = number.toBigIntegerExact();
+        } catch (ArithmeticException notWhole) {
+          throw wrongType(field, "a whole number");
+        }
+        checkRange(field, new BigDecimal(whole));
+        try {
+          yield whole.longValueExact();
+        } catch (ArithmeticException tooLarge) {
+          throw wrongType(field, "a whole number within 64 bits");
+        }
+      }
+      case NUMBER -> checkRange(field, number(field, value));
+    };
+  }
+
+  private static String text(SchemaField field, Object value) {
+    if (!(value instanceof String text)) {
+      throw wrongType(field, "a string");
+    }
+    return text;
+  }
+
+  private static String checkLength(SchemaField field, String text) {
+    if (field.max() != null && BigDecimal.valueOf(text.length()).compareTo(field.max()) > 0) {
+      throw RequestRejectedException.invalidConfig(
+          field.name(),
+          "config field '" + field.name() + "' is longer than " + field.max() + " characters");
+    }
+    return text;
+  }
+
+  private static BigDecimal number(SchemaField field, Object value) {
+    if (value instanceof BigDecimal decimal) {
+      return decimal;
+    }
+    if (value instanceof BigInteger whole) {
+      return new BigDecimal(whole);
+    }
+    if (value instanceof Long || value instanceof Integer || value instanceof Short) {
+      return BigDecimal.valueOf(((Number) value).longValue());
+    }
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      if (Double.isFinite(d)) {
+        // Parsed JSON decimals arrive as double from some parsers: keep the written digits.
+        return new BigDecimal(Double.toString(d));
+      }
+    }
+    throw wrongType(field, "a number");
+  }
+
+  private static BigDecimal checkRange(SchemaField field, BigDecimal number) {
+    if (field.min() != null && number.compareTo(field.min()) < 0) {
+      throw RequestRejectedException.invalidConfig(
+          field.name(), "config field '" + field.name() + "' must be at least " + field.min());
+    }
+    if (field.max() != null && number.compareTo(field.max()) > 0) {
+      throw RequestRejectedException.invalidConfig(
+          field.name(), "config field '" + field.name() + "' must be at most " + field.max());
+    }
+    return number;
+  }
+
+  private static RequestRejectedException wrongType(SchemaField field, String expected) {
+    return RequestRejectedException.invalidConfig(
+        field.name(), "config field '" + field.name() + "' must be " + expected);
+  }
+}

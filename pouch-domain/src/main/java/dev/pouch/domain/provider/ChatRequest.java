@@ -1,0 +1,194 @@
+package dev.pouch.domain.provider;
+
+import dev.pouch.domain.error.RequestRejectedException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A chat-completions request as a JSON tree (maps, lists, strings, numbers, booleans, nulls), so
+ * fields Pouch does not know pass through untouched. The fields Pouch acts on are checked once, in
+ * {@link #of}, and read through typed accessors; edits return a new request.
+ */
+public final class ChatRequest {
+  /** Largest {@code n} accepted (OpenAI's limit). */
+  public static final int MAX_CHOICES = 128;
+
+  static final String MAX_TOKENS = "max_tokens";
+  static final String MAX_COMPLETION_TOKENS = "max_completion_tokens";
+
+  private final Map<String, Object> body;
+
+  private ChatRequest(Map<String, Object> body) {
+    this.body = Collections.unmodifiableMap(body);
+  }
+
+  /**
+   * Checks the fields Pouch relies on and wraps the body.
+   *
+   * @throws RequestRejectedException {@code INVALID_REQUEST} naming the field at fault
+   */
+  public static ChatRequest of(Map<String, Object> body) {
+    Objects.requireNonNull(body, "body");
+    Object model = body.get("model");
+    if (!(model instanceof String name) || name.isBlank()) {
+      throw RequestRejectedException.invalidRequest("model", "'model' must be a non-empty string");
+    }
+    Object messages = body.get("messages");
+    if (!(messages instanceof List<?> list) || list.isEmpty()) {
+      throw RequestRejectedException.invalidRequest(
+          "messages", "'messages' must be a non-empty array");
+    }
+    for (Object message : list) {
+      if (!(message instanceof Map<?, ?>)) {
+        throw RequestRejectedException.invalidRequest(
+            "messages", "each entry of 'messages' must be an object");
+      }
+    }
+    Object stream = body.get("stream");
+    if (stream != null && !(stream instanceof Boolean)) {
+      throw RequestRejectedException.invalidRequest("stream", "'stream' must be a boolean");
+    }
+    Object options = body.get("stream_options");
+    if (options != null && !(options instanceof Map<?, ?>)) {
+      throw RequestRejectedException.invalidRequest(
+          "stream_options", "'stream_options' must be an object");
+    }
+    positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
+    positiveInteger(body, MAX_COMPLETION_TOKENS, Long.MAX_VALUE);
+    positiveInteger(body, "n", MAX_CHOICES);
+    return new ChatRequest(new LinkedHashMap<>(body));
+  }
+
+  /** The whole body; unmodifiable. */
+  public Map<String, Object> body() {
+    return body;
+  }
+
+  public String model() {
+    return (String) body.get("model");
+  }
+
+  /** The messages, each a JSON object. */
+  public List<?> messages() {
+    return (List<?>) body.get("messages");
+  }
+
+  public boolean stream() {
+    return Boolean.TRUE.equals(body.get("stream"));
+  }
+
+  /** Whether the client asked for the usage chunk at the end of a stream. */
+  public boolean includeUsage() {
+    return body.get("stream_options") instanceof Map<?, ?> options
+        && Boolean.TRUE.equals(options.get("include_usage"));
+  }
+
+  /** Number of choices ({@code n}); 1 when absent. */
+  public int choices() {
+    Long n = integer(body, "n");
+    return n == null ? 1 : n.intValue();
+  }
+
+  /**
+   * The client's output limit per choice: {@code max_completion_tokens}, else {@code max_tokens},
+   * else {@code null}. When both are set, the smaller one binds.
+   */
+  public Long maxOutputTokens() {
+    Long completion = integer(body, MAX_COMPLETION_TOKENS);
+    Long legacy = integer(body, MAX_TOKENS);
+    if (completion == null) {
+      return legacy;
+    }
+    return legacy == null ? completion : Math.min(completion, legacy);
+  }
+
+  /** A copy asking for another model. */
+  public ChatRequest withModel(String model) {
+    return with("model", Objects.requireNonNull(model, "model"));
+  }
+
+  /**
+   * A copy whose output limit is {@code tokens}, written to the field the client used ({@code
+   * max_completion_tokens} if present, {@code max_tokens} otherwise, both if both).
+   */
+  public ChatRequest withMaxOutputTokens(long tokens) {
+    Map<String, Object> copy = new LinkedHashMap<>(body);
+    boolean completion = copy.containsKey(MAX_COMPLETION_TOKENS);
+    if (completion) {
+      copy.put(MAX_COMPLETION_TOKENS, tokens);
+    }
+    if (!completion || copy.containsKey(MAX_TOKENS)) {
+      copy.put(MAX_TOKENS, tokens);
+    }
+    return new ChatRequest(copy);
+  }
+
+  /** A copy with one top-level field set (or removed when {@code value} is null). */
+  public ChatRequest with(String field, Object value) {
+    Map<String, Object> copy = new LinkedHashMap<>(body);
+    if (value == null) {
+      copy.remove(field);
+    } else {
+      copy.put(field, value);
+    }
+    return new ChatRequest(copy);
+  }
+
+  private static void positiveInteger(Map<String, Object> body, String field, long max) {
+    Object value = body.get(field);
+    if (value == null) {
+      return;
+    }
+    Long number = integer(body, field);
+    if (number == null || number < 1 || number > max) {
+      throw RequestRejectedException.invalidRequest(
+          field,
+          "'"
+              + field
+              + "' must be an integer from 1"
+              + (max == Long.MAX_VALUE ? "" : " to " + max));
+    }
+  }
+
+  /** A whole-number field as long, or null when absent or not a whole number. */
+  private static Long integer(Map<String, Object> body, String field) {
+    Object value = body.get(field);
+    if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+      return ((Number) value).longValue();
+    }
+    try {
+      if (value instanceof BigInteger big) {
+        return big.longValueExact();
+      }
+      if (value instanceof BigDecimal decimal) {
+        return decimal.longValueExact();
+      }
+      if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.0e15) {
+        return d.longValue();
+      }
+    } catch (ArithmeticException notWhole) {
+      return null;
+    }
+    return null;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof ChatRequest that && body.equals(that.body);
+  }
+
+  @Override
+  public int hashCode() {
+    return body.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ChatRequest[model=" + model() + ", stream=" + stream() + "]";
+  }
+}

@@ -1,0 +1,38 @@
+package dev.pouch.domain.provider;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An upstream LLM provider configured for one key (the port Pouch calls outward). An instance lives
+ * as long as the key's configuration, is shared by that key's concurrent requests and must be
+ * thread-safe.
+ *
+ * <p>Financial safety rests on two promises of an implementation: {@link #estimatePromptTokens}
+ * never returns less than the upstream will bill for the prompt, and a response never bills more
+ * output than {@link UpstreamCall#outputCap()} (the provider cuts or stops the upstream) — or, if it
+ * cannot prevent it, reports the true usage so Pouch charges it and records the overrun.
+ */
+public interface Provider extends AutoCloseable {
+
+  /** The model's price and limits, or empty when this provider does not know the model. */
+  Optional<ModelInfo> model(String name);
+
+  /** Models to list in {@code GET /v1/models}; may be empty when any model name works. */
+  List<ModelInfo> models();
+
+  /** A strict upper bound of the prompt tokens the upstream can bill for {@code request}. */
+  long estimatePromptTokens(ChatRequest request);
+
+  /**
+   * Sends the (final) request upstream.
+   *
+   * @return the answer, or the upstream's error response with zero usage
+   * @throws dev.pouch.domain.error.UpstreamException when the upstream is unreachable or times out
+   */
+  ProviderResponse execute(ChatRequest request, UpstreamCall call);
+
+  /** Releases what this instance holds. The default holds nothing. */
+  @Override
+  default void close() {}
+}

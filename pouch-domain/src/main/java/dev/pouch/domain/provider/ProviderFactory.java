@@ -1,0 +1,22 @@
+package dev.pouch.domain.provider;
+
+import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.domain.plugin.PluginInfo;
+
+/**
+ * The extension point for providers: a module registers a factory (explicitly on the builder, or
+ * through {@link java.util.ServiceLoader} in the server), and Pouch creates one {@link Provider}
+ * per key configuration.
+ */
+public interface ProviderFactory {
+
+  /** Id, names and config schema; the id is what key policies refer to. */
+  PluginInfo info();
+
+  /**
+   * Creates a provider for one key.
+   *
+   * @param config validated against {@link #info()}'s schema, defaults applied
+   */
+  Provider create(PluginConfig config);
+}

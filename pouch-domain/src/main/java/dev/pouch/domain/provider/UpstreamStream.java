@@ -1,0 +1,38 @@
+package dev.pouch.domain.provider;
+
+import dev.pouch.domain.budget.Usage;
+import java.io.IOException;
+
+/**
+ * A streamed answer as it arrives from the upstream, metered by the provider. Pulled by one thread
+ * at a time; {@link #close()} may be called from another thread to cancel.
+ */
+public interface UpstreamStream extends AutoCloseable {
+
+  /**
+   * Blocks for the next bytes to forward to the client.
+   *
+   * @return the bytes (whole SSE events where the provider can), or {@code null} at the end
+   * @throws IOException when the upstream breaks off
+   */
+  byte[] next() throws IOException;
+
+  /**
+   * Usage metered so far: the upstream's reported usage once it has sent it, otherwise the
+   * provider's own count of what has streamed. Never lower than what the upstream produced.
+   */
+  Usage usage();
+
+  /** Bytes that end the stream cleanly for the client when Pouch cuts it short. */
+  byte[] cutTrailer();
+
+  /**
+   * Bytes that tell the client the stream failed, for {@code message}; sent before the trailer when
+   * the upstream breaks off mid-stream.
+   */
+  byte[] errorEvent(String message);
+
+  /** Cancels the upstream call and releases its connection. Idempotent, never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,200 @@
+package dev.pouch.server;
+
+import dev.pouch.application.Pouch;
+import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.plugin.PluginInfo;
+import dev.pouch.domain.plugin.SchemaField;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The admin API under {@code /api} (DESIGN §4), behind the admin token. */
+final class AdminRoutes {
+  private static final int DEFAULT_LOG_LIMIT = 100;
+
+  private final Pouch pouch;
+  private final AdminToken token;
+  private final JsonBodies json;
+  private final KeyJson keyJson;
+  private final Clock clock;
+
+  AdminRoutes(Pouch pouch, AdminToken token, JsonBodies json, Clock clock) {
+    this.pouch = pouch;
+    this.token = token;
+    this.json = json;
+    this.keyJson = new KeyJson(pouch.plugins());
+    this.clock = clock;
+  }
+
+  void install(JavalinConfig cfg) {
+    cfg.routes.before("/api/*", this::requireAdmin);
+    cfg.routes.post("/api/keys", this::create);
+    cfg.routes.get("/api/keys", ctx -> json.write(ctx, 200, pouch.keys().list().stream().map(keyJson::view).toList()));
+    cfg.routes.get("/api/keys/{id}", ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().get(ctx.pathParam("id")))));
+    cfg.routes.put("/api/keys/{id}", this::update);
+    cfg.routes.delete("/api/keys/{id}", this::delete);
+    cfg.routes.post("/api/keys/{id}/budget/reset", ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
+    cfg.routes.get("/api/plugins", this::plugins);
+    cfg.routes.get("/api/usage", this::usage);
+    cfg.routes.get("/api/requests", this::requests);
+  }
+
+  private void requireAdmin(Context ctx) {
+    if (!token.matches(ctx.header("Authorization"))) {
+      throw new RequestRejectedException(
+          ErrorCode.ADMIN_UNAUTHORIZED,
+          "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'.");
+    }
+  }
+
+  private void create(Context ctx) {
+    CreatedKey created = pouch.keys().create(keyJson.draft(json.readObject(ctx)));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("key", created.secret());
+    body.putAll(keyJson.view(created.view()));
+    json.write(ctx, 201, body);
+  }
+
+  private void update(Context ctx) {
+    String id = ctx.pathParam("id");
+    pouch.keys().get(id); // 404 before validating the body
+    json.write(ctx, 200, keyJson.view(pouch.keys().update(id, keyJson.draft(json.readObject(ctx)))));
+  }
+
+  private void delete(Context ctx) {
+    pouch.keys().delete(ctx.pathParam("id"));
+    ctx.status(204);
+  }
+
+  private void plugins(Context ctx) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("providers", pouch.plugins().providers().infos().stream().map(i -> plugin(i, false)).toList());
+    body.put("middlewares", pouch.plugins().middlewares().infos().stream().map(i -> plugin(i, true)).toList());
+    json.write(ctx, 200, body);
+  }
+
+  private static Map<String, Object> plugin(PluginInfo info, boolean middleware) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", info.id());
+    json.put("display_name", info.displayName());
+    json.put("description", info.description());
+    json.put("schema", Map.of("fields", info.schema().fields().stream().map(AdminRoutes::field).toList()));
+    if (middleware) {
+      json.put("is_default", info.isDefault());
+    }
+    return json;
+  }
+
+  private static Map<String, Object> field(SchemaField field) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", field.name());
+    json.put("type", field.type().wireName());
+    json.put("display_name", field.displayName());
+    json.put("description", field.description());
+    json.put("default", field.defaultValue());
+    json.put("options", field.options());
+    json.put("required", field.required());
+    json.put("min", field.min());
+    json.put("max", field.max());
+    json.put("role", field.role());
+    return json;
+  }
+
+  private void usage(Context ctx) {
+    String bucket = ctx.queryParamAsClass("bucket", String.class).getOrDefault("day");
+    long width;
+    Duration span;
+    if (bucket.equals("hour")) {
+      width = 3600;
+      span = Duration.ofHours(48);
+    } else if (bucket.equals("day")) {
+      width = 86400;
+      span = Duration.ofDays(30);
+    } else {
+      throw RequestRejectedException.invalidRequest("bucket", "bucket must be 'hour' or 'day'");
+    }
+    Instant to = time(ctx, "to", clock.instant());
+    Instant from = time(ctx, "from", to.minus(span));
+    if (!from.isBefore(to)) {
+      throw RequestRejectedException.invalidRequest("from", "from must be before to");
+    }
+    String keyId = ctx.queryParam("key_id");
+    List<Map<String, Object>> data =
+        pouch.requestLog().usage(keyId, from, to, width).stream()
+            .map(
+                b -> {
+                  Map<String, Object> row = new LinkedHashMap<>();
+                  row.put("start", b.start().toString());
+                  row.put("requests", b.requests());
+                  row.put("prompt_tokens", b.promptTokens());
+                  row.put("completion_tokens", b.completionTokens());
+                  row.put("cost_micros", b.costMicros());
+                  return row;
+                })
+            .toList();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("key_id", keyId);
+    body.put("bucket", bucket);
+    body.put("from", from.toString());
+    body.put("to", to.toString());
+    body.put("data", data);
+    json.write(ctx, 200, body);
+  }
+
+  private void requests(Context ctx) {
+    int limit;
+    try {
+      limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("" + DEFAULT_LOG_LIMIT));
+    } catch (NumberFormatException e) {
+      throw RequestRejectedException.invalidRequest("limit", "limit must be a whole number");
+    }
+    if (limit < 1 || limit > 1000) {
+      throw RequestRejectedException.invalidRequest("limit", "limit must be from 1 to 1000");
+    }
+    RequestLog log = pouch.requestLog();
+    List<RequestRecord> rows = log.list(ctx.queryParam("key_id"), time(ctx, "before", null), limit);
+    json.write(ctx, 200, rows.stream().map(AdminRoutes::row).toList());
+  }
+
+  private static Map<String, Object> row(RequestRecord r) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", r.requestId());
+    json.put("key_id", r.keyId());
+    json.put("model", r.model());
+    json.put("created_at", r.createdAt().toString());
+    json.put("status", r.status());
+    json.put("streamed", r.streamed());
+    json.put("prompt_tokens", r.promptTokens());
+    json.put("cached_prompt_tokens", r.cachedPromptTokens());
+    json.put("completion_tokens", r.completionTokens());
+    json.put("reserved_micros", r.reservedMicros());
+    json.put("cost_micros", r.costMicros());
+    json.put("settlement", r.basis() == null ? null : r.basis().wireName());
+    json.put("overrun_micros", r.overrunMicros());
+    json.put("latency_ms", r.latencyMillis());
+    json.put("error_code", r.errorCode());
+    return json;
+  }
+
+  private static Instant time(Context ctx, String param, Instant fallback) {
+    String value = ctx.queryParam(param);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      throw RequestRejectedException.invalidRequest(param, param + " must be an ISO-8601 UTC time");
+    }
+  }
+}

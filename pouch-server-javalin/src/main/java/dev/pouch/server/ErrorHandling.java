@@ -1,0 +1,55 @@
+package dev.pouch.server;
+
+import dev.pouch.application.proxy.ErrorResponses;
+import dev.pouch.domain.chain.ProxyResponse;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.PouchException;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every failure leaves the server in OpenAI's error shape, with the status of DESIGN §4. */
+final class ErrorHandling {
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  private ErrorHandling() {}
+
+  static void install(JavalinConfig cfg) {
+    cfg.routes.exception(PouchException.class, (failure, ctx) -> write(ctx, failure));
+    cfg.routes.exception(
+        Exception.class,
+        (failure, ctx) -> {
+          log.atError()
+              .setCause(failure)
+              .addKeyValue("path", ctx.path())
+              .log("unexpected failure while serving a request");
+          writeCode(ctx, ErrorCode.INTERNAL, "The server had an error while processing your request.");
+        });
+    // Javalin's own refusals (no such route, wrong method) in OpenAI's shape too.
+    cfg.routes.exception(
+        HttpResponseException.class,
+        (failure, ctx) -> {
+          int status = failure.getStatus();
+          ErrorCode code = status == 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST;
+          ctx.status(status)
+              .contentType("application/json")
+              .result(
+                  ErrorResponses.body(
+                      code, "Unknown request URL: " + ctx.method() + " " + ctx.path() + ".", null));
+        });
+  }
+
+  static void write(Context ctx, PouchException failure) {
+    ProxyResponse.Complete response = ErrorResponses.response(failure);
+    response.headers().forEach(ctx::header);
+    ctx.status(response.status()).result(response.body());
+  }
+
+  private static void writeCode(Context ctx, ErrorCode code, String message) {
+    ctx.status(ErrorResponses.status(code))
+        .contentType("application/json")
+        .result(ErrorResponses.body(code, message, null));
+  }
+}

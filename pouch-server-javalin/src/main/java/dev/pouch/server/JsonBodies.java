@@ -1,0 +1,117 @@
+package dev.pouch.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.RequestRejectedException;
+import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * Reading request bodies (bounded in size and nesting) into JSON trees, and writing JSON. Numbers
+ * with a fraction become {@link java.math.BigDecimal}, never double, so prices stay exact.
+ */
+final class JsonBodies {
+  private static final int MAX_NESTING = 64;
+  private static final int MAX_STRING = 16 * 1024 * 1024;
+
+  private final ObjectMapper mapper;
+  private final long maxBodyBytes;
+
+  JsonBodies(long maxBodyBytes) {
+    this.maxBodyBytes = maxBodyBytes;
+    this.mapper =
+        JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+    mapper
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING)
+                .maxStringLength(MAX_STRING)
+                .build());
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /**
+   * The body as a JSON object.
+   *
+   * @throws RequestRejectedException {@code REQUEST_TOO_LARGE} over the limit, {@code
+   *     INVALID_REQUEST} when it is not a JSON object
+   */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> readObject(Context ctx) {
+    byte[] bytes = readBounded(ctx);
+    if (bytes.length == 0) {
+      throw RequestRejectedException.invalidRequest(null, "The request body is empty; send JSON.");
+    }
+    Object parsed;
+    try {
+      parsed = mapper.readValue(bytes, Object.class);
+    } catch (JsonProcessingException malformed) {
+      throw RequestRejectedException.invalidRequest(
+          null,
+          "We could not parse the JSON body of your request: "
+              + malformed.getOriginalMessage()
+              + ". Send a valid JSON object.");
+    } catch (IOException unreadable) {
+      throw RequestRejectedException.invalidRequest(null, "The request body could not be read.");
+    }
+    if (!(parsed instanceof Map<?, ?> object)) {
+      throw RequestRejectedException.invalidRequest(
+          null, "The request body must be a JSON object.");
+    }
+    return (Map<String, Object>) object;
+  }
+
+  private byte[] readBounded(Context ctx) {
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > maxBodyBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+      byte[] buffer = new byte[8192];
+      long total = 0;
+      int read;
+      while ((read = in.read(buffer)) != -1) {
+        total += read;
+        if (total > maxBodyBytes) {
+          throw tooLarge();
+        }
+        out.write(buffer, 0, read);
+      }
+      return out.toByteArray();
+    } catch (IOException unreadable) {
+      throw RequestRejectedException.invalidRequest(null, "The request body could not be read.");
+    }
+  }
+
+  private RequestRejectedException tooLarge() {
+    return new RequestRejectedException(
+        ErrorCode.REQUEST_TOO_LARGE,
+        "The request body is larger than the limit of " + maxBodyBytes + " bytes.");
+  }
+
+  /** Writes {@code value} as the JSON response body with {@code status}. */
+  void write(Context ctx, int status, Object value) {
+    try {
+      ctx.status(status).contentType("application/json").result(mapper.writeValueAsBytes(value));
+    } catch (JsonProcessingException bug) {
+      throw new IllegalStateException("response not serializable", bug);
+    }
+  }
+}

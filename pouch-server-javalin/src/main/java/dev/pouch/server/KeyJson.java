@@ -1,0 +1,223 @@
+package dev.pouch.server;
+
+import dev.pouch.application.keys.KeyDraft;
+import dev.pouch.application.keys.KeyService;
+import dev.pouch.application.keys.KeyView;
+import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.plugin.FieldType;
+import dev.pouch.domain.plugin.PluginInfo;
+import dev.pouch.application.plugins.PluginRegistry;
+import dev.pouch.domain.plugin.SchemaField;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The admin API's JSON for keys: parsing drafts strictly, rendering views with secrets masked. */
+final class KeyJson {
+  private static final Set<String> DRAFT_FIELDS =
+      Set.of(
+          "name",
+          "provider",
+          "middlewares",
+          "allowed_models",
+          "budget_limit_micros",
+          "reset_period_seconds",
+          "expires_at",
+          "auto_renew");
+
+  private final PluginCatalog catalog;
+
+  KeyJson(PluginCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  /**
+   * A draft from a request body. Unknown fields and wrong types are refused naming the field.
+   *
+   * @throws RequestRejectedException {@code INVALID_REQUEST}
+   */
+  KeyDraft draft(Map<String, Object> body) {
+    for (String field : body.keySet()) {
+      if (!DRAFT_FIELDS.contains(field)) {
+        throw RequestRejectedException.invalidRequest(field, "unknown field '" + field + "'");
+      }
+    }
+    Map<String, Object> provider = object(body.get("provider"), "provider");
+    if (provider == null) {
+      throw RequestRejectedException.invalidRequest("provider", "provider is required");
+    }
+    onlyFields(provider, "provider", "id", "config");
+    List<KeyDraft.MiddlewareDraft> middlewares = new ArrayList<>();
+    List<?> rawMiddlewares = list(body.get("middlewares"), "middlewares");
+    for (int i = 0; i < rawMiddlewares.size(); i++) {
+      String field = "middlewares[" + i + "]";
+      Map<String, Object> middleware = object(rawMiddlewares.get(i), field);
+      if (middleware == null) {
+        throw RequestRejectedException.invalidRequest(field, field + " must be an object");
+      }
+      onlyFields(middleware, field, "id", "config");
+      middlewares.add(
+          new KeyDraft.MiddlewareDraft(
+              string(middleware.get("id"), field + ".id"),
+              object(middleware.get("config"), field + ".config")));
+    }
+    List<String> models = new ArrayList<>();
+    for (Object model : list(body.get("allowed_models"), "allowed_models")) {
+      models.add(string(model, "allowed_models"));
+    }
+    return new KeyDraft(
+        string(body.get("name"), "name"),
+        string(provider.get("id"), "provider.id"),
+        object(provider.get("config"), "provider.config"),
+        middlewares,
+        models,
+        wholeNumber(body.get("budget_limit_micros"), "budget_limit_micros"),
+        wholeNumber(body.get("reset_period_seconds"), "reset_period_seconds"),
+        instant(body.get("expires_at"), "expires_at"),
+        bool(body.get("auto_renew"), "auto_renew"));
+  }
+
+  /** The key view of DESIGN §4. */
+  Map<String, Object> view(KeyView view) {
+    AppKey key = view.key();
+    Budget budget = view.budget();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", key.id());
+    json.put("name", key.name());
+    json.put("prefix", key.prefix());
+    json.put("provider", plugin(key.policy().provider(), catalog.providers()));
+    json.put(
+        "middlewares",
+        key.policy().middlewares().stream().map(m -> plugin(m, catalog.middlewares())).toList());
+    json.put("allowed_models", key.policy().allowedModels());
+    Map<String, Object> budgetJson = new LinkedHashMap<>();
+    budgetJson.put("limit_micros", budget.limitMicros());
+    budgetJson.put("spent_micros", budget.spentMicros());
+    budgetJson.put("reserved_micros", budget.reservedMicros());
+    budgetJson.put("period_started_at", budget.periodStartedAt().toString());
+    budgetJson.put("reset_period_seconds", budget.resetPeriodSeconds());
+    json.put("budget", budgetJson);
+    json.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
+    json.put("auto_renew", key.autoRenew());
+    json.put("created_at", key.createdAt().toString());
+    json.put("status", view.status().wireName());
+    json.put("simulated", view.simulated());
+    return json;
+  }
+
+  private static Map<String, Object> plugin(PluginRef ref, PluginRegistry<?> registry) {
+    PluginInfo info = registry.info(ref.id()).orElse(null);
+    Map<String, Object> config = new LinkedHashMap<>();
+    ref.config()
+        .values()
+        .forEach(
+            (name, value) -> {
+              boolean secret =
+                  info != null
+                      && info.schema()
+                          .field(name)
+                          .map(SchemaField::type)
+                          .filter(t -> t == FieldType.SECRET)
+                          .isPresent();
+              config.put(name, secret ? KeyService.SECRET_MASK : value);
+            });
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", ref.id());
+    json.put("config", config);
+    return json;
+  }
+
+  private static void onlyFields(Map<String, Object> object, String where, String... allowed) {
+    Set<String> known = Set.of(allowed);
+    for (String field : object.keySet()) {
+      if (!known.contains(field)) {
+        throw RequestRejectedException.invalidRequest(
+            where + "." + field, "unknown field '" + where + "." + field + "'");
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(Object value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      throw RequestRejectedException.invalidRequest(field, field + " must be an object");
+    }
+    return new LinkedHashMap<>((Map<String, Object>) map);
+  }
+
+  private static List<?> list(Object value, String field) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof List<?> list)) {
+      throw RequestRejectedException.invalidRequest(field, field + " must be an array");
+    }
+    return list;
+  }
+
+  private static String string(Object value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      throw RequestRejectedException.invalidRequest(field, field + " must be a string");
+    }
+    return text;
+  }
+
+  private static long wholeNumber(Object value, String field) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      if (value instanceof Integer || value instanceof Long) {
+        return ((Number) value).longValue();
+      }
+      if (value instanceof BigInteger big) {
+        return big.longValueExact();
+      }
+      if (value instanceof BigDecimal decimal) {
+        return decimal.longValueExact();
+      }
+    } catch (ArithmeticException notWhole) {
+      // fall through to the error below
+    }
+    throw RequestRejectedException.invalidRequest(field, field + " must be a whole number");
+  }
+
+  private static boolean bool(Object value, String field) {
+    if (value == null) {
+      return false;
+    }
+    if (!(value instanceof Boolean flag)) {
+      throw RequestRejectedException.invalidRequest(field, field + " must be true or false");
+    }
+    return flag;
+  }
+
+  private static Instant instant(Object value, String field) {
+    String text = string(value, field);
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw RequestRejectedException.invalidRequest(
+          field, field + " must be an ISO-8601 UTC time like 2026-12-31T23:59:59Z");
+    }
+  }
+}

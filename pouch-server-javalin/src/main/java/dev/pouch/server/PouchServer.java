@@ -1,0 +1,146 @@
+package dev.pouch.server;
+
+import dev.pouch.adapters.mock.MockProviderFactory;
+import dev.pouch.adapters.sqlite.SqliteStore;
+import dev.pouch.application.Pouch;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.JavalinConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Pouch: the SQLite store in the data folder, the core with its built-in providers, and
+ * Javalin serving the HTTP contract. {@link #start} returns once the port is bound.
+ */
+public final class PouchServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PouchServer.class);
+  private static final int ACCEPT_QUEUE = 4096;
+
+  private final ServerConfig config;
+  private final SqliteStore store;
+  private final Pouch pouch;
+  private final Javalin app;
+  private final String generatedAdminToken;
+  private final boolean virtualThreads;
+
+  private PouchServer(ServerConfig config, Clock clock) throws IOException {
+    this.config = config;
+    Files.createDirectories(config.dataDir());
+    AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
+    this.generatedAdminToken = adminToken.generatedToken();
+    this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
+    this.pouch =
+        Pouch.builder()
+            .keys(store)
+            .ledger(store)
+            .requestLog(store)
+            .provider(new MockProviderFactory())
+            .clock(clock)
+            .build();
+    pouch.recoverOpenReservations();
+    this.virtualThreads = Runtime.version().feature() >= 21;
+    JsonBodies json = new JsonBodies(config.maxBodyBytes());
+    ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json);
+    AdminRoutes admin = new AdminRoutes(pouch, adminToken.token(), json, clock);
+    this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin));
+  }
+
+  /** Opens the store, recovers open reservations and starts serving. */
+  public static PouchServer start(ServerConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** As {@link #start(ServerConfig)}, with a clock (tests move time). */
+  public static PouchServer start(ServerConfig config, Clock clock) {
+    PouchServer server;
+    try {
+      server = new PouchServer(config, clock);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the data folder " + config.dataDir(), e);
+    }
+    server.app.start(config.host(), config.port());
+    log.atInfo()
+        .addKeyValue("port", server.port())
+        .addKeyValue("data_dir", config.dataDir().toAbsolutePath())
+        .addKeyValue("java", Runtime.version().feature())
+        .addKeyValue("virtual_threads", server.virtualThreads)
+        .log("Pouch is serving");
+    return server;
+  }
+
+  private void configure(JavalinConfig cfg, JsonBodies json, ProxyRoutes proxy, AdminRoutes admin) {
+    cfg.startup.showJavalinBanner = false;
+    cfg.startup.showOldJavalinVersionWarning = false;
+    // Streams must reach clients as they are written; gzip would hold them back.
+    cfg.http.compressionStrategy = CompressionStrategy.NONE;
+    // Bodies are read and limited by JsonBodies, which answers 413 in OpenAI's shape.
+    cfg.http.maxRequestSize = Long.MAX_VALUE;
+    if (virtualThreads) {
+      cfg.concurrency.useVirtualThreads = true;
+    } else {
+      // JDK 17: long-lived streams each hold a platform thread, so the pool must be large.
+      QueuedThreadPool pool = new QueuedThreadPool(config.maxThreads(), 16, 60_000);
+      pool.setName("pouch-http");
+      cfg.jetty.threadPool = pool;
+    }
+    cfg.jetty.modifyServer(
+        server -> {
+          for (var connector : server.getConnectors()) {
+            if (connector instanceof ServerConnector serverConnector) {
+              serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
+            }
+          }
+        });
+    ErrorHandling.install(cfg);
+    cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
+    proxy.install(cfg);
+    admin.install(cfg);
+  }
+
+  private Map<String, Object> health() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", "ok");
+    body.put("virtual_threads", isVirtual(Thread.currentThread()));
+    return body;
+  }
+
+  /** {@code Thread.isVirtual()} exists only from JDK 21; this code compiles for 17. */
+  private static boolean isVirtual(Thread thread) {
+    try {
+      return (Boolean) Thread.class.getMethod("isVirtual").invoke(thread);
+    } catch (ReflectiveOperationException olderJdk) {
+      return false;
+    }
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  /** The admin token generated at this (first) start, or {@code null}; never stored in clear. */
+  public String generatedAdminToken() {
+    return generatedAdminToken;
+  }
+
+  public Pouch pouch() {
+    return pouch;
+  }
+
+  /** Stops serving, then releases the core and the store. */
+  @Override
+  public void close() {
+    app.stop();
+    pouch.close();
+    store.close();
+    log.atInfo().log("Pouch stopped");
+  }
+}

@@ -1,0 +1,120 @@
+package dev.pouch.server;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The server's settings, from flags first, then {@code POUCH_*} environment variables, then
+ * defaults.
+ *
+ * @param host address to bind
+ * @param port TCP port (0 = any free port)
+ * @param dataDir folder of the SQLite file and the admin token hash
+ * @param maxBodyBytes largest accepted request body
+ * @param adminToken admin token from the environment, or {@code null} to use (or create) the stored
+ *     one
+ * @param maxThreads request threads on JDK 17–20 (JDK 21+ uses virtual threads)
+ */
+public record ServerConfig(
+    String host, int port, Path dataDir, long maxBodyBytes, String adminToken, int maxThreads) {
+
+  public static final int DEFAULT_PORT = 8080;
+  public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
+
+  public ServerConfig {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535");
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException("the body size limit must be at least 1024 bytes");
+    }
+    if (maxThreads < 8) {
+      throw new IllegalArgumentException("max threads must be at least 8");
+    }
+  }
+
+  /** Defaults for a data folder, as tests use them. */
+  public static ServerConfig defaults(Path dataDir) {
+    return new ServerConfig("0.0.0.0", DEFAULT_PORT, dataDir, DEFAULT_MAX_BODY_BYTES, null, 2000);
+  }
+
+  public ServerConfig withPort(int value) {
+    return new ServerConfig(host, value, dataDir, maxBodyBytes, adminToken, maxThreads);
+  }
+
+  public ServerConfig withHost(String value) {
+    return new ServerConfig(value, port, dataDir, maxBodyBytes, adminToken, maxThreads);
+  }
+
+  public ServerConfig withAdminToken(String value) {
+    return new ServerConfig(host, port, dataDir, maxBodyBytes, value, maxThreads);
+  }
+
+  public ServerConfig withMaxBodyBytes(long value) {
+    return new ServerConfig(host, port, dataDir, value, adminToken, maxThreads);
+  }
+
+  /**
+   * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N} and {@code
+   * POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES POUCH_MAX_THREADS POUCH_ADMIN_TOKEN}.
+   *
+   * @throws IllegalArgumentException naming the flag or variable at fault
+   */
+  public static ServerConfig parse(String[] args, Map<String, String> env) {
+    Map<String, String> flags = Flags.parse(args);
+    String host = pick(flags, "host", env, "POUCH_HOST", "0.0.0.0");
+    int port = (int) number(pick(flags, "port", env, "POUCH_PORT", "" + DEFAULT_PORT), "port");
+    Path data = Path.of(pick(flags, "data", env, "POUCH_DATA_DIR", "data"));
+    long body =
+        number(
+            pick(flags, "max-body-bytes", env, "POUCH_MAX_BODY_BYTES", "" + DEFAULT_MAX_BODY_BYTES),
+            "max-body-bytes");
+    int threads =
+        (int) number(pick(flags, "max-threads", env, "POUCH_MAX_THREADS", "2000"), "max-threads");
+    String token = env.get("POUCH_ADMIN_TOKEN");
+    return new ServerConfig(
+        host, port, data, body, token == null || token.isBlank() ? null : token, threads);
+  }
+
+  private static String pick(
+      Map<String, String> flags, String flag, Map<String, String> env, String var, String dflt) {
+    String value = flags.get(flag);
+    if (value == null) {
+      value = env.get(var);
+    }
+    return value == null || value.isBlank() ? dflt : value;
+  }
+
+  private static long number(String value, String name) {
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'");
+    }
+  }
+
+  /** {@code --name value} and {@code --name=value} pairs. */
+  static final class Flags {
+    private Flags() {}
+
+    static Map<String, String> parse(String[] args) {
+      Map<String, String> flags = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        if (!arg.startsWith("--")) {
+          throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+        }
+        String name = arg.substring(2);
+        int eq = name.indexOf('=');
+        if (eq >= 0) {
+          flags.put(name.substring(0, eq), name.substring(eq + 1));
+        } else if (i + 1 < args.length) {
+          flags.put(name, args[++i]);
+        } else {
+          throw new IllegalArgumentException("flag --" + name + " needs a value");
+        }
+      }
+      return flags;
+    }
+  }
+}

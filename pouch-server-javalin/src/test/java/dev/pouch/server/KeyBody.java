@@ -1,0 +1,69 @@
+package dev.pouch.server;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Test data: the body of {@code POST /api/keys}, built up fluently. */
+final class KeyBody {
+  private final Map<String, Object> body = new LinkedHashMap<>();
+  private final Map<String, Object> providerConfig = new LinkedHashMap<>();
+  private final List<Object> middlewares = new ArrayList<>();
+
+  private KeyBody(String name) {
+    body.put("name", name);
+  }
+
+  /** A key on the mock provider. */
+  static KeyBody mock(String name) {
+    return new KeyBody(name);
+  }
+
+  /** Mock prices in dollars per million tokens, written as JSON numbers. */
+  KeyBody prices(String inputUsdPerMTok, String outputUsdPerMTok) {
+    providerConfig.put("input_usd_per_mtok", new java.math.BigDecimal(inputUsdPerMTok));
+    providerConfig.put("output_usd_per_mtok", new java.math.BigDecimal(outputUsdPerMTok));
+    return this;
+  }
+
+  KeyBody mockSetting(String field, Object value) {
+    providerConfig.put(field, value);
+    return this;
+  }
+
+  KeyBody budgetMicros(long limit) {
+    body.put("budget_limit_micros", limit);
+    return this;
+  }
+
+  KeyBody resetPeriodSeconds(long seconds) {
+    body.put("reset_period_seconds", seconds);
+    return this;
+  }
+
+  KeyBody expiresAt(String isoTime, boolean autoRenew) {
+    body.put("expires_at", isoTime);
+    body.put("auto_renew", autoRenew);
+    return this;
+  }
+
+  KeyBody allowedModels(String... models) {
+    body.put("allowed_models", List.of(models));
+    return this;
+  }
+
+  KeyBody set(String field, Object value) {
+    body.put(field, value);
+    return this;
+  }
+
+  Map<String, Object> toMap() {
+    Map<String, Object> copy = new LinkedHashMap<>(body);
+    copy.put("provider", Map.of("id", "mock", "config", providerConfig));
+    if (!middlewares.isEmpty()) {
+      copy.put("middlewares", middlewares);
+    }
+    return copy;
+  }
+}

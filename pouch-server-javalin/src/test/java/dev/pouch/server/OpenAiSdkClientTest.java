@@ -1,0 +1,130 @@
+package dev.pouch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The official OpenAI Java SDK, pointed at Pouch, works as it does against OpenAI. */
+class OpenAiSdkClientTest {
+  private static final String MOCK_TEXT = "Pouch answers every question with exactly these nine words";
+
+  @TempDir Path data;
+  private TestPouch pouch;
+  private TestPouch.CreatedTestKey key;
+
+  @BeforeEach
+  void start() {
+    pouch = TestPouch.start(data);
+    key =
+        pouch.createKey(
+            KeyBody.mock("sdk")
+                .prices("2.50", "10.00")
+                .mockSetting("response_text", MOCK_TEXT)
+                .budgetMicros(1_000_000));
+  }
+
+  @AfterEach
+  void stop() {
+    pouch.close();
+  }
+
+  private OpenAIClient client(String apiKey) {
+    return OpenAIOkHttpClient.builder()
+        .apiKey(apiKey)
+        .baseUrl(pouch.openAiBaseUrl())
+        .maxRetries(0)
+        .build();
+  }
+
+  private static ChatCompletionCreateParams.Builder question() {
+    return ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage("Who are you?");
+  }
+
+  @Test
+  void plainCompletionReturnsTheMockAnswerAndChargesItsUsage() {
+    ChatCompletion completion = client(key.secret()).chat().completions().create(question().build());
+
+    assertThat(completion.choices()).hasSize(1);
+    assertThat(completion.choices().get(0).message().content()).contains(MOCK_TEXT);
+    long prompt = completion.usage().orElseThrow().promptTokens();
+    long output = completion.usage().orElseThrow().completionTokens();
+    assertThat(output).isEqualTo(MOCK_TEXT.split(" ").length);
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong())
+        .isEqualTo(costMicros(prompt, 2_500_000, output, 10_000_000));
+    assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
+  }
+
+  @Test
+  void streamedTextEqualsWhatTheMockSentAndUsageArrivesWhenAskedFor() {
+    StringBuilder text = new StringBuilder();
+    List<Long> usage = new ArrayList<>();
+    ChatCompletionCreateParams params =
+        question()
+            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+            .build();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client(key.secret()).chat().completions().createStreaming(params)) {
+      stream
+          .stream()
+          .forEach(
+              chunk -> {
+                chunk.choices().forEach(choice -> choice.delta().content().ifPresent(text::append));
+                chunk.usage().ifPresent(u -> usage.add(u.completionTokens()));
+              });
+    }
+
+    assertThat(text.toString()).isEqualTo(MOCK_TEXT);
+    assertThat(usage).containsExactly((long) MOCK_TEXT.split(" ").length);
+    assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isPositive();
+  }
+
+  @Test
+  void maxCompletionTokensLimitsTheAnswer() {
+    ChatCompletion completion =
+        client(key.secret()).chat().completions().create(question().maxCompletionTokens(3).build());
+
+    assertThat(completion.choices().get(0).message().content()).contains("Pouch answers every");
+    assertThat(completion.choices().get(0).finishReason().asString()).isEqualTo("length");
+  }
+
+  @Test
+  void aWrongKeyIsRefusedAsUnauthorized() {
+    assertThatThrownBy(
+            () -> client("pa-not-a-real-key").chat().completions().create(question().build()))
+        .isInstanceOf(UnauthorizedException.class);
+  }
+
+  @Test
+  void anExhaustedBudgetIsReportedAsRateLimitWithInsufficientQuota() {
+    TestPouch.CreatedTestKey poor =
+        pouch.createKey(KeyBody.mock("poor").prices("1000", "1000").budgetMicros(5));
+
+    assertThatThrownBy(() -> client(poor.secret()).chat().completions().create(question().build()))
+        .isInstanceOfSatisfying(
+            RateLimitException.class,
+            e -> assertThat(e.getMessage()).contains("budget"));
+  }
+
+  /** The price rule: tokens × micro-dollars per million tokens, rounded up once. */
+  static long costMicros(long prompt, long inputPerMTok, long output, long outputPerMTok) {
+    long scaled = prompt * inputPerMTok + output * outputPerMTok;
+    return (scaled + 999_999) / 1_000_000;
+  }
+}

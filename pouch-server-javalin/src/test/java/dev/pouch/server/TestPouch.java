@@ -1,0 +1,169 @@
+package dev.pouch.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A real Pouch server on a loopback port with a real SQLite file, and a plain HTTP client to drive
+ * it the way users do.
+ */
+final class TestPouch implements AutoCloseable {
+  static final String ADMIN_TOKEN = "pt-admin-test-token";
+
+  private final Path dataDir;
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private final ServerConfig config;
+  private PouchServer server;
+
+  private TestPouch(Path dataDir, ServerConfig config) {
+    this.dataDir = dataDir;
+    this.config = config;
+    this.server = PouchServer.start(config);
+  }
+
+  static TestPouch start(Path dataDir) {
+    return start(dataDir, 64 * 1024);
+  }
+
+  static TestPouch start(Path dataDir, long maxBodyBytes) {
+    ServerConfig config =
+        ServerConfig.defaults(dataDir)
+            .withHost("127.0.0.1")
+            .withPort(0)
+            .withAdminToken(ADMIN_TOKEN)
+            .withMaxBodyBytes(maxBodyBytes);
+    return new TestPouch(dataDir, config);
+  }
+
+  /** Stops the server and starts a new one on the same data folder (a restart). */
+  void restart() {
+    server.close();
+    server = PouchServer.start(config);
+  }
+
+  Path dataDir() {
+    return dataDir;
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  /** The OpenAI base URL clients point at. */
+  String openAiBaseUrl() {
+    return baseUrl() + "/v1";
+  }
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  /** A response with its status and parsed JSON body (null when empty or not JSON). */
+  record Reply(int status, JsonNode body, String raw, HttpResponse<String> response) {
+    String errorCode() {
+      return body.path("error").path("code").asText(null);
+    }
+
+    String errorType() {
+      return body.path("error").path("type").asText(null);
+    }
+  }
+
+  Reply admin(String method, String path, Object body) {
+    return send(method, path, "Bearer " + ADMIN_TOKEN, body);
+  }
+
+  Reply send(String method, String path, String authorization, Object body) {
+    try {
+      String raw = body == null ? null : body instanceof String s ? s : json.writeValueAsString(body);
+      return sendRaw(method, path, authorization, raw);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Reply sendRaw(String method, String path, String authorization, String rawBody) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                rawBody == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(rawBody));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    if (rawBody != null) {
+      request.header("Content-Type", "application/json");
+    }
+    try {
+      HttpResponse<String> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode parsed = null;
+      if (!response.body().isEmpty()) {
+        try {
+          parsed = json.readTree(response.body());
+        } catch (IOException notJson) {
+          parsed = null;
+        }
+      }
+      return new Reply(response.statusCode(), parsed, response.body(), response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Creates a key from a builder and returns what the admin API answered (201 expected). */
+  CreatedTestKey createKey(KeyBody body) {
+    Reply reply = admin("POST", "/api/keys", body.toMap());
+    if (reply.status() != 201) {
+      throw new AssertionError("key creation failed: " + reply.status() + " " + reply.raw());
+    }
+    return new CreatedTestKey(reply.body().get("id").asText(), reply.body().get("key").asText());
+  }
+
+  record CreatedTestKey(String id, String secret) {
+    String bearer() {
+      return "Bearer " + secret;
+    }
+  }
+
+  /** The key's budget as the admin API shows it. */
+  JsonNode budget(String keyId) {
+    Reply reply = admin("GET", "/api/keys/" + keyId, null);
+    if (reply.status() != 200) {
+      throw new AssertionError("key lookup failed: " + reply.raw());
+    }
+    return reply.body().get("budget");
+  }
+
+  Reply chat(CreatedTestKey key, Object body) {
+    return send("POST", "/v1/chat/completions", key.bearer(), body);
+  }
+
+  HttpClient http() {
+    return http;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
