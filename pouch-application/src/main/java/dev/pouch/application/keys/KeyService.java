@@ -44,8 +44,9 @@ public final class KeyService implements ManageKeys {
   private final Clock clock;
 
   /**
-   * @param onKeyChanged told the id of every key that was edited, renewed or deleted (beyond the
-   *     cache, which this service invalidates itself), so per-key runtimes can be released
+   * @param onKeyChanged told the id of every key whose policy was edited or that was deleted
+   *     (beyond the cache, which this service invalidates itself), so per-key runtimes can be
+   *     released
    */
   public KeyService(
       KeyRepository keys,
@@ -120,8 +121,15 @@ public final class KeyService implements ManageKeys {
           ErrorCode.INVALID_REQUEST, "key " + keyId + " was changed meanwhile; try again");
     }
     ledger.configure(keyId, draft.budgetLimitMicros(), draft.resetPeriodSeconds());
-    changed(keyId);
-    log.atInfo().addKeyValue("key_id", keyId).addKeyValue("version", edited.version()).log("key updated");
+    cache.invalidate(keyId);
+    if (!policy.equals(current.policy())) {
+      // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
+      onKeyChanged.accept(keyId);
+    }
+    log.atInfo()
+        .addKeyValue("key_id", keyId)
+        .addKeyValue("version", edited.version())
+        .log("key updated");
     return view(edited);
   }
 

@@ -46,7 +46,8 @@ public final class ErrorResponses {
           INVALID_REQUEST,
           INVALID_CONFIG,
           NOT_FOUND,
-          REQUEST_TOO_LARGE -> "invalid_request_error";
+          REQUEST_TOO_LARGE ->
+          "invalid_request_error";
     };
   }
 

@@ -9,7 +9,8 @@ import java.util.List;
  * The live plugin instances of one key configuration: its provider and middlewares. Built once per
  * policy and reused by every request, so stateful middlewares (rate limiters) keep their state.
  */
-record KeyRuntime(KeyPolicy policy, long keyVersion, Provider provider, List<Middleware> middlewares)
+record KeyRuntime(
+    KeyPolicy policy, long keyVersion, Provider provider, List<Middleware> middlewares)
     implements AutoCloseable {
 
   KeyRuntime {

@@ -109,6 +109,9 @@ final class OpenReservation {
     long overrun = Math.max(0, actual - reserved);
     Instant now = clock.instant();
     boolean known = usage.isKnown();
+    // Unknown usage is logged at the prompt estimate, except for a refund: nothing was billed.
+    long promptTokens =
+        known ? usage.promptTokens() : basis == SettlementBasis.REFUNDED ? 0 : plan.promptTokens();
     RequestRecord record =
         new RequestRecord(
             reservation.id(),
@@ -117,7 +120,7 @@ final class OpenReservation {
             receivedAt,
             status,
             streamed,
-            known ? usage.promptTokens() : plan.promptTokens(),
+            promptTokens,
             known ? usage.cachedPromptTokens() : 0,
             known ? usage.completionTokens() : 0,
             reserved,

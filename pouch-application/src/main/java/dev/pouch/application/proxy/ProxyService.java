@@ -70,8 +70,12 @@ public final class ProxyService implements ProxyChat {
   @Override
   public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body) {
     Instant now = clock.instant();
-    AppKey live = renewIfExpired(key, now);
+    if (key.isExpiredAt(now) && !key.autoRenew()) {
+      throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
+    }
+    // Validate before renewing: a malformed request must not restart anyone's budget period.
     ChatRequest request = ChatRequest.of(body);
+    AppKey live = renewIfExpired(key, now);
     if (!live.policy().allowsModel(request.model())) {
       throw ReservingTerminal.modelNotAllowed(request.model());
     }
@@ -81,7 +85,8 @@ public final class ProxyService implements ProxyChat {
     ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime.provider());
     ProxyResponse response;
     try {
-      response = new RealChain(runtime.middlewares(), 0, request, context, terminal).proceed(request);
+      response =
+          new RealChain(runtime.middlewares(), 0, request, context, terminal).proceed(request);
     } catch (RuntimeException failure) {
       terminal.abandonUnless(null);
       throw failure;
@@ -125,6 +130,9 @@ public final class ProxyService implements ProxyChat {
     // Someone else changed the key meanwhile (a renewal or an edit): use the stored one.
     cache.invalidate(key.id());
     AppKey current = keys.findById(key.id()).orElseThrow(() -> invalidKey("App key revoked."));
+    if (current.isExpiredAt(now) && current.autoRenew() && current.version() > key.version()) {
+      return renewIfExpired(current, now); // an edit, not a renewal, won the race: renew now
+    }
     if (current.isExpiredAt(now)) {
       throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
     }

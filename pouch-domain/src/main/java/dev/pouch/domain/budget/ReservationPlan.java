@@ -64,7 +64,8 @@ public record ReservationPlan(
     long output = Math.min(affordable, modelMaxOutput);
     long minimum = Math.min(minUsefulOutput, modelMaxOutput);
     if (output < minimum) {
-      throw exceeded(budget, price.worstCase(promptTokens, totalOutput(minimum, choices, overrunMargin)));
+      throw exceeded(
+          budget, price.worstCase(promptTokens, totalOutput(minimum, choices, overrunMargin)));
     }
     long amount = price.worstCase(promptTokens, totalOutput(output, choices, overrunMargin));
     return new ReservationPlan(promptTokens, output, choices, true, amount);

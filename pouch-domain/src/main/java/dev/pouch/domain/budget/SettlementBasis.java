@@ -10,7 +10,9 @@ public enum SettlementBasis {
   CAPPED,
   /** Nothing was served (upstream error, refusal): the whole reservation went back. */
   REFUNDED,
-  /** Usage unknown (broken stream, disconnect before any usage): charged at the full reservation. */
+  /**
+   * Usage unknown (broken stream, disconnect before any usage): charged at the full reservation.
+   */
   FULL_RESERVATION,
   /** Found open at start-up after a crash: charged at the full reservation. */
   RECOVERED;

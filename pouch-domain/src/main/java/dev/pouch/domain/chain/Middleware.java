@@ -10,8 +10,9 @@ import dev.pouch.domain.provider.ChatRequest;
  * Chain#proceed} (short-circuit), or calls {@code proceed} exactly once and returns its result
  * (possibly with headers added). Calling {@code proceed} twice fails, because each call would
  * reserve and spend budget. Refuse a request by throwing a {@link
- * dev.pouch.domain.error.PouchException} (for example {@code RequestRejectedException.rateLimited}).
- * A returned streaming response must be passed on, not consumed.
+ * dev.pouch.domain.error.PouchException} (for example {@code
+ * RequestRejectedException.rateLimited}). A returned streaming response must be passed on, not
+ * consumed.
  *
  * <p>An instance lives as long as its key's configuration version and serves that key's concurrent
  * requests, so it must be thread-safe; its fields may hold state (counters, limiters).

@@ -25,7 +25,9 @@ public sealed interface ProxyResponse {
     /** A JSON body written by Pouch itself. */
     public static Complete json(int status, String json) {
       return new Complete(
-          status, Map.of("Content-Type", "application/json"), json.getBytes(StandardCharsets.UTF_8));
+          status,
+          Map.of("Content-Type", "application/json"),
+          json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -11,7 +11,9 @@ public enum ErrorCode {
   KEY_EXPIRED("key_expired"),
   /** The key may not use the requested model. */
   MODEL_NOT_ALLOWED("model_not_allowed"),
-  /** The model has no known price while the key has a budget: refuse rather than serve unmetered. */
+  /**
+   * The model has no known price while the key has a budget: refuse rather than serve unmetered.
+   */
   MODEL_PRICE_UNKNOWN("model_price_unknown"),
   /** The remaining budget cannot cover even a minimal answer. */
   BUDGET_EXCEEDED("budget_exceeded"),

@@ -7,7 +7,8 @@ import java.util.Objects;
  * What a key may do: which provider serves it, which middlewares run (in order), which models it
  * may ask for (empty = any model the provider knows).
  */
-public record KeyPolicy(PluginRef provider, List<PluginRef> middlewares, List<String> allowedModels) {
+public record KeyPolicy(
+    PluginRef provider, List<PluginRef> middlewares, List<String> allowedModels) {
   public KeyPolicy {
     Objects.requireNonNull(provider, "provider");
     middlewares = List.copyOf(middlewares);

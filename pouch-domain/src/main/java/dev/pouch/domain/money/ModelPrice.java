@@ -23,8 +23,8 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
   }
 
   /**
-   * Worst-case cost of a request: every prompt token at the full input price (caching is a
-   * discount the upstream may or may not give) and every possible output token.
+   * Worst-case cost of a request: every prompt token at the full input price (caching is a discount
+   * the upstream may or may not give) and every possible output token.
    */
   public long worstCase(long promptTokens, long maxOutputTokens) {
     return Micros.roundUp(
@@ -47,7 +47,8 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
 
   /**
    * The largest number of output tokens such that {@link #worstCase} stays within {@code
-   * budgetMicros}; 0 when the prompt alone does not fit. {@link Long#MAX_VALUE} when output is free.
+   * budgetMicros}; 0 when the prompt alone does not fit. {@link Long#MAX_VALUE} when output is
+   * free.
    */
   public long affordableOutputTokens(long promptTokens, long budgetMicros) {
     long headroomScaled;

@@ -10,8 +10,8 @@ import java.util.Optional;
  *
  * <p>Financial safety rests on two promises of an implementation: {@link #estimatePromptTokens}
  * never returns less than the upstream will bill for the prompt, and a response never bills more
- * output than {@link UpstreamCall#outputCap()} (the provider cuts or stops the upstream) — or, if it
- * cannot prevent it, reports the true usage so Pouch charges it and records the overrun.
+ * output than {@link UpstreamCall#outputCap()} (the provider cuts or stops the upstream) — or, if
+ * it cannot prevent it, reports the true usage so Pouch charges it and records the overrun.
  */
 public interface Provider extends AutoCloseable {
 
@@ -25,7 +25,9 @@ public interface Provider extends AutoCloseable {
   long estimatePromptTokens(ChatRequest request);
 
   /**
-   * Sends the (final) request upstream.
+   * Sends the (final) request upstream. For streams, a provider should ask its upstream for usage
+   * (OpenAI: {@code stream_options.include_usage}) and hide the extra usage chunk from a client
+   * that did not ask for it: usage the upstream reports is trusted, a count is the fallback.
    *
    * @return the answer, or the upstream's error response with zero usage
    * @throws dev.pouch.domain.error.UpstreamException when the upstream is unreachable or times out

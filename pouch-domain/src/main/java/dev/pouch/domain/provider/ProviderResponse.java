@@ -15,8 +15,9 @@ public sealed interface ProviderResponse {
   /**
    * A complete answer (or an upstream error, passed through) with its metered usage.
    *
-   * @param usage tokens billed; {@link Usage#UNKNOWN} is charged at the full reservation, so an
-   *     upstream error must report zero usage explicitly to be refunded
+   * @param usage tokens billed for a successful answer; {@link Usage#UNKNOWN} is charged at the
+   *     full reservation. An upstream error (status 400 or above) is passed through and refunded
+   *     whatever its usage, as DESIGN §4 says: OpenAI does not bill failed requests.
    */
   record Complete(int status, Map<String, String> headers, byte[] body, Usage usage)
       implements ProviderResponse {

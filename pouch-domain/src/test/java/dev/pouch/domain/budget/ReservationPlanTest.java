@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class ReservationPlanTest {
   /** Micro-dollars per prompt token. */
   private static final long IN = 1;
+
   /** Micro-dollars per output token. */
   private static final long OUT = 2;
 
@@ -49,7 +50,8 @@ class ReservationPlanTest {
     long needed = PROMPT * IN + (50 + MARGIN) * OUT;
 
     RequestRejectedException refused =
-        catchThrowableOfType(RequestRejectedException.class, () -> plan(50L, 1, headroom(needed - 1)));
+        catchThrowableOfType(
+            RequestRejectedException.class, () -> plan(50L, 1, headroom(needed - 1)));
 
     assertThat(refused.code()).isEqualTo(ErrorCode.BUDGET_EXCEEDED);
   }

@@ -42,7 +42,8 @@ class AppKeyTest {
   void aKeyRenewedLateStepsForwardByWholeRenewalsPastNow() {
     Instant now = EXPIRY.plus(Duration.ofHours(60)); // two and a half days late
 
-    assertThat(keyExpiringAt(EXPIRY).renewedExpiry(now, DAY)).isEqualTo(EXPIRY.plus(DAY.multipliedBy(3)));
+    assertThat(keyExpiringAt(EXPIRY).renewedExpiry(now, DAY))
+        .isEqualTo(EXPIRY.plus(DAY.multipliedBy(3)));
   }
 
   @Test
@@ -74,7 +75,9 @@ class AppKeyTest {
 
       long millisAfterExpiry = Duration.between(EXPIRY, renewed).toMillis();
       assertThat(renewed).as("renewal %s at %s", renewal, now).isAfter(now);
-      assertThat(renewed.minus(renewal)).as("renewal %s at %s", renewal, now).isBeforeOrEqualTo(now);
+      assertThat(renewed.minus(renewal))
+          .as("renewal %s at %s", renewal, now)
+          .isBeforeOrEqualTo(now);
       assertThat(millisAfterExpiry % renewal.toMillis()).isZero();
     }
   }

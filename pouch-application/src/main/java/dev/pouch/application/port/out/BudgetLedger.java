@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * The money: one budget row per key and its reservations. This is the part that must never be
- * wrong, so every rule below is enforced by the store's own atomic statements, never by reading
- * and then writing in application code; the rules then hold across threads and across processes
- * sharing a store.
+ * wrong, so every rule below is enforced by the store's own atomic statements, never by reading and
+ * then writing in application code; the rules then hold across threads and across processes sharing
+ * a store.
  *
  * <p>Every mutating method is durable when it returns.
  */
@@ -52,8 +52,8 @@ public interface BudgetLedger {
   /**
    * Starts a new period if the current one still began at {@code expectedStart} (so concurrent
    * resets happen once): records the closed period's spend in history, sets spent to 0 and the
-   * start to {@code newStart}, and leaves {@code reserved} alone (in-flight requests settle into the
-   * new period).
+   * start to {@code newStart}, and leaves {@code reserved} alone (in-flight requests settle into
+   * the new period).
    *
    * @return true when this call reset the period
    */

@@ -1,0 +1,384 @@
+package dev.pouch.application.fakes;
+
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.Settlement;
+import dev.pouch.domain.budget.SettlementBasis;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.log.RequestRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The three store ports in memory, honouring their Javadoc: optimistic key updates, a guarded and
+ * idempotent reserve, an idempotent settle that writes the log row, a compare-and-set period start
+ * and recovery at the full amount. Every method is synchronized: one lock plays the transaction.
+ * Beyond the ports it lets tests look at reservations and count calls.
+ */
+public final class InMemoryStore implements KeyRepository, BudgetLedger, RequestLog {
+
+  private final Map<String, AppKey> keys = new LinkedHashMap<>();
+  private final Map<String, Boolean> deleted = new HashMap<>();
+  private final Map<String, BudgetRow> budgets = new HashMap<>();
+  private final Map<String, ReservationRow> reservations = new LinkedHashMap<>();
+  private final List<RequestRecord> log = new ArrayList<>();
+  private final List<ClosedPeriod> history = new ArrayList<>();
+  private final List<String> strayedSettlements = new ArrayList<>();
+  private int hashLookups;
+  private Runnable beforeNextReserve;
+  private volatile long reserveLatencyNanos;
+
+  /** A period closed by {@link #startPeriod}, as the ledger must record it. */
+  public record ClosedPeriod(String keyId, Instant start, Instant end, long spentMicros) {}
+
+  /** A reservation row: open until settled. */
+  public record ReservationRow(Reservation reservation, SettlementBasis basis, long actualMicros) {
+    public boolean open() {
+      return basis == null;
+    }
+  }
+
+  private static final class BudgetRow {
+    long limit;
+    long spent;
+    long reserved;
+    Instant periodStart;
+    long resetPeriod;
+    long peakUsed;
+
+    Budget snapshot() {
+      return new Budget(limit, spent, reserved, periodStart, resetPeriod);
+    }
+  }
+
+  // ---- KeyRepository
+
+  @Override
+  public synchronized void insert(AppKey key) {
+    boolean taken =
+        keys.containsKey(key.id())
+            || keys.values().stream().anyMatch(k -> k.secretHash().equals(key.secretHash()));
+    if (taken) {
+      throw new IllegalStateException("key id or secret hash exists: " + key.id());
+    }
+    keys.put(key.id(), key);
+  }
+
+  @Override
+  public synchronized boolean update(AppKey key, long expectedVersion) {
+    AppKey stored = live(key.id());
+    if (stored == null || stored.version() != expectedVersion) {
+      return false;
+    }
+    keys.put(key.id(), key);
+    return true;
+  }
+
+  @Override
+  public synchronized Optional<AppKey> findById(String id) {
+    return Optional.ofNullable(live(id));
+  }
+
+  @Override
+  public synchronized Optional<AppKey> findBySecretHash(String secretHash) {
+    hashLookups++;
+    return keys.values().stream()
+        .filter(k -> k.secretHash().equals(secretHash) && !deleted.containsKey(k.id()))
+        .findFirst();
+  }
+
+  @Override
+  public synchronized List<AppKey> list() {
+    return keys.values().stream().filter(k -> !deleted.containsKey(k.id())).toList();
+  }
+
+  @Override
+  public synchronized boolean delete(String id) {
+    if (live(id) == null) {
+      return false;
+    }
+    deleted.put(id, true);
+    return true;
+  }
+
+  private AppKey live(String id) {
+    return deleted.containsKey(id) ? null : keys.get(id);
+  }
+
+  // ---- BudgetLedger
+
+  @Override
+  public synchronized void open(
+      String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
+    budgets.computeIfAbsent(
+        keyId,
+        id -> {
+          BudgetRow row = new BudgetRow();
+          row.limit = limitMicros;
+          row.resetPeriod = resetPeriodSeconds;
+          row.periodStart = periodStart;
+          return row;
+        });
+  }
+
+  @Override
+  public synchronized Optional<Budget> find(String keyId) {
+    return Optional.ofNullable(budgets.get(keyId)).map(BudgetRow::snapshot);
+  }
+
+  @Override
+  public synchronized Map<String, Budget> findAll() {
+    Map<String, Budget> all = new HashMap<>();
+    budgets.forEach((id, row) -> all.put(id, row.snapshot()));
+    return all;
+  }
+
+  @Override
+  public boolean reserve(Reservation reservation) {
+    long latency = reserveLatencyNanos;
+    if (latency > 0) {
+      LockSupport.parkNanos(latency); // a round trip to the store: others read the budget meanwhile
+    }
+    return reserveNow(reservation);
+  }
+
+  private synchronized boolean reserveNow(Reservation reservation) {
+    Runnable hook = beforeNextReserve;
+    beforeNextReserve = null;
+    if (hook != null) {
+      hook.run();
+    }
+    if (reservations.containsKey(reservation.id())) {
+      return true;
+    }
+    BudgetRow row = budgets.get(reservation.keyId());
+    if (row == null) {
+      return false;
+    }
+    long wouldUse =
+        Math.addExact(Math.addExact(row.spent, row.reserved), reservation.amountMicros());
+    if (row.limit != 0 && wouldUse > row.limit) {
+      return false;
+    }
+    row.reserved += reservation.amountMicros();
+    row.peakUsed = Math.max(row.peakUsed, row.spent + row.reserved);
+    reservations.put(reservation.id(), new ReservationRow(reservation, null, 0));
+    return true;
+  }
+
+  @Override
+  public synchronized boolean settle(Settlement settlement) {
+    ReservationRow row = reservations.get(settlement.reservationId());
+    if (row == null) {
+      strayedSettlements.add(settlement.reservationId());
+      return false;
+    }
+    if (!row.open()) {
+      return false;
+    }
+    Reservation reservation = row.reservation();
+    reservations.put(
+        reservation.id(),
+        new ReservationRow(reservation, settlement.basis(), settlement.actualMicros()));
+    BudgetRow budget = budgets.get(reservation.keyId());
+    budget.reserved -= reservation.amountMicros();
+    budget.spent = Math.addExact(budget.spent, settlement.actualMicros());
+    log.add(settlement.record());
+    return true;
+  }
+
+  @Override
+  public synchronized void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
+    BudgetRow row = budgets.get(keyId);
+    row.limit = limitMicros;
+    row.resetPeriod = resetPeriodSeconds;
+  }
+
+  @Override
+  public synchronized boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
+    BudgetRow row = budgets.get(keyId);
+    if (row == null || !row.periodStart.equals(expectedStart)) {
+      return false;
+    }
+    history.add(new ClosedPeriod(keyId, row.periodStart, newStart, row.spent));
+    row.spent = 0;
+    row.periodStart = newStart;
+    return true;
+  }
+
+  @Override
+  public synchronized int recoverOpenReservations(Instant now) {
+    List<Reservation> open =
+        reservations.values().stream()
+            .filter(ReservationRow::open)
+            .map(ReservationRow::reservation)
+            .toList();
+    for (Reservation reservation : open) {
+      long amount = reservation.amountMicros();
+      RequestRecord record =
+          new RequestRecord(
+              reservation.id(),
+              reservation.keyId(),
+              "unknown",
+              reservation.createdAt(),
+              0,
+              false,
+              0,
+              0,
+              0,
+              amount,
+              amount,
+              SettlementBasis.RECOVERED,
+              0,
+              0,
+              "recovered");
+      settle(new Settlement(reservation.id(), amount, SettlementBasis.RECOVERED, now, record));
+    }
+    return open.size();
+  }
+
+  // ---- RequestLog
+
+  @Override
+  public synchronized void append(RequestRecord record) {
+    log.add(record);
+  }
+
+  @Override
+  public synchronized List<RequestRecord> list(String keyId, Instant before, int limit) {
+    if (limit < 1 || limit > 1_000) {
+      throw new IllegalArgumentException("limit must be 1 to 1000");
+    }
+    List<RequestRecord> newestFirst = new ArrayList<>(log);
+    Collections.reverse(newestFirst);
+    return newestFirst.stream()
+        .filter(r -> keyId == null || r.keyId().equals(keyId))
+        .filter(r -> before == null || r.createdAt().isBefore(before))
+        .sorted(Comparator.comparing(RequestRecord::createdAt).reversed())
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
+  public synchronized List<UsageBucket> usage(
+      String keyId, Instant from, Instant to, long bucketSeconds) {
+    TreeMap<Long, long[]> buckets = new TreeMap<>();
+    for (RequestRecord r : log) {
+      boolean inRange = !r.createdAt().isBefore(from) && r.createdAt().isBefore(to);
+      if (inRange && (keyId == null || r.keyId().equals(keyId))) {
+        long start = Math.floorDiv(r.createdAt().getEpochSecond(), bucketSeconds) * bucketSeconds;
+        long[] sums = buckets.computeIfAbsent(start, s -> new long[4]);
+        sums[0]++;
+        sums[1] += r.promptTokens();
+        sums[2] += r.completionTokens();
+        sums[3] += r.costMicros();
+      }
+    }
+    List<UsageBucket> result = new ArrayList<>();
+    buckets.forEach(
+        (start, s) ->
+            result.add(new UsageBucket(Instant.ofEpochSecond(start), s[0], s[1], s[2], s[3])));
+    return result;
+  }
+
+  // ---- for tests
+
+  /** The budget of a key (test shortcut for {@code find(keyId).orElseThrow()}). */
+  public Budget budget(String keyId) {
+    return find(keyId).orElseThrow();
+  }
+
+  /** Given state: the key has already spent {@code micros} in its current period. */
+  public synchronized void givenSpent(String keyId, long micros) {
+    budgets.get(keyId).spent += micros;
+  }
+
+  /**
+   * Runs {@code action} inside the next {@link #reserve}, just before its guarded update: what a
+   * concurrent request could do between a caller's read of the budget and its reservation.
+   */
+  public synchronized void beforeNextReserve(Runnable action) {
+    this.beforeNextReserve = action;
+  }
+
+  /**
+   * Makes every reservation wait this long before its guarded update, as a store round trip would:
+   * the window in which concurrent requests plan on the same budget widens.
+   */
+  public void simulateReserveLatency(Duration latency) {
+    this.reserveLatencyNanos = latency.toNanos();
+  }
+
+  /** The most a key has ever had spent and reserved at once (in any period). */
+  public synchronized long peakUsedMicros(String keyId) {
+    return budgets.get(keyId).peakUsed;
+  }
+
+  /** Every reservation ever taken, in order. */
+  public synchronized List<ReservationRow> reservations() {
+    return List.copyOf(reservations.values());
+  }
+
+  /** Reservations not settled yet. */
+  public synchronized List<ReservationRow> openReservations() {
+    return reservations.values().stream().filter(ReservationRow::open).toList();
+  }
+
+  /** Every request-log row, oldest first. */
+  public synchronized List<RequestRecord> records() {
+    return List.copyOf(log);
+  }
+
+  /** The only request-log row; fails unless there is exactly one. */
+  public synchronized RequestRecord onlyRecord() {
+    if (log.size() != 1) {
+      throw new AssertionError("expected exactly one request-log row, found " + log);
+    }
+    return log.get(0);
+  }
+
+  /** Periods closed so far. */
+  public synchronized List<ClosedPeriod> history() {
+    return List.copyOf(history);
+  }
+
+  /** How often a secret hash was looked up (to see the key cache work). */
+  public synchronized int hashLookups() {
+    return hashLookups;
+  }
+
+  /**
+   * Checks the ledger's invariants: every settlement matched a reservation, and each budget's
+   * {@code reserved} equals the sum of its open reservations.
+   */
+  public synchronized void assertConsistent() {
+    if (!strayedSettlements.isEmpty()) {
+      throw new AssertionError("settlements without a reservation: " + strayedSettlements);
+    }
+    budgets.forEach(
+        (keyId, row) -> {
+          long open =
+              reservations.values().stream()
+                  .filter(r -> r.open() && r.reservation().keyId().equals(keyId))
+                  .mapToLong(r -> r.reservation().amountMicros())
+                  .sum();
+          if (open != row.reserved) {
+            throw new AssertionError(
+                "key " + keyId + " reserves " + row.reserved + " but its open rows hold " + open);
+          }
+        });
+  }
+}
