@@ -39,11 +39,17 @@ final class AdminRoutes {
   void install(JavalinConfig cfg) {
     cfg.routes.before("/api/*", this::requireAdmin);
     cfg.routes.post("/api/keys", this::create);
-    cfg.routes.get("/api/keys", ctx -> json.write(ctx, 200, pouch.keys().list().stream().map(keyJson::view).toList()));
-    cfg.routes.get("/api/keys/{id}", ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().get(ctx.pathParam("id")))));
+    cfg.routes.get(
+        "/api/keys",
+        ctx -> json.write(ctx, 200, pouch.keys().list().stream().map(keyJson::view).toList()));
+    cfg.routes.get(
+        "/api/keys/{id}",
+        ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().get(ctx.pathParam("id")))));
     cfg.routes.put("/api/keys/{id}", this::update);
     cfg.routes.delete("/api/keys/{id}", this::delete);
-    cfg.routes.post("/api/keys/{id}/budget/reset", ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
+    cfg.routes.post(
+        "/api/keys/{id}/budget/reset",
+        ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
     cfg.routes.get("/api/plugins", this::plugins);
     cfg.routes.get("/api/usage", this::usage);
     cfg.routes.get("/api/requests", this::requests);
@@ -68,7 +74,8 @@ final class AdminRoutes {
   private void update(Context ctx) {
     String id = ctx.pathParam("id");
     pouch.keys().get(id); // 404 before validating the body
-    json.write(ctx, 200, keyJson.view(pouch.keys().update(id, keyJson.draft(json.readObject(ctx)))));
+    json.write(
+        ctx, 200, keyJson.view(pouch.keys().update(id, keyJson.draft(json.readObject(ctx)))));
   }
 
   private void delete(Context ctx) {
@@ -78,8 +85,12 @@ final class AdminRoutes {
 
   private void plugins(Context ctx) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("providers", pouch.plugins().providers().infos().stream().map(i -> plugin(i, false)).toList());
-    body.put("middlewares", pouch.plugins().middlewares().infos().stream().map(i -> plugin(i, true)).toList());
+    body.put(
+        "providers",
+        pouch.plugins().providers().infos().stream().map(i -> plugin(i, false)).toList());
+    body.put(
+        "middlewares",
+        pouch.plugins().middlewares().infos().stream().map(i -> plugin(i, true)).toList());
     json.write(ctx, 200, body);
   }
 
@@ -88,7 +99,9 @@ final class AdminRoutes {
     json.put("id", info.id());
     json.put("display_name", info.displayName());
     json.put("description", info.description());
-    json.put("schema", Map.of("fields", info.schema().fields().stream().map(AdminRoutes::field).toList()));
+    json.put(
+        "schema",
+        Map.of("fields", info.schema().fields().stream().map(AdminRoutes::field).toList()));
     if (middleware) {
       json.put("is_default", info.isDefault());
     }
@@ -123,7 +136,9 @@ final class AdminRoutes {
     } else {
       throw RequestRejectedException.invalidRequest("bucket", "bucket must be 'hour' or 'day'");
     }
-    Instant to = time(ctx, "to", clock.instant());
+    // By default up to the end of the current bucket, so the request just made is included.
+    long nowSeconds = clock.instant().getEpochSecond();
+    Instant to = time(ctx, "to", Instant.ofEpochSecond(nowSeconds - nowSeconds % width + width));
     Instant from = time(ctx, "from", to.minus(span));
     if (!from.isBefore(to)) {
       throw RequestRejectedException.invalidRequest("from", "from must be before to");
@@ -154,7 +169,9 @@ final class AdminRoutes {
   private void requests(Context ctx) {
     int limit;
     try {
-      limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("" + DEFAULT_LOG_LIMIT));
+      limit =
+          Integer.parseInt(
+              ctx.queryParamAsClass("limit", String.class).getOrDefault("" + DEFAULT_LOG_LIMIT));
     } catch (NumberFormatException e) {
       throw RequestRejectedException.invalidRequest("limit", "limit must be a whole number");
     }

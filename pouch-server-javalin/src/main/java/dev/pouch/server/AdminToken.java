@@ -40,7 +40,10 @@ final class AdminToken {
     new SecureRandom().nextBytes(bytes);
     String token = "pt-admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     Files.writeString(
-        file, KeySecrets.hash(token) + "\n", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        file,
+        KeySecrets.hash(token) + "\n",
+        StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
     try {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException notPosix) {

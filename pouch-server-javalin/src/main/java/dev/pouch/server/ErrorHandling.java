@@ -25,7 +25,8 @@ final class ErrorHandling {
               .setCause(failure)
               .addKeyValue("path", ctx.path())
               .log("unexpected failure while serving a request");
-          writeCode(ctx, ErrorCode.INTERNAL, "The server had an error while processing your request.");
+          writeCode(
+              ctx, ErrorCode.INTERNAL, "The server had an error while processing your request.");
         });
     // Javalin's own refusals (no such route, wrong method) in OpenAI's shape too.
     cfg.routes.exception(

@@ -27,7 +27,10 @@ public final class Main {
       PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
       out.println();
       out.println("  Pouch admin token (shown once, store it now): " + token);
-      out.println("  Admin API: http://localhost:" + server.port() + "/api  (Authorization: Bearer <token>)");
+      out.println(
+          "  Admin API: http://localhost:"
+              + server.port()
+              + "/api  (Authorization: Bearer <token>)");
       out.println();
     }
   }

@@ -29,8 +29,14 @@ class ArchitectureTest {
         .resideInAPackage("dev.pouch.domain..")
         .should()
         .onlyDependOnClassesThat()
-        .resideInAnyPackage("dev.pouch.domain..", "java.lang..", "java.util..", "java.time..",
-            "java.math..", "java.io..", "java.nio.charset..")
+        .resideInAnyPackage(
+            "dev.pouch.domain..",
+            "java.lang..",
+            "java.util..",
+            "java.time..",
+            "java.math..",
+            "java.io..",
+            "java.nio.charset..")
         .check(pouch);
   }
 

@@ -45,8 +45,7 @@ class BadInputTest {
         + pouch.admin("GET", "/api/requests?limit=1000", null).raw();
   }
 
-  private void assertRefused(
-      Supplier<TestPouch.Reply> call, int status, String type, String code) {
+  private void assertRefused(Supplier<TestPouch.Reply> call, int status, String type, String code) {
     String before = snapshot();
     TestPouch.Reply reply = call.get();
     assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
@@ -57,8 +56,8 @@ class BadInputTest {
     if (code != null) {
       assertThat(reply.errorCode()).isEqualTo(code);
     }
-    assertThat(reply.response().headers().firstValue("Content-Type")).hasValueSatisfying(
-        value -> assertThat(value).startsWith("application/json"));
+    assertThat(reply.response().headers().firstValue("Content-Type"))
+        .hasValueSatisfying(value -> assertThat(value).startsWith("application/json"));
     assertThat(snapshot()).as("the store is unchanged").isEqualTo(before);
   }
 
@@ -68,11 +67,17 @@ class BadInputTest {
 
   @Test
   void malformedJsonIsABadRequest() {
-    assertRefused(() -> rawChat("{\"model\": \"m\", \"messages\": ["), 400, "invalid_request_error", "invalid_request");
-    assertRefused(() -> rawChat("not json at all"), 400, "invalid_request_error", "invalid_request");
+    assertRefused(
+        () -> rawChat("{\"model\": \"m\", \"messages\": ["),
+        400,
+        "invalid_request_error",
+        "invalid_request");
+    assertRefused(
+        () -> rawChat("not json at all"), 400, "invalid_request_error", "invalid_request");
     assertRefused(() -> rawChat("[1,2,3]"), 400, "invalid_request_error", "invalid_request");
     assertRefused(() -> rawChat(""), 400, "invalid_request_error", "invalid_request");
-    assertRefused(() -> rawChat("{\"a\":1} trailing"), 400, "invalid_request_error", "invalid_request");
+    assertRefused(
+        () -> rawChat("{\"a\":1} trailing"), 400, "invalid_request_error", "invalid_request");
   }
 
   @Test
@@ -82,9 +87,18 @@ class BadInputTest {
       {"{\"model\":\"m\",\"messages\":\"hi\"}", "messages"},
       {"{\"model\":\"m\",\"messages\":[]}", "messages"},
       {"{\"model\":\"m\",\"messages\":[\"hi\"]}", "messages"},
-      {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"}", "stream"},
-      {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":-5}", "max_tokens"},
-      {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1.5}", "max_tokens"},
+      {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"}",
+        "stream"
+      },
+      {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":-5}",
+        "max_tokens"
+      },
+      {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1.5}",
+        "max_tokens"
+      },
       {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":1000}", "n"},
     };
     for (String[] c : cases) {
@@ -95,7 +109,10 @@ class BadInputTest {
 
   @Test
   void aBodyOverTheLimitIsTooLarge() {
-    String huge = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat((int) BODY_LIMIT) + "\"}]}";
+    String huge =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + "x".repeat((int) BODY_LIMIT)
+            + "\"}]}";
     assertRefused(() -> rawChat(huge), 413, "invalid_request_error", "request_too_large");
     assertRefused(
         () -> pouch.sendRaw("POST", "/api/keys", "Bearer " + TestPouch.ADMIN_TOKEN, huge),
@@ -106,18 +123,43 @@ class BadInputTest {
 
   @Test
   void deeplyNestedJsonIsRefused() {
-    String deep = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" + "[".repeat(500) + "]".repeat(500) + "}]}";
+    String deep =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+            + "[".repeat(500)
+            + "]".repeat(500)
+            + "}]}";
     assertRefused(() -> rawChat(deep), 400, "invalid_request_error", "invalid_request");
   }
 
   @Test
   void missingOrBadAppKeysAreUnauthorized() {
     String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    assertRefused(() -> pouch.sendRaw("POST", "/v1/chat/completions", null, body), 401, "invalid_request_error", "invalid_api_key");
-    assertRefused(() -> pouch.sendRaw("POST", "/v1/chat/completions", "Bearer pa-wrong", body), 401, "invalid_request_error", "invalid_api_key");
-    assertRefused(() -> pouch.sendRaw("POST", "/v1/chat/completions", "Basic abc", body), 401, "invalid_request_error", "invalid_api_key");
-    assertRefused(() -> pouch.sendRaw("POST", "/v1/chat/completions", "Bearer " + TestPouch.ADMIN_TOKEN, body), 401, "invalid_request_error", "invalid_api_key");
-    assertRefused(() -> pouch.sendRaw("GET", "/v1/models", "Bearer pa-wrong", null), 401, "invalid_request_error", "invalid_api_key");
+    assertRefused(
+        () -> pouch.sendRaw("POST", "/v1/chat/completions", null, body),
+        401,
+        "invalid_request_error",
+        "invalid_api_key");
+    assertRefused(
+        () -> pouch.sendRaw("POST", "/v1/chat/completions", "Bearer pa-wrong", body),
+        401,
+        "invalid_request_error",
+        "invalid_api_key");
+    assertRefused(
+        () -> pouch.sendRaw("POST", "/v1/chat/completions", "Basic abc", body),
+        401,
+        "invalid_request_error",
+        "invalid_api_key");
+    assertRefused(
+        () ->
+            pouch.sendRaw("POST", "/v1/chat/completions", "Bearer " + TestPouch.ADMIN_TOKEN, body),
+        401,
+        "invalid_request_error",
+        "invalid_api_key");
+    assertRefused(
+        () -> pouch.sendRaw("GET", "/v1/models", "Bearer pa-wrong", null),
+        401,
+        "invalid_request_error",
+        "invalid_api_key");
   }
 
   @Test
@@ -131,15 +173,32 @@ class BadInputTest {
   void aModelOutsideTheAllowedListIsForbidden() {
     TestPouch.CreatedTestKey narrow =
         pouch.createKey(KeyBody.mock("narrow").allowedModels("only-this"));
-    assertRefused(() -> pouch.chat(narrow, chat()), 403, "invalid_request_error", "model_not_allowed");
+    assertRefused(
+        () -> pouch.chat(narrow, chat()), 403, "invalid_request_error", "model_not_allowed");
   }
 
   @Test
   void theAdminApiWantsTheAdminToken() {
-    assertRefused(() -> pouch.send("GET", "/api/keys", null, null), 401, "invalid_request_error", "invalid_admin_token");
-    assertRefused(() -> pouch.send("GET", "/api/keys", "Bearer wrong", null), 401, "invalid_request_error", "invalid_admin_token");
-    assertRefused(() -> pouch.send("POST", "/api/keys", key.bearer(), KeyBody.mock("x").toMap()), 401, "invalid_request_error", "invalid_admin_token");
-    assertRefused(() -> pouch.send("DELETE", "/api/keys/" + key.id(), "Bearer wrong", null), 401, "invalid_request_error", "invalid_admin_token");
+    assertRefused(
+        () -> pouch.send("GET", "/api/keys", null, null),
+        401,
+        "invalid_request_error",
+        "invalid_admin_token");
+    assertRefused(
+        () -> pouch.send("GET", "/api/keys", "Bearer wrong", null),
+        401,
+        "invalid_request_error",
+        "invalid_admin_token");
+    assertRefused(
+        () -> pouch.send("POST", "/api/keys", key.bearer(), KeyBody.mock("x").toMap()),
+        401,
+        "invalid_request_error",
+        "invalid_admin_token");
+    assertRefused(
+        () -> pouch.send("DELETE", "/api/keys/" + key.id(), "Bearer wrong", null),
+        401,
+        "invalid_request_error",
+        "invalid_admin_token");
   }
 
   @Test
@@ -159,15 +218,23 @@ class BadInputTest {
       {KeyBody.mock("k").set("expires_at", "tomorrow").toMap(), "expires_at"},
       {KeyBody.mock("k").set("auto_renew", "yes").toMap(), "auto_renew"},
       {KeyBody.mock("k").set("surprise", true).toMap(), "surprise"},
-      {KeyBody.mock("k").set("middlewares", List.of(Map.of("id", "nope"))).toMap(), "middlewares[0].id"},
+      {
+        KeyBody.mock("k").set("middlewares", List.of(Map.of("id", "nope"))).toMap(),
+        "middlewares[0].id"
+      },
     };
     for (Object[] c : cases) {
-      assertRefused(() -> pouch.admin("POST", "/api/keys", c[0]), 400, "invalid_request_error", null);
+      assertRefused(
+          () -> pouch.admin("POST", "/api/keys", c[0]), 400, "invalid_request_error", null);
       assertThat(pouch.admin("POST", "/api/keys", c[0]).body().path("error").path("param").asText())
           .isEqualTo(c[1]);
     }
     assertRefused(
-        () -> pouch.admin("PUT", "/api/keys/" + key.id(), KeyBody.mock("k").mockSetting("latency_ms", "x").toMap()),
+        () ->
+            pouch.admin(
+                "PUT",
+                "/api/keys/" + key.id(),
+                KeyBody.mock("k").mockSetting("latency_ms", "x").toMap()),
         400,
         "invalid_request_error",
         "invalid_config");
@@ -175,17 +242,49 @@ class BadInputTest {
 
   @Test
   void unknownResourcesAreNotFound() {
-    assertRefused(() -> pouch.admin("GET", "/api/keys/key_nope", null), 404, "invalid_request_error", "not_found");
-    assertRefused(() -> pouch.admin("DELETE", "/api/keys/key_nope", null), 404, "invalid_request_error", "not_found");
-    assertRefused(() -> pouch.admin("PUT", "/api/keys/key_nope", KeyBody.mock("k").toMap()), 404, "invalid_request_error", "not_found");
-    assertRefused(() -> pouch.send("GET", "/v1/nothing-here", key.bearer(), null), 404, "invalid_request_error", "not_found");
+    assertRefused(
+        () -> pouch.admin("GET", "/api/keys/key_nope", null),
+        404,
+        "invalid_request_error",
+        "not_found");
+    assertRefused(
+        () -> pouch.admin("DELETE", "/api/keys/key_nope", null),
+        404,
+        "invalid_request_error",
+        "not_found");
+    assertRefused(
+        () -> pouch.admin("PUT", "/api/keys/key_nope", KeyBody.mock("k").toMap()),
+        404,
+        "invalid_request_error",
+        "not_found");
+    assertRefused(
+        () -> pouch.send("GET", "/v1/nothing-here", key.bearer(), null),
+        404,
+        "invalid_request_error",
+        "not_found");
   }
 
   @Test
   void badQueryParametersAreBadRequests() {
-    assertRefused(() -> pouch.admin("GET", "/api/requests?limit=0", null), 400, "invalid_request_error", "invalid_request");
-    assertRefused(() -> pouch.admin("GET", "/api/requests?limit=abc", null), 400, "invalid_request_error", "invalid_request");
-    assertRefused(() -> pouch.admin("GET", "/api/requests?before=yesterday", null), 400, "invalid_request_error", "invalid_request");
-    assertRefused(() -> pouch.admin("GET", "/api/usage?bucket=week", null), 400, "invalid_request_error", "invalid_request");
+    assertRefused(
+        () -> pouch.admin("GET", "/api/requests?limit=0", null),
+        400,
+        "invalid_request_error",
+        "invalid_request");
+    assertRefused(
+        () -> pouch.admin("GET", "/api/requests?limit=abc", null),
+        400,
+        "invalid_request_error",
+        "invalid_request");
+    assertRefused(
+        () -> pouch.admin("GET", "/api/requests?before=yesterday", null),
+        400,
+        "invalid_request_error",
+        "invalid_request");
+    assertRefused(
+        () -> pouch.admin("GET", "/api/usage?bucket=week", null),
+        400,
+        "invalid_request_error",
+        "invalid_request");
   }
 }

@@ -109,7 +109,8 @@ class BudgetUnderConcurrencyTest {
   private static Map<String, Object> request(boolean stream, Integer maxTokens) {
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("model", "mock-model");
-    body.put("messages", List.of(Map.of("role", "user", "content", "Tell me about budgets please")));
+    body.put(
+        "messages", List.of(Map.of("role", "user", "content", "Tell me about budgets please")));
     if (maxTokens != null) {
       body.put("max_tokens", maxTokens);
     }
@@ -128,7 +129,8 @@ class BudgetUnderConcurrencyTest {
     JsonNode usage = null;
     for (String line : reply.raw().split("\n")) {
       if (line.startsWith("data: {")) {
-        JsonNode event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line.substring(6));
+        JsonNode event =
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(line.substring(6));
         if (event.hasNonNull("usage")) {
           usage = event.get("usage");
         }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The official OpenAI Java SDK, pointed at Pouch, works as it does against OpenAI. */
 class OpenAiSdkClientTest {
-  private static final String MOCK_TEXT = "Pouch answers every question with exactly these nine words";
+  private static final String MOCK_TEXT =
+      "Pouch answers every question with exactly these nine words";
 
   @TempDir Path data;
   private TestPouch pouch;
@@ -58,7 +59,8 @@ class OpenAiSdkClientTest {
 
   @Test
   void plainCompletionReturnsTheMockAnswerAndChargesItsUsage() {
-    ChatCompletion completion = client(key.secret()).chat().completions().create(question().build());
+    ChatCompletion completion =
+        client(key.secret()).chat().completions().create(question().build());
 
     assertThat(completion.choices()).hasSize(1);
     assertThat(completion.choices().get(0).message().content()).contains(MOCK_TEXT);
@@ -80,8 +82,7 @@ class OpenAiSdkClientTest {
             .build();
     try (StreamResponse<ChatCompletionChunk> stream =
         client(key.secret()).chat().completions().createStreaming(params)) {
-      stream
-          .stream()
+      stream.stream()
           .forEach(
               chunk -> {
                 chunk.choices().forEach(choice -> choice.delta().content().ifPresent(text::append));
@@ -118,8 +119,7 @@ class OpenAiSdkClientTest {
 
     assertThatThrownBy(() -> client(poor.secret()).chat().completions().create(question().build()))
         .isInstanceOfSatisfying(
-            RateLimitException.class,
-            e -> assertThat(e.getMessage()).contains("budget"));
+            RateLimitException.class, e -> assertThat(e.getMessage()).contains("budget"));
   }
 
   /** The price rule: tokens × micro-dollars per million tokens, rounded up once. */

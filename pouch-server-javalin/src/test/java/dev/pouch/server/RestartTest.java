@@ -18,7 +18,8 @@ class RestartTest {
     try (TestPouch pouch = TestPouch.start(data)) {
       TestPouch.CreatedTestKey spender =
           pouch.createKey(KeyBody.mock("spender").prices("5", "20").budgetMicros(500_000));
-      TestPouch.CreatedTestKey idle = pouch.createKey(KeyBody.mock("idle").resetPeriodSeconds(3600));
+      TestPouch.CreatedTestKey idle =
+          pouch.createKey(KeyBody.mock("idle").resetPeriodSeconds(3600));
       Map<String, Object> body =
           Map.of(
               "model",

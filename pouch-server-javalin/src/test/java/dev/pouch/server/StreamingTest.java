@@ -75,7 +75,9 @@ class StreamingTest {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
             .header("Authorization", key.bearer())
-            .POST(HttpRequest.BodyPublishers.ofString(pouch.json().writeValueAsString(streamRequest(3))))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    pouch.json().writeValueAsString(streamRequest(3))))
             .build();
     long started = System.nanoTime();
     HttpResponse<InputStream> response =
@@ -117,7 +119,8 @@ class StreamingTest {
     JsonNode row = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body().get(0);
     assertThat(row.get("settlement").asText()).isEqualTo("capped");
     assertThat(row.get("overrun_micros").asLong()).isZero();
-    assertThat(row.get("cost_micros").asLong()).isLessThanOrEqualTo(row.get("reserved_micros").asLong());
+    assertThat(row.get("cost_micros").asLong())
+        .isLessThanOrEqualTo(row.get("reserved_micros").asLong());
     assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
   }
 
@@ -125,7 +128,10 @@ class StreamingTest {
   void anUpstreamFailureMidStreamEndsWithAnErrorEventAndSettlesOnce() throws Exception {
     TestPouch.CreatedTestKey key =
         pouch.createKey(
-            KeyBody.mock("flaky").prices("1", "1").mockSetting("fail_after_chunks", 3).budgetMicros(1_000_000));
+            KeyBody.mock("flaky")
+                .prices("1", "1")
+                .mockSetting("fail_after_chunks", 3)
+                .budgetMicros(1_000_000));
 
     TestPouch.Reply reply = pouch.chat(key, streamRequest(null));
 
@@ -152,7 +158,9 @@ class StreamingTest {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
             .header("Authorization", key.bearer())
-            .POST(HttpRequest.BodyPublishers.ofString(pouch.json().writeValueAsString(streamRequest(null))))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    pouch.json().writeValueAsString(streamRequest(null))))
             .build();
     HttpResponse<InputStream> response =
         pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -165,7 +173,8 @@ class StreamingTest {
     JsonNode log = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
     assertThat(log).hasSize(1);
     assertThat(log.get(0).get("error_code").asText()).isEqualTo("client_closed");
-    assertThat(budget.get("spent_micros").asLong()).isEqualTo(log.get(0).get("cost_micros").asLong());
+    assertThat(budget.get("spent_micros").asLong())
+        .isEqualTo(log.get(0).get("cost_micros").asLong());
     assertThat(log.get(0).get("completion_tokens").asLong())
         .as("stopped early, not served to the end")
         .isLessThan(14);

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -28,30 +29,42 @@ final class TestPouch implements AutoCloseable {
   private final ServerConfig config;
   private PouchServer server;
 
-  private TestPouch(Path dataDir, ServerConfig config) {
+  private final Clock clock;
+
+  private TestPouch(Path dataDir, ServerConfig config, Clock clock) {
     this.dataDir = dataDir;
     this.config = config;
-    this.server = PouchServer.start(config);
+    this.clock = clock;
+    this.server = PouchServer.start(config, clock);
   }
 
   static TestPouch start(Path dataDir) {
-    return start(dataDir, 64 * 1024);
+    return start(dataDir, 64 * 1024, Clock.systemUTC());
   }
 
   static TestPouch start(Path dataDir, long maxBodyBytes) {
+    return start(dataDir, maxBodyBytes, Clock.systemUTC());
+  }
+
+  /** A server whose notion of time is {@code clock} (tests move it to expire keys and periods). */
+  static TestPouch start(Path dataDir, Clock clock) {
+    return start(dataDir, 64 * 1024, clock);
+  }
+
+  private static TestPouch start(Path dataDir, long maxBodyBytes, Clock clock) {
     ServerConfig config =
         ServerConfig.defaults(dataDir)
             .withHost("127.0.0.1")
             .withPort(0)
             .withAdminToken(ADMIN_TOKEN)
             .withMaxBodyBytes(maxBodyBytes);
-    return new TestPouch(dataDir, config);
+    return new TestPouch(dataDir, config, clock);
   }
 
   /** Stops the server and starts a new one on the same data folder (a restart). */
   void restart() {
     server.close();
-    server = PouchServer.start(config);
+    server = PouchServer.start(config, clock);
   }
 
   Path dataDir() {
@@ -88,7 +101,8 @@ final class TestPouch implements AutoCloseable {
 
   Reply send(String method, String path, String authorization, Object body) {
     try {
-      String raw = body == null ? null : body instanceof String s ? s : json.writeValueAsString(body);
+      String raw =
+          body == null ? null : body instanceof String s ? s : json.writeValueAsString(body);
       return sendRaw(method, path, authorization, raw);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

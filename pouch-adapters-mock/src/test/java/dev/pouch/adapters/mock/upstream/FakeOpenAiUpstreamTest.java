@@ -246,8 +246,10 @@ class FakeOpenAiUpstreamTest {
               }
             })
         .isInstanceOf(IOException.class);
-    assertThat(Sse.content(Sse.chunks(Sse.payloads(received.toString())), 0))
-        .isEqualTo("one two three");
+    // A dropped connection may cost the client the bytes still in flight: what arrived is a
+    // prefix of the three tokens, never more and never a clean end.
+    assertThat("one two three")
+        .startsWith(Sse.content(Sse.chunks(Sse.payloads(completeEvents(received.toString()))), 0));
     assertThat(received.toString()).doesNotContain("[DONE]");
     assertThat(upstream.completionTokensSent()).isEqualTo(3);
   }
@@ -298,5 +300,11 @@ class FakeOpenAiUpstreamTest {
   void the_default_settings_use_the_mock_text() {
     assertThat(FakeUpstreamSettings.DEFAULT.behavior()).isEqualTo(MockBehavior.DEFAULT);
     assertThat(FakeUpstreamSettings.DEFAULT.withHang(true).hang()).isTrue();
+  }
+
+  /** The text up to the last complete SSE event (a reset may cut one in half). */
+  private static String completeEvents(String received) {
+    int end = received.lastIndexOf("\n\n");
+    return end < 0 ? "" : received.substring(0, end + 2);
   }
 }
