@@ -6,33 +6,28 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input answers with the status and OpenAI error shape of DESIGN §4, and leaves the store
  * exactly as it was.
  */
-class BadInputTest {
+class BadInputTest extends ServerTest {
   private static final long BODY_LIMIT = 64 * 1024;
 
-  @TempDir Path data;
-  private TestPouch pouch;
   private TestPouch.CreatedTestKey key;
 
+  @Override
+  TestPouch start(Path dataDir) {
+    return TestPouch.start(dataDir, BODY_LIMIT);
+  }
+
   @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data, BODY_LIMIT);
+  void createKeyAndServeOnce() {
     key = pouch.createKey(KeyBody.mock("victim").prices("1", "2").budgetMicros(1_000_000));
     // one served request so the log is not empty
     assertThat(pouch.chat(key, chat()).status()).isEqualTo(200);
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
   }
 
   private static Map<String, Object> chat() {

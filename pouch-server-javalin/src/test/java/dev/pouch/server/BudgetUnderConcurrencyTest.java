@@ -3,7 +3,6 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,31 +10,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Many concurrent requests against a budget that covers only some of them, over real HTTP and a
  * real SQLite file: the budget is never overshot, and what is charged is exactly what was served.
  */
-class BudgetUnderConcurrencyTest {
+class BudgetUnderConcurrencyTest extends ServerTest {
   private static final long INPUT_PER_MTOK = 3_000_000; // $3 per million prompt tokens
   private static final long OUTPUT_PER_MTOK = 15_000_000; // $15 per million output tokens
-
-  @TempDir Path data;
-  private TestPouch pouch;
-
-  @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data);
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
-  }
 
   @Test
   void twoHundredConcurrentRequestsNeverOvershootTheBudgetAndAreChargedToTheMicroDollar()

@@ -3,30 +3,13 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A request without max_tokens gets the largest one the remaining budget can pay for. */
-class ClampingTest {
+class ClampingTest extends ServerTest {
   private static final String LONG_TEXT = "word ".repeat(400).strip();
-
-  @TempDir Path data;
-  private TestPouch pouch;
-
-  @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data);
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
-  }
 
   private static Map<String, Object> unbounded() {
     return Map.of(

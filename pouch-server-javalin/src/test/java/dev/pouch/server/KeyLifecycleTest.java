@@ -8,13 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The admin API over HTTP: a key's life from creation to revocation, with time moved by hand. */
-class KeyLifecycleTest {
+class KeyLifecycleTest extends ServerTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final Map<String, Object> HELLO =
       Map.of(
@@ -25,18 +22,11 @@ class KeyLifecycleTest {
           "messages",
           List.of(Map.of("role", "user", "content", "hello")));
 
-  @TempDir Path data;
   private final MutableClock clock = new MutableClock(START);
-  private TestPouch pouch;
 
-  @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data, clock);
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
+  @Override
+  TestPouch start(Path dataDir) {
+    return TestPouch.start(dataDir, clock);
   }
 
   @Test

@@ -12,37 +12,26 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The official OpenAI Java SDK, pointed at Pouch, works as it does against OpenAI. */
-class OpenAiSdkClientTest {
+class OpenAiSdkClientTest extends ServerTest {
   private static final String MOCK_TEXT =
       "Pouch answers every question with exactly these nine words";
 
-  @TempDir Path data;
-  private TestPouch pouch;
   private TestPouch.CreatedTestKey key;
 
   @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data);
+  void createKey() {
     key =
         pouch.createKey(
             KeyBody.mock("sdk")
                 .prices("2.50", "10.00")
                 .mockSetting("response_text", MOCK_TEXT)
                 .budgetMicros(1_000_000));
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
   }
 
   private OpenAIClient client(String apiKey) {

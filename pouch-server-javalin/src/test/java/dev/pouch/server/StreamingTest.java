@@ -10,30 +10,14 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Streams over real HTTP: pass-through as it happens, cut at the cap, failures, disconnects. */
-class StreamingTest {
-  @TempDir Path data;
-  private TestPouch pouch;
-
-  @BeforeEach
-  void start() {
-    pouch = TestPouch.start(data);
-  }
-
-  @AfterEach
-  void stop() {
-    pouch.close();
-  }
+class StreamingTest extends ServerTest {
 
   private static Map<String, Object> streamRequest(Integer maxTokens) {
     Map<String, Object> body = new java.util.LinkedHashMap<>();

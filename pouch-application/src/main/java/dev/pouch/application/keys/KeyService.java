@@ -6,7 +6,6 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyPolicy;
@@ -108,12 +107,12 @@ public final class KeyService implements ManageKeys {
 
   @Override
   public KeyView get(String keyId) {
-    return view(require(keyId));
+    return view(requireKey(keyId));
   }
 
   @Override
   public KeyView update(String keyId, KeyDraft draft) {
-    AppKey current = require(keyId);
+    AppKey current = requireKey(keyId);
     KeyPolicy policy = policyOf(draft, current.policy());
     AppKey edited = current.edited(draft.name(), draft.expiresAt(), draft.autoRenew(), policy);
     if (!keys.update(edited, current.version())) {
@@ -144,8 +143,8 @@ public final class KeyService implements ManageKeys {
 
   @Override
   public KeyView resetBudget(String keyId) {
-    AppKey key = require(keyId);
-    Budget budget = budgetOf(keyId);
+    AppKey key = requireKey(keyId);
+    Budget budget = ledger.require(keyId);
     ledger.startPeriod(keyId, budget.periodStartedAt(), clock.instant());
     log.atInfo().addKeyValue("key_id", keyId).log("budget reset by admin");
     return view(key);
@@ -163,7 +162,7 @@ public final class KeyService implements ManageKeys {
   }
 
   private KeyView view(AppKey key) {
-    return view(key, budgetOf(key.id()));
+    return view(key, ledger.require(key.id()));
   }
 
   private KeyView view(AppKey key, Budget budget) {
@@ -204,14 +203,8 @@ public final class KeyService implements ManageKeys {
     }
   }
 
-  private AppKey require(String keyId) {
+  private AppKey requireKey(String keyId) {
     return keys.findById(keyId).orElseThrow(() -> notFound(keyId));
-  }
-
-  private Budget budgetOf(String keyId) {
-    return ledger
-        .find(keyId)
-        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
   }
 
   private void changed(String keyId) {

@@ -10,7 +10,6 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.ChatRequest;
@@ -114,7 +113,7 @@ public final class ProxyService implements ProxyChat {
     if (!key.autoRenew()) {
       throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
     }
-    Budget budget = budget(key.id());
+    Budget budget = ledger.require(key.id());
     Duration renewal =
         budget.resets() ? Duration.ofSeconds(budget.resetPeriodSeconds()) : AppKey.DEFAULT_RENEWAL;
     AppKey renewed = key.withExpiry(key.renewedExpiry(now, renewal));
@@ -140,17 +139,11 @@ public final class ProxyService implements ProxyChat {
   }
 
   private void startPeriodIfElapsed(String keyId, Instant now) {
-    Budget budget = budget(keyId);
+    Budget budget = ledger.require(keyId);
     if (budget.periodElapsedAt(now)
         && ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
       log.atInfo().addKeyValue("key_id", keyId).log("budget period reset");
     }
-  }
-
-  private Budget budget(String keyId) {
-    return ledger
-        .find(keyId)
-        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
   }
 
   private static String newRequestId() {

@@ -47,7 +47,7 @@ final class ReservingTerminal implements RealChain.Terminal {
       throw modelNotAllowed(request.model());
     }
     ModelInfo model = provider.model(request.model()).orElse(null);
-    Budget budget = budget(keyId);
+    Budget budget = ledger.require(keyId);
     ModelPrice price = model == null ? null : model.price();
     if (price == null && !budget.isUnlimited()) {
       throw new RequestRejectedException(
@@ -84,7 +84,8 @@ final class ReservingTerminal implements RealChain.Terminal {
             ErrorCode.BUDGET_EXCEEDED,
             "This key's budget cannot cover the request in this period.");
       } else {
-        budget = budget(keyId); // another request took the headroom: plan again on fresh numbers
+        budget =
+            ledger.require(keyId); // another request took the headroom: plan again on fresh numbers
       }
     }
     ChatRequest upstreamRequest =
@@ -140,12 +141,6 @@ final class ReservingTerminal implements RealChain.Terminal {
     if (stream != null && !(returned instanceof ProxyResponse.Streaming)) {
       stream.stream().close();
     }
-  }
-
-  private Budget budget(String keyId) {
-    return ledger
-        .find(keyId)
-        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
   }
 
   static RequestRejectedException modelNotAllowed(String model) {

@@ -3,6 +3,7 @@ package dev.pouch.application.port.out;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
+import dev.pouch.domain.error.InternalException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,16 @@ public interface BudgetLedger {
 
   /** The key's budget, or empty when it has none. */
   Optional<Budget> find(String keyId);
+
+  /**
+   * The key's budget, which every key has (it is created before the key).
+   *
+   * @throws InternalException when the row is missing: the store is damaged
+   */
+  default Budget require(String keyId) {
+    return find(keyId)
+        .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
+  }
 
   /** Every budget by key id. */
   Map<String, Budget> findAll();
