@@ -17,6 +17,8 @@ import java.util.Optional;
  * reports exact usage. Stateless apart from its settings, hence thread-safe.
  */
 final class MockProvider implements Provider {
+  static final String PRICED_AS = "mock provider config";
+
   /** The model listed in {@code GET /v1/models}; any other name works as well. */
   static final String MODEL = "mock-model";
 
@@ -39,12 +41,12 @@ final class MockProvider implements Provider {
 
   @Override
   public Optional<ModelInfo> model(String name) {
-    return Optional.of(new ModelInfo(name, price, contextWindow, maxOutputTokens));
+    return Optional.of(info(name));
   }
 
   @Override
   public List<ModelInfo> models() {
-    return List.of(new ModelInfo(MODEL, price, contextWindow, maxOutputTokens));
+    return List.of(info(MODEL));
   }
 
   @Override
@@ -80,5 +82,10 @@ final class MockProvider implements Provider {
       throw new UpstreamException(
           ErrorCode.UPSTREAM_TIMEOUT, "interrupted while the mock was waiting", interrupted);
     }
+  }
+
+  /** The mock prices every model from the key's own config; the request log says so. */
+  private ModelInfo info(String name) {
+    return new ModelInfo(name, price, List.of(), contextWindow, maxOutputTokens, PRICED_AS);
   }
 }

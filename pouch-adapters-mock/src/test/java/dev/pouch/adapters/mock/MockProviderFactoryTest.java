@@ -12,6 +12,7 @@ import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderFactory;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -59,7 +60,10 @@ class MockProviderFactoryTest {
         .containsEntry("max_output_tokens", 4096L)
         .containsEntry("context_window", 128_000L);
     ModelInfo model = factory.create(config).model("anything").orElseThrow();
-    assertThat(model).isEqualTo(new ModelInfo("anything", ModelPrice.FREE, 128_000, 4096));
+    assertThat(model)
+        .isEqualTo(
+            new ModelInfo(
+                "anything", ModelPrice.FREE, List.of(), 128_000, 4096, MockProvider.PRICED_AS));
   }
 
   @Test
@@ -86,7 +90,14 @@ class MockProviderFactoryTest {
     assertThat(config.values()).containsEntry("latency_ms", 5L);
     Provider provider = factory.create(config);
     assertThat(provider.model("gpt-whatever"))
-        .contains(new ModelInfo("gpt-whatever", ModelPrice.of(2_500_000, 10_000_001), 1000, 100));
+        .contains(
+            new ModelInfo(
+                "gpt-whatever",
+                ModelPrice.of(2_500_000, 10_000_001),
+                List.of(),
+                1000,
+                100,
+                MockProvider.PRICED_AS));
     assertThat(provider.models()).extracting(ModelInfo::id).containsExactly("mock-model");
   }
 

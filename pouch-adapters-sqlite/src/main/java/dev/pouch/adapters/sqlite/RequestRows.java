@@ -15,14 +15,14 @@ final class RequestRows {
   static final String COLUMNS =
       "request_id, key_id, model, created_at, status, streamed, prompt_tokens,"
           + " cached_prompt_tokens, completion_tokens, reserved_micros, cost_micros, basis,"
-          + " overrun_micros, latency_millis, error_code";
+          + " overrun_micros, latency_millis, error_code, priced_as";
 
   private static final String INSERT =
       "INSERT INTO request_log ("
           + COLUMNS
           + ") VALUES (:request_id, :key_id, :model, :created_at, :status, :streamed,"
           + " :prompt_tokens, :cached_prompt_tokens, :completion_tokens, :reserved_micros,"
-          + " :cost_micros, :basis, :overrun_micros, :latency_millis, :error_code)";
+          + " :cost_micros, :basis, :overrun_micros, :latency_millis, :error_code, :priced_as)";
 
   /** Reads a row selected with {@link #COLUMNS}. */
   static final RowMapper<RequestRecord> MAPPER = RequestRows::map;
@@ -48,6 +48,7 @@ final class RequestRows {
         .bind("overrun_micros", record.overrunMicros())
         .bind("latency_millis", record.latencyMillis())
         .bind("error_code", record.errorCode())
+        .bind("priced_as", record.pricedAs())
         .execute();
   }
 
@@ -76,6 +77,7 @@ final class RequestRows {
         basis(rs.getString("basis")),
         rs.getLong("overrun_micros"),
         rs.getLong("latency_millis"),
-        rs.getString("error_code"));
+        rs.getString("error_code"),
+        rs.getString("priced_as"));
   }
 }

@@ -8,7 +8,7 @@ import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.log.RequestRecord;
-import dev.pouch.domain.money.ModelPrice;
+import dev.pouch.domain.provider.ModelInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,7 @@ final class OpenReservation {
   private final Clock clock;
   private final Reservation reservation;
   private final ReservationPlan plan;
-  private final ModelPrice price;
+  private final ModelInfo pricing;
   private final String model;
   private final boolean streamed;
   private final Instant receivedAt;
@@ -39,7 +39,7 @@ final class OpenReservation {
       Clock clock,
       Reservation reservation,
       ReservationPlan plan,
-      ModelPrice price,
+      ModelInfo pricing,
       String model,
       boolean streamed,
       Instant receivedAt) {
@@ -47,7 +47,7 @@ final class OpenReservation {
     this.clock = clock;
     this.reservation = reservation;
     this.plan = plan;
-    this.price = price;
+    this.pricing = pricing;
     this.model = model;
     this.streamed = streamed;
     this.receivedAt = receivedAt;
@@ -81,7 +81,11 @@ final class OpenReservation {
     settle(usage, status, basis, errorCode);
   }
 
-  /** Settles a stream cut at the cap: charged for everything the upstream produced. */
+  /**
+   * Settles a stream cut at the cap. Usage the upstream reported is exact; otherwise the upstream
+   * may have produced more than arrived before the cut took effect, so the full reservation (the
+   * cap plus the margin) is charged: never under-counted, and never above the budget.
+   */
   void settleCapped(Usage usage, int status) {
     settle(usage, status, SettlementBasis.CAPPED, null);
   }
@@ -89,6 +93,15 @@ final class OpenReservation {
   /** Refunds: nothing was served. */
   void refund(int status, String errorCode) {
     settle(Usage.UNKNOWN, status, SettlementBasis.REFUNDED, errorCode);
+  }
+
+  /** The price of metered usage, at the tier of its prompt; free when the model has no price. */
+  private long cost(Usage usage) {
+    return pricing == null
+        ? 0
+        : pricing
+            .priceFor(usage.promptTokens())
+            .cost(usage.promptTokens(), usage.cachedPromptTokens(), usage.completionTokens());
   }
 
   private void settle(Usage usage, int status, SettlementBasis basis, String errorCode) {
@@ -100,11 +113,8 @@ final class OpenReservation {
         switch (basis) {
           case REFUNDED -> 0;
           case FULL_RESERVATION, RECOVERED -> reserved;
-          case USAGE_REPORTED, COUNTED, CAPPED ->
-              price == null
-                  ? 0
-                  : price.cost(
-                      usage.promptTokens(), usage.cachedPromptTokens(), usage.completionTokens());
+          case CAPPED -> usage.source() == UsageSource.REPORTED ? cost(usage) : reserved;
+          case USAGE_REPORTED, COUNTED -> cost(usage);
         };
     long overrun = Math.max(0, actual - reserved);
     Instant now = clock.instant();
@@ -128,7 +138,8 @@ final class OpenReservation {
             basis,
             overrun,
             Duration.between(receivedAt, now).toMillis(),
-            errorCode);
+            errorCode,
+            pricing == null ? null : pricing.pricedAs());
     if (overrun > 0) {
       log.atWarn()
           .addKeyValue("request_id", reservation.id())

@@ -48,8 +48,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     }
     ModelInfo model = provider.model(request.model()).orElse(null);
     Budget budget = ledger.require(keyId);
-    ModelPrice price = model == null ? null : model.price();
-    if (price == null && !budget.isUnlimited()) {
+    if ((model == null || model.price() == null) && !budget.isUnlimited()) {
       throw new RequestRejectedException(
           ErrorCode.MODEL_PRICE_UNKNOWN,
           "The model '"
@@ -59,7 +58,9 @@ final class ReservingTerminal implements RealChain.Terminal {
     }
     long maxOutput = model == null ? UNKNOWN_MODEL_MAX_OUTPUT : model.maxOutputTokens();
     long promptTokens = provider.estimatePromptTokens(request);
-    ModelPrice pricing = price == null ? ModelPrice.FREE : price;
+    // Priced at the tier of the prompt's upper bound: tiers only rise, so never under-priced.
+    ModelPrice pricing =
+        model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
 
     ReservationPlan plan = null;
     Reservation taken = null;
@@ -98,7 +99,7 @@ final class ReservingTerminal implements RealChain.Terminal {
             clock,
             taken,
             plan,
-            price,
+            model == null || model.price() == null ? null : model,
             request.model(),
             request.stream(),
             context.receivedAt());

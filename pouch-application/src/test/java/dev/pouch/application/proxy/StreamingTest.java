@@ -85,10 +85,12 @@ class StreamingTest {
         .as("chunks within the cap, then the trailer")
         .containsExactly(sent.get(0), sent.get(1), text(FakeStream.CUT_TRAILER));
     assertThat(upstream.isClosed()).isTrue();
-    assertSettledOnce(micros(PROMPT, producedAtCut), SettlementBasis.CAPPED);
+    // Only a count of what arrived is known: the upstream may have produced more before the cut
+    // reached it, so the whole reservation (cap plus margin) is charged.
+    assertThat(micros(PROMPT, producedAtCut)).isLessThanOrEqualTo(reservationFor(MAX_TOKENS));
+    assertSettledOnce(reservationFor(MAX_TOKENS), SettlementBasis.CAPPED);
     RequestRecord record = pouch.store.onlyRecord();
-    assertThat(record.costMicros()).isLessThanOrEqualTo(record.reservedMicros());
-    assertThat(record.overrunMicros()).as("the margin pays for the chunk past the cap").isZero();
+    assertThat(record.overrunMicros()).isZero();
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param overrunMicros how much the charge exceeded the reservation (should always be 0)
  * @param latencyMillis time from arrival to the end of the response
  * @param errorCode the error code returned, or {@code null} on success
+ * @param pricedAs the price source that priced the request (for reconciliation), or {@code null}
  */
 public record RequestRecord(
     String requestId,
@@ -38,11 +39,48 @@ public record RequestRecord(
     SettlementBasis basis,
     long overrunMicros,
     long latencyMillis,
-    String errorCode) {
+    String errorCode,
+    String pricedAs) {
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(createdAt, "createdAt");
+  }
+
+  /** A row without a price source. */
+  public RequestRecord(
+      String requestId,
+      String keyId,
+      String model,
+      Instant createdAt,
+      int status,
+      boolean streamed,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reservedMicros,
+      long costMicros,
+      SettlementBasis basis,
+      long overrunMicros,
+      long latencyMillis,
+      String errorCode) {
+    this(
+        requestId,
+        keyId,
+        model,
+        createdAt,
+        status,
+        streamed,
+        promptTokens,
+        cachedPromptTokens,
+        completionTokens,
+        reservedMicros,
+        costMicros,
+        basis,
+        overrunMicros,
+        latencyMillis,
+        errorCode,
+        null);
   }
 }

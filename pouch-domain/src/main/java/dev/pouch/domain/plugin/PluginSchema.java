@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The configuration schema of a provider or middleware: an ordered list of fields. {@link
@@ -16,6 +17,11 @@ import java.util.Set;
  * schema.
  */
 public record PluginSchema(List<SchemaField> fields) {
+  /** The {@link SchemaField#role()} of fields that hold a URL. */
+  public static final String URL_ROLE = "url";
+
+  private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+[^\\s]*");
+
   /** A plugin with nothing to configure. */
   public static final PluginSchema EMPTY = new PluginSchema(List.of());
 
@@ -71,7 +77,7 @@ public record PluginSchema(List<SchemaField> fields) {
 
   private static Object coerce(SchemaField field, Object value) {
     return switch (field.type()) {
-      case STRING, SECRET -> checkLength(field, text(field, value));
+      case STRING, SECRET -> checkUrl(field, checkLength(field, text(field, value)));
       case SELECT -> {
         String choice = text(field, value);
         if (!field.options().contains(choice)) {
@@ -118,6 +124,15 @@ public record PluginSchema(List<SchemaField> fields) {
       throw RequestRejectedException.invalidConfig(
           field.name(),
           "config field '" + field.name() + "' is longer than " + field.max() + " characters");
+    }
+    return text;
+  }
+
+  /** A field with role {@code url} must hold an http(s) URL, so a typo fails at configuration. */
+  private static String checkUrl(SchemaField field, String text) {
+    if (URL_ROLE.equals(field.role()) && !HTTP_URL.matcher(text).matches()) {
+      throw RequestRejectedException.invalidConfig(
+          field.name(), "config field '" + field.name() + "' must be an http:// or https:// URL");
     }
     return text;
   }
