@@ -1,0 +1,248 @@
+package dev.pouch.adapters.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.UpstreamException;
+import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code openai} provider for one key: prices from the price book, prompt tokens from jtokkit,
+ * the call over the shared OkHttp client, usage from the answer (or a count when the upstream sends
+ * none).
+ */
+final class OpenAiProvider implements Provider {
+  private static final Logger log = LoggerFactory.getLogger(OpenAiProvider.class);
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  /** Upstream error bodies larger than this are cut: they are passed to the client as they are. */
+  private static final long MAX_ERROR_BODY = 1 << 20;
+
+  /** A plain answer larger than this is refused: it cannot be an honest chat completion. */
+  private static final long MAX_ANSWER_BODY = 64L << 20;
+
+  static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  private static final Set<Object> STANDARD_OR_CHEAPER_TIERS = Set.of("auto", "default", "flex");
+
+  private final UpstreamEndpoint endpoint;
+  private final OkHttpClient client;
+  private final PriceBook prices;
+  private final TokenCounter tokens;
+
+  OpenAiProvider(
+      UpstreamEndpoint endpoint, OkHttpClient client, PriceBook prices, TokenCounter tokens) {
+    this.endpoint = endpoint;
+    this.client = client;
+    this.prices = prices;
+    this.tokens = tokens;
+  }
+
+  @Override
+  public Optional<ModelInfo> model(String name) {
+    return prices.modelInfo(name);
+  }
+
+  @Override
+  public List<ModelInfo> models() {
+    String version = prices.version();
+    return prices.models().stream().map(m -> m.toModelInfo(m.id(), version)).toList();
+  }
+
+  @Override
+  public long estimatePromptTokens(ChatRequest request) {
+    return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
+  }
+
+  @Override
+  public ProviderResponse execute(ChatRequest request, UpstreamCall upstreamCall) {
+    requireStandardPricing(request);
+    PricedModel priced = prices.find(request.model()).orElse(null);
+    Request httpRequest =
+        endpoint
+            .request()
+            .header("Accept", request.stream() ? "text/event-stream" : "application/json")
+            .header("X-Request-Id", upstreamCall.requestId())
+            .post(RequestBody.create(body(request, priced), JSON))
+            .build();
+    Call call = client.newCall(httpRequest);
+    Response response;
+    try {
+      response = call.execute();
+    } catch (InterruptedIOException timeout) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not answer in time.", timeout);
+    } catch (IOException unreachable) {
+      log.atWarn()
+          .addKeyValue("upstream", endpoint.chatCompletions().host())
+          .addKeyValue("reason", unreachable.toString())
+          .log("upstream unreachable");
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_UNREACHABLE, "The upstream could not be reached.", unreachable);
+    }
+    try {
+      if (!response.isSuccessful()) {
+        return passThroughError(response);
+      }
+      if (request.stream() && isEventStream(response)) {
+        Response streaming = response;
+        response = null; // owned by the stream from here on
+        return new ProviderResponse.Streaming(
+            streaming.code(),
+            headers(streaming, "text/event-stream"),
+            new OpenAiStream(
+                call,
+                streaming,
+                tokens,
+                priced,
+                estimatePromptTokens(request),
+                request.includeUsage()));
+      }
+      return complete(response, request, priced);
+    } catch (InterruptedIOException timeout) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not finish its answer in time.", timeout);
+    } catch (IOException broken) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_UNREACHABLE, "The upstream broke off its answer.", broken);
+    } finally {
+      if (response != null) {
+        response.close();
+      }
+    }
+  }
+
+  /**
+   * The table holds standard-tier prices; the priority tier is billed above them, so it would be
+   * under-counted. Flex is billed below them (over-counted, which is safe).
+   */
+  private static void requireStandardPricing(ChatRequest request) {
+    Object tier = request.body().get("service_tier");
+    if (tier != null && !STANDARD_OR_CHEAPER_TIERS.contains(tier)) {
+      throw RequestRejectedException.invalidRequest(
+          "service_tier",
+          "service_tier '"
+              + tier
+              + "' is not supported: Pouch meters standard prices (use auto, default or flex).");
+    }
+  }
+
+  /**
+   * The body sent upstream. Streams ask for the usage chunk (the client's view is restored by the
+   * stream); reasoning models get {@code max_completion_tokens}, the only limit they accept.
+   */
+  private static byte[] body(ChatRequest request, PricedModel priced) {
+    Map<String, Object> body = new LinkedHashMap<>(request.body());
+    if (request.stream()) {
+      Map<String, Object> options = new LinkedHashMap<>();
+      if (body.get("stream_options") instanceof Map<?, ?> given) {
+        given.forEach((k, v) -> options.put(String.valueOf(k), v));
+      }
+      options.put("include_usage", true);
+      body.put("stream_options", options);
+    }
+    if (priced != null
+        && priced.reasoning()
+        && body.containsKey("max_tokens")
+        && !body.containsKey("max_completion_tokens")) {
+      body.put("max_completion_tokens", body.remove("max_tokens"));
+    }
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException impossible) {
+      throw new IllegalStateException("a parsed JSON tree is always writable", impossible);
+    }
+  }
+
+  private static boolean isEventStream(Response response) {
+    String type = response.header("Content-Type", "");
+    return type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+  }
+
+  private ProviderResponse passThroughError(Response response) throws IOException {
+    BufferedSource source = response.body().source();
+    source.request(MAX_ERROR_BODY);
+    long available = Math.min(source.getBuffer().size(), MAX_ERROR_BODY);
+    byte[] body = source.getBuffer().readByteArray(available);
+    return new ProviderResponse.Complete(
+        response.code(), headers(response, "application/json"), body, Usage.UNKNOWN);
+  }
+
+  private ProviderResponse complete(Response response, ChatRequest request, PricedModel priced)
+      throws IOException {
+    long declared = response.body().contentLength();
+    if (declared > MAX_ANSWER_BODY) {
+      throw new IOException("the upstream's answer is larger than " + MAX_ANSWER_BODY + " bytes");
+    }
+    byte[] body = response.body().bytes();
+    Usage usage = usageOf(body, request, priced);
+    return new ProviderResponse.Complete(
+        response.code(), headers(response, "application/json"), body, usage);
+  }
+
+  /**
+   * Usage of a plain answer: as reported; else counted from the answer's text (a reasoning model's
+   * hidden tokens cannot be counted, so then it is unknown and charged in full).
+   */
+  private Usage usageOf(byte[] body, ChatRequest request, PricedModel priced) {
+    JsonNode answer;
+    try {
+      answer = MAPPER.readTree(body);
+    } catch (IOException notJson) {
+      return Usage.UNKNOWN;
+    }
+    Optional<Usage> reported = OpenAiUsage.reported(answer.path("usage"));
+    if (reported.isPresent()) {
+      return reported.get();
+    }
+    if (priced != null && priced.reasoning()) {
+      return Usage.UNKNOWN;
+    }
+    TokenEncoding encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
+    long completion = 0;
+    for (JsonNode choice : answer.path("choices")) {
+      completion += OpenAiUsage.outputTokens(choice.path("message"), tokens, encoding);
+    }
+    return Usage.counted(estimatePromptTokens(request), completion);
+  }
+
+  /** The upstream headers worth passing on, with a content type. */
+  private static Map<String, String> headers(Response response, String defaultType) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", response.header("Content-Type", defaultType));
+    for (String name : response.headers().names()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("x-ratelimit-")
+          || lower.startsWith("openai-")
+          || lower.equals("x-request-id")
+          || lower.equals("retry-after")) {
+        headers.put(name, response.header(name));
+      }
+    }
+    return headers;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.pouch.adapters.openai;
+
+import dev.pouch.domain.plugin.FieldType;
+import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.domain.plugin.PluginInfo;
+import dev.pouch.domain.plugin.PluginSchema;
+import dev.pouch.domain.plugin.SchemaField;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+
+/**
+ * The {@code openai} provider: OpenAI itself or any OpenAI-compatible upstream (vLLM, Ollama, Groq,
+ * OpenRouter, LM Studio …) by base URL. One OkHttp client (connection pool, dispatcher) serves
+ * every key; a key's provider only derives its timeouts from it.
+ */
+public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseable {
+  public static final String ID = "openai";
+  static final String API_KEY = "api_key";
+  static final String BASE_URL = "base_url";
+  static final String ORGANIZATION = "organization";
+  static final String TIMEOUT_SECONDS = "timeout_seconds";
+  private static final long DEFAULT_TIMEOUT_SECONDS = 600;
+
+  private final OpenAiSettings settings;
+  private final OkHttpClient client;
+  private final PriceBook prices;
+  private final TokenCounter tokens;
+  private final PluginInfo info;
+
+  public OpenAiProviderFactory(OpenAiSettings settings, Clock clock) {
+    this.settings = settings;
+    // Many concurrent streams to one host: keep enough idle connections to avoid reconnecting.
+    this.client =
+        new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+            .connectTimeout(Duration.ofSeconds(10))
+            .readTimeout(Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS))
+            .retryOnConnectionFailure(false)
+            .build();
+    this.prices = new PriceBook(settings.pricesOverride(), clock);
+    this.tokens = new TokenCounter();
+    this.info = new PluginInfo(ID, "OpenAI", description(), schema(settings), false);
+  }
+
+  private static String description() {
+    return "OpenAI or any OpenAI-compatible upstream (vLLM, Ollama, Groq, OpenRouter, LM Studio)"
+        + " by base URL. Priced from the bundled table and the data folder's prices.json.";
+  }
+
+  private static PluginSchema schema(OpenAiSettings settings) {
+    SchemaField.Builder apiKey =
+        SchemaField.builder(API_KEY, FieldType.SECRET)
+            .displayName("API key")
+            .description(
+                settings.defaultApiKey() == null
+                    ? "The upstream's API key."
+                    : "The upstream's API key; empty uses the server's OPENAI_API_KEY.")
+            .max(4096);
+    if (settings.defaultApiKey() == null) {
+      apiKey.required();
+    }
+    return PluginSchema.of(
+        apiKey.build(),
+        SchemaField.builder(BASE_URL, FieldType.STRING)
+            .displayName("Base URL")
+            .description("The upstream's OpenAI-compatible API root, ending in /v1.")
+            .defaultValue(settings.defaultBaseUrl())
+            .max(2048)
+            .role(PluginSchema.URL_ROLE)
+            .build(),
+        SchemaField.builder(ORGANIZATION, FieldType.STRING)
+            .displayName("Organization")
+            .description("Optional OpenAI organization id (sent as OpenAI-Organization).")
+            .max(256)
+            .build(),
+        SchemaField.builder(TIMEOUT_SECONDS, FieldType.INTEGER)
+            .displayName("Timeout (seconds)")
+            .description("How long to wait for the upstream to answer or send the next chunk.")
+            .defaultValue(DEFAULT_TIMEOUT_SECONDS)
+            .min(1)
+            .max(3600)
+            .build());
+  }
+
+  @Override
+  public PluginInfo info() {
+    return info;
+  }
+
+  @Override
+  public Provider create(PluginConfig config) {
+    String apiKey = config.string(API_KEY, settings.defaultApiKey());
+    String baseUrl = config.string(BASE_URL, settings.defaultBaseUrl());
+    UpstreamEndpoint endpoint =
+        UpstreamEndpoint.of(baseUrl, apiKey, config.string(ORGANIZATION, null));
+    Duration timeout = Duration.ofSeconds(config.integer(TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS));
+    // newBuilder() shares the pool and dispatcher: only the timeouts differ per key.
+    OkHttpClient keyClient = client.newBuilder().readTimeout(timeout).build();
+    return new OpenAiProvider(endpoint, keyClient, prices, tokens);
+  }
+
+  /** The price book (bundled table plus the override file). */
+  public PriceBook prices() {
+    return prices;
+  }
+
+  /** Releases the shared connection pool and dispatcher threads. */
+  @Override
+  public void close() {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+  }
+}

@@ -1,0 +1,177 @@
+package dev.pouch.adapters.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.budget.UsageSource;
+import dev.pouch.domain.provider.UpstreamStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Call;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * An OpenAI server-sent-event stream on its way to the client, one whole event per {@link #next()}
+ * as soon as the upstream sent it. A tap meters every event: the upstream's usage chunk when it
+ * comes (Pouch always asks for it), and a count of the generated tokens meanwhile. A client that
+ * did not ask for usage sees the stream without it.
+ */
+final class OpenAiStream implements UpstreamStream {
+  /** No honest SSE line is this long; a longer one is a broken or hostile upstream. */
+  private static final long MAX_LINE = 16L << 20;
+
+  private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+  private static final String NULL_USAGE = ",\"usage\":null";
+
+  private final Call call;
+  private final Response response;
+  private final BufferedSource source;
+  private final TokenCounter tokens;
+  private final TokenEncoding encoding;
+  private final boolean reasoning;
+  private final long promptEstimate;
+  private final boolean clientWantsUsage;
+  private final AtomicLong counted = new AtomicLong();
+  private volatile Usage reported;
+  private volatile boolean ended;
+
+  OpenAiStream(
+      Call call,
+      Response response,
+      TokenCounter tokens,
+      PricedModel priced,
+      long promptEstimate,
+      boolean clientWantsUsage) {
+    this.call = call;
+    this.response = response;
+    this.source = response.body().source();
+    this.tokens = tokens;
+    this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
+    this.reasoning = priced != null && priced.reasoning();
+    this.promptEstimate = promptEstimate;
+    this.clientWantsUsage = clientWantsUsage;
+  }
+
+  @Override
+  public byte[] next() throws IOException {
+    while (!ended) {
+      String event = readEvent();
+      if (event == null) {
+        ended = true;
+        return null;
+      }
+      String forwarded = meter(event);
+      if (forwarded != null) {
+        return (forwarded + "\n").getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  /** The next event's lines (each ending in a newline), or null at the end of the stream. */
+  private String readEvent() throws IOException {
+    StringBuilder event = new StringBuilder();
+    while (true) {
+      if (source.exhausted()) {
+        return event.length() == 0 ? null : event.toString();
+      }
+      String line;
+      try {
+        line = source.readUtf8LineStrict(MAX_LINE);
+      } catch (EOFException lastLineWithoutNewline) {
+        line = source.readUtf8();
+      }
+      if (line.isEmpty()) {
+        if (event.length() > 0) {
+          return event.toString();
+        }
+        continue; // stray blank lines between events
+      }
+      event.append(line).append('\n');
+    }
+  }
+
+  /**
+   * Meters one event and returns what the client should get: the event, the event without the usage
+   * Pouch added, or null to drop it (the usage-only chunk the client did not ask for).
+   */
+  private String meter(String event) throws IOException {
+    String data = data(event);
+    if (data == null || !data.startsWith("{")) {
+      return event;
+    }
+    JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
+    OpenAiUsage.reported(chunk.path("usage")).ifPresent(usage -> reported = usage);
+    for (JsonNode choice : chunk.path("choices")) {
+      counted.addAndGet(OpenAiUsage.outputTokens(choice.path("delta"), tokens, encoding));
+    }
+    if (clientWantsUsage) {
+      return event;
+    }
+    boolean usageOnly =
+        chunk.path("usage").isObject()
+            && chunk.path("choices").isArray()
+            && chunk.path("choices").isEmpty();
+    if (usageOnly) {
+      return null;
+    }
+    if (chunk.has("usage") && event.contains(NULL_USAGE)) {
+      return event.replace(NULL_USAGE, "");
+    }
+    return event;
+  }
+
+  /** The event's data (several data lines joined by newlines), or null if it has none. */
+  private static String data(String event) {
+    StringBuilder data = null;
+    for (String line : event.split("\n")) {
+      if (line.startsWith("data:")) {
+        String value = line.substring(line.startsWith("data: ") ? 6 : 5);
+        data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+      }
+    }
+    return data == null ? null : data.toString();
+  }
+
+  /**
+   * The upstream's usage once it arrived; until then what streamed, counted. A reasoning model's
+   * hidden tokens cannot be counted: a stream of one that ended without usage is unknown (and
+   * charged in full).
+   */
+  @Override
+  public Usage usage() {
+    Usage usage = reported;
+    if (usage != null) {
+      return usage;
+    }
+    UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
+    return new Usage(promptEstimate, 0, counted.get(), source);
+  }
+
+  @Override
+  public byte[] cutTrailer() {
+    return DONE.clone();
+  }
+
+  @Override
+  public byte[] errorEvent(String message) {
+    ObjectNode error = OpenAiProvider.MAPPER.createObjectNode();
+    ObjectNode body = error.putObject("error");
+    body.put("message", message);
+    body.put("type", "upstream_error");
+    body.put("code", "upstream_error");
+    body.putNull("param");
+    return ("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Cancels the upstream call first, so closing does not drain the rest of the answer. */
+  @Override
+  public void close() {
+    ended = true;
+    call.cancel();
+    response.close();
+  }
+}
