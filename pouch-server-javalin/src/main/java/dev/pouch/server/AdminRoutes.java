@@ -200,6 +200,7 @@ final class AdminRoutes {
     json.put("overrun_micros", r.overrunMicros());
     json.put("latency_ms", r.latencyMillis());
     json.put("error_code", r.errorCode());
+    json.put("priced_as", r.pricedAs());
     return json;
   }
 

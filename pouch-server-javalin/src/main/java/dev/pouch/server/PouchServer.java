@@ -1,6 +1,8 @@
 package dev.pouch.server;
 
 import dev.pouch.adapters.mock.MockProviderFactory;
+import dev.pouch.adapters.openai.OpenAiProviderFactory;
+import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.application.Pouch;
 import io.javalin.Javalin;
@@ -27,6 +29,7 @@ public final class PouchServer implements AutoCloseable {
 
   private final ServerConfig config;
   private final SqliteStore store;
+  private final OpenAiProviderFactory openAi;
   private final Pouch pouch;
   private final Javalin app;
   private final String generatedAdminToken;
@@ -38,12 +41,20 @@ public final class PouchServer implements AutoCloseable {
     AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
     this.generatedAdminToken = adminToken.generatedToken();
     this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
+    this.openAi =
+        new OpenAiProviderFactory(
+            new OpenAiSettings(
+                config.openAiApiKey(),
+                config.openAiBaseUrl(),
+                config.dataDir().resolve("prices.json")),
+            clock);
     this.pouch =
         Pouch.builder()
             .keys(store)
             .ledger(store)
             .requestLog(store)
             .provider(new MockProviderFactory())
+            .provider(openAi)
             .clock(clock)
             .build();
     pouch.recoverOpenReservations();
@@ -140,6 +151,7 @@ public final class PouchServer implements AutoCloseable {
   public void close() {
     app.stop();
     pouch.close();
+    openAi.close();
     store.close();
     log.atInfo().log("Pouch stopped");
   }

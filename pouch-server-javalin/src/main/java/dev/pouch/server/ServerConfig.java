@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.adapters.openai.OpenAiSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,14 +15,24 @@ import java.util.Map;
  * @param adminToken admin token from the environment, or {@code null} to use (or create) the stored
  *     one
  * @param maxThreads request threads on JDK 17–20 (JDK 21+ uses virtual threads)
+ * @param openAiBaseUrl default base URL of the {@code openai} provider
+ * @param openAiApiKey API key for {@code openai} keys that carry none, or {@code null}
  */
 public record ServerConfig(
-    String host, int port, Path dataDir, long maxBodyBytes, String adminToken, int maxThreads) {
+    String host,
+    int port,
+    Path dataDir,
+    long maxBodyBytes,
+    String adminToken,
+    int maxThreads,
+    String openAiBaseUrl,
+    String openAiApiKey) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
 
   public ServerConfig {
+    java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -35,28 +46,47 @@ public record ServerConfig(
 
   /** Defaults for a data folder, as tests use them. */
   public static ServerConfig defaults(Path dataDir) {
-    return new ServerConfig("0.0.0.0", DEFAULT_PORT, dataDir, DEFAULT_MAX_BODY_BYTES, null, 2000);
+    return new ServerConfig(
+        "0.0.0.0",
+        DEFAULT_PORT,
+        dataDir,
+        DEFAULT_MAX_BODY_BYTES,
+        null,
+        2000,
+        OpenAiSettings.OPENAI_BASE_URL,
+        null);
   }
 
   public ServerConfig withPort(int value) {
-    return new ServerConfig(host, value, dataDir, maxBodyBytes, adminToken, maxThreads);
+    return new ServerConfig(
+        host, value, dataDir, maxBodyBytes, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
   }
 
   public ServerConfig withHost(String value) {
-    return new ServerConfig(value, port, dataDir, maxBodyBytes, adminToken, maxThreads);
+    return new ServerConfig(
+        value, port, dataDir, maxBodyBytes, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
   }
 
   public ServerConfig withAdminToken(String value) {
-    return new ServerConfig(host, port, dataDir, maxBodyBytes, value, maxThreads);
+    return new ServerConfig(
+        host, port, dataDir, maxBodyBytes, value, maxThreads, openAiBaseUrl, openAiApiKey);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
-    return new ServerConfig(host, port, dataDir, value, adminToken, maxThreads);
+    return new ServerConfig(
+        host, port, dataDir, value, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
+  }
+
+  public ServerConfig withOpenAi(String baseUrl, String apiKey) {
+    return new ServerConfig(
+        host, port, dataDir, maxBodyBytes, adminToken, maxThreads, baseUrl, apiKey);
   }
 
   /**
-   * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N} and {@code
-   * POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES POUCH_MAX_THREADS POUCH_ADMIN_TOKEN}.
+   * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N --openai-base-url
+   * URL} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES POUCH_MAX_THREADS
+   * POUCH_OPENAI_BASE_URL POUCH_ADMIN_TOKEN OPENAI_API_KEY} (secrets only from the environment, so
+   * they never show in a process list).
    *
    * @throws IllegalArgumentException naming the flag or variable at fault
    */
@@ -71,9 +101,22 @@ public record ServerConfig(
             "max-body-bytes");
     int threads =
         (int) number(pick(flags, "max-threads", env, "POUCH_MAX_THREADS", "2000"), "max-threads");
-    String token = env.get("POUCH_ADMIN_TOKEN");
+    String openAiBaseUrl =
+        pick(
+            flags, "openai-base-url", env, "POUCH_OPENAI_BASE_URL", OpenAiSettings.OPENAI_BASE_URL);
     return new ServerConfig(
-        host, port, data, body, token == null || token.isBlank() ? null : token, threads);
+        host,
+        port,
+        data,
+        body,
+        blankToNull(env.get("POUCH_ADMIN_TOKEN")),
+        threads,
+        openAiBaseUrl,
+        blankToNull(env.get("OPENAI_API_KEY")));
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   private static String pick(
@@ -116,5 +159,23 @@ public record ServerConfig(
       }
       return flags;
     }
+  }
+
+  /** Never prints secrets. */
+  @Override
+  public String toString() {
+    return "ServerConfig[host="
+        + host
+        + ", port="
+        + port
+        + ", dataDir="
+        + dataDir
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + ", maxThreads="
+        + maxThreads
+        + ", openAiBaseUrl="
+        + openAiBaseUrl
+        + "]";
   }
 }

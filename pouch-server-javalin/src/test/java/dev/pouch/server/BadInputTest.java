@@ -204,9 +204,15 @@ class BadInputTest extends ServerTest {
       {KeyBody.mock("").toMap(), "name"},
       {Map.of("name", "k", "provider", Map.of("id", "nope")), "provider.id"},
       {Map.of("name", "k"), "provider"},
-      {KeyBody.mock("k").mockSetting("latency_ms", "slow").toMap(), "provider.config.latency_ms"},
-      {KeyBody.mock("k").mockSetting("no_such_field", 1).toMap(), "provider.config.no_such_field"},
-      {KeyBody.mock("k").mockSetting("latency_ms", -1).toMap(), "provider.config.latency_ms"},
+      {
+        KeyBody.mock("k").providerSetting("latency_ms", "slow").toMap(),
+        "provider.config.latency_ms"
+      },
+      {
+        KeyBody.mock("k").providerSetting("no_such_field", 1).toMap(),
+        "provider.config.no_such_field"
+      },
+      {KeyBody.mock("k").providerSetting("latency_ms", -1).toMap(), "provider.config.latency_ms"},
       {KeyBody.mock("k").budgetMicros(-1).toMap(), "budget_limit_micros"},
       {KeyBody.mock("k").set("budget_limit_micros", "lots").toMap(), "budget_limit_micros"},
       {KeyBody.mock("k").set("budget_limit_micros", 1.5).toMap(), "budget_limit_micros"},
@@ -229,7 +235,7 @@ class BadInputTest extends ServerTest {
             pouch.admin(
                 "PUT",
                 "/api/keys/" + key.id(),
-                KeyBody.mock("k").mockSetting("latency_ms", "x").toMap()),
+                KeyBody.mock("k").providerSetting("latency_ms", "x").toMap()),
         400,
         "invalid_request_error",
         "invalid_config");

@@ -28,7 +28,7 @@ class BudgetUnderConcurrencyTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("crowd")
                 .prices("3", "15")
-                .mockSetting("stream_chunk_delay_ms", 1)
+                .providerSetting("stream_chunk_delay_ms", 1)
                 .budgetMicros(limit));
 
     int requests = 200;

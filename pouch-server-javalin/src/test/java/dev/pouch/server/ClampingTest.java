@@ -23,7 +23,7 @@ class ClampingTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("clamped")
                 .prices("10", "10")
-                .mockSetting("response_text", LONG_TEXT)
+                .providerSetting("response_text", LONG_TEXT)
                 .budgetMicros(limit));
 
     TestPouch.Reply first = pouch.chat(key, unbounded());
@@ -53,7 +53,7 @@ class ClampingTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("frugal")
                 .prices("10", "10")
-                .mockSetting("response_text", LONG_TEXT)
+                .providerSetting("response_text", LONG_TEXT)
                 .budgetMicros(600));
 
     TestPouch.Reply reply = pouch.chat(key, unbounded());

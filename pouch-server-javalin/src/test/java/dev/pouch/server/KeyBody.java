@@ -9,6 +9,7 @@ import java.util.Map;
 final class KeyBody {
   private final Map<String, Object> body = new LinkedHashMap<>();
   private final Map<String, Object> providerConfig = new LinkedHashMap<>();
+  private String providerId = "mock";
   private final List<Object> middlewares = new ArrayList<>();
 
   private KeyBody(String name) {
@@ -20,6 +21,15 @@ final class KeyBody {
     return new KeyBody(name);
   }
 
+  /** A key on the openai provider, pointed at {@code baseUrl} (a fake upstream in tests). */
+  static KeyBody openAi(String name, String baseUrl) {
+    KeyBody body = new KeyBody(name);
+    body.providerId = "openai";
+    body.providerConfig.put("base_url", baseUrl);
+    body.providerConfig.put("api_key", "sk-test-upstream-secret");
+    return body;
+  }
+
   /** Mock prices in dollars per million tokens, written as JSON numbers. */
   KeyBody prices(String inputUsdPerMTok, String outputUsdPerMTok) {
     providerConfig.put("input_usd_per_mtok", new java.math.BigDecimal(inputUsdPerMTok));
@@ -27,7 +37,8 @@ final class KeyBody {
     return this;
   }
 
-  KeyBody mockSetting(String field, Object value) {
+  /** Sets a provider config field (mock or openai). */
+  KeyBody providerSetting(String field, Object value) {
     providerConfig.put(field, value);
     return this;
   }
@@ -60,7 +71,7 @@ final class KeyBody {
 
   Map<String, Object> toMap() {
     Map<String, Object> copy = new LinkedHashMap<>(body);
-    copy.put("provider", Map.of("id", "mock", "config", providerConfig));
+    copy.put("provider", Map.of("id", providerId, "config", providerConfig));
     if (!middlewares.isEmpty()) {
       copy.put("middlewares", middlewares);
     }

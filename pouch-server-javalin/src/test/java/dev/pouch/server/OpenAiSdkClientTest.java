@@ -30,7 +30,7 @@ class OpenAiSdkClientTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("sdk")
                 .prices("2.50", "10.00")
-                .mockSetting("response_text", MOCK_TEXT)
+                .providerSetting("response_text", MOCK_TEXT)
                 .budgetMicros(1_000_000));
   }
 

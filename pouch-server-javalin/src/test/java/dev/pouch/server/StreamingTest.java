@@ -55,7 +55,7 @@ class StreamingTest extends ServerTest {
   @Test
   void theFirstChunkReachesTheClientBeforeTheNextIsProduced() throws Exception {
     TestPouch.CreatedTestKey key =
-        pouch.createKey(KeyBody.mock("slow").mockSetting("stream_chunk_delay_ms", 700));
+        pouch.createKey(KeyBody.mock("slow").providerSetting("stream_chunk_delay_ms", 700));
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
             .header("Authorization", key.bearer())
@@ -92,7 +92,7 @@ class StreamingTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("greedy")
                 .prices("1", "100")
-                .mockSetting("ignore_max_tokens", true)
+                .providerSetting("ignore_max_tokens", true)
                 .budgetMicros(1_000_000));
 
     TestPouch.Reply reply = pouch.chat(key, streamRequest(5));
@@ -114,7 +114,7 @@ class StreamingTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("flaky")
                 .prices("1", "1")
-                .mockSetting("fail_after_chunks", 3)
+                .providerSetting("fail_after_chunks", 3)
                 .budgetMicros(1_000_000));
 
     TestPouch.Reply reply = pouch.chat(key, streamRequest(null));
@@ -137,7 +137,7 @@ class StreamingTest extends ServerTest {
         pouch.createKey(
             KeyBody.mock("leaver")
                 .prices("1", "1")
-                .mockSetting("stream_chunk_delay_ms", 100)
+                .providerSetting("stream_chunk_delay_ms", 100)
                 .budgetMicros(1_000_000));
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))

@@ -1,0 +1,383 @@
+package dev.pouch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
+import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keys bound to the {@code openai} provider, against a fake OpenAI upstream over real HTTP: what
+ * the client sees, and what the budget is charged, on every path.
+ */
+class OpenAiUpstreamTest extends ServerTest {
+  private static final String TEXT = "the quick brown fox jumps over the lazy dog again and again";
+  // gpt-4o-mini in the bundled table: $0.15 / $0.60 per million tokens
+  private static final long INPUT_PER_MTOK = 150_000;
+  private static final long OUTPUT_PER_MTOK = 600_000;
+
+  private FakeOpenAiUpstream upstream;
+
+  @AfterEach
+  void stopUpstream() {
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  private TestPouch.CreatedTestKey keyFor(FakeUpstreamSettings settings, long budgetMicros) {
+    upstream = FakeOpenAiUpstream.start(0, settings.withResponseText(TEXT));
+    return pouch.createKey(
+        KeyBody.openAi("openai-key", upstream.baseUrl()).budgetMicros(budgetMicros));
+  }
+
+  private static Map<String, Object> chat(boolean stream, Integer maxTokens, boolean includeUsage) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", "gpt-4o-mini");
+    body.put("messages", List.of(Map.of("role", "user", "content", "Tell me about foxes.")));
+    if (maxTokens != null) {
+      body.put("max_tokens", maxTokens);
+    }
+    if (stream) {
+      body.put("stream", true);
+      if (includeUsage) {
+        body.put("stream_options", Map.of("include_usage", true));
+      }
+    }
+    return body;
+  }
+
+  private JsonNode onlyLogRow(TestPouch.CreatedTestKey key) {
+    JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
+    assertThat(rows).hasSize(1);
+    return rows.get(0);
+  }
+
+  private long spent(TestPouch.CreatedTestKey key) {
+    return pouch.budget(key.id()).get("spent_micros").asLong();
+  }
+
+  private long reserved(TestPouch.CreatedTestKey key) {
+    return pouch.budget(key.id()).get("reserved_micros").asLong();
+  }
+
+  @Test
+  void theOfficialSdkGetsPlainAndStreamedAnswersChargedAtTheTablePrice() {
+    TestPouch.CreatedTestKey key = keyFor(FakeUpstreamSettings.DEFAULT, 1_000_000);
+    OpenAIClient client =
+        OpenAIOkHttpClient.builder()
+            .apiKey(key.secret())
+            .baseUrl(pouch.openAiBaseUrl())
+            .maxRetries(0)
+            .build();
+    ChatCompletionCreateParams params =
+        ChatCompletionCreateParams.builder()
+            .model("gpt-4o-mini")
+            .addUserMessage("Tell me about foxes.")
+            .build();
+
+    ChatCompletion plain = client.chat().completions().create(params);
+    StringBuilder streamed = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client.chat().completions().createStreaming(params)) {
+      stream.stream()
+          .forEach(
+              c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
+    }
+
+    assertThat(plain.choices().get(0).message().content()).contains(TEXT);
+    assertThat(streamed.toString()).isEqualTo(TEXT);
+    long prompt = plain.usage().orElseThrow().promptTokens();
+    long output = plain.usage().orElseThrow().completionTokens();
+    long perRequest =
+        OpenAiSdkClientTest.costMicros(prompt, INPUT_PER_MTOK, output, OUTPUT_PER_MTOK);
+    assertThat(spent(key)).isEqualTo(2 * perRequest);
+    assertThat(reserved(key)).isZero();
+    assertThat(upstream.lastAuthorization()).contains("Bearer sk-test-upstream-secret");
+    JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
+    for (JsonNode row : rows) {
+      assertThat(row.get("settlement").asText()).isEqualTo("usage_reported");
+      assertThat(row.get("priced_as").asText()).isNotBlank();
+    }
+  }
+
+  @Test
+  void aClientThatDidNotAskForUsageSeesNoneYetPouchMetersTheUpstreamsUsage() throws Exception {
+    TestPouch.CreatedTestKey key = keyFor(FakeUpstreamSettings.DEFAULT, 1_000_000);
+
+    TestPouch.Reply reply = pouch.chat(key, chat(true, null, false));
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.raw()).doesNotContain("usage").endsWith("data: [DONE]\n\n");
+    assertThat(
+            pouch
+                .json()
+                .readTree(upstream.lastRequestBody().orElseThrow())
+                .at("/stream_options/include_usage")
+                .asBoolean())
+        .as("Pouch asked the upstream for usage")
+        .isTrue();
+    assertThat(onlyLogRow(key).get("settlement").asText()).isEqualTo("usage_reported");
+    assertThat(spent(key)).isPositive();
+  }
+
+  @Test
+  void aClientThatAskedForUsageGetsTheUsageChunk() throws Exception {
+    TestPouch.CreatedTestKey key = keyFor(FakeUpstreamSettings.DEFAULT, 1_000_000);
+
+    TestPouch.Reply reply = pouch.chat(key, chat(true, null, true));
+
+    JsonNode usage = BudgetUnderConcurrencyTest.usageOf(reply);
+    long expected =
+        OpenAiSdkClientTest.costMicros(
+            usage.get("prompt_tokens").asLong(),
+            INPUT_PER_MTOK,
+            usage.get("completion_tokens").asLong(),
+            OUTPUT_PER_MTOK);
+    assertThat(spent(key)).isEqualTo(expected);
+  }
+
+  @Test
+  void anUpstreamThatSendsNoUsageIsCounted() {
+    TestPouch.CreatedTestKey key =
+        keyFor(FakeUpstreamSettings.DEFAULT.withOmitUsage(true), 1_000_000);
+
+    TestPouch.Reply reply = pouch.chat(key, chat(true, null, true));
+
+    assertThat(reply.status()).isEqualTo(200);
+    JsonNode row = onlyLogRow(key);
+    assertThat(row.get("settlement").asText()).isEqualTo("counted");
+    assertThat(row.get("completion_tokens").asLong())
+        .as("counted at least what the upstream sent")
+        .isGreaterThanOrEqualTo(upstream.completionTokensSent());
+    assertThat(reserved(key)).isZero();
+  }
+
+  @Test
+  void anUpstreamThatIgnoresMaxTokensIsCutAndNeverChargedBeyondTheBudget() {
+    long limit = 20_000;
+    TestPouch.CreatedTestKey key =
+        keyFor(FakeUpstreamSettings.DEFAULT.withIgnoreMaxTokens(true).withChunkDelayMs(2), limit);
+
+    TestPouch.Reply reply = pouch.chat(key, chat(true, 5, false));
+
+    assertThat(reply.raw()).endsWith("data: [DONE]\n\n");
+    JsonNode row = onlyLogRow(key);
+    assertThat(row.get("settlement").asText()).isEqualTo("capped");
+    assertThat(row.get("overrun_micros").asLong()).isZero();
+    assertThat(spent(key)).isLessThanOrEqualTo(limit);
+    // never under-count: the charge covers every token the upstream managed to send
+    long sentCost =
+        OpenAiSdkClientTest.costMicros(
+            upstream.promptTokens(),
+            INPUT_PER_MTOK,
+            upstream.completionTokensSent(),
+            OUTPUT_PER_MTOK);
+    assertThat(spent(key)).isGreaterThanOrEqualTo(sentCost);
+    assertThat(reserved(key)).isZero();
+  }
+
+  @Test
+  void theFirstChunkReachesTheClientBeforeTheUpstreamsPauseEnds() throws Exception {
+    TestPouch.CreatedTestKey key =
+        keyFor(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(2000), 1_000_000);
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
+            .header("Authorization", key.bearer())
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    pouch.json().writeValueAsString(chat(true, 3, false))))
+            .build();
+    long started = System.nanoTime();
+    HttpResponse<InputStream> response =
+        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      String first = lines.readLine();
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertThat(first).startsWith("data: {");
+      assertThat(millis)
+          .as("first chunk forwarded at once, not after the 2 s pause")
+          .isLessThan(1500);
+    }
+  }
+
+  @Test
+  void aClientThatLeavesMidStreamCancelsTheUpstreamAndIsSettledOnce() throws Exception {
+    TestPouch.CreatedTestKey key =
+        keyFor(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(100), 1_000_000);
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
+            .header("Authorization", key.bearer())
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    pouch.json().writeValueAsString(chat(true, null, false))))
+            .build();
+    HttpResponse<InputStream> response =
+        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = response.body()) {
+      assertThat(body.read()).isNotNegative();
+    }
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while ((upstream.streamsAborted() == 0 || reserved(key) != 0) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(upstream.streamsAborted()).as("the upstream saw the connection close").isEqualTo(1);
+    assertThat(reserved(key)).isZero();
+    JsonNode row = onlyLogRow(key);
+    assertThat(row.get("error_code").asText()).isEqualTo("client_closed");
+    assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
+    assertThat(spent(key)).isEqualTo(row.get("reserved_micros").asLong());
+  }
+
+  @Test
+  void upstreamErrorsArePassedThroughAndRefunded() throws Exception {
+    try (MockWebServer server = new MockWebServer()) {
+      String tooMany =
+          "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\",\"param\":null}}";
+      String broken =
+          "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"code\":null,\"param\":null}}";
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(429)
+              .addHeader("Content-Type", "application/json")
+              .addHeader("Retry-After", "7")
+              .body(tooMany)
+              .build());
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(500)
+              .addHeader("Content-Type", "application/json")
+              .body(broken)
+              .build());
+      server.start();
+      TestPouch.CreatedTestKey key =
+          pouch.createKey(
+              KeyBody.openAi("errors", server.url("/v1").toString()).budgetMicros(1_000_000));
+
+      TestPouch.Reply first = pouch.chat(key, chat(false, 10, false));
+      TestPouch.Reply second = pouch.chat(key, chat(true, 10, false));
+
+      assertThat(first.status()).isEqualTo(429);
+      assertThat(first.raw()).isEqualTo(tooMany);
+      assertThat(first.response().headers().firstValue("Retry-After")).contains("7");
+      assertThat(second.status()).isEqualTo(500);
+      assertThat(second.raw()).isEqualTo(broken);
+      assertThat(spent(key)).isZero();
+      assertThat(reserved(key)).isZero();
+      JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
+      assertThat(rows.findValuesAsText("settlement")).containsOnly("refunded");
+    }
+  }
+
+  @Test
+  void aHangingUpstreamTimesOutWith504AndIsRefunded() {
+    upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withHang(true));
+    TestPouch.CreatedTestKey key =
+        pouch.createKey(
+            KeyBody.openAi("hang", upstream.baseUrl())
+                .providerSetting("timeout_seconds", 1)
+                .budgetMicros(1_000_000));
+
+    TestPouch.Reply reply = pouch.chat(key, chat(false, 10, false));
+
+    assertThat(reply.status()).isEqualTo(504);
+    assertThat(reply.errorType()).isEqualTo("upstream_error");
+    assertThat(spent(key)).isZero();
+    assertThat(reserved(key)).isZero();
+  }
+
+  @Test
+  void anUnreachableUpstreamIs502AndRefunded() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    TestPouch.CreatedTestKey key =
+        pouch.createKey(
+            KeyBody.openAi("gone", "http://127.0.0.1:" + closedPort + "/v1")
+                .budgetMicros(1_000_000));
+
+    TestPouch.Reply reply = pouch.chat(key, chat(false, 10, false));
+
+    assertThat(reply.status()).isEqualTo(502);
+    assertThat(reply.errorType()).isEqualTo("upstream_error");
+    assertThat(spent(key)).isZero();
+    assertThat(reserved(key)).isZero();
+  }
+
+  @Test
+  void aModelWithoutAKnownPriceIsRefusedOnAKeyWithABudget() {
+    TestPouch.CreatedTestKey key = keyFor(FakeUpstreamSettings.DEFAULT, 1_000_000);
+
+    TestPouch.Reply reply =
+        pouch.chat(
+            key,
+            Map.of(
+                "model",
+                "llama-3-70b",
+                "messages",
+                List.of(Map.of("role", "user", "content", "hi"))));
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.errorCode()).isEqualTo("model_price_unknown");
+    assertThat(upstream.requestsReceived()).isZero();
+  }
+
+  @Test
+  void modelsListsThePricedModelsOrTheAllowedOnes() {
+    upstream = FakeOpenAiUpstream.start();
+    TestPouch.CreatedTestKey open = pouch.createKey(KeyBody.openAi("all", upstream.baseUrl()));
+    TestPouch.CreatedTestKey narrow =
+        pouch.createKey(KeyBody.openAi("narrow", upstream.baseUrl()).allowedModels("gpt-4o-mini"));
+
+    List<String> all =
+        pouch
+            .send("GET", "/v1/models", open.bearer(), null)
+            .body()
+            .get("data")
+            .findValuesAsText("id");
+    List<String> allowed =
+        pouch
+            .send("GET", "/v1/models", narrow.bearer(), null)
+            .body()
+            .get("data")
+            .findValuesAsText("id");
+
+    assertThat(all).contains("gpt-4o", "gpt-4o-mini", "gpt-4.1");
+    assertThat(allowed).containsExactly("gpt-4o-mini");
+  }
+
+  @Test
+  void theUpstreamApiKeyIsNeverShownByTheAdminApi() {
+    upstream = FakeOpenAiUpstream.start();
+    TestPouch.CreatedTestKey key = pouch.createKey(KeyBody.openAi("secretive", upstream.baseUrl()));
+
+    String view = pouch.admin("GET", "/api/keys/" + key.id(), null).raw();
+
+    assertThat(view).doesNotContain("sk-test-upstream-secret").contains("\"api_key\":\"********\"");
+  }
+}
