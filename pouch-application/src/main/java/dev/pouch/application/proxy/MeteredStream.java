@@ -56,7 +56,7 @@ final class MeteredStream implements ResponseStream {
       reservation.settleCompleted(upstream.usage(), status);
       return null;
     }
-    if (upstream.usage().completionTokens() > reservation.outputCap()) {
+    if (upstream.producedAtLeast() > reservation.outputCap()) {
       // The upstream ignores max_tokens: stop paying for it. The chunk past the cap is dropped.
       end();
       reservation.settleCapped(upstream.usage(), status);

@@ -1,10 +1,12 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.application.PouchSettings;
+import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
+import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
@@ -103,7 +105,25 @@ final class ReservingTerminal implements RealChain.Terminal {
             request.model(),
             request.stream(),
             context.receivedAt());
-    return call(upstreamRequest, context, open);
+    return withBudgetHeaders(call(upstreamRequest, context, open), keyId, taken);
+  }
+
+  /**
+   * Tells the client its headroom in the response head (streams too), as it stood right after the
+   * reservation: the worst case of this request is already taken out.
+   */
+  private ProxyResponse withBudgetHeaders(
+      ProxyResponse response, String keyId, Reservation reservation) {
+    ProxyResponse result =
+        response.withHeader(ProxyChat.RESERVED_HEADER, Long.toString(reservation.amountMicros()));
+    Budget after = ledger.require(keyId);
+    if (!after.isUnlimited()) {
+      result = result.withHeader(ProxyChat.REMAINING_HEADER, Long.toString(after.headroomMicros()));
+    }
+    if (result instanceof ProxyResponse.Streaming streaming) {
+      produced = streaming;
+    }
+    return result;
   }
 
   private ProxyResponse call(ChatRequest request, RequestContext context, OpenReservation open) {
@@ -118,8 +138,11 @@ final class ReservingTerminal implements RealChain.Terminal {
       throw new InternalException("the provider failed: " + bug.getMessage(), bug);
     }
     if (response instanceof ProviderResponse.Complete complete) {
-      if (complete.status() >= 400) {
+      if (complete.status() >= 400 && producedNothing(complete.usage())) {
         open.refund(complete.status(), "upstream_" + complete.status());
+      } else if (complete.status() >= 400) {
+        // Failed after producing tokens (broke off mid-answer): charged, conservatively.
+        open.settleInterrupted(complete.usage(), complete.status(), "upstream_error");
       } else {
         open.settleCompleted(complete.usage(), complete.status());
       }
@@ -131,6 +154,11 @@ final class ReservingTerminal implements RealChain.Terminal {
         new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
     produced = result;
     return result;
+  }
+
+  /** An upstream refusal: no tokens billed (no usage, or usage of zero tokens). */
+  private static boolean producedNothing(Usage usage) {
+    return usage.promptTokens() == 0 && usage.completionTokens() == 0;
   }
 
   /**

@@ -16,8 +16,10 @@ public sealed interface ProviderResponse {
    * A complete answer (or an upstream error, passed through) with its metered usage.
    *
    * @param usage tokens billed for a successful answer; {@link Usage#UNKNOWN} is charged at the
-   *     full reservation. An upstream error (status 400 or above) is passed through and refunded
-   *     whatever its usage, as DESIGN §4 says: OpenAI does not bill failed requests.
+   *     full reservation. An error (status 400 or above) whose usage has no tokens ({@link
+   *     Usage#UNKNOWN} or zeros) is an upstream refusal, passed through and refunded (DESIGN §4:
+   *     nothing was served); an error with tokens broke off after producing them and is charged
+   *     like an interrupted stream (reported usage, else the full reservation).
    */
   record Complete(int status, Map<String, String> headers, byte[] body, Usage usage)
       implements ProviderResponse {

@@ -23,6 +23,16 @@ public interface UpstreamStream extends AutoCloseable {
    */
   Usage usage();
 
+  /**
+   * A lower bound of the output tokens produced so far, used to decide whether the upstream went
+   * past the cap. It must never exceed the true count, or an honest upstream would be cut: a count
+   * made with a guessed tokenizer belongs in {@link #usage()} (billing errs high), not here
+   * (cutting errs low). The default suits providers that know their usage exactly.
+   */
+  default long producedAtLeast() {
+    return usage().completionTokens();
+  }
+
   /** Bytes that end the stream cleanly for the client when Pouch cuts it short. */
   byte[] cutTrailer();
 

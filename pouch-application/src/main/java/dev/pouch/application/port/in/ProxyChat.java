@@ -9,6 +9,15 @@ import java.util.Map;
 public interface ProxyChat {
 
   /**
+   * Response header of every proxied answer (streams too, in the head): the budget's headroom right
+   * after this request's worst case was reserved. Absent for unlimited budgets.
+   */
+  String REMAINING_HEADER = "x-pouch-budget-remaining-micros";
+
+  /** Response header of every proxied answer: what this request reserved (its worst case). */
+  String RESERVED_HEADER = "x-pouch-reserved-micros";
+
+  /**
    * Verifies an {@code Authorization} header value ({@code Bearer pa-…}).
    *
    * @throws dev.pouch.domain.error.RequestRejectedException {@code INVALID_API_KEY}
