@@ -50,13 +50,19 @@ final class OpenAiProvider implements Provider {
   private static final Set<Object> STANDARD_OR_CHEAPER_TIERS = Set.of("auto", "default", "flex");
 
   private final UpstreamEndpoint endpoint;
+  private final boolean streamPlainRequests;
   private final OkHttpClient client;
   private final PriceBook prices;
   private final TokenCounter tokens;
 
   OpenAiProvider(
-      UpstreamEndpoint endpoint, OkHttpClient client, PriceBook prices, TokenCounter tokens) {
+      UpstreamEndpoint endpoint,
+      boolean streamPlainRequests,
+      OkHttpClient client,
+      PriceBook prices,
+      TokenCounter tokens) {
     this.endpoint = endpoint;
+    this.streamPlainRequests = streamPlainRequests;
     this.client = client;
     this.prices = prices;
     this.tokens = tokens;
@@ -82,12 +88,16 @@ final class OpenAiProvider implements Provider {
   public ProviderResponse execute(ChatRequest request, UpstreamCall upstreamCall) {
     requireStandardPricing(request);
     PricedModel priced = prices.find(request.model()).orElse(null);
+    // A plain request goes upstream as a stream, so an upstream that ignores max_tokens can be
+    // stopped at the cap (DESIGN §3 step 5); the answer is assembled back for the client.
+    boolean assemble = !request.stream() && streamPlainRequests && !wantsAudio(request);
+    ChatRequest upstream = assemble ? request.with("stream", true) : request;
     Request httpRequest =
         endpoint
             .request()
-            .header("Accept", request.stream() ? "text/event-stream" : "application/json")
+            .header("Accept", upstream.stream() ? "text/event-stream" : "application/json")
             .header("X-Request-Id", upstreamCall.requestId())
-            .post(RequestBody.create(body(request, priced), JSON))
+            .post(RequestBody.create(body(upstream, priced), JSON))
             .build();
     Call call = client.newCall(httpRequest);
     Response response;
@@ -108,19 +118,28 @@ final class OpenAiProvider implements Provider {
       if (!response.isSuccessful()) {
         return passThroughError(response);
       }
-      if (request.stream() && isEventStream(response)) {
+      if (upstream.stream() && isEventStream(response)) {
         Response streaming = response;
         response = null; // owned by the stream from here on
-        return new ProviderResponse.Streaming(
-            streaming.code(),
-            headers(streaming, "text/event-stream"),
+        OpenAiStream stream =
             new OpenAiStream(
                 call,
                 streaming,
                 tokens,
                 priced,
                 estimatePromptTokens(request),
-                request.includeUsage()));
+                assemble || request.includeUsage());
+        if (assemble) {
+          StreamAssembler.Assembled answer =
+              new StreamAssembler(stream, upstreamCall.outputCap()).assemble();
+          return new ProviderResponse.Complete(
+              answer.status(),
+              headers(streaming, "application/json", true),
+              answer.body(),
+              answer.usage());
+        }
+        return new ProviderResponse.Streaming(
+            streaming.code(), headers(streaming, "text/event-stream", false), stream);
       }
       return complete(response, request, priced);
     } catch (InterruptedIOException timeout) {
@@ -178,6 +197,12 @@ final class OpenAiProvider implements Provider {
     }
   }
 
+  /** Audio answers are not assembled from a stream; they keep the plain path. */
+  private static boolean wantsAudio(ChatRequest request) {
+    return request.body().get("modalities") instanceof List<?> modalities
+        && modalities.contains("audio");
+  }
+
   private static boolean isEventStream(Response response) {
     String type = response.header("Content-Type", "");
     return type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
@@ -189,7 +214,7 @@ final class OpenAiProvider implements Provider {
     long available = Math.min(source.getBuffer().size(), MAX_ERROR_BODY);
     byte[] body = source.getBuffer().readByteArray(available);
     return new ProviderResponse.Complete(
-        response.code(), headers(response, "application/json"), body, Usage.UNKNOWN);
+        response.code(), headers(response, "application/json", false), body, Usage.UNKNOWN);
   }
 
   private ProviderResponse complete(Response response, ChatRequest request, PricedModel priced)
@@ -201,7 +226,7 @@ final class OpenAiProvider implements Provider {
     byte[] body = response.body().bytes();
     Usage usage = usageOf(body, request, priced);
     return new ProviderResponse.Complete(
-        response.code(), headers(response, "application/json"), body, usage);
+        response.code(), headers(response, "application/json", false), body, usage);
   }
 
   /**
@@ -230,10 +255,13 @@ final class OpenAiProvider implements Provider {
     return Usage.counted(estimatePromptTokens(request), completion);
   }
 
-  /** The upstream headers worth passing on, with a content type. */
-  private static Map<String, String> headers(Response response, String defaultType) {
+  /**
+   * The upstream headers worth passing on, with a content type ({@code type} itself when the body
+   * was rebuilt, else the upstream's).
+   */
+  private static Map<String, String> headers(Response response, String type, boolean rebuilt) {
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Type", response.header("Content-Type", defaultType));
+    headers.put("Content-Type", rebuilt ? type : response.header("Content-Type", type));
     for (String name : response.headers().names()) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (lower.startsWith("x-ratelimit-")

@@ -24,6 +24,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   static final String BASE_URL = "base_url";
   static final String ORGANIZATION = "organization";
   static final String TIMEOUT_SECONDS = "timeout_seconds";
+  static final String STREAM_PLAIN_REQUESTS = "stream_plain_requests";
   private static final long DEFAULT_TIMEOUT_SECONDS = 600;
 
   private final OpenAiSettings settings;
@@ -84,6 +85,14 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
             .defaultValue(DEFAULT_TIMEOUT_SECONDS)
             .min(1)
             .max(3600)
+            .build(),
+        SchemaField.builder(STREAM_PLAIN_REQUESTS, FieldType.BOOLEAN)
+            .displayName("Stream plain requests upstream")
+            .description(
+                "Ask the upstream for a stream even when the client did not, so an upstream that"
+                    + " ignores max_tokens is stopped at the budget's cap; the plain answer is"
+                    + " rebuilt for the client. Turn off only for upstreams that cannot stream.")
+            .defaultValue(true)
             .build());
   }
 
@@ -101,7 +110,8 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     Duration timeout = Duration.ofSeconds(config.integer(TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS));
     // newBuilder() shares the pool and dispatcher: only the timeouts differ per key.
     OkHttpClient keyClient = client.newBuilder().readTimeout(timeout).build();
-    return new OpenAiProvider(endpoint, keyClient, prices, tokens);
+    return new OpenAiProvider(
+        endpoint, config.bool(STREAM_PLAIN_REQUESTS, true), keyClient, prices, tokens);
   }
 
   /** The price book (bundled table plus the override file). */

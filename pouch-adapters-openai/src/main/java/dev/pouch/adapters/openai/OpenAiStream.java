@@ -35,6 +35,7 @@ final class OpenAiStream implements UpstreamStream {
   private final long promptEstimate;
   private final boolean clientWantsUsage;
   private final AtomicLong counted = new AtomicLong();
+  private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
 
@@ -106,7 +107,11 @@ final class OpenAiStream implements UpstreamStream {
     JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
     OpenAiUsage.reported(chunk.path("usage")).ifPresent(usage -> reported = usage);
     for (JsonNode choice : chunk.path("choices")) {
-      counted.addAndGet(OpenAiUsage.outputTokens(choice.path("delta"), tokens, encoding));
+      long generated = OpenAiUsage.outputTokens(choice.path("delta"), tokens, encoding);
+      counted.addAndGet(generated);
+      if (generated > 0) {
+        deltasWithOutput.incrementAndGet();
+      }
     }
     if (clientWantsUsage) {
       return event;
@@ -125,7 +130,7 @@ final class OpenAiStream implements UpstreamStream {
   }
 
   /** The event's data (several data lines joined by newlines), or null if it has none. */
-  private static String data(String event) {
+  static String data(String event) {
     StringBuilder data = null;
     for (String line : event.split("\n")) {
       if (line.startsWith("data:")) {
@@ -149,6 +154,19 @@ final class OpenAiStream implements UpstreamStream {
     }
     UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
     return new Usage(promptEstimate, 0, counted.get(), source);
+  }
+
+  /**
+   * Reported usage once it came; until then the number of deltas that carried output. Each holds at
+   * least one token, so an honest upstream is never cut, whatever tokenizer it uses (a count with a
+   * guessed tokenizer could exceed its true usage). An upstream that packs many tokens into one
+   * delta is cut later; the charge is still bounded by the reservation's margin only if it sends a
+   * few tokens per delta, as OpenAI-compatible servers do.
+   */
+  @Override
+  public long producedAtLeast() {
+    Usage usage = reported;
+    return usage != null ? usage.completionTokens() : deltasWithOutput.get();
   }
 
   @Override

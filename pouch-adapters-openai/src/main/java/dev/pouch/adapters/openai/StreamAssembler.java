@@ -1,0 +1,245 @@
+package dev.pouch.adapters.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.budget.UsageSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns a streamed answer back into the plain {@code chat.completion} a client asked for (DESIGN §3
+ * step 5): Pouch asks the upstream for a stream even for plain requests, so it can stop an upstream
+ * that ignores {@code max_tokens} at the cap, where a plain answer could only be paid for after the
+ * fact. Content, refusal, tool calls, logprobs, finish reasons and usage are assembled as OpenAI
+ * documents them.
+ */
+final class StreamAssembler {
+  private final OpenAiStream stream;
+  private final long outputCap;
+  private final Map<Integer, ChoiceState> choices = new TreeMap<>();
+  private ObjectNode head;
+  private JsonNode reportedUsage;
+  private boolean cut;
+
+  StreamAssembler(OpenAiStream stream, long outputCap) {
+    this.stream = stream;
+    this.outputCap = outputCap;
+  }
+
+  /**
+   * Reads the whole stream (or up to the cap) and returns the assembled answer. An upstream that
+   * breaks off mid-answer gives a 502 that is still charged: it produced tokens.
+   */
+  Assembled assemble() {
+    try {
+      for (byte[] event = stream.next(); event != null; event = stream.next()) {
+        if (stream.producedAtLeast() > outputCap) {
+          cut = true; // the upstream ignores max_tokens: stop paying for it
+          break;
+        }
+        String data = OpenAiStream.data(new String(event, StandardCharsets.UTF_8));
+        if (data != null && data.startsWith("{")) {
+          accept(OpenAiProvider.MAPPER.readTree(data));
+        }
+      }
+    } catch (IOException | UpstreamStreamError broken) {
+      stream.close();
+      // Tokens produced before the break are charged (reported, else the full reservation); a
+      // failure before any output is a refusal like any upstream error, and refunded.
+      Usage sofar = stream.usage();
+      Usage charged =
+          sofar.source() == UsageSource.REPORTED
+              ? sofar
+              : sofar.completionTokens() == 0
+                  ? Usage.UNKNOWN
+                  : new Usage(
+                      sofar.promptTokens(), 0, sofar.completionTokens(), UsageSource.UNKNOWN);
+      return new Assembled(502, errorBody(), charged);
+    } finally {
+      stream.close();
+    }
+    Usage usage = stream.usage();
+    if (cut && usage.source() != UsageSource.REPORTED) {
+      // Only a count of what arrived is known; the upstream may have produced more before the
+      // cancel reached it: charge the reservation.
+      usage = new Usage(usage.promptTokens(), 0, usage.completionTokens(), UsageSource.UNKNOWN);
+    }
+    return new Assembled(200, body(usage), usage);
+  }
+
+  /** The assembled answer (or a 502 when the upstream broke off) and the usage to bill. */
+  record Assembled(int status, byte[] body, Usage usage) {}
+
+  private static byte[] errorBody() {
+    ObjectNode error = OpenAiProvider.MAPPER.createObjectNode();
+    ObjectNode body = error.putObject("error");
+    body.put("message", "The upstream failed before its answer was complete.");
+    body.put("type", "upstream_error");
+    body.put("code", "upstream_error");
+    body.putNull("param");
+    return error.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void accept(JsonNode chunk) {
+    if (chunk.has("error")) {
+      throw new UpstreamStreamError(chunk.toString());
+    }
+    if (head == null) {
+      head = OpenAiProvider.MAPPER.createObjectNode();
+      for (String field :
+          new String[] {"id", "created", "model", "system_fingerprint", "service_tier"}) {
+        if (chunk.has(field)) {
+          head.set(field, chunk.get(field));
+        }
+      }
+    }
+    if (chunk.path("usage").isObject()) {
+      reportedUsage = chunk.get("usage");
+    }
+    for (JsonNode choice : chunk.path("choices")) {
+      choices.computeIfAbsent(choice.path("index").asInt(), ChoiceState::new).accept(choice);
+    }
+  }
+
+  private byte[] body(Usage usage) {
+    ObjectNode answer = OpenAiProvider.MAPPER.createObjectNode();
+    answer.put("id", head == null ? "chatcmpl-pouch" : head.path("id").asText("chatcmpl-pouch"));
+    answer.put("object", "chat.completion");
+    if (head != null) {
+      head.properties()
+          .forEach(
+              e -> {
+                if (!e.getKey().equals("id")) {
+                  answer.set(e.getKey(), e.getValue());
+                }
+              });
+    }
+    ArrayNode list = answer.putArray("choices");
+    for (ChoiceState choice : choices.values()) {
+      list.add(choice.toJson(cut));
+    }
+    if (reportedUsage != null) {
+      answer.set("usage", reportedUsage);
+    } else {
+      ObjectNode counted = answer.putObject("usage");
+      counted.put("prompt_tokens", usage.promptTokens());
+      counted.put("completion_tokens", usage.completionTokens());
+      counted.put("total_tokens", usage.promptTokens() + usage.completionTokens());
+    }
+    return answer.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** An error event in the middle of the stream: the upstream failed after it started. */
+  static final class UpstreamStreamError extends RuntimeException {
+    UpstreamStreamError(String event) {
+      super("the upstream sent an error mid-stream: " + event);
+    }
+  }
+
+  /** One choice as its deltas arrive. */
+  private static final class ChoiceState {
+    private final int index;
+    private final StringBuilder content = new StringBuilder();
+    private final StringBuilder refusal = new StringBuilder();
+    private boolean sawContent;
+    private boolean sawRefusal;
+    private final Map<Integer, ObjectNode> toolCalls = new TreeMap<>();
+    private ArrayNode logprobsContent;
+    private ArrayNode logprobsRefusal;
+    private String finishReason;
+
+    ChoiceState(int index) {
+      this.index = index;
+    }
+
+    void accept(JsonNode choice) {
+      JsonNode delta = choice.path("delta");
+      if (delta.path("content").isTextual()) {
+        sawContent = true;
+        content.append(delta.get("content").asText());
+      }
+      if (delta.path("refusal").isTextual()) {
+        sawRefusal = true;
+        refusal.append(delta.get("refusal").asText());
+      }
+      for (JsonNode call : delta.path("tool_calls")) {
+        ObjectNode assembled =
+            toolCalls.computeIfAbsent(
+                call.path("index").asInt(toolCalls.size()), i -> newToolCall());
+        if (call.hasNonNull("id")) {
+          assembled.put("id", call.get("id").asText());
+        }
+        if (call.hasNonNull("type")) {
+          assembled.put("type", call.get("type").asText());
+        }
+        ObjectNode function = (ObjectNode) assembled.get("function");
+        JsonNode part = call.path("function");
+        if (part.path("name").isTextual()) {
+          function.put("name", function.path("name").asText("") + part.get("name").asText());
+        }
+        if (part.path("arguments").isTextual()) {
+          function.put(
+              "arguments", function.path("arguments").asText("") + part.get("arguments").asText());
+        }
+      }
+      JsonNode logprobs = choice.path("logprobs");
+      if (logprobs.path("content").isArray()) {
+        logprobsContent = append(logprobsContent, logprobs.get("content"));
+      }
+      if (logprobs.path("refusal").isArray()) {
+        logprobsRefusal = append(logprobsRefusal, logprobs.get("refusal"));
+      }
+      if (choice.hasNonNull("finish_reason")) {
+        finishReason = choice.get("finish_reason").asText();
+      }
+    }
+
+    private static ObjectNode newToolCall() {
+      ObjectNode call = OpenAiProvider.MAPPER.createObjectNode();
+      call.put("type", "function");
+      call.putObject("function").put("name", "").put("arguments", "");
+      return call;
+    }
+
+    private static ArrayNode append(ArrayNode target, JsonNode items) {
+      ArrayNode result = target == null ? OpenAiProvider.MAPPER.createArrayNode() : target;
+      items.forEach(result::add);
+      return result;
+    }
+
+    ObjectNode toJson(boolean cut) {
+      ObjectNode choice = OpenAiProvider.MAPPER.createObjectNode();
+      choice.put("index", index);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      if (sawContent || toolCalls.isEmpty()) {
+        message.put("content", sawContent ? content.toString() : null);
+      } else {
+        message.putNull("content");
+      }
+      if (sawRefusal) {
+        message.put("refusal", refusal.toString());
+      } else {
+        message.putNull("refusal");
+      }
+      if (!toolCalls.isEmpty()) {
+        ArrayNode calls = message.putArray("tool_calls");
+        toolCalls.values().forEach(calls::add);
+      }
+      if (logprobsContent == null && logprobsRefusal == null) {
+        choice.putNull("logprobs");
+      } else {
+        ObjectNode logprobs = choice.putObject("logprobs");
+        logprobs.set("content", logprobsContent);
+        logprobs.set("refusal", logprobsRefusal);
+      }
+      String reason = finishReason == null && cut ? "length" : finishReason;
+      choice.put("finish_reason", reason);
+      return choice;
+    }
+  }
+}

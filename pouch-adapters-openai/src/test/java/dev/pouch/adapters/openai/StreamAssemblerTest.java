@@ -1,0 +1,224 @@
+package dev.pouch.adapters.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.budget.UsageSource;
+import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.Headers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Plain requests go upstream as streams and come back assembled, so an upstream that ignores
+ * max_tokens is stopped at the cap even when the client did not stream.
+ */
+class StreamAssemblerTest {
+  private final MockWebServer server = new MockWebServer();
+  private OpenAiProviderFactory factory;
+
+  @BeforeEach
+  void start() throws IOException {
+    server.start();
+    factory =
+        new OpenAiProviderFactory(
+            new OpenAiSettings("sk", "http://unused/v1", null), Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    factory.close();
+    server.close();
+  }
+
+  private Provider provider(boolean streamPlain) {
+    PluginConfig config =
+        factory
+            .info()
+            .schema()
+            .validate(
+                Map.of(
+                    "base_url",
+                    server.url("/v1").toString(),
+                    "stream_plain_requests",
+                    streamPlain));
+    return factory.create(config);
+  }
+
+  private static ChatRequest plain(int maxTokens) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", "gpt-4o-mini");
+    body.put("messages", List.of(Map.of("role", "user", "content", "Hi")));
+    body.put("max_tokens", maxTokens);
+    return ChatRequest.of(body);
+  }
+
+  private static String event(String json) {
+    return "data: " + json + "\n\n";
+  }
+
+  private static String delta(int index, String deltaJson, String finish) {
+    return event(
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\","
+            + "\"choices\":[{\"index\":"
+            + index
+            + ",\"delta\":"
+            + deltaJson
+            + ",\"logprobs\":null,\"finish_reason\":"
+            + (finish == null ? "null" : "\"" + finish + "\"")
+            + "}]}");
+  }
+
+  private void enqueueStream(String body) {
+    server.enqueue(
+        new MockResponse.Builder()
+            .headers(Headers.of("Content-Type", "text/event-stream"))
+            .body(body)
+            .build());
+  }
+
+  private static JsonNode json(ProviderResponse.Complete response) throws IOException {
+    return OpenAiProvider.MAPPER.readTree(response.body());
+  }
+
+  @Test
+  void aPlainRequestIsStreamedUpstreamAndAssembledAsAChatCompletion() throws Exception {
+    enqueueStream(
+        delta(0, "{\"role\":\"assistant\",\"content\":\"\"}", null)
+            + delta(0, "{\"content\":\"Hello\"}", null)
+            + delta(0, "{\"content\":\" there\"}", null)
+            + delta(0, "{}", "stop")
+            + event(
+                "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}")
+            + "data: [DONE]\n\n");
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+
+    JsonNode sent = OpenAiProvider.MAPPER.readTree(server.takeRequest().getBody().utf8());
+    assertThat(sent.get("stream").asBoolean()).isTrue();
+    assertThat(sent.at("/stream_options/include_usage").asBoolean()).isTrue();
+    JsonNode answer = json(response);
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.headers()).containsEntry("Content-Type", "application/json");
+    assertThat(answer.get("object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.get("id").asText()).isEqualTo("chatcmpl-1");
+    assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo("Hello there");
+    assertThat(answer.at("/choices/0/message/role").asText()).isEqualTo("assistant");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    assertThat(answer.at("/usage/completion_tokens").asLong()).isEqualTo(2);
+    assertThat(response.usage()).isEqualTo(new Usage(8, 0, 2, UsageSource.REPORTED));
+  }
+
+  @Test
+  void toolCallsAndSeveralChoicesAreAssembledByIndex() throws Exception {
+    enqueueStream(
+        delta(
+                0,
+                "{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}",
+                null)
+            + delta(1, "{\"role\":\"assistant\",\"content\":\"Sunny\"}", null)
+            + delta(
+                0,
+                "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]}",
+                null)
+            + delta(
+                0,
+                "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Oslo\\\"}\"}}]}",
+                null)
+            + delta(0, "{}", "tool_calls")
+            + delta(1, "{}", "stop")
+            + "data: [DONE]\n\n");
+
+    JsonNode answer =
+        json(
+            (ProviderResponse.Complete)
+                provider(true).execute(plain(50), new UpstreamCall("r", 100)));
+
+    assertThat(answer.at("/choices/0/message/content").isNull()).isTrue();
+    assertThat(answer.at("/choices/0/message/tool_calls/0/id").asText()).isEqualTo("call_1");
+    assertThat(answer.at("/choices/0/message/tool_calls/0/function/name").asText())
+        .isEqualTo("get_weather");
+    assertThat(answer.at("/choices/0/message/tool_calls/0/function/arguments").asText())
+        .isEqualTo("{\"city\":\"Oslo\"}");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(answer.at("/choices/1/message/content").asText()).isEqualTo("Sunny");
+  }
+
+  @Test
+  void anUpstreamThatIgnoresMaxTokensIsCutAtTheCapAndChargedTheReservation() throws Exception {
+    StringBuilder body =
+        new StringBuilder(delta(0, "{\"role\":\"assistant\",\"content\":\"\"}", null));
+    for (int i = 0; i < 40; i++) {
+      body.append(delta(0, "{\"content\":\" word\"}", null));
+    }
+    body.append(delta(0, "{}", "stop")).append("data: [DONE]\n\n");
+    enqueueStream(body.toString());
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(5), new UpstreamCall("r", 5));
+
+    JsonNode answer = json(response);
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+    assertThat(answer.at("/choices/0/message/content").asText().strip().split(" "))
+        .hasSizeLessThanOrEqualTo(5);
+    assertThat(response.usage().source())
+        .as("only a count is known after a cut: the reservation is charged")
+        .isEqualTo(UsageSource.UNKNOWN);
+  }
+
+  @Test
+  void anUpstreamBreakingOffMidAnswerIsA502ThatIsStillCharged() throws Exception {
+    enqueueStream(
+        delta(0, "{\"content\":\"Partial\"}", null)
+            + event("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+
+    assertThat(response.status()).isEqualTo(502);
+    assertThat(json(response).at("/error/type").asText()).isEqualTo("upstream_error");
+    assertThat(response.usage().completionTokens()).isPositive();
+  }
+
+  @Test
+  void anErrorBeforeAnyOutputIsRefundedLikeAnyUpstreamRefusal() throws Exception {
+    enqueueStream(event("{\"error\":{\"message\":\"nope\",\"type\":\"server_error\"}}"));
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+
+    assertThat(response.status()).isEqualTo(502);
+    assertThat(response.usage()).isEqualTo(Usage.UNKNOWN);
+  }
+
+  @Test
+  void streamingPlainRequestsCanBeTurnedOffForUpstreamsThatCannotStream() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .headers(Headers.of("Content-Type", "application/json"))
+            .body(
+                "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}")
+            .build());
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(false).execute(plain(50), new UpstreamCall("r", 50));
+
+    JsonNode sent = OpenAiProvider.MAPPER.readTree(server.takeRequest().getBody().utf8());
+    assertThat(sent.has("stream")).isFalse();
+    assertThat(response.usage()).isEqualTo(new Usage(3, 0, 1, UsageSource.REPORTED));
+  }
+}
