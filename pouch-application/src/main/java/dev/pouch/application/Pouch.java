@@ -147,6 +147,12 @@ public final class Pouch implements AutoCloseable {
       return this;
     }
 
+    /** Adds several middlewares, for example {@code BuiltinMiddlewares.all()}. */
+    public Builder middlewares(List<MiddlewareFactory> factories) {
+      factories.forEach(this::middleware);
+      return this;
+    }
+
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
       return this;

@@ -5,6 +5,7 @@ import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.application.Pouch;
+import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
@@ -55,6 +56,7 @@ public final class PouchServer implements AutoCloseable {
             .requestLog(store)
             .provider(new MockProviderFactory())
             .provider(openAi)
+            .middlewares(BuiltinMiddlewares.all())
             .clock(clock)
             .build();
     pouch.recoverOpenReservations();

@@ -64,6 +64,12 @@ final class KeyBody {
     return this;
   }
 
+  /** Appends a middleware to the key's chain. */
+  KeyBody middleware(String id, Map<String, Object> config) {
+    middlewares.add(Map.of("id", id, "config", config));
+    return this;
+  }
+
   KeyBody set(String field, Object value) {
     body.put(field, value);
     return this;
