@@ -10,8 +10,8 @@ public final class BuiltinMiddlewares {
   /** New factories of every built-in middleware, in catalog order. */
   public static List<MiddlewareFactory> all() {
     return List.of(
-        new RateLimitMiddleware.Factory(),
-        new ConcurrencyLimitMiddleware.Factory(),
-        new MaxTokensCapMiddleware.Factory());
+        RateLimitMiddleware.factory(),
+        ConcurrencyLimitMiddleware.factory(),
+        MaxTokensCapMiddleware.factory());
   }
 }

@@ -7,7 +7,6 @@ import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.plugin.FieldType;
-import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
@@ -80,31 +79,24 @@ final class ConcurrencyLimitMiddleware implements Middleware {
     }
   }
 
-  /** Creates the middleware from {@code max_in_flight}. */
-  static final class Factory implements MiddlewareFactory {
-    private static final PluginInfo INFO =
-        new PluginInfo(
-            ID,
-            "Concurrency limit",
-            "At most `max_in_flight` requests of this key at once (streams count until they end).",
-            PluginSchema.of(
-                SchemaField.builder("max_in_flight", FieldType.INTEGER)
-                    .displayName("Requests in flight")
-                    .description("How many requests may run at the same time.")
-                    .required()
-                    .min(1)
-                    .max(100_000)
-                    .build()),
-            false);
+  static final PluginInfo INFO =
+      new PluginInfo(
+          ID,
+          "Concurrency limit",
+          "At most `max_in_flight` requests of this key at once (streams count until they end).",
+          PluginSchema.of(
+              SchemaField.builder("max_in_flight", FieldType.INTEGER)
+                  .displayName("Requests in flight")
+                  .description("How many requests may run at the same time.")
+                  .required()
+                  .min(1)
+                  .max(100_000)
+                  .build()),
+          false);
 
-    @Override
-    public PluginInfo info() {
-      return INFO;
-    }
-
-    @Override
-    public Middleware create(PluginConfig config) {
-      return new ConcurrencyLimitMiddleware((int) config.integer("max_in_flight", 1));
-    }
+  /** The factory the catalog registers. */
+  static MiddlewareFactory factory() {
+    return MiddlewareFactory.of(
+        INFO, config -> new ConcurrencyLimitMiddleware((int) config.integer("max_in_flight", 1)));
   }
 }

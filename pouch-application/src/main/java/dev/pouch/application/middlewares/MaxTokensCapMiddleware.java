@@ -4,7 +4,6 @@ import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.plugin.FieldType;
-import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
@@ -31,31 +30,24 @@ final class MaxTokensCapMiddleware implements Middleware {
     return chain.proceed(asked == null || asked > cap ? request.withMaxOutputTokens(cap) : request);
   }
 
-  /** Creates the middleware from {@code max_tokens}. */
-  static final class Factory implements MiddlewareFactory {
-    private static final PluginInfo INFO =
-        new PluginInfo(
-            ID,
-            "Max tokens cap",
-            "Caps the output tokens of every request of this key.",
-            PluginSchema.of(
-                SchemaField.builder("max_tokens", FieldType.INTEGER)
-                    .displayName("Max output tokens")
-                    .description("The most output tokens one choice may ask for.")
-                    .required()
-                    .min(1)
-                    .max(10_000_000)
-                    .build()),
-            false);
+  static final PluginInfo INFO =
+      new PluginInfo(
+          ID,
+          "Max tokens cap",
+          "Caps the output tokens of every request of this key.",
+          PluginSchema.of(
+              SchemaField.builder("max_tokens", FieldType.INTEGER)
+                  .displayName("Max output tokens")
+                  .description("The most output tokens one choice may ask for.")
+                  .required()
+                  .min(1)
+                  .max(10_000_000)
+                  .build()),
+          false);
 
-    @Override
-    public PluginInfo info() {
-      return INFO;
-    }
-
-    @Override
-    public Middleware create(PluginConfig config) {
-      return new MaxTokensCapMiddleware(config.integer("max_tokens", 1));
-    }
+  /** The factory the catalog registers. */
+  static MiddlewareFactory factory() {
+    return MiddlewareFactory.of(
+        INFO, config -> new MaxTokensCapMiddleware(config.integer("max_tokens", 1)));
   }
 }

@@ -6,7 +6,6 @@ import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.plugin.FieldType;
-import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
@@ -97,38 +96,33 @@ final class RateLimitMiddleware implements Middleware {
     return (hours > 0 ? hours + "h" : "") + minutes + "m" + seconds + "s";
   }
 
-  /** Creates the middleware from {@code limit} and {@code period}. */
-  static final class Factory implements MiddlewareFactory {
-    private static final PluginInfo INFO =
-        new PluginInfo(
-            ID,
-            "Rate limit",
-            "At most `limit` requests per `period` seconds for this key (a token bucket).",
-            PluginSchema.of(
-                SchemaField.builder("limit", FieldType.INTEGER)
-                    .displayName("Requests")
-                    .description("How many requests the key may make per period.")
-                    .required()
-                    .min(1)
-                    .max(1_000_000_000)
-                    .build(),
-                SchemaField.builder("period", FieldType.INTEGER)
-                    .displayName("Period (seconds)")
-                    .description("The length of the period.")
-                    .defaultValue(60L)
-                    .min(1)
-                    .max(31_536_000)
-                    .build()),
-            false);
+  static final PluginInfo INFO =
+      new PluginInfo(
+          ID,
+          "Rate limit",
+          "At most `limit` requests per `period` seconds for this key (a token bucket).",
+          PluginSchema.of(
+              SchemaField.builder("limit", FieldType.INTEGER)
+                  .displayName("Requests")
+                  .description("How many requests the key may make per period.")
+                  .required()
+                  .min(1)
+                  .max(1_000_000_000)
+                  .build(),
+              SchemaField.builder("period", FieldType.INTEGER)
+                  .displayName("Period (seconds)")
+                  .description("The length of the period.")
+                  .defaultValue(60L)
+                  .min(1)
+                  .max(31_536_000)
+                  .build()),
+          false);
 
-    @Override
-    public PluginInfo info() {
-      return INFO;
-    }
-
-    @Override
-    public Middleware create(PluginConfig config) {
-      return new RateLimitMiddleware(config.integer("limit", 1), config.integer("period", 60));
-    }
+  /** The factory the catalog registers. */
+  static MiddlewareFactory factory() {
+    return MiddlewareFactory.of(
+        INFO,
+        config ->
+            new RateLimitMiddleware(config.integer("limit", 1), config.integer("period", 60)));
   }
 }

@@ -2,6 +2,8 @@ package dev.pouch.domain.chain;
 
 import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The extension point for middlewares: registered on the builder (or discovered by the server), it
@@ -18,4 +20,21 @@ public interface MiddlewareFactory {
    * @param config validated against {@link #info()}'s schema, defaults applied
    */
   Middleware create(PluginConfig config);
+
+  /** A factory from its info and a constructor, for middlewares with nothing else to share. */
+  static MiddlewareFactory of(PluginInfo info, Function<PluginConfig, Middleware> create) {
+    Objects.requireNonNull(info, "info");
+    Objects.requireNonNull(create, "create");
+    return new MiddlewareFactory() {
+      @Override
+      public PluginInfo info() {
+        return info;
+      }
+
+      @Override
+      public Middleware create(PluginConfig config) {
+        return create.apply(config);
+      }
+    };
+  }
 }
