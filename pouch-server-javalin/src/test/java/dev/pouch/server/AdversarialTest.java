@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -165,27 +163,15 @@ class AdversarialTest extends ServerTest {
       throws Exception {
     FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(50));
     TestPouch.CreatedTestKey key = key(upstream, openAi("leavers", 10_000_000));
-    byte[] body = pouch.json().writeValueAsBytes(chat(true, null));
-
     List<CompletableFuture<Void>> leaving = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       leaving.add(
           CompletableFuture.runAsync(
               () -> {
-                try {
-                  HttpRequest request =
-                      HttpRequest.newBuilder(
-                              URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-                          .header("Authorization", key.bearer())
-                          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                          .build();
-                  HttpResponse<InputStream> response =
-                      pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
-                  try (InputStream in = response.body()) {
-                    in.read(); // the first bytes arrived; leave
-                  }
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
+                try (InputStream in = pouch.openStream(key, chat(true, null)).body()) {
+                  in.read(); // the first bytes arrived; leave
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
                 }
               },
               clients));
@@ -248,15 +234,7 @@ class AdversarialTest extends ServerTest {
 
   /** Starts a slow stream and returns once its first bytes arrived (its reservation is taken). */
   private CompletableFuture<String> slowStream(TestPouch.CreatedTestKey key) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-            .header("Authorization", key.bearer())
-            .POST(
-                HttpRequest.BodyPublishers.ofByteArray(
-                    pouch.json().writeValueAsBytes(chat(true, 30))))
-            .build();
-    HttpResponse<InputStream> response =
-        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = pouch.openStream(key, chat(true, 30));
     InputStream body = response.body();
     int first = body.read();
     assertThat(first).isNotNegative();

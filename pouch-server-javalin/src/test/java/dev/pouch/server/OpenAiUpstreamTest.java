@@ -15,8 +15,6 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -203,16 +201,8 @@ class OpenAiUpstreamTest extends ServerTest {
   void theFirstChunkReachesTheClientBeforeTheUpstreamsPauseEnds() throws Exception {
     TestPouch.CreatedTestKey key =
         keyFor(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(2000), 1_000_000);
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-            .header("Authorization", key.bearer())
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    pouch.json().writeValueAsString(chat(true, 3, false))))
-            .build();
     long started = System.nanoTime();
-    HttpResponse<InputStream> response =
-        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = pouch.openStream(key, chat(true, 3, false));
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String first = lines.readLine();
@@ -228,15 +218,7 @@ class OpenAiUpstreamTest extends ServerTest {
   void aClientThatLeavesMidStreamCancelsTheUpstreamAndIsSettledOnce() throws Exception {
     TestPouch.CreatedTestKey key =
         keyFor(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(100), 1_000_000);
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-            .header("Authorization", key.bearer())
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    pouch.json().writeValueAsString(chat(true, null, false))))
-            .build();
-    HttpResponse<InputStream> response =
-        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = pouch.openStream(key, chat(true, null, false));
     try (InputStream body = response.body()) {
       assertThat(body.read()).isNotNegative();
     }

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,16 +54,8 @@ class StreamingTest extends ServerTest {
   void theFirstChunkReachesTheClientBeforeTheNextIsProduced() throws Exception {
     TestPouch.CreatedTestKey key =
         pouch.createKey(KeyBody.mock("slow").providerSetting("stream_chunk_delay_ms", 700));
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-            .header("Authorization", key.bearer())
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    pouch.json().writeValueAsString(streamRequest(3))))
-            .build();
     long started = System.nanoTime();
-    HttpResponse<InputStream> response =
-        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = pouch.openStream(key, streamRequest(3));
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String first = lines.readLine();
@@ -139,15 +129,7 @@ class StreamingTest extends ServerTest {
                 .prices("1", "1")
                 .providerSetting("stream_chunk_delay_ms", 100)
                 .budgetMicros(1_000_000));
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(pouch.openAiBaseUrl() + "/chat/completions"))
-            .header("Authorization", key.bearer())
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    pouch.json().writeValueAsString(streamRequest(null))))
-            .build();
-    HttpResponse<InputStream> response =
-        pouch.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = pouch.openStream(key, streamRequest(null));
     try (InputStream body = response.body()) {
       assertThat(body.read()).isNotNegative(); // the first bytes arrived; now walk away
     }

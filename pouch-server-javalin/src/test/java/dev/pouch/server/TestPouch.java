@@ -172,6 +172,26 @@ final class TestPouch implements AutoCloseable {
     return send("POST", "/v1/chat/completions", key.bearer(), body);
   }
 
+  /**
+   * Sends a chat request and returns as soon as the response head arrived, its body still open: for
+   * tests that read a stream as it comes, or walk away from it.
+   */
+  HttpResponse<java.io.InputStream> openStream(CreatedTestKey key, Object body) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(openAiBaseUrl() + "/chat/completions"))
+              .header("Authorization", key.bearer())
+              .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
+              .build();
+      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   HttpClient http() {
     return http;
   }
