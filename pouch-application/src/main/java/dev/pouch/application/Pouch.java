@@ -147,6 +147,12 @@ public final class Pouch implements AutoCloseable {
       return this;
     }
 
+    /** Adds several providers (ids must be unique). */
+    public Builder providers(List<ProviderFactory> factories) {
+      factories.forEach(this::provider);
+      return this;
+    }
+
     /** Adds several middlewares, for example {@code BuiltinMiddlewares.all()}. */
     public Builder middlewares(List<MiddlewareFactory> factories) {
       factories.forEach(this::middleware);

@@ -15,7 +15,7 @@ public final class Main {
       System.err.println("pouch: " + bad.getMessage());
       System.err.println(
           "usage: java -jar pouch.jar [--port 8080] [--data ./data] [--host 0.0.0.0]"
-              + " [--max-body-bytes N] [--max-threads N] [--openai-base-url URL]");
+              + " [--max-body-bytes N] [--max-threads N] [--openai-base-url URL] [--plugins-dir DIR]");
       System.exit(2);
       return;
     }

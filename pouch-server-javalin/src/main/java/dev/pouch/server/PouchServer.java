@@ -6,6 +6,7 @@ import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
+import dev.pouch.domain.chain.MiddlewareFactory;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -31,6 +33,7 @@ public final class PouchServer implements AutoCloseable {
   private final ServerConfig config;
   private final SqliteStore store;
   private final OpenAiProviderFactory openAi;
+  private final PluginDiscovery plugins;
   private final Pouch pouch;
   private final Javalin app;
   private final String generatedAdminToken;
@@ -49,14 +52,20 @@ public final class PouchServer implements AutoCloseable {
                 config.openAiBaseUrl(),
                 config.dataDir().resolve("prices.json")),
             clock);
+    MockProviderFactory mock = new MockProviderFactory();
+    List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
+    this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
+    plugins.discover(config.pluginsDir());
     this.pouch =
         Pouch.builder()
             .keys(store)
             .ledger(store)
             .requestLog(store)
-            .provider(new MockProviderFactory())
+            .provider(mock)
             .provider(openAi)
-            .middlewares(BuiltinMiddlewares.all())
+            .middlewares(builtinMiddlewares)
+            .providers(plugins.providers())
+            .middlewares(plugins.middlewares())
             .clock(clock)
             .build();
     pouch.recoverOpenReservations();
@@ -155,6 +164,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.close();
     openAi.close();
     store.close();
+    plugins.close();
     log.atInfo().log("Pouch stopped");
   }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param maxThreads request threads on JDK 17–20 (JDK 21+ uses virtual threads)
  * @param openAiBaseUrl default base URL of the {@code openai} provider
  * @param openAiApiKey API key for {@code openai} keys that carry none, or {@code null}
+ * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
  */
 public record ServerConfig(
     String host,
@@ -26,7 +27,8 @@ public record ServerConfig(
     String adminToken,
     int maxThreads,
     String openAiBaseUrl,
-    String openAiApiKey) {
+    String openAiApiKey,
+    Path pluginsDir) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
@@ -54,39 +56,85 @@ public record ServerConfig(
         null,
         2000,
         OpenAiSettings.OPENAI_BASE_URL,
-        null);
+        null,
+        dataDir.resolve("plugins"));
   }
 
   public ServerConfig withPort(int value) {
     return new ServerConfig(
-        host, value, dataDir, maxBodyBytes, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
+        host,
+        value,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir);
   }
 
   public ServerConfig withHost(String value) {
     return new ServerConfig(
-        value, port, dataDir, maxBodyBytes, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
+        value,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir);
   }
 
   public ServerConfig withAdminToken(String value) {
     return new ServerConfig(
-        host, port, dataDir, maxBodyBytes, value, maxThreads, openAiBaseUrl, openAiApiKey);
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        value,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
     return new ServerConfig(
-        host, port, dataDir, value, adminToken, maxThreads, openAiBaseUrl, openAiApiKey);
+        host,
+        port,
+        dataDir,
+        value,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir);
+  }
+
+  public ServerConfig withPluginsDir(Path value) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        value);
   }
 
   public ServerConfig withOpenAi(String baseUrl, String apiKey) {
     return new ServerConfig(
-        host, port, dataDir, maxBodyBytes, adminToken, maxThreads, baseUrl, apiKey);
+        host, port, dataDir, maxBodyBytes, adminToken, maxThreads, baseUrl, apiKey, pluginsDir);
   }
 
   /**
    * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N --openai-base-url
-   * URL} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES POUCH_MAX_THREADS
-   * POUCH_OPENAI_BASE_URL POUCH_ADMIN_TOKEN OPENAI_API_KEY} (secrets only from the environment, so
-   * they never show in a process list).
+   * URL --plugins-dir DIR} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES
+   * POUCH_MAX_THREADS POUCH_OPENAI_BASE_URL POUCH_PLUGINS_DIR POUCH_ADMIN_TOKEN OPENAI_API_KEY}
+   * (secrets only from the environment, so they never show in a process list).
    *
    * @throws IllegalArgumentException naming the flag or variable at fault
    */
@@ -112,7 +160,14 @@ public record ServerConfig(
         blankToNull(env.get("POUCH_ADMIN_TOKEN")),
         threads,
         openAiBaseUrl,
-        blankToNull(env.get("OPENAI_API_KEY")));
+        blankToNull(env.get("OPENAI_API_KEY")),
+        Path.of(
+            pick(
+                flags,
+                "plugins-dir",
+                env,
+                "POUCH_PLUGINS_DIR",
+                data.resolve("plugins").toString())));
   }
 
   private static String blankToNull(String value) {

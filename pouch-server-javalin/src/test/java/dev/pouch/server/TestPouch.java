@@ -52,13 +52,20 @@ final class TestPouch implements AutoCloseable {
   }
 
   private static TestPouch start(Path dataDir, long maxBodyBytes, Clock clock) {
-    ServerConfig config =
-        ServerConfig.defaults(dataDir)
-            .withHost("127.0.0.1")
-            .withPort(0)
-            .withAdminToken(ADMIN_TOKEN)
-            .withMaxBodyBytes(maxBodyBytes);
-    return new TestPouch(dataDir, config, clock);
+    return new TestPouch(dataDir, config(dataDir).withMaxBodyBytes(maxBodyBytes), clock);
+  }
+
+  /** A server that loads plugin jars from {@code pluginsDir}. */
+  static TestPouch startWithPlugins(Path dataDir, Path pluginsDir) {
+    return new TestPouch(dataDir, config(dataDir).withPluginsDir(pluginsDir), Clock.systemUTC());
+  }
+
+  private static ServerConfig config(Path dataDir) {
+    return ServerConfig.defaults(dataDir)
+        .withHost("127.0.0.1")
+        .withPort(0)
+        .withAdminToken(ADMIN_TOKEN)
+        .withMaxBodyBytes(64 * 1024);
   }
 
   /** Stops the server and starts a new one on the same data folder (a restart). */
