@@ -46,6 +46,8 @@ out.push(
     'time (all its processes for nginx) ÷ requests completed. "Others" = share of the machine\'s CPU used during the ' +
     'measured run by processes that are not part of it (other users of the machine): it should be near 0 %.',
 );
+if (meta.key_middlewares)
+  out.push(`Pouch's keys: provider \`openai\` on the fake upstream, a budget, middlewares: ${meta.key_middlewares}.`);
 if (meta.versions) out.push(`Software: ${meta.versions.split(';').join(', ')}.`);
 out.push('');
 

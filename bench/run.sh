@@ -276,6 +276,7 @@ if [[ " $TARGETS " == *" portkey "* ]]; then
 fi
 
 declare -A POUCH_KEY=()
+KEY_MIDDLEWARES="none"
 start_pouch() { # start_pouch NAME JAVA PORT -> PID in SPAWNED, keys in POUCH_KEY[NAME-fast|slow|stream]
   local name=$1 java=$2 port=$3 upstream
   mkdir -p "$TMP/$name-data"
@@ -285,18 +286,23 @@ start_pouch() { # start_pouch NAME JAVA PORT -> PID in SPAWNED, keys in POUCH_KE
     --host 127.0.0.1 --port "$port" --data "$TMP/$name-data"
   local pid=$SPAWNED
   wait_http "http://127.0.0.1:$port/healthz" "$pid" 120 || die "$name did not start (see $TMP/$name.log)"
-  # TODO(issue 8): the key should also carry a rate_limit middleware, so that the whole
-  # accounting path is measured; middlewares do not exist yet (another issue). Once
-  # GET /api/plugins lists one, add it here, e.g. "middlewares":[{"id":"rate_limit","config":{…}}]
-  # with a limit far above the benchmark's rate.
+  # Issue 8 asks for the full accounting path: a budget and a rate_limit middleware on the key.
+  # The limit is far above any benchmark's rate, so it never refuses. Builds without middlewares
+  # (before rate_limit existed) get a key without it, and the report says so.
+  local middlewares='[]'
   if curl -s "http://127.0.0.1:$port/api/plugins" -H "Authorization: Bearer $ADMIN_TOKEN" | grep -q '"rate_limit"'; then
-    log "WARNING: a rate_limit middleware exists now: add it to the benchmark keys (TODO in bench/run.sh)"
+    middlewares='[{"id": "rate_limit", "config": {"limit": 1000000000, "period": 1}}]'
+    KEY_MIDDLEWARES="rate_limit (10⁹ requests/s)"
+  else
+    log "WARNING: $name has no rate_limit middleware: its keys carry none"
+    KEY_MIDDLEWARES="none (this build has no rate_limit middleware)"
   fi
   for upstream in "fast:$P_UP_FAST" "slow:$P_UP_SLOW" "stream:$P_UP_STREAM"; do
     local answer
     answer=$(curl -s -m 10 "http://127.0.0.1:$port/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
       \"name\": \"bench-${upstream%%:*}\",
       \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:${upstream##*:}/v1\", \"api_key\": \"$UPSTREAM_KEY\"}},
+      \"middlewares\": $middlewares,
       \"allowed_models\": [\"gpt-4o-mini\"],
       \"budget_limit_micros\": 1000000000000,
       \"reset_period_seconds\": 0
@@ -452,7 +458,7 @@ cat >"$TMP/meta.json" <<EOF
  "duration_s":$DURATION,"warmup_s":$WARMUP,"first_warmup_s":$FIRST_WARMUP,"conns":$CONNS,"slow_conns":$SLOW_CONNS,
  "slow_latency_ms":$SLOW_LATENCY_MS,"streams":$STREAMS,"stream_words":$STREAM_WORDS,
  "stream_chunk_delay_ms":$STREAM_CHUNK_DELAY_MS,"prompt_bytes":$PROMPT_BYTES,"quick":${BENCH_QUICK:-0},
- "versions":"$(versions)"}
+ "versions":"$(versions)","key_middlewares":"$KEY_MIDDLEWARES"}
 EOF
 node "$BENCH/report.mjs" "$RESULTS" "$TMP/meta.json" >"$TMP/table.md"
 cat "$TMP/table.md"

@@ -9,6 +9,7 @@ import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.keys.CreatedKey;
 import dev.pouch.application.keys.KeyDraft;
+import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -96,8 +97,9 @@ final class Fixtures {
   }
 
   /**
-   * A Pouch as the server wires it (SQLite store, {@code openai} provider) with one key on {@code
-   * baseUrl} and a large budget. Close it with {@link #close()}.
+   * A Pouch as the server wires it (SQLite store, {@code openai} provider, built-in middlewares)
+   * with one key on {@code baseUrl}, a large budget and a {@code rate_limit} middleware that never
+   * refuses. Close it with {@link #close()}.
    */
   static final class PouchUnderTest implements AutoCloseable {
     final Path dir;
@@ -114,7 +116,13 @@ final class Fixtures {
           new OpenAiProviderFactory(
               new OpenAiSettings(null, baseUrl, dir.resolve("prices.json")), Clock.systemUTC());
       this.pouch =
-          Pouch.builder().keys(store).ledger(store).requestLog(store).provider(openAi).build();
+          Pouch.builder()
+              .keys(store)
+              .ledger(store)
+              .requestLog(store)
+              .provider(openAi)
+              .middlewares(BuiltinMiddlewares.all())
+              .build();
       CreatedKey created =
           pouch
               .keys()
@@ -123,7 +131,10 @@ final class Fixtures {
                       "bench",
                       OpenAiProviderFactory.ID,
                       Map.of("api_key", UPSTREAM_KEY, "base_url", baseUrl),
-                      List.of(),
+                      // the full accounting path of issue 8: a rate limit far above any rate here
+                      List.of(
+                          new KeyDraft.MiddlewareDraft(
+                              "rate_limit", Map.of("limit", 1_000_000_000L, "period", 1L))),
                       List.of("gpt-4o-mini"),
                       LARGE_BUDGET_MICROS,
                       0,
