@@ -3,12 +3,14 @@ package dev.pouch.application;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
+import dev.pouch.application.notices.JdkWebhookSender;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
 import dev.pouch.domain.chain.MiddlewareFactory;
@@ -42,6 +44,8 @@ public final class Pouch implements AutoCloseable {
   private final KeyRuntimes runtimes;
   private final KeyService keyService;
   private final ProxyService proxy;
+  private final WebhookSender webhooks;
+  private final boolean ownsWebhooks;
   private final Clock clock;
 
   private Pouch(Builder builder) {
@@ -61,7 +65,11 @@ public final class Pouch implements AutoCloseable {
             cache,
             runtimes::release,
             clock);
-    this.proxy = new ProxyService(keys, ledger, cache, runtimes, builder.settings, clock);
+    this.ownsWebhooks = builder.webhooks == null;
+    this.webhooks = ownsWebhooks ? new JdkWebhookSender() : builder.webhooks;
+    this.proxy =
+        new ProxyService(
+            keys, ledger, cache, runtimes, builder.settings, keyService::suspend, webhooks, clock);
   }
 
   public static Builder builder() {
@@ -102,10 +110,16 @@ public final class Pouch implements AutoCloseable {
     return recovered;
   }
 
-  /** Releases plugin instances. Stores belong to the caller and stay open. */
+  /**
+   * Releases plugin instances and the default webhook sender. Stores (and a sender given to the
+   * builder) belong to the caller and stay open.
+   */
   @Override
   public void close() {
     runtimes.close();
+    if (ownsWebhooks) {
+      webhooks.close();
+    }
   }
 
   /** Explicit wiring of a {@link Pouch}. */
@@ -117,6 +131,7 @@ public final class Pouch implements AutoCloseable {
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
+    private WebhookSender webhooks;
 
     private Builder() {}
 
@@ -166,6 +181,15 @@ public final class Pouch implements AutoCloseable {
 
     public Builder settings(PouchSettings value) {
       this.settings = Objects.requireNonNull(value, "settings");
+      return this;
+    }
+
+    /**
+     * Where middlewares' webhook notices go; by default a {@link JdkWebhookSender} owned (and
+     * closed) by the built {@link Pouch}.
+     */
+    public Builder webhooks(WebhookSender value) {
+      this.webhooks = Objects.requireNonNull(value, "webhooks");
       return this;
     }
 

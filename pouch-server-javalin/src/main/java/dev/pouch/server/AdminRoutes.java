@@ -50,6 +50,10 @@ final class AdminRoutes {
     cfg.routes.post(
         "/api/keys/{id}/budget/reset",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
+    cfg.routes.post("/api/keys/{id}/suspend", this::suspend);
+    cfg.routes.post(
+        "/api/keys/{id}/resume",
+        ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resume(ctx.pathParam("id")))));
     cfg.routes.get("/api/plugins", this::plugins);
     cfg.routes.get("/api/usage", this::usage);
     cfg.routes.get("/api/requests", this::requests);
@@ -76,6 +80,25 @@ final class AdminRoutes {
     pouch.keys().get(id); // 404 before validating the body
     json.write(
         ctx, 200, keyJson.view(pouch.keys().update(id, keyJson.draft(json.readObject(ctx)))));
+  }
+
+  /** Body optional: {@code {"reason": "…"}}. */
+  private void suspend(Context ctx) {
+    String id = ctx.pathParam("id");
+    pouch.keys().get(id); // 404 before reading the body
+    Map<String, Object> body = json.readOptionalObject(ctx);
+    for (String field : body.keySet()) {
+      if (!field.equals("reason")) {
+        throw RequestRejectedException.invalidRequest(field, "unknown field '" + field + "'");
+      }
+    }
+    Object reason = body.get("reason");
+    if (reason != null && !(reason instanceof String)) {
+      throw RequestRejectedException.invalidRequest("reason", "'reason' must be a string");
+    }
+    String why =
+        reason == null || ((String) reason).isBlank() ? "suspended by an admin" : (String) reason;
+    json.write(ctx, 200, keyJson.view(pouch.keys().suspend(id, why)));
   }
 
   private void delete(Context ctx) {

@@ -52,12 +52,22 @@ final class JsonBodies {
    * @throws RequestRejectedException {@code REQUEST_TOO_LARGE} over the limit, {@code
    *     INVALID_REQUEST} when it is not a JSON object
    */
-  @SuppressWarnings("unchecked")
   Map<String, Object> readObject(Context ctx) {
     byte[] bytes = readBounded(ctx);
     if (bytes.length == 0) {
       throw RequestRejectedException.invalidRequest(null, "The request body is empty; send JSON.");
     }
+    return parseObject(bytes);
+  }
+
+  /** As {@link #readObject}, but an empty body is an empty object (optional bodies). */
+  Map<String, Object> readOptionalObject(Context ctx) {
+    byte[] bytes = readBounded(ctx);
+    return bytes.length == 0 ? Map.of() : parseObject(bytes);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> parseObject(byte[] bytes) {
     Object parsed;
     try {
       parsed = mapper.readValue(bytes, Object.class);

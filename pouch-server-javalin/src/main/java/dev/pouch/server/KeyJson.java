@@ -112,6 +112,11 @@ final class KeyJson {
     json.put("created_at", key.createdAt().toString());
     json.put("status", view.status().wireName());
     json.put("simulated", view.simulated());
+    json.put(
+        "suspension",
+        key.isSuspended()
+            ? Map.of("at", key.suspension().at().toString(), "reason", key.suspension().reason())
+            : null);
     return json;
   }
 

@@ -2,6 +2,7 @@ package dev.pouch.adapters.sqlite;
 
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.Suspension;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -20,7 +21,8 @@ import org.sqlite.SQLiteException;
 /** {@link KeyRepository} on the {@code app_keys} table; deleting sets {@code deleted_at}. */
 final class SqliteKeyRepository implements KeyRepository {
   private static final String COLUMNS =
-      "id, name, prefix, secret_hash, created_at, expires_at, auto_renew, policy_json, version";
+      "id, name, prefix, secret_hash, created_at, expires_at, auto_renew, policy_json, version,"
+          + " suspended_at, suspended_reason";
 
   private final Database database;
   private final Clock clock;
@@ -43,7 +45,8 @@ final class SqliteKeyRepository implements KeyRepository {
                             "INSERT INTO app_keys ("
                                 + COLUMNS
                                 + ") VALUES (:id, :name, :prefix, :secret_hash, :created_at,"
-                                + " :expires_at, :auto_renew, :policy_json, :version)"
+                                + " :expires_at, :auto_renew, :policy_json, :version, :suspended_at,"
+                                + " :suspended_reason)"
                                 + " ON CONFLICT DO NOTHING"),
                         key,
                         policy)
@@ -65,7 +68,9 @@ final class SqliteKeyRepository implements KeyRepository {
                               "UPDATE app_keys SET name = :name, prefix = :prefix,"
                                   + " secret_hash = :secret_hash, created_at = :created_at,"
                                   + " expires_at = :expires_at, auto_renew = :auto_renew,"
-                                  + " policy_json = :policy_json, version = :version"
+                                  + " policy_json = :policy_json, version = :version,"
+                                  + " suspended_at = :suspended_at,"
+                                  + " suspended_reason = :suspended_reason"
                                   + " WHERE id = :id AND version = :expected_version"
                                   + " AND deleted_at IS NULL"),
                           key,
@@ -137,7 +142,9 @@ final class SqliteKeyRepository implements KeyRepository {
         .bind("expires_at", expiresAt == null ? null : expiresAt.toEpochMilli())
         .bind("auto_renew", key.autoRenew() ? 1 : 0)
         .bind("policy_json", policy)
-        .bind("version", key.version());
+        .bind("version", key.version())
+        .bind("suspended_at", key.isSuspended() ? key.suspension().at().toEpochMilli() : null)
+        .bind("suspended_reason", key.isSuspended() ? key.suspension().reason() : null);
   }
 
   private static AppKey map(ResultSet rs, StatementContext context) throws SQLException {
@@ -152,7 +159,17 @@ final class SqliteKeyRepository implements KeyRepository {
         neverExpires ? null : Instant.ofEpochMilli(expiresAt),
         rs.getInt("auto_renew") != 0,
         PolicyJson.read(rs.getString("policy_json")),
-        rs.getLong("version"));
+        rs.getLong("version"),
+        suspension(rs));
+  }
+
+  private static Suspension suspension(ResultSet rs) throws SQLException {
+    long at = rs.getLong("suspended_at");
+    if (rs.wasNull()) {
+      return null;
+    }
+    String reason = rs.getString("suspended_reason");
+    return new Suspension(Instant.ofEpochMilli(at), reason == null ? "" : reason);
   }
 
   private static boolean isUniqueViolation(UnableToExecuteStatementException e) {

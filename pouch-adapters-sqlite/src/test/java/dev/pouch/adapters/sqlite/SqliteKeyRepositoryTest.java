@@ -36,6 +36,21 @@ class SqliteKeyRepositoryTest extends StoreTest {
   }
 
   @Test
+  void aSuspensionIsStoredAndLiftedLikeAnyEdit() {
+    AppKey key = key("key_1", "a".repeat(64), T0);
+    store.insert(key);
+    AppKey suspended =
+        key.withSuspension(new dev.pouch.domain.key.Suspension(T0.plusSeconds(5), "spend_guard"));
+
+    assertThat(store.update(suspended, key.version())).isTrue();
+    assertThat(store.findById("key_1")).contains(suspended);
+    AppKey resumed = suspended.withSuspension(null);
+    assertThat(store.update(resumed, suspended.version())).isTrue();
+    assertThat(store.findById("key_1").orElseThrow().isSuspended()).isFalse();
+    assertThat(store.update(suspended, key.version())).as("stale version").isFalse();
+  }
+
+  @Test
   void listHasLiveKeysOldestFirst() {
     store.insert(key("key_b", "b".repeat(64), T0.plusSeconds(10)));
     store.insert(key("key_a", "a".repeat(64), T0));

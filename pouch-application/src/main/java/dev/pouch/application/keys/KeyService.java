@@ -11,6 +11,7 @@ import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.KeyStatus;
 import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.key.Suspension;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.SchemaField;
@@ -150,8 +151,54 @@ public final class KeyService implements ManageKeys {
     return view(key);
   }
 
+  @Override
+  public KeyView suspend(String keyId, String reason) {
+    AppKey key = changeSuspension(keyId, new Suspension(clock.instant(), reason));
+    return view(key);
+  }
+
+  @Override
+  public KeyView resume(String keyId) {
+    AppKey key = changeSuspension(keyId, null);
+    // Fresh middleware instances: a spend guard must not trip again on the spend that tripped it.
+    onKeyChanged.accept(keyId);
+    log.atInfo().addKeyValue("key_id", keyId).log("key resumed");
+    return view(key);
+  }
+
+  /**
+   * Sets or clears a key's suspension, retrying when an edit or renewal raced it. Setting keeps an
+   * existing suspension (the first reason is the useful one).
+   */
+  AppKey changeSuspension(String keyId, Suspension suspension) {
+    for (int attempt = 0; ; attempt++) {
+      AppKey current = requireKey(keyId);
+      if (suspension != null ? current.isSuspended() : !current.isSuspended()) {
+        return current;
+      }
+      AppKey changed = current.withSuspension(suspension);
+      if (keys.update(changed, current.version())) {
+        cache.invalidate(keyId);
+        if (suspension != null) {
+          log.atWarn()
+              .addKeyValue("key_id", keyId)
+              .addKeyValue("reason", suspension.reason())
+              .log("key suspended");
+        }
+        return changed;
+      }
+      if (attempt >= 10) {
+        throw new RequestRejectedException(
+            ErrorCode.INVALID_REQUEST, "key " + keyId + " keeps changing; try again");
+      }
+    }
+  }
+
   /** The status of a key at {@code now}. */
   public static KeyStatus statusOf(AppKey key, Budget budget, Instant now) {
+    if (key.isSuspended()) {
+      return KeyStatus.SUSPENDED;
+    }
     if (key.isExpiredAt(now) && !key.autoRenew()) {
       return KeyStatus.EXPIRED;
     }

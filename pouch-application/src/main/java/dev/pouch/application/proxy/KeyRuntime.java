@@ -1,6 +1,8 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.domain.chain.Middleware;
+import dev.pouch.domain.chain.ProviderOverride;
+import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.provider.Provider;
 import java.util.List;
@@ -10,7 +12,11 @@ import java.util.List;
  * policy and reused by every request, so stateful middlewares (rate limiters) keep their state.
  */
 record KeyRuntime(
-    KeyPolicy policy, long keyVersion, Provider provider, List<Middleware> middlewares)
+    KeyPolicy policy,
+    long keyVersion,
+    Provider provider,
+    List<Middleware> middlewares,
+    OverrideProviders overrides)
     implements AutoCloseable {
 
   KeyRuntime {
@@ -23,5 +29,11 @@ record KeyRuntime(
       middleware.close();
     }
     provider.close();
+    overrides.close();
+  }
+
+  /** The provider that serves a request: the key's, unless a middleware asked for another. */
+  Provider providerFor(RequestContext context) {
+    return context.get(ProviderOverride.ATTRIBUTE).map(overrides::get).orElse(provider);
   }
 }

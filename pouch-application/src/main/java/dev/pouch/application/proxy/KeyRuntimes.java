@@ -74,7 +74,8 @@ public final class KeyRuntimes implements AutoCloseable {
               .orElseThrow(() -> missing("middleware", ref.id(), key))
               .create(ref.config()));
     }
-    return new KeyRuntime(policy, key.version(), provider, middlewares);
+    return new KeyRuntime(
+        policy, key.version(), provider, middlewares, new OverrideProviders(catalog));
   }
 
   private static InternalException missing(String kind, String id, AppKey key) {

@@ -32,6 +32,7 @@ final class OpenReservation {
   private final String model;
   private final boolean streamed;
   private final Instant receivedAt;
+  private final Observers observers;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   OpenReservation(
@@ -42,7 +43,8 @@ final class OpenReservation {
       ModelInfo pricing,
       String model,
       boolean streamed,
-      Instant receivedAt) {
+      Instant receivedAt,
+      Observers observers) {
     this.ledger = ledger;
     this.clock = clock;
     this.reservation = reservation;
@@ -51,6 +53,7 @@ final class OpenReservation {
     this.model = model;
     this.streamed = streamed;
     this.receivedAt = receivedAt;
+    this.observers = observers;
   }
 
   long outputCap() {
@@ -157,5 +160,6 @@ final class OpenReservation {
           .addKeyValue("request_id", reservation.id())
           .log("settlement failed; reservation stays counted until recovery");
     }
+    observers.settled(record);
   }
 }

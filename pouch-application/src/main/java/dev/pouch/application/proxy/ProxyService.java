@@ -6,6 +6,7 @@ import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
@@ -21,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ public final class ProxyService implements ProxyChat {
   private final VerifiedKeyCache cache;
   private final KeyRuntimes runtimes;
   private final PouchSettings settings;
+  private final BiConsumer<String, String> suspender;
+  private final WebhookSender webhooks;
   private final Clock clock;
 
   public ProxyService(
@@ -42,12 +46,16 @@ public final class ProxyService implements ProxyChat {
       VerifiedKeyCache cache,
       KeyRuntimes runtimes,
       PouchSettings settings,
+      BiConsumer<String, String> suspender,
+      WebhookSender webhooks,
       Clock clock) {
     this.keys = keys;
     this.ledger = ledger;
     this.cache = cache;
     this.runtimes = runtimes;
     this.settings = settings;
+    this.suspender = suspender;
+    this.webhooks = webhooks;
     this.clock = clock;
   }
 
@@ -72,16 +80,22 @@ public final class ProxyService implements ProxyChat {
     if (key.isExpiredAt(now) && !key.autoRenew()) {
       throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
     }
+    if (key.isSuspended()) {
+      throw new RequestRejectedException(
+          ErrorCode.KEY_SUSPENDED,
+          "This app key is suspended ("
+              + key.suspension().reason()
+              + "); an admin must resume it.");
+    }
     // Validate before renewing: a malformed request must not restart anyone's budget period.
     ChatRequest request = ChatRequest.of(body);
     AppKey live = renewIfExpired(key, now);
-    if (!live.policy().allowsModel(request.model())) {
-      throw ReservingTerminal.modelNotAllowed(request.model());
-    }
     startPeriodIfElapsed(live.id(), now);
     KeyRuntime runtime = runtimes.forKey(live);
-    RequestContext context = new RequestContext(newRequestId(), live, now);
-    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime.provider());
+    RequestContext context =
+        new RequestContext(
+            newRequestId(), live, now, new HostKeyControl(live.id(), ledger, suspender, webhooks));
+    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime);
     ProxyResponse response;
     try {
       response =

@@ -9,6 +9,7 @@ import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
+import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
@@ -32,19 +33,20 @@ final class ReservingTerminal implements RealChain.Terminal {
   private final BudgetLedger ledger;
   private final Clock clock;
   private final PouchSettings settings;
-  private final Provider provider;
+  private final KeyRuntime runtime;
   private volatile ProxyResponse.Streaming produced;
 
-  ReservingTerminal(BudgetLedger ledger, Clock clock, PouchSettings settings, Provider provider) {
+  ReservingTerminal(BudgetLedger ledger, Clock clock, PouchSettings settings, KeyRuntime runtime) {
     this.ledger = ledger;
     this.clock = clock;
     this.settings = settings;
-    this.provider = provider;
+    this.runtime = runtime;
   }
 
   @Override
   public ProxyResponse execute(ChatRequest request, RequestContext context) {
     String keyId = context.key().id();
+    Provider provider = runtime.providerFor(context);
     if (!context.key().policy().allowsModel(request.model())) {
       throw modelNotAllowed(request.model());
     }
@@ -64,32 +66,34 @@ final class ReservingTerminal implements RealChain.Terminal {
     ModelPrice pricing =
         model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
 
+    ReservationPlan candidate = plan(request, pricing, promptTokens, maxOutput, budget);
+    Observers observers = new Observers(context.observers());
+    // Announced once, at the first (largest) plan: a re-plan only ever lowers the worst case.
+    observers.reserving(
+        new ReservationQuote(
+            promptTokens, candidate.outputCap(), candidate.amountMicros(), budget));
     ReservationPlan plan = null;
     Reservation taken = null;
-    for (int attempt = 1; plan == null; attempt++) {
-      ReservationPlan candidate =
-          ReservationPlan.plan(
-              pricing,
-              promptTokens,
-              request.maxOutputTokens(),
-              request.choices(),
-              maxOutput,
-              budget,
-              settings.minUsefulOutputTokens(),
-              settings.overrunMarginTokens());
-      Reservation reservation =
-          new Reservation(context.requestId(), keyId, candidate.amountMicros(), clock.instant());
-      if (ledger.reserve(reservation)) {
-        plan = candidate;
-        taken = reservation;
-      } else if (!candidate.clamped() || attempt >= settings.reserveAttempts()) {
-        throw new RequestRejectedException(
-            ErrorCode.BUDGET_EXCEEDED,
-            "This key's budget cannot cover the request in this period.");
-      } else {
-        budget =
-            ledger.require(keyId); // another request took the headroom: plan again on fresh numbers
+    try {
+      for (int attempt = 1; plan == null; attempt++) {
+        Reservation reservation =
+            new Reservation(context.requestId(), keyId, candidate.amountMicros(), clock.instant());
+        if (ledger.reserve(reservation)) {
+          plan = candidate;
+          taken = reservation;
+        } else if (!candidate.clamped() || attempt >= settings.reserveAttempts()) {
+          throw new RequestRejectedException(
+              ErrorCode.BUDGET_EXCEEDED,
+              "This key's budget cannot cover the request in this period.");
+        } else {
+          // Another request took the headroom: plan again on fresh numbers.
+          budget = ledger.require(keyId);
+          candidate = plan(request, pricing, promptTokens, maxOutput, budget);
+        }
       }
+    } catch (RuntimeException notTaken) {
+      observers.notReserved();
+      throw notTaken;
     }
     ChatRequest upstreamRequest =
         plan.clamped() && !budget.isUnlimited()
@@ -104,8 +108,22 @@ final class ReservingTerminal implements RealChain.Terminal {
             model == null || model.price() == null ? null : model,
             request.model(),
             request.stream(),
-            context.receivedAt());
-    return withBudgetHeaders(call(upstreamRequest, context, open), keyId, taken);
+            context.receivedAt(),
+            observers);
+    return withBudgetHeaders(call(provider, upstreamRequest, context, open), keyId, taken);
+  }
+
+  private ReservationPlan plan(
+      ChatRequest request, ModelPrice pricing, long promptTokens, long maxOutput, Budget budget) {
+    return ReservationPlan.plan(
+        pricing,
+        promptTokens,
+        request.maxOutputTokens(),
+        request.choices(),
+        maxOutput,
+        budget,
+        settings.minUsefulOutputTokens(),
+        settings.overrunMarginTokens());
   }
 
   /**
@@ -126,7 +144,8 @@ final class ReservingTerminal implements RealChain.Terminal {
     return result;
   }
 
-  private ProxyResponse call(ChatRequest request, RequestContext context, OpenReservation open) {
+  private ProxyResponse call(
+      Provider provider, ChatRequest request, RequestContext context, OpenReservation open) {
     ProviderResponse response;
     try {
       response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param autoRenew whether expiry extends itself (and resets the budget) instead of locking the key
  * @param policy provider, middlewares, allowed models
  * @param version increases with every edit; caches and middleware instances are keyed by it
+ * @param suspension why the key is stopped until an admin resumes it, or {@code null}
  */
 public record AppKey(
     String id,
@@ -27,7 +28,8 @@ public record AppKey(
     Instant expiresAt,
     boolean autoRenew,
     KeyPolicy policy,
-    long version) {
+    long version,
+    Suspension suspension) {
 
   /** How far an auto-renewal extends a key that has no budget period. */
   public static final Duration DEFAULT_RENEWAL = Duration.ofDays(30);
@@ -39,6 +41,24 @@ public record AppKey(
     Objects.requireNonNull(secretHash, "secretHash");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(policy, "policy");
+  }
+
+  /** A key that is not suspended. */
+  public AppKey(
+      String id,
+      String name,
+      String prefix,
+      String secretHash,
+      Instant createdAt,
+      Instant expiresAt,
+      boolean autoRenew,
+      KeyPolicy policy,
+      long version) {
+    this(id, name, prefix, secretHash, createdAt, expiresAt, autoRenew, policy, version, null);
+  }
+
+  public boolean isSuspended() {
+    return suspension != null;
   }
 
   public Optional<Instant> expiry() {
@@ -69,13 +89,46 @@ public record AppKey(
   /** A copy with other fields edited by an admin; bumps the version. */
   public AppKey edited(String newName, Instant newExpiresAt, boolean newAutoRenew, KeyPolicy p) {
     return new AppKey(
-        id, newName, prefix, secretHash, createdAt, newExpiresAt, newAutoRenew, p, version + 1);
+        id,
+        newName,
+        prefix,
+        secretHash,
+        createdAt,
+        newExpiresAt,
+        newAutoRenew,
+        p,
+        version + 1,
+        suspension);
   }
 
   /** A copy with a renewed expiry; bumps the version. */
   public AppKey withExpiry(Instant newExpiresAt) {
     return new AppKey(
-        id, name, prefix, secretHash, createdAt, newExpiresAt, autoRenew, policy, version + 1);
+        id,
+        name,
+        prefix,
+        secretHash,
+        createdAt,
+        newExpiresAt,
+        autoRenew,
+        policy,
+        version + 1,
+        suspension);
+  }
+
+  /** A copy suspended (or resumed, with {@code null}); bumps the version. */
+  public AppKey withSuspension(Suspension newSuspension) {
+    return new AppKey(
+        id,
+        name,
+        prefix,
+        secretHash,
+        createdAt,
+        expiresAt,
+        autoRenew,
+        policy,
+        version + 1,
+        newSuspension);
   }
 
   /** Never prints the hash. */

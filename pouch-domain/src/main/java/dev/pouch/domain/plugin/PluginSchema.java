@@ -20,6 +20,18 @@ public record PluginSchema(List<SchemaField> fields) {
   /** The {@link SchemaField#role()} of fields that hold a URL. */
   public static final String URL_ROLE = "url";
 
+  /**
+   * The {@link SchemaField#role()} of text fields that hold {@code name=value} pairs separated by
+   * commas or new lines (model aliases, for example); see {@link #parsePairs}.
+   */
+  public static final String PAIRS_ROLE = "pairs";
+
+  /**
+   * The {@link SchemaField#role()} of text fields that hold whole numbers separated by commas
+   * ({@code 50, 80, 100}); see {@link #parseNumbers}.
+   */
+  public static final String NUMBERS_ROLE = "numbers";
+
   private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+[^\\s]*");
 
   /** A plugin with nothing to configure. */
@@ -77,7 +89,8 @@ public record PluginSchema(List<SchemaField> fields) {
 
   private static Object coerce(SchemaField field, Object value) {
     return switch (field.type()) {
-      case STRING, SECRET -> checkUrl(field, checkLength(field, text(field, value)));
+      case STRING, SECRET ->
+          checkPairs(field, checkUrl(field, checkLength(field, text(field, value))));
       case SELECT -> {
         String choice = text(field, value);
         if (!field.options().contains(choice)) {
@@ -135,6 +148,78 @@ public record PluginSchema(List<SchemaField> fields) {
           field.name(), "config field '" + field.name() + "' must be an http:// or https:// URL");
     }
     return text;
+  }
+
+  /** Fields with role {@code pairs} or {@code numbers} must parse, so a typo fails early. */
+  private static String checkPairs(SchemaField field, String text) {
+    if (PAIRS_ROLE.equals(field.role()) || NUMBERS_ROLE.equals(field.role())) {
+      try {
+        if (PAIRS_ROLE.equals(field.role())) {
+          parsePairs(text);
+        } else {
+          parseNumbers(text);
+        }
+      } catch (IllegalArgumentException malformed) {
+        throw RequestRejectedException.invalidConfig(
+            field.name(), "config field '" + field.name() + "': " + malformed.getMessage());
+      }
+    }
+    return text;
+  }
+
+  /**
+   * Reads {@code a=b, c=d} (commas or new lines between pairs, blanks around names ignored) in
+   * order.
+   *
+   * @throws IllegalArgumentException naming the first malformed or repeated pair
+   */
+  public static Map<String, String> parsePairs(String text) {
+    Map<String, String> pairs = new LinkedHashMap<>();
+    for (String entry : text.split("[,\\n]")) {
+      String pair = entry.strip();
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = equals < 0 ? "" : pair.substring(0, equals).strip();
+      String value = equals < 0 ? "" : pair.substring(equals + 1).strip();
+      if (name.isEmpty() || value.isEmpty()) {
+        throw new IllegalArgumentException("'" + pair + "' is not of the form name=value");
+      }
+      if (pairs.putIfAbsent(name, value) != null) {
+        throw new IllegalArgumentException("'" + name + "' appears twice");
+      }
+    }
+    return pairs;
+  }
+
+  /**
+   * Reads {@code 50, 80, 100}: non-negative whole numbers separated by commas (blanks ignored),
+   * sorted ascending without repeats.
+   *
+   * @throws IllegalArgumentException naming the first entry that is not such a number
+   */
+  public static List<Long> parseNumbers(String text) {
+    java.util.TreeSet<Long> numbers = new java.util.TreeSet<>();
+    for (String entry : text.split(",")) {
+      String number = entry.strip();
+      if (number.isEmpty()) {
+        continue;
+      }
+      try {
+        long value = Long.parseLong(number);
+        if (value < 0) {
+          throw new NumberFormatException();
+        }
+        numbers.add(value);
+      } catch (NumberFormatException notANumber) {
+        throw new IllegalArgumentException("'" + number + "' is not a whole number >= 0");
+      }
+    }
+    if (numbers.isEmpty()) {
+      throw new IllegalArgumentException("no number given");
+    }
+    return List.copyOf(numbers);
   }
 
   private static BigDecimal number(SchemaField field, Object value) {

@@ -26,4 +26,16 @@ public interface ManageKeys {
 
   /** Starts a new budget period now (spent back to 0, history kept). */
   KeyView resetBudget(String keyId);
+
+  /**
+   * Stops a key until {@link #resume}: its requests get 403 {@code key_suspended}; requests in
+   * flight finish and settle. Suspending a suspended key keeps the first reason.
+   */
+  KeyView suspend(String keyId, String reason);
+
+  /**
+   * Lifts a suspension (by an admin or a spend guard). The key's middlewares restart with fresh
+   * state, so a guard does not trip again on the spend that tripped it.
+   */
+  KeyView resume(String keyId);
 }
