@@ -11,7 +11,12 @@ public final class BuiltinMiddlewares {
   public static List<MiddlewareFactory> all() {
     return List.of(
         RateLimitMiddleware.factory(),
+        TokenRateLimitMiddleware.factory(),
         ConcurrencyLimitMiddleware.factory(),
-        MaxTokensCapMiddleware.factory());
+        MaxTokensCapMiddleware.factory(),
+        ModelRewriteMiddleware.factory(),
+        SpendGuardMiddleware.factory(),
+        BudgetAlertMiddleware.factory(),
+        MockOverrideMiddleware.factory());
   }
 }

@@ -9,7 +9,6 @@ import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
-import java.time.Instant;
 
 /**
  * {@code rate_limit}: at most {@code limit} requests per {@code period} seconds per key, as a token
@@ -20,27 +19,22 @@ import java.time.Instant;
 final class RateLimitMiddleware implements Middleware {
   static final String ID = "rate_limit";
 
-  private final long limit;
-  private final long periodMillis;
-  private double tokens;
-  private long updatedAtMillis = Long.MIN_VALUE;
+  private final TokenBucket bucket;
 
   RateLimitMiddleware(long limit, long periodSeconds) {
-    this.limit = limit;
-    this.periodMillis = periodSeconds * 1000;
-    this.tokens = limit;
+    this.bucket = new TokenBucket(limit, periodSeconds * 1000);
   }
 
   @Override
   public ProxyResponse intercept(Chain chain) {
-    Decision decision = take(chain.context().receivedAt());
+    TokenBucket.Take decision = bucket.take(1, chain.context().receivedAt());
     if (!decision.allowed()) {
       RequestRejectedException refusal =
           RequestRejectedException.rateLimited(
               "Rate limit reached for this key: "
-                  + limit
+                  + bucket.capacity()
                   + " requests per "
-                  + periodMillis / 1000
+                  + bucket.periodSeconds()
                   + " s. Retry after "
                   + decision.retryAfterSeconds()
                   + " s.",
@@ -50,30 +44,9 @@ final class RateLimitMiddleware implements Middleware {
     return withHeaders(chain.proceed(chain.request()), decision);
   }
 
-  /** The outcome of one request against the bucket. */
-  private record Decision(
-      boolean allowed, long remaining, long resetMillis, long retryAfterSeconds) {}
-
-  private synchronized Decision take(Instant now) {
-    long nowMillis = now.toEpochMilli();
-    if (updatedAtMillis != Long.MIN_VALUE && nowMillis > updatedAtMillis) {
-      tokens =
-          Math.min(limit, tokens + (nowMillis - updatedAtMillis) * (double) limit / periodMillis);
-    }
-    updatedAtMillis = Math.max(updatedAtMillis, nowMillis);
-    boolean allowed = tokens >= 1;
-    if (allowed) {
-      tokens -= 1;
-    }
-    double perTokenMillis = (double) periodMillis / limit;
-    long resetMillis = (long) Math.ceil((limit - tokens) * perTokenMillis);
-    long retryAfter = allowed ? 0 : (long) Math.ceil((1 - tokens) * perTokenMillis / 1000.0);
-    return new Decision(allowed, (long) Math.floor(tokens), resetMillis, Math.max(1, retryAfter));
-  }
-
-  private ProxyResponse withHeaders(ProxyResponse response, Decision decision) {
+  private ProxyResponse withHeaders(ProxyResponse response, TokenBucket.Take decision) {
     return response
-        .withHeader("x-ratelimit-limit-requests", Long.toString(limit))
+        .withHeader("x-ratelimit-limit-requests", Long.toString(bucket.capacity()))
         .withHeader("x-ratelimit-remaining-requests", Long.toString(decision.remaining()))
         .withHeader("x-ratelimit-reset-requests", duration(decision.resetMillis()));
   }
@@ -109,13 +82,7 @@ final class RateLimitMiddleware implements Middleware {
                   .min(1)
                   .max(1_000_000_000)
                   .build(),
-              SchemaField.builder("period", FieldType.INTEGER)
-                  .displayName("Period (seconds)")
-                  .description("The length of the period.")
-                  .defaultValue(60L)
-                  .min(1)
-                  .max(31_536_000)
-                  .build()),
+              CommonFields.period()),
           false);
 
   /** The factory the catalog registers. */
