@@ -219,6 +219,23 @@ class PluginSchemaTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void pairsKeepTheirOrderAndRefuseMalformedOrRepeatedNames() {
+    assertThat(PluginSchema.parsePairs(" fast = small ,\nsmart=big,, "))
+        .containsExactly(Map.entry("fast", "small"), Map.entry("smart", "big"));
+    assertThatThrownBy(() -> PluginSchema.parsePairs("fast")).hasMessageContaining("name=value");
+    assertThatThrownBy(() -> PluginSchema.parsePairs("=x")).hasMessageContaining("name=value");
+    assertThatThrownBy(() -> PluginSchema.parsePairs("a=b,a=c")).hasMessageContaining("twice");
+  }
+
+  @Test
+  void numbersAreSortedWithoutRepeatsAndMustBeWholeAndNonNegative() {
+    assertThat(PluginSchema.parseNumbers("80, 50,100,50")).containsExactly(50L, 80L, 100L);
+    assertThatThrownBy(() -> PluginSchema.parseNumbers("50, -1")).hasMessageContaining("-1");
+    assertThatThrownBy(() -> PluginSchema.parseNumbers("1.5")).hasMessageContaining("1.5");
+    assertThatThrownBy(() -> PluginSchema.parseNumbers(" , ")).hasMessageContaining("no number");
+  }
+
   private static long timeout(Object value) {
     return SCHEMA
         .validate(Map.of("base_url", "https://x", "timeout_seconds", value))
