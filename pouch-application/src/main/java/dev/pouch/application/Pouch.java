@@ -4,11 +4,13 @@ import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
 import dev.pouch.domain.chain.MiddlewareFactory;
@@ -50,7 +52,8 @@ public final class Pouch implements AutoCloseable {
     KeyRepository keys = Objects.requireNonNull(builder.keys, "keys");
     this.clock = builder.clock;
     this.catalog = new PluginCatalog(builder.providers, builder.middlewares);
-    this.runtimes = new KeyRuntimes(catalog);
+    SecretFields sealing = new SecretFields(builder.sealer);
+    this.runtimes = new KeyRuntimes(catalog, sealing);
     VerifiedKeyCache cache = new VerifiedKeyCache(builder.settings.keyCacheSize());
     this.keyService =
         new KeyService(
@@ -58,6 +61,7 @@ public final class Pouch implements AutoCloseable {
             ledger,
             catalog,
             new KeySecrets(new SecureRandom()),
+            sealing,
             cache,
             runtimes::release,
             clock);
@@ -102,6 +106,18 @@ public final class Pouch implements AutoCloseable {
     return recovered;
   }
 
+  /**
+   * Seals secret config values still stored in plaintext (keys stored before encryption at rest)
+   * and checks that every sealed one opens with the configured {@link SecretSealer}. Call once at
+   * start-up, before serving.
+   *
+   * @return how many keys were rewritten
+   * @throws IllegalStateException when a stored secret cannot be opened (the wrong master key)
+   */
+  public int sealStoredSecrets() {
+    return keyService.sealStoredSecrets();
+  }
+
   /** Releases plugin instances. Stores belong to the caller and stay open. */
   @Override
   public void close() {
@@ -117,6 +133,7 @@ public final class Pouch implements AutoCloseable {
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
+    private SecretSealer sealer = SecretSealer.plaintext();
 
     private Builder() {}
 
@@ -166,6 +183,15 @@ public final class Pouch implements AutoCloseable {
 
     public Builder settings(PouchSettings value) {
       this.settings = Objects.requireNonNull(value, "settings");
+      return this;
+    }
+
+    /**
+     * How secret plugin config values (upstream API keys) are sealed at rest. Defaults to {@link
+     * SecretSealer#plaintext()}; the Pouch server sets an AES-256-GCM sealer.
+     */
+    public Builder secrets(SecretSealer value) {
+      this.sealer = Objects.requireNonNull(value, "sealer");
       return this;
     }
 

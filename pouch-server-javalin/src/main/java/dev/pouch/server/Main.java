@@ -19,7 +19,15 @@ public final class Main {
       System.exit(2);
       return;
     }
-    PouchServer server = PouchServer.start(config);
+    PouchServer server;
+    try {
+      server = PouchServer.start(config);
+    } catch (IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      // A clear refusal (wrong master key, unreadable data folder), not a stack trace.
+      System.err.println("pouch: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pouch-shutdown"));
     String token = server.generatedAdminToken();
     if (token != null) {
