@@ -20,17 +20,21 @@ import java.util.Map;
 
 /** The admin API under {@code /api} (DESIGN §4), behind the admin token. */
 final class AdminRoutes {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRoutes.class);
   private static final int DEFAULT_LOG_LIMIT = 100;
 
   private final Pouch pouch;
   private final AdminToken token;
+  private final AdminAuthLimiter limiter;
   private final JsonBodies json;
   private final KeyJson keyJson;
   private final Clock clock;
 
-  AdminRoutes(Pouch pouch, AdminToken token, JsonBodies json, Clock clock) {
+  AdminRoutes(
+      Pouch pouch, AdminToken token, AdminAuthLimiter limiter, JsonBodies json, Clock clock) {
     this.pouch = pouch;
     this.token = token;
+    this.limiter = limiter;
     this.json = json;
     this.keyJson = new KeyJson(pouch.plugins());
     this.clock = clock;
@@ -56,7 +60,15 @@ final class AdminRoutes {
   }
 
   private void requireAdmin(Context ctx) {
+    // The peer address, not X-Forwarded-For: a client must not choose its own bucket.
+    String address = ctx.req().getRemoteAddr();
+    limiter.check(address);
     if (!token.matches(ctx.header("Authorization"))) {
+      limiter.failed(address);
+      log.atWarn()
+          .addKeyValue("client", address)
+          .addKeyValue("path", ctx.path())
+          .log("admin authentication failed");
       throw new RequestRejectedException(
           ErrorCode.ADMIN_UNAUTHORIZED,
           "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'.");

@@ -81,7 +81,13 @@ public final class PouchServer implements AutoCloseable {
     this.virtualThreads = Runtime.version().feature() >= 21;
     JsonBodies json = new JsonBodies(config.maxBodyBytes());
     ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json);
-    AdminRoutes admin = new AdminRoutes(pouch, adminToken.token(), json, clock);
+    AdminRoutes admin =
+        new AdminRoutes(
+            pouch,
+            adminToken.token(),
+            new AdminAuthLimiter(config.security().adminAuthFailuresPerMinute(), clock),
+            json,
+            clock);
     this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin));
   }
 
