@@ -22,6 +22,7 @@ import java.util.Map;
 final class AdminRoutes {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRoutes.class);
   private static final int DEFAULT_LOG_LIMIT = 100;
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private final Pouch pouch;
   private final AdminToken token;
@@ -221,10 +222,17 @@ final class AdminRoutes {
     if (value == null || value.isBlank()) {
       return fallback;
     }
+    Instant parsed;
     try {
-      return Instant.parse(value);
+      parsed = Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw RequestRejectedException.invalidRequest(param, param + " must be an ISO-8601 UTC time");
     }
+    if (parsed.isBefore(Instant.EPOCH) || parsed.isAfter(LATEST)) {
+      // Far-off instants overflow epoch arithmetic (and mean nothing for a request log).
+      throw RequestRejectedException.invalidRequest(
+          param, param + " must be between 1970 and 9999");
+    }
+    return parsed;
   }
 }

@@ -149,6 +149,7 @@ public final class PouchServer implements AutoCloseable {
     }
     cfg.jetty.modifyServer(
         server -> {
+          server.setErrorHandler(new JsonErrorHandler());
           for (var connector : server.getConnectors()) {
             if (connector instanceof ServerConnector serverConnector) {
               serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
