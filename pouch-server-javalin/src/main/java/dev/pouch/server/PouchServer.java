@@ -158,6 +158,9 @@ public final class PouchServer implements AutoCloseable {
         });
     ErrorHandling.install(cfg);
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
+    Cors.install(cfg, "/v1", config.security().corsOrigins(), "GET, POST, OPTIONS");
+    Cors.install(
+        cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
     proxy.install(cfg);
     admin.install(cfg);
   }
