@@ -5,11 +5,13 @@ import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.notices.JdkWebhookSender;
 import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
@@ -54,7 +56,8 @@ public final class Pouch implements AutoCloseable {
     KeyRepository keys = Objects.requireNonNull(builder.keys, "keys");
     this.clock = builder.clock;
     this.catalog = new PluginCatalog(builder.providers, builder.middlewares);
-    this.runtimes = new KeyRuntimes(catalog);
+    SecretFields sealing = new SecretFields(builder.sealer);
+    this.runtimes = new KeyRuntimes(catalog, sealing);
     VerifiedKeyCache cache = new VerifiedKeyCache(builder.settings.keyCacheSize());
     this.keyService =
         new KeyService(
@@ -62,6 +65,7 @@ public final class Pouch implements AutoCloseable {
             ledger,
             catalog,
             new KeySecrets(new SecureRandom()),
+            sealing,
             cache,
             runtimes::release,
             clock);
@@ -111,6 +115,18 @@ public final class Pouch implements AutoCloseable {
   }
 
   /**
+   * Seals secret config values still stored in plaintext (keys stored before encryption at rest)
+   * and checks that every sealed one opens with the configured {@link SecretSealer}. Call once at
+   * start-up, before serving.
+   *
+   * @return how many keys were rewritten
+   * @throws IllegalStateException when a stored secret cannot be opened (the wrong master key)
+   */
+  public int sealStoredSecrets() {
+    return keyService.sealStoredSecrets();
+  }
+
+  /**
    * Releases plugin instances and the default webhook sender. Stores (and a sender given to the
    * builder) belong to the caller and stay open.
    */
@@ -132,6 +148,7 @@ public final class Pouch implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
     private WebhookSender webhooks;
+    private SecretSealer sealer = SecretSealer.plaintext();
 
     private Builder() {}
 
@@ -190,6 +207,15 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder webhooks(WebhookSender value) {
       this.webhooks = Objects.requireNonNull(value, "webhooks");
+      return this;
+    }
+
+    /**
+     * How secret plugin config values (upstream API keys) are sealed at rest. Defaults to {@link
+     * SecretSealer#plaintext()}; the Pouch server sets an AES-256-GCM sealer.
+     */
+    public Builder secrets(SecretSealer value) {
+      this.sealer = Objects.requireNonNull(value, "sealer");
       return this;
     }
 

@@ -20,17 +20,22 @@ import java.util.Map;
 
 /** The admin API under {@code /api} (DESIGN §4), behind the admin token. */
 final class AdminRoutes {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRoutes.class);
   private static final int DEFAULT_LOG_LIMIT = 100;
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private final Pouch pouch;
   private final AdminToken token;
+  private final AdminAuthLimiter limiter;
   private final JsonBodies json;
   private final KeyJson keyJson;
   private final Clock clock;
 
-  AdminRoutes(Pouch pouch, AdminToken token, JsonBodies json, Clock clock) {
+  AdminRoutes(
+      Pouch pouch, AdminToken token, AdminAuthLimiter limiter, JsonBodies json, Clock clock) {
     this.pouch = pouch;
     this.token = token;
+    this.limiter = limiter;
     this.json = json;
     this.keyJson = new KeyJson(pouch.plugins());
     this.clock = clock;
@@ -60,7 +65,15 @@ final class AdminRoutes {
   }
 
   private void requireAdmin(Context ctx) {
+    // The peer address, not X-Forwarded-For: a client must not choose its own bucket.
+    String address = ctx.req().getRemoteAddr();
+    limiter.check(address);
     if (!token.matches(ctx.header("Authorization"))) {
+      limiter.failed(address);
+      log.atWarn()
+          .addKeyValue("client", address)
+          .addKeyValue("path", ctx.path())
+          .log("admin authentication failed");
       throw new RequestRejectedException(
           ErrorCode.ADMIN_UNAUTHORIZED,
           "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'.");
@@ -232,10 +245,17 @@ final class AdminRoutes {
     if (value == null || value.isBlank()) {
       return fallback;
     }
+    Instant parsed;
     try {
-      return Instant.parse(value);
+      parsed = Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw RequestRejectedException.invalidRequest(param, param + " must be an ISO-8601 UTC time");
     }
+    if (parsed.isBefore(Instant.EPOCH) || parsed.isAfter(LATEST)) {
+      // Far-off instants overflow epoch arithmetic (and mean nothing for a request log).
+      throw RequestRejectedException.invalidRequest(
+          param, param + " must be between 1970 and 9999");
+    }
+    return parsed;
   }
 }

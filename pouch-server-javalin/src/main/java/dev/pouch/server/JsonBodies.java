@@ -12,6 +12,8 @@ import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +23,14 @@ import java.util.Map;
 final class JsonBodies {
   private static final int MAX_NESTING = 64;
   private static final int MAX_STRING = 16 * 1024 * 1024;
+  private static final int MAX_NUMBER_LENGTH = 256;
+  private static final int MAX_NAME_LENGTH = 1024;
+
+  /**
+   * The largest decimal exponent a number may carry: {@code 1e999999999} is 11 characters but
+   * turning it into a whole number would take minutes.
+   */
+  private static final int MAX_EXPONENT = 1000;
 
   private final ObjectMapper mapper;
   private final long maxBodyBytes;
@@ -39,6 +49,8 @@ final class JsonBodies {
             StreamReadConstraints.builder()
                 .maxNestingDepth(MAX_NESTING)
                 .maxStringLength(MAX_STRING)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxNameLength(MAX_NAME_LENGTH)
                 .build());
   }
 
@@ -84,7 +96,23 @@ final class JsonBodies {
       throw RequestRejectedException.invalidRequest(
           null, "The request body must be a JSON object.");
     }
+    checkNumbers(object);
     return (Map<String, Object>) object;
+  }
+
+  /** Refuses numbers with an absurd exponent anywhere in the tree (nesting is bounded). */
+  private static void checkNumbers(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      map.values().forEach(JsonBodies::checkNumbers);
+    } else if (node instanceof List<?> list) {
+      list.forEach(JsonBodies::checkNumbers);
+    } else if (node instanceof BigDecimal decimal) {
+      if (Math.abs((long) decimal.scale()) > MAX_EXPONENT
+          || Math.abs((long) decimal.precision() - decimal.scale()) > MAX_EXPONENT) {
+        throw RequestRejectedException.invalidRequest(
+            null, "A number in the request body is out of range.");
+      }
+    }
   }
 
   private byte[] readBounded(Context ctx) {

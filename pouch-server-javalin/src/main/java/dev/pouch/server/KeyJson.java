@@ -73,7 +73,12 @@ final class KeyJson {
     }
     List<String> models = new ArrayList<>();
     for (Object model : list(body.get("allowed_models"), "allowed_models")) {
-      models.add(string(model, "allowed_models"));
+      String name = string(model, "allowed_models");
+      if (name == null) {
+        throw RequestRejectedException.invalidRequest(
+            "allowed_models", "allowed_models must hold model names");
+      }
+      models.add(name);
     }
     return new KeyDraft(
         string(body.get("name"), "name"),

@@ -13,6 +13,7 @@ import io.javalin.config.JavalinConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class PouchServer implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
     this.generatedAdminToken = adminToken.generatedToken();
+    AesGcmSecretSealer sealer = sealer(config);
     this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
     this.openAi =
         new OpenAiProviderFactory(
@@ -67,13 +69,44 @@ public final class PouchServer implements AutoCloseable {
             .providers(plugins.providers())
             .middlewares(plugins.middlewares())
             .clock(clock)
+            .secrets(sealer)
             .build();
+    try {
+      pouch.sealStoredSecrets();
+    } catch (IllegalStateException wrongMasterKey) {
+      closeQuietly();
+      throw wrongMasterKey;
+    }
     pouch.recoverOpenReservations();
     this.virtualThreads = Runtime.version().feature() >= 21;
     JsonBodies json = new JsonBodies(config.maxBodyBytes());
     ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json);
-    AdminRoutes admin = new AdminRoutes(pouch, adminToken.token(), json, clock);
+    AdminRoutes admin =
+        new AdminRoutes(
+            pouch,
+            adminToken.token(),
+            new AdminAuthLimiter(config.security().adminAuthFailuresPerMinute(), clock),
+            json,
+            clock);
     this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin));
+  }
+
+  private static AesGcmSecretSealer sealer(ServerConfig config) throws IOException {
+    SecureRandom random = new SecureRandom();
+    byte[] key = MasterKey.load(config.dataDir(), config.security().masterKey(), random);
+    AesGcmSecretSealer sealer = new AesGcmSecretSealer(key, random);
+    log.atInfo()
+        .addKeyValue("key_id", sealer.keyId())
+        .addKeyValue("source", config.security().masterKey() == null ? "file" : "environment")
+        .log("master key loaded");
+    return sealer;
+  }
+
+  private void closeQuietly() {
+    pouch.close();
+    openAi.close();
+    store.close();
+    plugins.close();
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -116,6 +149,7 @@ public final class PouchServer implements AutoCloseable {
     }
     cfg.jetty.modifyServer(
         server -> {
+          server.setErrorHandler(new JsonErrorHandler());
           for (var connector : server.getConnectors()) {
             if (connector instanceof ServerConnector serverConnector) {
               serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
@@ -124,6 +158,9 @@ public final class PouchServer implements AutoCloseable {
         });
     ErrorHandling.install(cfg);
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
+    Cors.install(cfg, "/v1", config.security().corsOrigins(), "GET, POST, OPTIONS");
+    Cors.install(
+        cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
     proxy.install(cfg);
     admin.install(cfg);
   }

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param openAiBaseUrl default base URL of the {@code openai} provider
  * @param openAiApiKey API key for {@code openai} keys that carry none, or {@code null}
  * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
+ * @param security master key, CORS and admin-authentication settings
  */
 public record ServerConfig(
     String host,
@@ -28,13 +29,15 @@ public record ServerConfig(
     int maxThreads,
     String openAiBaseUrl,
     String openAiApiKey,
-    Path pluginsDir) {
+    Path pluginsDir,
+    SecurityConfig security) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
 
   public ServerConfig {
     java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
+    java.util.Objects.requireNonNull(security, "security");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -57,7 +60,8 @@ public record ServerConfig(
         2000,
         OpenAiSettings.OPENAI_BASE_URL,
         null,
-        dataDir.resolve("plugins"));
+        dataDir.resolve("plugins"),
+        SecurityConfig.DEFAULTS);
   }
 
   public ServerConfig withPort(int value) {
@@ -70,7 +74,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        security);
   }
 
   public ServerConfig withHost(String value) {
@@ -83,7 +88,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        security);
   }
 
   public ServerConfig withAdminToken(String value) {
@@ -96,7 +102,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        security);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
@@ -109,7 +116,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        security);
   }
 
   public ServerConfig withPluginsDir(Path value) {
@@ -122,12 +130,36 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        value);
+        value,
+        security);
   }
 
   public ServerConfig withOpenAi(String baseUrl, String apiKey) {
     return new ServerConfig(
-        host, port, dataDir, maxBodyBytes, adminToken, maxThreads, baseUrl, apiKey, pluginsDir);
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        baseUrl,
+        apiKey,
+        pluginsDir,
+        security);
+  }
+
+  public ServerConfig withSecurity(SecurityConfig value) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir,
+        value);
   }
 
   /**
@@ -167,7 +199,8 @@ public record ServerConfig(
                 "plugins-dir",
                 env,
                 "POUCH_PLUGINS_DIR",
-                data.resolve("plugins").toString())));
+                data.resolve("plugins").toString())),
+        SecurityConfig.parse(flags, env));
   }
 
   private static String blankToNull(String value) {
@@ -231,6 +264,8 @@ public record ServerConfig(
         + maxThreads
         + ", openAiBaseUrl="
         + openAiBaseUrl
+        + ", "
+        + security
         + "]";
   }
 }

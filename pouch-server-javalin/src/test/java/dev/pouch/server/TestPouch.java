@@ -60,7 +60,13 @@ final class TestPouch implements AutoCloseable {
     return new TestPouch(dataDir, config(dataDir).withPluginsDir(pluginsDir), Clock.systemUTC());
   }
 
-  private static ServerConfig config(Path dataDir) {
+  /** A server on its own config; start from {@link #config(Path)}. */
+  static TestPouch start(ServerConfig config) {
+    return new TestPouch(config.dataDir(), config, Clock.systemUTC());
+  }
+
+  /** The config tests start from: loopback, any free port, {@link #ADMIN_TOKEN}. */
+  static ServerConfig config(Path dataDir) {
     return ServerConfig.defaults(dataDir)
         .withHost("127.0.0.1")
         .withPort(0)

@@ -1,6 +1,8 @@
 package dev.pouch.application.keys;
 
 import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.plugins.PluginRegistry;
+import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
@@ -12,9 +14,6 @@ import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.KeyStatus;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.key.Suspension;
-import dev.pouch.domain.plugin.FieldType;
-import dev.pouch.domain.plugin.PluginInfo;
-import dev.pouch.domain.plugin.SchemaField;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,6 +38,7 @@ public final class KeyService implements ManageKeys {
   private final BudgetLedger ledger;
   private final PluginCatalog catalog;
   private final KeySecrets secrets;
+  private final SecretFields sealing;
   private final VerifiedKeyCache cache;
   private final Consumer<String> onKeyChanged;
   private final Clock clock;
@@ -47,12 +47,14 @@ public final class KeyService implements ManageKeys {
    * @param onKeyChanged told the id of every key whose policy was edited or that was deleted
    *     (beyond the cache, which this service invalidates itself), so per-key runtimes can be
    *     released
+   * @param sealing seals secret config values before they are stored
    */
   public KeyService(
       KeyRepository keys,
       BudgetLedger ledger,
       PluginCatalog catalog,
       KeySecrets secrets,
+      SecretFields sealing,
       VerifiedKeyCache cache,
       Consumer<String> onKeyChanged,
       Clock clock) {
@@ -60,6 +62,7 @@ public final class KeyService implements ManageKeys {
     this.ledger = ledger;
     this.catalog = catalog;
     this.secrets = secrets;
+    this.sealing = sealing;
     this.cache = cache;
     this.onKeyChanged = onKeyChanged;
     this.clock = clock;
@@ -222,32 +225,84 @@ public final class KeyService implements ManageKeys {
 
   private KeyPolicy policyOf(KeyDraft draft, KeyPolicy previous) {
     Map<String, Object> providerConfig = new LinkedHashMap<>(draft.providerConfig());
+    Map<String, String> kept = Map.of();
     if (previous != null && previous.provider().id().equals(draft.providerId())) {
-      keepStoredSecrets(previous.provider(), providerConfig);
+      kept = keepStoredSecrets(catalog.providers(), previous.provider(), providerConfig);
     }
-    PluginRef provider = catalog.provider(draft.providerId(), providerConfig, "provider");
+    PluginRef provider =
+        sealing.seal(
+            catalog.providers(),
+            catalog.provider(draft.providerId(), providerConfig, "provider"),
+            kept);
     List<PluginRef> middlewares = new ArrayList<>();
     for (int i = 0; i < draft.middlewares().size(); i++) {
       KeyDraft.MiddlewareDraft middleware = draft.middlewares().get(i);
+      Map<String, Object> config =
+          new LinkedHashMap<>(middleware.config() == null ? Map.of() : middleware.config());
+      Map<String, String> keptHere = Map.of();
+      if (previous != null
+          && i < previous.middlewares().size()
+          && previous.middlewares().get(i).id().equals(middleware.id())) {
+        keptHere = keepStoredSecrets(catalog.middlewares(), previous.middlewares().get(i), config);
+      }
       middlewares.add(
-          catalog.middleware(middleware.id(), middleware.config(), "middlewares[" + i + "]"));
+          sealing.seal(
+              catalog.middlewares(),
+              catalog.middleware(middleware.id(), config, "middlewares[" + i + "]"),
+              keptHere));
     }
     return new KeyPolicy(provider, middlewares, draft.allowedModels());
   }
 
-  private void keepStoredSecrets(PluginRef stored, Map<String, Object> incoming) {
-    PluginInfo info = catalog.providers().info(stored.id()).orElse(null);
-    if (info == null) {
-      return;
-    }
-    for (SchemaField field : info.schema().fields()) {
-      Object sent = incoming.get(field.name());
-      if (field.type() == FieldType.SECRET
-          && (sent == null || SECRET_MASK.equals(sent))
-          && stored.config().has(field.name())) {
-        incoming.put(field.name(), stored.config().values().get(field.name()));
+  /**
+   * Puts back, as plaintext, the stored secrets the admin sent masked or left out (so validation
+   * sees real values), and returns their sealed stored form by field name.
+   */
+  private Map<String, String> keepStoredSecrets(
+      PluginRegistry<?> registry, PluginRef stored, Map<String, Object> incoming) {
+    Map<String, String> kept = new LinkedHashMap<>();
+    for (String name : SecretFields.secretNames(registry, stored.id())) {
+      Object sent = incoming.get(name);
+      if ((sent == null || SECRET_MASK.equals(sent)) && stored.config().has(name)) {
+        String storedValue = stored.config().string(name, null);
+        incoming.put(name, sealing.open(storedValue));
+        kept.put(name, storedValue);
       }
     }
+    return kept;
+  }
+
+  /**
+   * Seals the secret config values that are still stored in plaintext (keys stored before secrets
+   * were encrypted) and checks that every sealed one opens with the current master key.
+   *
+   * @return how many keys were rewritten
+   * @throws IllegalStateException when a stored secret cannot be opened (wrong master key)
+   */
+  public int sealStoredSecrets() {
+    int rewritten = 0;
+    for (AppKey key : keys.list()) {
+      KeyPolicy policy = key.policy();
+      PluginRef provider = sealing.sealLegacy(catalog.providers(), policy.provider());
+      List<PluginRef> middlewares = new ArrayList<>();
+      for (PluginRef middleware : policy.middlewares()) {
+        middlewares.add(sealing.sealLegacy(catalog.middlewares(), middleware));
+      }
+      KeyPolicy sealed = new KeyPolicy(provider, middlewares, policy.allowedModels());
+      if (sealed.equals(policy)) {
+        continue;
+      }
+      AppKey edited = key.edited(key.name(), key.expiresAt(), key.autoRenew(), sealed);
+      if (keys.update(edited, key.version())) {
+        cache.invalidate(key.id());
+        onKeyChanged.accept(key.id());
+        rewritten++;
+      }
+    }
+    if (rewritten > 0) {
+      log.atInfo().addKeyValue("keys", rewritten).log("sealed plaintext secrets of stored keys");
+    }
+    return rewritten;
   }
 
   private AppKey requireKey(String keyId) {

@@ -1,6 +1,8 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.application.plugins.PluginCatalog;
+import dev.pouch.application.plugins.SecretFields;
+import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.key.AppKey;
@@ -17,10 +19,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class KeyRuntimes implements AutoCloseable {
   private final PluginCatalog catalog;
+  private final SecretFields sealing;
   private final Map<String, KeyRuntime> byKey = new ConcurrentHashMap<>();
 
   public KeyRuntimes(PluginCatalog catalog) {
+    this(catalog, new SecretFields(SecretSealer.plaintext()));
+  }
+
+  /** Runtimes whose plugins get their secret config values opened by {@code sealing}. */
+  public KeyRuntimes(PluginCatalog catalog, SecretFields sealing) {
     this.catalog = catalog;
+    this.sealing = sealing;
   }
 
   KeyRuntime forKey(AppKey key) {
@@ -64,7 +73,7 @@ public final class KeyRuntimes implements AutoCloseable {
             .providers()
             .find(providerRef.id())
             .orElseThrow(() -> missing("provider", providerRef.id(), key))
-            .create(providerRef.config());
+            .create(sealing.open(catalog.providers(), providerRef).config());
     List<Middleware> middlewares = new ArrayList<>();
     for (PluginRef ref : policy.middlewares()) {
       middlewares.add(
@@ -72,7 +81,7 @@ public final class KeyRuntimes implements AutoCloseable {
               .middlewares()
               .find(ref.id())
               .orElseThrow(() -> missing("middleware", ref.id(), key))
-              .create(ref.config()));
+              .create(sealing.open(catalog.middlewares(), ref).config()));
     }
     return new KeyRuntime(
         policy, key.version(), provider, middlewares, new OverrideProviders(catalog));

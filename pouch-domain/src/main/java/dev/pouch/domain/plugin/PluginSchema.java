@@ -108,6 +108,10 @@ public record PluginSchema(List<SchemaField> fields) {
       }
       case INTEGER -> {
         BigDecimal number = number(field, value);
+        if (number.signum() != 0 && number.precision() - number.scale() > 19) {
+          // Checked before toBigIntegerExact, which would expand 1e999999999 digit by digit.
+          throw wrongType(field, "a whole number within 64 bits");
+        }
         BigInteger whole;
         try {
           whole = number.toBigIntegerExact();

@@ -1,0 +1,163 @@
+package dev.pouch.server;
+
+import static dev.pouch.server.PouchProcess.freePort;
+import static dev.pouch.server.PouchProcess.jdk17;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code java -jar pouch.jar admin rotate-token --data DIR} on the shaded jar: it prints a new
+ * token once, stores only its hash, and the old token stops working — on a running server at its
+ * next request, and on a stopped one at the next start.
+ */
+class AdminTokenRotationIT {
+  private static final Pattern FIRST_TOKEN =
+      Pattern.compile("Pouch admin token \\(shown once, store it now\\): (pt-admin-\\S+)");
+  private static final Pattern NEW_TOKEN =
+      Pattern.compile("New Pouch admin token \\(shown once, store it now\\): (pt-admin-\\S+)");
+
+  @TempDir Path tmp;
+
+  private final List<PouchProcess> children = new ArrayList<>();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+
+  @AfterEach
+  void killEveryChild() throws InterruptedException {
+    for (PouchProcess child : children) {
+      child.process.destroyForcibly();
+      child.process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void rotateTokenReplacesTheTokenOfARunningAndOfAStoppedServer() throws Exception {
+    Path data = tmp.resolve("data");
+    PouchProcess server = start("first", data);
+    String first = server.awaitStdout(FIRST_TOKEN).group(1);
+    assertThat(status(server, first)).as(server::describe).isEqualTo(200);
+
+    Rotation whileRunning = rotate(data);
+    assertThat(whileRunning.exitCode).as(whileRunning.stderr).isZero();
+    String second = whileRunning.token();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(status(server, first)).as(server::describe).isEqualTo(401);
+    assertThat(status(server, second)).as(server::describe).isEqualTo(200);
+    server.stop();
+
+    Rotation whileStopped = rotate(data);
+    String third = whileStopped.token();
+    assertThat(Files.readString(data.resolve(AdminToken.FILE_NAME)).strip())
+        .isEqualTo(sha256Hex(third));
+
+    PouchProcess restarted = start("restarted", data);
+    assertThat(status(restarted, third)).as(restarted::describe).isEqualTo(200);
+    assertThat(status(restarted, second)).as(restarted::describe).isEqualTo(401);
+    restarted.stop();
+    assertThat(restarted.stdout() + restarted.stderr())
+        .doesNotContain(third)
+        .doesNotContain(second);
+    for (String token : List.of(first, second, third)) {
+      assertThat(Files.readString(data.resolve(AdminToken.FILE_NAME))).doesNotContain(token);
+    }
+  }
+
+  @Test
+  void anUnknownAdminCommandFailsWithUsage() throws Exception {
+    Rotation wrong = run(List.of("admin", "rotate-everything"), tmp.resolve("data"));
+    assertThat(wrong.exitCode).isEqualTo(2);
+    assertThat(wrong.stderr).contains("usage: java -jar pouch.jar admin rotate-token");
+  }
+
+  private record Rotation(int exitCode, String stdout, String stderr) {
+    String token() {
+      Matcher matcher = NEW_TOKEN.matcher(stdout);
+      assertThat(matcher.find()).as(stdout + stderr).isTrue();
+      String token = matcher.group(1);
+      assertThat(stdout.split(Pattern.quote(token), -1)).as("printed exactly once").hasSize(2);
+      return token;
+    }
+  }
+
+  private Rotation rotate(Path data) throws Exception {
+    return run(List.of("admin", "rotate-token", "--data", data.toString()), data);
+  }
+
+  private Rotation run(List<String> args, Path data) throws Exception {
+    Files.createDirectories(tmp);
+    Path out = Files.createTempFile(tmp, "rotate", ".out");
+    Path err = Files.createTempFile(tmp, "rotate", ".err");
+    List<String> command = new ArrayList<>();
+    command.add(jdk17().toString());
+    command.add("-jar");
+    command.add(PouchProcess.jar().toString());
+    command.addAll(args);
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(tmp.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("POUCH_"));
+    Process process = builder.start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("rotate-token exits").isTrue();
+    return new Rotation(
+        process.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private PouchProcess start(String label, Path data) throws Exception {
+    int port = freePort();
+    PouchProcess child =
+        PouchProcess.launch(
+            label,
+            jdk17(),
+            tmp,
+            tmp.resolve("logs"),
+            PouchProcess.dataArgs(port, data),
+            Map.of(),
+            port);
+    children.add(child);
+    child.awaitHealthy(PouchProcess.START_TIMEOUT);
+    return child;
+  }
+
+  private int status(PouchProcess child, String token) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(child.uri("/api/keys"))
+                .header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  private static String sha256Hex(String text) throws Exception {
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+}
