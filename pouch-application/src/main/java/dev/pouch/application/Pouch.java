@@ -8,6 +8,7 @@ import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
@@ -61,7 +62,8 @@ public final class Pouch implements AutoCloseable {
             cache,
             runtimes::release,
             clock);
-    this.proxy = new ProxyService(keys, ledger, cache, runtimes, builder.settings, clock);
+    this.proxy =
+        new ProxyService(keys, ledger, cache, runtimes, builder.settings, clock, builder.events);
   }
 
   public static Builder builder() {
@@ -117,6 +119,7 @@ public final class Pouch implements AutoCloseable {
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
+    private ProxyEvents events = ProxyEvents.NONE;
 
     private Builder() {}
 
@@ -166,6 +169,12 @@ public final class Pouch implements AutoCloseable {
 
     public Builder settings(PouchSettings value) {
       this.settings = Objects.requireNonNull(value, "settings");
+      return this;
+    }
+
+    /** An observer of reservations and upstream calls (metrics); none by default. */
+    public Builder events(ProxyEvents value) {
+      this.events = Objects.requireNonNull(value, "events");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Settlement;
@@ -32,6 +33,8 @@ final class OpenReservation {
   private final String model;
   private final boolean streamed;
   private final Instant receivedAt;
+  private final ProxyEvents events;
+  private final String providerId;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   OpenReservation(
@@ -42,7 +45,9 @@ final class OpenReservation {
       ModelInfo pricing,
       String model,
       boolean streamed,
-      Instant receivedAt) {
+      Instant receivedAt,
+      ProxyEvents events,
+      String providerId) {
     this.ledger = ledger;
     this.clock = clock;
     this.reservation = reservation;
@@ -51,6 +56,12 @@ final class OpenReservation {
     this.model = model;
     this.streamed = streamed;
     this.receivedAt = receivedAt;
+    this.events = events;
+    this.providerId = providerId;
+  }
+
+  String providerId() {
+    return providerId;
   }
 
   long outputCap() {
@@ -156,6 +167,8 @@ final class OpenReservation {
           .setCause(storeFailure)
           .addKeyValue("request_id", reservation.id())
           .log("settlement failed; reservation stays counted until recovery");
+      return;
     }
+    events.reservationSettled(providerId, record);
   }
 }

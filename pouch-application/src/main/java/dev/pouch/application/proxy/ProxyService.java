@@ -6,6 +6,7 @@ import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
@@ -35,6 +36,7 @@ public final class ProxyService implements ProxyChat {
   private final KeyRuntimes runtimes;
   private final PouchSettings settings;
   private final Clock clock;
+  private final ProxyEvents events;
 
   public ProxyService(
       KeyRepository keys,
@@ -42,13 +44,15 @@ public final class ProxyService implements ProxyChat {
       VerifiedKeyCache cache,
       KeyRuntimes runtimes,
       PouchSettings settings,
-      Clock clock) {
+      Clock clock,
+      ProxyEvents events) {
     this.keys = keys;
     this.ledger = ledger;
     this.cache = cache;
     this.runtimes = runtimes;
     this.settings = settings;
     this.clock = clock;
+    this.events = events;
   }
 
   @Override
@@ -81,7 +85,8 @@ public final class ProxyService implements ProxyChat {
     startPeriodIfElapsed(live.id(), now);
     KeyRuntime runtime = runtimes.forKey(live);
     RequestContext context = new RequestContext(newRequestId(), live, now);
-    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime.provider());
+    ReservingTerminal terminal =
+        new ReservingTerminal(ledger, clock, settings, runtime.provider(), events);
     ProxyResponse response;
     try {
       response =

@@ -3,6 +3,7 @@ package dev.pouch.application.proxy;
 import dev.pouch.application.PouchSettings;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
@@ -33,13 +34,20 @@ final class ReservingTerminal implements RealChain.Terminal {
   private final Clock clock;
   private final PouchSettings settings;
   private final Provider provider;
+  private final ProxyEvents events;
   private volatile ProxyResponse.Streaming produced;
 
-  ReservingTerminal(BudgetLedger ledger, Clock clock, PouchSettings settings, Provider provider) {
+  ReservingTerminal(
+      BudgetLedger ledger,
+      Clock clock,
+      PouchSettings settings,
+      Provider provider,
+      ProxyEvents events) {
     this.ledger = ledger;
     this.clock = clock;
     this.settings = settings;
     this.provider = provider;
+    this.events = events;
   }
 
   @Override
@@ -91,6 +99,8 @@ final class ReservingTerminal implements RealChain.Terminal {
             ledger.require(keyId); // another request took the headroom: plan again on fresh numbers
       }
     }
+    String providerId = context.key().policy().provider().id();
+    events.reservationOpened(providerId, taken.amountMicros());
     ChatRequest upstreamRequest =
         plan.clamped() && !budget.isUnlimited()
             ? request.withMaxOutputTokens(plan.maxOutputTokens())
@@ -104,7 +114,9 @@ final class ReservingTerminal implements RealChain.Terminal {
             model == null || model.price() == null ? null : model,
             request.model(),
             request.stream(),
-            context.receivedAt());
+            context.receivedAt(),
+            events,
+            providerId);
     return withBudgetHeaders(call(upstreamRequest, context, open), keyId, taken);
   }
 
@@ -128,6 +140,7 @@ final class ReservingTerminal implements RealChain.Terminal {
 
   private ProxyResponse call(ChatRequest request, RequestContext context, OpenReservation open) {
     ProviderResponse response;
+    long started = System.nanoTime();
     try {
       response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));
     } catch (PouchException failure) {
@@ -137,6 +150,10 @@ final class ReservingTerminal implements RealChain.Terminal {
       open.refund(500, ErrorCode.INTERNAL.wireCode());
       throw new InternalException("the provider failed: " + bug.getMessage(), bug);
     }
+    events.upstreamResponded(
+        open.providerId(),
+        response instanceof ProviderResponse.Streaming,
+        System.nanoTime() - started);
     if (response instanceof ProviderResponse.Complete complete) {
       if (complete.status() >= 400 && producedNothing(complete.usage())) {
         open.refund(complete.status(), "upstream_" + complete.status());
