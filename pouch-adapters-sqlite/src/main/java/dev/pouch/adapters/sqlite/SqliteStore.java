@@ -71,6 +71,21 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
     return store;
   }
 
+  /**
+   * Whether the store answers a real query and its schema is the one this build migrates to: a read
+   * of the schema version on a reader connection. Never throws.
+   */
+  public boolean isReady() {
+    try {
+      return database.read(Migrations::currentVersion) == Migrations.latestVersion();
+    } catch (RuntimeException unreachable) {
+      log.atWarn()
+          .addKeyValue("reason", String.valueOf(unreachable.getMessage()))
+          .log("readiness check failed");
+      return false;
+    }
+  }
+
   /** The connections, for tests that look at the tables directly. */
   Database database() {
     return database;
