@@ -86,6 +86,22 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
     }
   }
 
+  /**
+   * Writes a consistent, compacted copy of the database to {@code target} with {@code VACUUM INTO},
+   * on a reader connection: online, without blocking writers. The copy is the last committed state
+   * when the copy began.
+   *
+   * @throws IllegalArgumentException if {@code target} already exists
+   */
+  public void backupTo(Path target) {
+    Path file = target.toAbsolutePath();
+    if (Files.exists(file)) {
+      throw new IllegalArgumentException("the backup file already exists: " + file);
+    }
+    database.read(handle -> handle.execute("VACUUM INTO ?", file.toString()));
+    log.atInfo().addKeyValue("file", file).log("database backed up");
+  }
+
   /** The connections, for tests that look at the tables directly. */
   Database database() {
     return database;
