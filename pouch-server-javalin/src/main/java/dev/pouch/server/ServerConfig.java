@@ -18,6 +18,7 @@ import java.util.Map;
  * @param openAiBaseUrl default base URL of the {@code openai} provider
  * @param openAiApiKey API key for {@code openai} keys that carry none, or {@code null}
  * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
+ * @param operations log format, metrics access and shutdown grace
  */
 public record ServerConfig(
     String host,
@@ -28,13 +29,15 @@ public record ServerConfig(
     int maxThreads,
     String openAiBaseUrl,
     String openAiApiKey,
-    Path pluginsDir) {
+    Path pluginsDir,
+    OperationsConfig operations) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
 
   public ServerConfig {
     java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
+    java.util.Objects.requireNonNull(operations, "operations");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -57,7 +60,8 @@ public record ServerConfig(
         2000,
         OpenAiSettings.OPENAI_BASE_URL,
         null,
-        dataDir.resolve("plugins"));
+        dataDir.resolve("plugins"),
+        OperationsConfig.DEFAULTS);
   }
 
   public ServerConfig withPort(int value) {
@@ -70,7 +74,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        operations);
   }
 
   public ServerConfig withHost(String value) {
@@ -83,7 +88,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        operations);
   }
 
   public ServerConfig withAdminToken(String value) {
@@ -96,7 +102,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        operations);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
@@ -109,7 +116,8 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        pluginsDir);
+        pluginsDir,
+        operations);
   }
 
   public ServerConfig withPluginsDir(Path value) {
@@ -122,19 +130,44 @@ public record ServerConfig(
         maxThreads,
         openAiBaseUrl,
         openAiApiKey,
-        value);
+        value,
+        operations);
   }
 
   public ServerConfig withOpenAi(String baseUrl, String apiKey) {
     return new ServerConfig(
-        host, port, dataDir, maxBodyBytes, adminToken, maxThreads, baseUrl, apiKey, pluginsDir);
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        baseUrl,
+        apiKey,
+        pluginsDir,
+        operations);
+  }
+
+  public ServerConfig withOperations(OperationsConfig value) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir,
+        value);
   }
 
   /**
    * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N --openai-base-url
    * URL --plugins-dir DIR} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES
    * POUCH_MAX_THREADS POUCH_OPENAI_BASE_URL POUCH_PLUGINS_DIR POUCH_ADMIN_TOKEN OPENAI_API_KEY}
-   * (secrets only from the environment, so they never show in a process list).
+   * (secrets only from the environment, so they never show in a process list), and the flags of
+   * {@link OperationsConfig#parse}.
    *
    * @throws IllegalArgumentException naming the flag or variable at fault
    */
@@ -167,7 +200,8 @@ public record ServerConfig(
                 "plugins-dir",
                 env,
                 "POUCH_PLUGINS_DIR",
-                data.resolve("plugins").toString())));
+                data.resolve("plugins").toString())),
+        OperationsConfig.parse(flags, env));
   }
 
   private static String blankToNull(String value) {
