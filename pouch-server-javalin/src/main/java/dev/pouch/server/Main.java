@@ -15,10 +15,13 @@ public final class Main {
       System.err.println("pouch: " + bad.getMessage());
       System.err.println(
           "usage: java -jar pouch.jar [--port 8080] [--data ./data] [--host 0.0.0.0]"
-              + " [--max-body-bytes N] [--max-threads N] [--openai-base-url URL] [--plugins-dir DIR]");
+              + " [--max-body-bytes N] [--max-threads N] [--openai-base-url URL] [--plugins-dir DIR]"
+              + " [--log-format text|json] [--metrics-auth none|admin]"
+              + " [--shutdown-grace-seconds N]");
       System.exit(2);
       return;
     }
+    LogFormat.apply(config.operations().logFormat());
     PouchServer server = PouchServer.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pouch-shutdown"));
     String token = server.generatedAdminToken();
