@@ -10,6 +10,7 @@ import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.application.port.out.WebhookSender;
@@ -73,7 +74,15 @@ public final class Pouch implements AutoCloseable {
     this.webhooks = ownsWebhooks ? new JdkWebhookSender() : builder.webhooks;
     this.proxy =
         new ProxyService(
-            keys, ledger, cache, runtimes, builder.settings, keyService::suspend, webhooks, clock);
+            keys,
+            ledger,
+            cache,
+            runtimes,
+            builder.settings,
+            keyService::suspend,
+            webhooks,
+            clock,
+            builder.events);
   }
 
   public static Builder builder() {
@@ -149,6 +158,7 @@ public final class Pouch implements AutoCloseable {
     private PouchSettings settings = PouchSettings.DEFAULTS;
     private WebhookSender webhooks;
     private SecretSealer sealer = SecretSealer.plaintext();
+    private ProxyEvents events = ProxyEvents.NONE;
 
     private Builder() {}
 
@@ -216,6 +226,12 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder secrets(SecretSealer value) {
       this.sealer = Objects.requireNonNull(value, "sealer");
+      return this;
+    }
+
+    /** An observer of reservations and upstream calls (metrics); none by default. */
+    public Builder events(ProxyEvents value) {
+      this.events = Objects.requireNonNull(value, "events");
       return this;
     }
 

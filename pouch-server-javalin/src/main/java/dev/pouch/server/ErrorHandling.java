@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 final class ErrorHandling {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
 
+  /** Context attribute: the wire code of the error answered, for the access log and metrics. */
+  static final String ERROR_CODE_ATTRIBUTE = "pouch.error_code";
+
   private ErrorHandling() {}
 
   static void install(JavalinConfig cfg) {
@@ -43,12 +46,14 @@ final class ErrorHandling {
   }
 
   static void write(Context ctx, PouchException failure) {
+    ctx.attribute(ERROR_CODE_ATTRIBUTE, failure.code().wireCode());
     ProxyResponse.Complete response = ErrorResponses.response(failure);
     response.headers().forEach(ctx::header);
     ctx.status(response.status()).result(response.body());
   }
 
   private static void writeCode(Context ctx, ErrorCode code, String message) {
+    ctx.attribute(ERROR_CODE_ATTRIBUTE, code.wireCode());
     ctx.status(ErrorResponses.status(code))
         .contentType("application/json")
         .result(ErrorResponses.body(code, message, null));

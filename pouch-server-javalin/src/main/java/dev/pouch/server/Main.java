@@ -30,11 +30,14 @@ public final class Main {
           "usage: java -jar pouch.jar [--port 8080] [--data ./data] [--host 0.0.0.0]"
               + " [--max-body-bytes N] [--max-threads N] [--openai-base-url URL] [--plugins-dir DIR]"
               + " [--cors-origins URL,…] [--admin-cors-origins URL,…]"
-              + " [--admin-auth-failures-per-minute N]");
+              + " [--admin-auth-failures-per-minute N]"
+              + " [--log-format text|json] [--metrics-auth none|admin]"
+              + " [--shutdown-grace-seconds N]");
       System.err.println("       java -jar pouch.jar admin rotate-token [--data ./data]");
       System.exit(2);
       return;
     }
+    LogFormat.apply(config.operations().logFormat());
     PouchServer server;
     try {
       server = PouchServer.start(config);

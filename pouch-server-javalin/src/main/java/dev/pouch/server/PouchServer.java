@@ -39,6 +39,10 @@ public final class PouchServer implements AutoCloseable {
   private final Javalin app;
   private final String generatedAdminToken;
   private final boolean virtualThreads;
+  private final Drain drain = new Drain();
+  private final Metrics metrics = new Metrics(drain::activeStreams);
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private PouchServer(ServerConfig config, Clock clock) throws IOException {
     this.config = config;
@@ -70,6 +74,7 @@ public final class PouchServer implements AutoCloseable {
             .middlewares(plugins.middlewares())
             .clock(clock)
             .secrets(sealer)
+            .events(metrics)
             .build();
     try {
       pouch.sealStoredSecrets();
@@ -80,7 +85,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.recoverOpenReservations();
     this.virtualThreads = Runtime.version().feature() >= 21;
     JsonBodies json = new JsonBodies(config.maxBodyBytes());
-    ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json);
+    ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json, drain, metrics);
     AdminRoutes admin =
         new AdminRoutes(
             pouch,
@@ -88,7 +93,18 @@ public final class PouchServer implements AutoCloseable {
             new AdminAuthLimiter(config.security().adminAuthFailuresPerMinute(), clock),
             json,
             clock);
-    this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin));
+    Observability observability =
+        new Observability(
+            metrics,
+            drain,
+            json,
+            adminToken.token(),
+            config.operations().metricsAuth(),
+            store::isReady,
+            store::backupTo,
+            config.dataDir().resolve("backups"),
+            clock);
+    this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin, observability));
   }
 
   private static AesGcmSecretSealer sealer(ServerConfig config) throws IOException {
@@ -132,7 +148,12 @@ public final class PouchServer implements AutoCloseable {
     return server;
   }
 
-  private void configure(JavalinConfig cfg, JsonBodies json, ProxyRoutes proxy, AdminRoutes admin) {
+  private void configure(
+      JavalinConfig cfg,
+      JsonBodies json,
+      ProxyRoutes proxy,
+      AdminRoutes admin,
+      Observability observability) {
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
     // Streams must reach clients as they are written; gzip would hold them back.
@@ -157,6 +178,7 @@ public final class PouchServer implements AutoCloseable {
           }
         });
     ErrorHandling.install(cfg);
+    observability.install(cfg);
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
     Cors.install(cfg, "/v1", config.security().corsOrigins(), "GET, POST, OPTIONS");
     Cors.install(
@@ -194,9 +216,18 @@ public final class PouchServer implements AutoCloseable {
     return pouch;
   }
 
-  /** Stops serving, then releases the core and the store. */
+  /**
+   * Stops gracefully: refuses new requests (503), lets those in flight finish within the shutdown
+   * grace, cuts the streams that remain (settling their reservations), then stops serving and
+   * releases the core and the store. Idempotent.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    int cut = drain.drain(config.operations().shutdownGrace());
+    log.atInfo().addKeyValue("cut", cut).log("requests drained; stopping");
     app.stop();
     pouch.close();
     openAi.close();

@@ -3,11 +3,13 @@ package dev.pouch.server;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
+import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.key.AppKey;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,12 +17,22 @@ import java.util.Map;
 
 /** The OpenAI-compatible routes under {@code /v1}. */
 final class ProxyRoutes {
+  private static final byte[] CUT_EVENT =
+      ("data: {\"error\":{\"message\":\"The server is shutting down; this stream was cut.\","
+              + "\"type\":\"server_error\",\"param\":null,\"code\":\"server_shutting_down\"}}\n\n"
+              + "data: [DONE]\n\n")
+          .getBytes(StandardCharsets.UTF_8);
+
   private final ProxyChat proxy;
   private final JsonBodies json;
+  private final Drain drain;
+  private final Metrics metrics;
 
-  ProxyRoutes(ProxyChat proxy, JsonBodies json) {
+  ProxyRoutes(ProxyChat proxy, JsonBodies json, Drain drain, Metrics metrics) {
     this.proxy = proxy;
     this.json = json;
+    this.drain = drain;
+    this.metrics = metrics;
   }
 
   void install(JavalinConfig cfg) {
@@ -29,23 +41,67 @@ final class ProxyRoutes {
   }
 
   private void chatCompletions(Context ctx) throws IOException {
-    AppKey key = proxy.authenticate(ctx.header("Authorization"));
-    Map<String, Object> body = json.readObject(ctx);
-    ProxyResponse response = proxy.chatCompletions(key, body);
-    if (response instanceof ProxyResponse.Streaming streaming) {
-      stream(ctx, streaming);
-    } else {
-      ProxyResponse.Complete complete = (ProxyResponse.Complete) response;
-      complete.headers().forEach(ctx::header);
-      ctx.status(complete.status()).result(complete.body());
+    try (Drain.Flight flight = drain.enter()) {
+      AppKey key = proxy.authenticate(ctx.header("Authorization"));
+      Exchange exchange = Exchange.of(ctx);
+      Map<String, Object> body = json.readObject(ctx);
+      if (exchange != null) {
+        exchange.keyPrefix = key.prefix();
+        exchange.model = loggable(body.get("model"));
+        exchange.stream = Boolean.TRUE.equals(body.get("stream"));
+      }
+      ProxyResponse response = proxy.chatCompletions(key, body);
+      if (response instanceof ProxyResponse.Streaming streaming) {
+        flight.streaming(streaming.stream());
+        stream(ctx, streaming, flight, exchange, key.policy().provider().id());
+      } else {
+        ProxyResponse.Complete complete = (ProxyResponse.Complete) response;
+        if (complete.status() >= 400
+            && !complete.headers().containsKey(ProxyChat.RESERVED_HEADER)) {
+          // refused by a middleware before any reservation: its error code, for metrics and logs
+          ctx.attribute(ErrorHandling.ERROR_CODE_ATTRIBUTE, refusalCode(complete.body()));
+        }
+        complete.headers().forEach(ctx::header);
+        ctx.status(complete.status()).result(complete.body());
+      }
     }
+  }
+
+  /** The Pouch error code of a middleware's refusal body, or {@code middleware_refusal}. */
+  private String refusalCode(byte[] body) {
+    try {
+      String code = json.mapper().readTree(body).path("error").path("code").asText("");
+      for (ErrorCode known : ErrorCode.values()) {
+        if (known.wireCode().equals(code)) {
+          return code;
+        }
+      }
+    } catch (IOException notJson) {
+      // fall through: not Pouch's shape
+    }
+    return "middleware_refusal";
+  }
+
+  /** The requested model as logs may show it: a string, at most 100 characters. */
+  private static String loggable(Object model) {
+    if (!(model instanceof String name)) {
+      return "";
+    }
+    return name.length() > 100 ? name.substring(0, 100) : name;
   }
 
   /**
    * Copies a stream to the client, flushing after every chunk (no buffering of SSE). A failed write
-   * means the client left: closing the stream cancels the upstream and settles.
+   * means the client left: closing the stream cancels the upstream and settles. A stream cut by a
+   * stop ({@link Drain}) ends with an error event.
    */
-  private static void stream(Context ctx, ProxyResponse.Streaming streaming) throws IOException {
+  private void stream(
+      Context ctx,
+      ProxyResponse.Streaming streaming,
+      Drain.Flight flight,
+      Exchange exchange,
+      String providerId)
+      throws IOException {
     try (ResponseStream stream = streaming.stream()) {
       ctx.status(streaming.status());
       streaming.headers().forEach(ctx::header);
@@ -53,10 +109,21 @@ final class ProxyRoutes {
       ctx.res().flushBuffer();
       OutputStream out = ctx.res().getOutputStream();
       byte[] chunk;
-      while ((chunk = stream.next()) != null) {
+      boolean first = true;
+      while (!flight.wasCut() && (chunk = stream.next()) != null) {
         out.write(chunk);
         out.flush();
+        if (first && exchange != null) {
+          first = false;
+          metrics.firstByte(providerId, System.nanoTime() - exchange.startedNanos);
+        }
       }
+      if (flight.wasCut()) {
+        stream.close(); // settles, on this thread, before the client hears of the cut
+        out.write(CUT_EVENT);
+      }
+      // Completes the response here, so that a stop that follows cannot cut its last chunk.
+      out.close();
     } catch (IOException clientGone) {
       // The stream was closed (and settled) by try-with-resources; nothing more to send.
     }

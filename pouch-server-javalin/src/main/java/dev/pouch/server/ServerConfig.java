@@ -19,6 +19,7 @@ import java.util.Map;
  * @param openAiApiKey API key for {@code openai} keys that carry none, or {@code null}
  * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
  * @param security master key, CORS and admin-authentication settings
+ * @param operations log format, metrics access and shutdown grace
  */
 public record ServerConfig(
     String host,
@@ -30,7 +31,8 @@ public record ServerConfig(
     String openAiBaseUrl,
     String openAiApiKey,
     Path pluginsDir,
-    SecurityConfig security) {
+    SecurityConfig security,
+    OperationsConfig operations) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
@@ -38,6 +40,7 @@ public record ServerConfig(
   public ServerConfig {
     java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
     java.util.Objects.requireNonNull(security, "security");
+    java.util.Objects.requireNonNull(operations, "operations");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -61,7 +64,8 @@ public record ServerConfig(
         OpenAiSettings.OPENAI_BASE_URL,
         null,
         dataDir.resolve("plugins"),
-        SecurityConfig.DEFAULTS);
+        SecurityConfig.DEFAULTS,
+        OperationsConfig.DEFAULTS);
   }
 
   public ServerConfig withPort(int value) {
@@ -75,7 +79,8 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         pluginsDir,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withHost(String value) {
@@ -89,7 +94,8 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         pluginsDir,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withAdminToken(String value) {
@@ -103,7 +109,8 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         pluginsDir,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
@@ -117,7 +124,8 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         pluginsDir,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withPluginsDir(Path value) {
@@ -131,7 +139,8 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         value,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withOpenAi(String baseUrl, String apiKey) {
@@ -145,7 +154,8 @@ public record ServerConfig(
         baseUrl,
         apiKey,
         pluginsDir,
-        security);
+        security,
+        operations);
   }
 
   public ServerConfig withSecurity(SecurityConfig value) {
@@ -159,6 +169,22 @@ public record ServerConfig(
         openAiBaseUrl,
         openAiApiKey,
         pluginsDir,
+        value,
+        operations);
+  }
+
+  public ServerConfig withOperations(OperationsConfig value) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        maxBodyBytes,
+        adminToken,
+        maxThreads,
+        openAiBaseUrl,
+        openAiApiKey,
+        pluginsDir,
+        security,
         value);
   }
 
@@ -166,7 +192,8 @@ public record ServerConfig(
    * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N --openai-base-url
    * URL --plugins-dir DIR} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES
    * POUCH_MAX_THREADS POUCH_OPENAI_BASE_URL POUCH_PLUGINS_DIR POUCH_ADMIN_TOKEN OPENAI_API_KEY}
-   * (secrets only from the environment, so they never show in a process list).
+   * (secrets only from the environment, so they never show in a process list), and the flags of
+   * {@link SecurityConfig#parse} and {@link OperationsConfig#parse}.
    *
    * @throws IllegalArgumentException naming the flag or variable at fault
    */
@@ -200,7 +227,8 @@ public record ServerConfig(
                 env,
                 "POUCH_PLUGINS_DIR",
                 data.resolve("plugins").toString())),
-        SecurityConfig.parse(flags, env));
+        SecurityConfig.parse(flags, env),
+        OperationsConfig.parse(flags, env));
   }
 
   private static String blankToNull(String value) {
@@ -266,6 +294,8 @@ public record ServerConfig(
         + openAiBaseUrl
         + ", "
         + security
+        + ", "
+        + operations
         + "]";
   }
 }

@@ -55,6 +55,11 @@ final class TestPouch implements AutoCloseable {
     return new TestPouch(dataDir, config(dataDir).withMaxBodyBytes(maxBodyBytes), clock);
   }
 
+  /** A server whose test configuration is changed by {@code tweak} first. */
+  static TestPouch start(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) {
+    return new TestPouch(dataDir, tweak.apply(config(dataDir)), Clock.systemUTC());
+  }
+
   /** A server that loads plugin jars from {@code pluginsDir}. */
   static TestPouch startWithPlugins(Path dataDir, Path pluginsDir) {
     return new TestPouch(dataDir, config(dataDir).withPluginsDir(pluginsDir), Clock.systemUTC());

@@ -54,6 +54,11 @@ final class Migrations {
         .log("schema migrated");
   }
 
+  /** The version this build migrates to. */
+  static int latestVersion() {
+    return version(FILES.get(FILES.size() - 1));
+  }
+
   /** The highest applied version, 0 for a new database. */
   static int currentVersion(Handle handle) {
     return handle

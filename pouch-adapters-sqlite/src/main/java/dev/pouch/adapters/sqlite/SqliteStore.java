@@ -71,6 +71,37 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
     return store;
   }
 
+  /**
+   * Whether the store answers a real query and its schema is the one this build migrates to: a read
+   * of the schema version on a reader connection. Never throws.
+   */
+  public boolean isReady() {
+    try {
+      return database.read(Migrations::currentVersion) == Migrations.latestVersion();
+    } catch (RuntimeException unreachable) {
+      log.atWarn()
+          .addKeyValue("reason", String.valueOf(unreachable.getMessage()))
+          .log("readiness check failed");
+      return false;
+    }
+  }
+
+  /**
+   * Writes a consistent, compacted copy of the database to {@code target} with {@code VACUUM INTO},
+   * on a reader connection: online, without blocking writers. The copy is the last committed state
+   * when the copy began.
+   *
+   * @throws IllegalArgumentException if {@code target} already exists
+   */
+  public void backupTo(Path target) {
+    Path file = target.toAbsolutePath();
+    if (Files.exists(file)) {
+      throw new IllegalArgumentException("the backup file already exists: " + file);
+    }
+    database.read(handle -> handle.execute("VACUUM INTO ?", file.toString()));
+    log.atInfo().addKeyValue("file", file).log("database backed up");
+  }
+
   /** The connections, for tests that look at the tables directly. */
   Database database() {
     return database;

@@ -1,6 +1,7 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Settlement;
@@ -33,6 +34,8 @@ final class OpenReservation {
   private final boolean streamed;
   private final Instant receivedAt;
   private final Observers observers;
+  private final ProxyEvents events;
+  private final String providerId;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   OpenReservation(
@@ -44,7 +47,9 @@ final class OpenReservation {
       String model,
       boolean streamed,
       Instant receivedAt,
-      Observers observers) {
+      Observers observers,
+      ProxyEvents events,
+      String providerId) {
     this.ledger = ledger;
     this.clock = clock;
     this.reservation = reservation;
@@ -54,6 +59,12 @@ final class OpenReservation {
     this.streamed = streamed;
     this.receivedAt = receivedAt;
     this.observers = observers;
+    this.events = events;
+    this.providerId = providerId;
+  }
+
+  String providerId() {
+    return providerId;
   }
 
   long outputCap() {
@@ -159,7 +170,9 @@ final class OpenReservation {
           .setCause(storeFailure)
           .addKeyValue("request_id", reservation.id())
           .log("settlement failed; reservation stays counted until recovery");
+      return;
     }
     observers.settled(record);
+    events.reservationSettled(providerId, record);
   }
 }

@@ -7,6 +7,7 @@ import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.WebhookSender;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
@@ -39,6 +40,7 @@ public final class ProxyService implements ProxyChat {
   private final BiConsumer<String, String> suspender;
   private final WebhookSender webhooks;
   private final Clock clock;
+  private final ProxyEvents events;
 
   public ProxyService(
       KeyRepository keys,
@@ -48,7 +50,8 @@ public final class ProxyService implements ProxyChat {
       PouchSettings settings,
       BiConsumer<String, String> suspender,
       WebhookSender webhooks,
-      Clock clock) {
+      Clock clock,
+      ProxyEvents events) {
     this.keys = keys;
     this.ledger = ledger;
     this.cache = cache;
@@ -57,6 +60,7 @@ public final class ProxyService implements ProxyChat {
     this.suspender = suspender;
     this.webhooks = webhooks;
     this.clock = clock;
+    this.events = events;
   }
 
   @Override
@@ -95,7 +99,7 @@ public final class ProxyService implements ProxyChat {
     RequestContext context =
         new RequestContext(
             newRequestId(), live, now, new HostKeyControl(live.id(), ledger, suspender, webhooks));
-    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime);
+    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime, events);
     ProxyResponse response;
     try {
       response =

@@ -3,6 +3,7 @@ package dev.pouch.application.proxy;
 import dev.pouch.application.PouchSettings;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
@@ -34,13 +35,20 @@ final class ReservingTerminal implements RealChain.Terminal {
   private final Clock clock;
   private final PouchSettings settings;
   private final KeyRuntime runtime;
+  private final ProxyEvents events;
   private volatile ProxyResponse.Streaming produced;
 
-  ReservingTerminal(BudgetLedger ledger, Clock clock, PouchSettings settings, KeyRuntime runtime) {
+  ReservingTerminal(
+      BudgetLedger ledger,
+      Clock clock,
+      PouchSettings settings,
+      KeyRuntime runtime,
+      ProxyEvents events) {
     this.ledger = ledger;
     this.clock = clock;
     this.settings = settings;
     this.runtime = runtime;
+    this.events = events;
   }
 
   @Override
@@ -95,6 +103,8 @@ final class ReservingTerminal implements RealChain.Terminal {
       observers.notReserved();
       throw notTaken;
     }
+    String providerId = context.key().policy().provider().id();
+    events.reservationOpened(providerId, taken.amountMicros());
     ChatRequest upstreamRequest =
         plan.clamped() && !budget.isUnlimited()
             ? request.withMaxOutputTokens(plan.maxOutputTokens())
@@ -109,7 +119,9 @@ final class ReservingTerminal implements RealChain.Terminal {
             request.model(),
             request.stream(),
             context.receivedAt(),
-            observers);
+            observers,
+            events,
+            providerId);
     return withBudgetHeaders(call(provider, upstreamRequest, context, open), keyId, taken);
   }
 
@@ -147,6 +159,7 @@ final class ReservingTerminal implements RealChain.Terminal {
   private ProxyResponse call(
       Provider provider, ChatRequest request, RequestContext context, OpenReservation open) {
     ProviderResponse response;
+    long started = System.nanoTime();
     try {
       response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));
     } catch (PouchException failure) {
@@ -156,6 +169,10 @@ final class ReservingTerminal implements RealChain.Terminal {
       open.refund(500, ErrorCode.INTERNAL.wireCode());
       throw new InternalException("the provider failed: " + bug.getMessage(), bug);
     }
+    events.upstreamResponded(
+        open.providerId(),
+        response instanceof ProviderResponse.Streaming,
+        System.nanoTime() - started);
     if (response instanceof ProviderResponse.Complete complete) {
       if (complete.status() >= 400 && producedNothing(complete.usage())) {
         open.refund(complete.status(), "upstream_" + complete.status());

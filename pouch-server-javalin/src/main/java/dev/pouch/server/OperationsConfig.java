@@ -1,0 +1,84 @@
+package dev.pouch.server;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The operator's settings: log format, who may read {@code /metrics}, and how long a stop waits for
+ * requests in flight. From flags first, then {@code POUCH_*} environment variables, then defaults.
+ *
+ * @param logFormat {@code text} (human-readable console, the default) or {@code json} (one JSON
+ *     object per line)
+ * @param metricsAuth whether {@code /metrics} requires the admin token ({@code false} by default:
+ *     metrics carry no key ids or secrets, and scrapers usually sit on a private network)
+ * @param shutdownGrace how long a stop (SIGTERM) lets requests in flight finish before cutting the
+ *     streams that remain
+ */
+public record OperationsConfig(String logFormat, boolean metricsAuth, Duration shutdownGrace) {
+
+  public static final String TEXT = "text";
+  public static final String JSON = "json";
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  public static final OperationsConfig DEFAULTS =
+      new OperationsConfig(TEXT, false, DEFAULT_SHUTDOWN_GRACE);
+
+  public OperationsConfig {
+    if (!TEXT.equals(logFormat) && !JSON.equals(logFormat)) {
+      throw new IllegalArgumentException("log-format must be 'text' or 'json', got '" + logFormat);
+    }
+    if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("shutdown-grace-seconds must be 0 to 3600");
+    }
+  }
+
+  public OperationsConfig withShutdownGrace(Duration value) {
+    return new OperationsConfig(logFormat, metricsAuth, value);
+  }
+
+  public OperationsConfig withMetricsAuth(boolean value) {
+    return new OperationsConfig(logFormat, value, shutdownGrace);
+  }
+
+  /**
+   * Reads {@code --log-format text|json --metrics-auth none|admin --shutdown-grace-seconds N} and
+   * {@code POUCH_LOG_FORMAT POUCH_METRICS_AUTH POUCH_SHUTDOWN_GRACE_SECONDS}.
+   *
+   * @throws IllegalArgumentException naming the flag at fault
+   */
+  static OperationsConfig parse(Map<String, String> flags, Map<String, String> env) {
+    String format =
+        pick(flags, "log-format", env, "POUCH_LOG_FORMAT", TEXT).toLowerCase(Locale.ROOT);
+    String auth = pick(flags, "metrics-auth", env, "POUCH_METRICS_AUTH", "none");
+    if (!"none".equals(auth) && !"admin".equals(auth)) {
+      throw new IllegalArgumentException("metrics-auth must be 'none' or 'admin', got '" + auth);
+    }
+    String grace =
+        pick(
+            flags,
+            "shutdown-grace-seconds",
+            env,
+            "POUCH_SHUTDOWN_GRACE_SECONDS",
+            "" + DEFAULT_SHUTDOWN_GRACE.toSeconds());
+    long seconds;
+    try {
+      seconds = Long.parseLong(grace.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "shutdown-grace-seconds must be a whole number, got '" + grace + "'");
+    }
+    if (seconds < 0 || seconds > 3600) {
+      throw new IllegalArgumentException("shutdown-grace-seconds must be 0 to 3600");
+    }
+    return new OperationsConfig(format, "admin".equals(auth), Duration.ofSeconds(seconds));
+  }
+
+  private static String pick(
+      Map<String, String> flags, String flag, Map<String, String> env, String var, String dflt) {
+    String value = flags.get(flag);
+    if (value == null) {
+      value = env.get(var);
+    }
+    return value == null || value.isBlank() ? dflt : value.strip();
+  }
+}
