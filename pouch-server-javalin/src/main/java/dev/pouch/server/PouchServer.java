@@ -126,6 +126,7 @@ public final class PouchServer implements AutoCloseable {
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
     proxy.install(cfg);
     admin.install(cfg);
+    new AdminUiRoutes().install(cfg); // last: its catch-all GET must not shadow the API
   }
 
   private Map<String, Object> health() {
