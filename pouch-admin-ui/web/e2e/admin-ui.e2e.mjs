@@ -157,7 +157,24 @@ async function run() {
   await middleware.waitFor();
   await middleware.locator('input[name="limit"]').fill('100');
   await middleware.locator('input[name="period"]').fill('60');
+
+  log('middlewares can be reordered and removed');
+  await form.getByLabel('Add a middleware').selectOption('max_tokens_cap');
+  await form.getByRole('button', { name: 'Add', exact: true }).click();
+  const cap = form.locator('[data-middleware-id="max_tokens_cap"]');
+  await cap.getByRole('button', { name: / up$/ }).click();
+  const order = () => form.locator('[data-testid="middleware"]').evaluateAll((items) => items.map((li) => li.dataset.middlewareId));
+  assert.deepEqual(await order(), ['max_tokens_cap', 'rate_limit']);
+  assert.equal(await middleware.locator('input[name="limit"]').inputValue(), '100', 'values move with their middleware');
+  await cap.getByRole('button', { name: /^Remove/ }).click();
+  await cap.waitFor({ state: 'detached' });
+  assert.deepEqual(await order(), ['rate_limit']);
+
+  // a tall window, so the picture holds the whole form
+  await page.setViewportSize({ width: 1280, height: 1900 });
+  await form.locator('.modal-box').evaluate((box) => box.scrollTo(0, 0));
   await shot(page, 'admin-ui-key-form.png');
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   log('an API validation error is shown next to its field');
   await form.getByRole('button', { name: 'Create key' }).click();

@@ -131,8 +131,8 @@ export function UsagePage() {
 }
 
 function SpendChart({ data, bucket }: { data: ChartData; bucket: Bucket }) {
-  const width = 800;
-  const height = 240;
+  const width = 1000;
+  const height = 220;
   const pad = { left: 64, right: 8, top: 12, bottom: 28 };
   const max = Math.max(1, ...data.total);
   const slot = (width - pad.left - pad.right) / data.starts.length;
