@@ -185,6 +185,7 @@ public final class PouchServer implements AutoCloseable {
         cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
     proxy.install(cfg);
     admin.install(cfg);
+    new AdminUiRoutes().install(cfg); // last: its catch-all GET must not shadow the API
   }
 
   private Map<String, Object> health() {

@@ -1,0 +1,62 @@
+import { KeysPage } from './features/keys/KeysPage';
+import { LoginPage } from './features/login/LoginPage';
+import { logOut, token } from './features/login/session';
+import { RequestLogPage } from './features/logs/RequestLogPage';
+import { UsagePage } from './features/usage/UsagePage';
+import { navigate, page, type Page } from './router';
+import { applyTheme, theme } from './theme';
+
+const PAGES: { id: Page; label: string }[] = [
+  { id: 'keys', label: 'Keys' },
+  { id: 'usage', label: 'Usage' },
+  { id: 'logs', label: 'Request log' },
+];
+
+export function App() {
+  if (!token.value) return <LoginPage />;
+  return (
+    <div class="min-h-screen">
+      <header class="navbar bg-base-100 gap-2 px-4 shadow-sm">
+        <div class="flex-1 flex-wrap items-center gap-2">
+          <span class="mr-2 text-xl font-bold">Pouch</span>
+          <nav aria-label="Main">
+            <ul class="menu menu-horizontal gap-1 p-0">
+              {PAGES.map((p) => (
+                <li>
+                  <a
+                    href={p.id === 'keys' ? '/' : `/${p.id}`}
+                    class={page.value === p.id ? 'menu-active' : ''}
+                    aria-current={page.value === p.id ? 'page' : undefined}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(p.id);
+                    }}
+                  >
+                    {p.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </div>
+        <label class="flex cursor-pointer items-center gap-2 text-sm">
+          <span>Dark</span>
+          <input
+            type="checkbox"
+            class="toggle toggle-sm"
+            checked={theme.value === 'dark'}
+            onChange={(e) => applyTheme((e.currentTarget as HTMLInputElement).checked ? 'dark' : 'light')}
+          />
+        </label>
+        <button type="button" class="btn btn-ghost btn-sm" onClick={() => logOut()}>
+          Log out
+        </button>
+      </header>
+      <main class="mx-auto max-w-7xl p-4">
+        {page.value === 'keys' && <KeysPage />}
+        {page.value === 'usage' && <UsagePage />}
+        {page.value === 'logs' && <RequestLogPage />}
+      </main>
+    </div>
+  );
+}
