@@ -183,6 +183,10 @@ public abstract class ProviderContract {
     assertThat(stream.usage().completionTokens()).isLessThanOrEqualTo(CAP);
   }
 
+  /**
+   * The answer is cut at the cap, or its usage is {@link Usage#UNKNOWN} so that Pouch charges the
+   * whole reservation; what it must never be is a known usage beyond the cap.
+   */
   @Test
   void aPlainAnswerFromAnUpstreamIgnoringMaxTokensIsBilledNoMoreThanTheCap() {
     Map<String, Object> raw = configOfAnUpstreamIgnoringMaxTokens();
@@ -195,7 +199,9 @@ public abstract class ProviderContract {
         (ProviderResponse.Complete) provider.execute(request, new UpstreamCall("req-over", CAP));
 
     assertThat(answer.status()).isEqualTo(200);
-    assertWithinWorstCase(provider, answer.usage(), estimate);
+    if (answer.usage().isKnown()) {
+      assertWithinWorstCase(provider, answer.usage(), estimate);
+    } // else Pouch charges the full reservation: never less than the upstream billed
   }
 
   @Test
@@ -220,8 +226,8 @@ public abstract class ProviderContract {
   }
 
   /**
-   * Usage is known or counted, the output is within the cap, the prompt within the estimate, and so
-   * the cost is within the worst case Pouch reserved.
+   * Usage is reported or counted, the output is within the cap, the prompt within the estimate, and
+   * so the cost is within the worst case Pouch reserved.
    */
   private void assertWithinWorstCase(Provider provider, Usage usage, long estimate) {
     assertThat(usage.isKnown()).as("usage known: %s", usage).isTrue();
