@@ -28,6 +28,11 @@ final class AdminToken {
   /** The outcome of loading: the token checker, and the new token if one was just generated. */
   record Loaded(AdminToken token, String generatedToken) {}
 
+  /** A token given in clear (by an embedding application); only its hash is kept. */
+  static AdminToken of(String token) {
+    return new AdminToken(KeySecrets.hash(token));
+  }
+
   static Loaded load(Path dataDir, String fromEnvironment) throws IOException {
     if (fromEnvironment != null) {
       return new Loaded(new AdminToken(KeySecrets.hash(fromEnvironment)), null);

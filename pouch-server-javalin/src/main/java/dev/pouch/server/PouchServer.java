@@ -71,9 +71,8 @@ public final class PouchServer implements AutoCloseable {
     pouch.recoverOpenReservations();
     this.virtualThreads = Runtime.version().feature() >= 21;
     JsonBodies json = new JsonBodies(config.maxBodyBytes());
-    ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json);
-    AdminRoutes admin = new AdminRoutes(pouch, adminToken.token(), json, clock);
-    this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin));
+    PouchRoutes routes = new PouchRoutes(pouch, "", adminToken.token(), json, clock);
+    this.app = Javalin.create(cfg -> configure(cfg, json, routes));
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -99,7 +98,7 @@ public final class PouchServer implements AutoCloseable {
     return server;
   }
 
-  private void configure(JavalinConfig cfg, JsonBodies json, ProxyRoutes proxy, AdminRoutes admin) {
+  private void configure(JavalinConfig cfg, JsonBodies json, PouchRoutes routes) {
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
     // Streams must reach clients as they are written; gzip would hold them back.
@@ -124,8 +123,7 @@ public final class PouchServer implements AutoCloseable {
         });
     ErrorHandling.install(cfg);
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
-    proxy.install(cfg);
-    admin.install(cfg);
+    routes.mount(cfg);
   }
 
   private Map<String, Object> health() {

@@ -23,15 +23,15 @@ final class ProxyRoutes {
     this.json = json;
   }
 
-  void install(JavalinConfig cfg) {
-    cfg.routes.post("/v1/chat/completions", this::chatCompletions);
-    cfg.routes.get("/v1/models", this::models);
+  /** Adds the routes under {@code prefix} ("" for the root). */
+  void install(JavalinConfig cfg, String prefix) {
+    cfg.routes.post(prefix + "/v1/chat/completions", this::chatCompletions);
+    cfg.routes.get(prefix + "/v1/models", this::models);
   }
 
   private void chatCompletions(Context ctx) throws IOException {
-    AppKey key = proxy.authenticate(ctx.header("Authorization"));
-    Map<String, Object> body = json.readObject(ctx);
-    ProxyResponse response = proxy.chatCompletions(key, body);
+    ProxyResponse response =
+        proxy.serveChatCompletions(ctx.header("Authorization"), () -> json.readObject(ctx));
     if (response instanceof ProxyResponse.Streaming streaming) {
       stream(ctx, streaming);
     } else {
