@@ -85,6 +85,7 @@ public final class Pouch implements AutoCloseable {
             builder.events);
   }
 
+  /** Starts the explicit wiring: stores are required, everything else has a default. */
   public static Builder builder() {
     return new Builder();
   }
@@ -136,8 +137,10 @@ public final class Pouch implements AutoCloseable {
   }
 
   /**
-   * Releases plugin instances and the default webhook sender. Stores (and a sender given to the
-   * builder) belong to the caller and stay open.
+   * Releases what the core holds: the providers and middlewares created for keys (their pools and
+   * threads) and the default webhook sender. Streams still being copied settle when their HTTP
+   * layer closes them. The stores, factories and a sender given to the builder belong to the
+   * caller, who closes them after this.
    */
   @Override
   public void close() {
@@ -162,16 +165,22 @@ public final class Pouch implements AutoCloseable {
 
     private Builder() {}
 
+    /** Required: where app keys are stored. */
     public Builder keys(KeyRepository value) {
       this.keys = value;
       return this;
     }
 
+    /**
+     * Required: the budgets and reservations. Its settlements write to the request log, so it is
+     * usually the same store object as {@link #requestLog}.
+     */
     public Builder ledger(BudgetLedger value) {
       this.ledger = value;
       return this;
     }
 
+    /** Required: the request log (rows of refused requests, usage figures). */
     public Builder requestLog(RequestLog value) {
       this.requestLog = value;
       return this;
@@ -201,11 +210,13 @@ public final class Pouch implements AutoCloseable {
       return this;
     }
 
+    /** The clock of budget periods, expiries and the log; the system UTC clock by default. */
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
       return this;
     }
 
+    /** Tunables of the core; {@link PouchSettings#DEFAULTS} by default. */
     public Builder settings(PouchSettings value) {
       this.settings = Objects.requireNonNull(value, "settings");
       return this;
@@ -235,6 +246,12 @@ public final class Pouch implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The configured core. Call {@link Pouch#recoverOpenReservations()} once before serving.
+     *
+     * @throws NullPointerException when a store is missing
+     * @throws IllegalArgumentException when two plugins share an id
+     */
     public Pouch build() {
       return new Pouch(this);
     }

@@ -41,27 +41,28 @@ final class AdminRoutes {
     this.clock = clock;
   }
 
-  void install(JavalinConfig cfg) {
-    cfg.routes.before("/api/*", this::requireAdmin);
-    cfg.routes.post("/api/keys", this::create);
+  /** Adds the routes under {@code prefix} ("" for the root). */
+  void install(JavalinConfig cfg, String prefix) {
+    cfg.routes.before(prefix + "/api/*", this::requireAdmin);
+    cfg.routes.post(prefix + "/api/keys", this::create);
     cfg.routes.get(
-        "/api/keys",
+        prefix + "/api/keys",
         ctx -> json.write(ctx, 200, pouch.keys().list().stream().map(keyJson::view).toList()));
     cfg.routes.get(
-        "/api/keys/{id}",
+        prefix + "/api/keys/{id}",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().get(ctx.pathParam("id")))));
-    cfg.routes.put("/api/keys/{id}", this::update);
-    cfg.routes.delete("/api/keys/{id}", this::delete);
+    cfg.routes.put(prefix + "/api/keys/{id}", this::update);
+    cfg.routes.delete(prefix + "/api/keys/{id}", this::delete);
     cfg.routes.post(
-        "/api/keys/{id}/budget/reset",
+        prefix + "/api/keys/{id}/budget/reset",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
-    cfg.routes.post("/api/keys/{id}/suspend", this::suspend);
+    cfg.routes.post(prefix + "/api/keys/{id}/suspend", this::suspend);
     cfg.routes.post(
-        "/api/keys/{id}/resume",
+        prefix + "/api/keys/{id}/resume",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resume(ctx.pathParam("id")))));
-    cfg.routes.get("/api/plugins", this::plugins);
-    cfg.routes.get("/api/usage", this::usage);
-    cfg.routes.get("/api/requests", this::requests);
+    cfg.routes.get(prefix + "/api/plugins", this::plugins);
+    cfg.routes.get(prefix + "/api/usage", this::usage);
+    cfg.routes.get(prefix + "/api/requests", this::requests);
   }
 
   private void requireAdmin(Context ctx) {

@@ -43,6 +43,11 @@ final class AdminToken {
   /** The outcome of loading: the token checker, and the new token if one was just generated. */
   record Loaded(AdminToken token, String generatedToken) {}
 
+  /** A token given in clear (by an embedding application); only its hash is kept. */
+  static AdminToken of(String token) {
+    return new AdminToken(null, snapshot(KeySecrets.hash(token)));
+  }
+
   static Loaded load(Path dataDir, String fromEnvironment) throws IOException {
     if (fromEnvironment != null) {
       return new Loaded(new AdminToken(null, snapshot(KeySecrets.hash(fromEnvironment))), null);

@@ -104,7 +104,8 @@ public final class PouchServer implements AutoCloseable {
             store::backupTo,
             config.dataDir().resolve("backups"),
             clock);
-    this.app = Javalin.create(cfg -> configure(cfg, json, proxy, admin, observability));
+    PouchRoutes routes = new PouchRoutes("", proxy, admin);
+    this.app = Javalin.create(cfg -> configure(cfg, json, routes, observability));
   }
 
   private static AesGcmSecretSealer sealer(ServerConfig config) throws IOException {
@@ -149,11 +150,7 @@ public final class PouchServer implements AutoCloseable {
   }
 
   private void configure(
-      JavalinConfig cfg,
-      JsonBodies json,
-      ProxyRoutes proxy,
-      AdminRoutes admin,
-      Observability observability) {
+      JavalinConfig cfg, JsonBodies json, PouchRoutes routes, Observability observability) {
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
     // Streams must reach clients as they are written; gzip would hold them back.
@@ -183,8 +180,7 @@ public final class PouchServer implements AutoCloseable {
     Cors.install(cfg, "/v1", config.security().corsOrigins(), "GET, POST, OPTIONS");
     Cors.install(
         cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
-    proxy.install(cfg);
-    admin.install(cfg);
+    routes.mount(cfg);
     new AdminUiRoutes().install(cfg); // last: its catch-all GET must not shadow the API
   }
 

@@ -35,9 +35,10 @@ final class ProxyRoutes {
     this.metrics = metrics;
   }
 
-  void install(JavalinConfig cfg) {
-    cfg.routes.post("/v1/chat/completions", this::chatCompletions);
-    cfg.routes.get("/v1/models", this::models);
+  /** Adds the routes under {@code prefix} ("" for the root). */
+  void install(JavalinConfig cfg, String prefix) {
+    cfg.routes.post(prefix + "/v1/chat/completions", this::chatCompletions);
+    cfg.routes.get(prefix + "/v1/models", this::models);
   }
 
   private void chatCompletions(Context ctx) throws IOException {

@@ -1,10 +1,8 @@
 package dev.pouch.adapters.sqlite;
 
-import static dev.pouch.adapters.sqlite.Fixtures.reservation;
-import static dev.pouch.adapters.sqlite.Fixtures.settlement;
+import static dev.pouch.testkit.TestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,69 +12,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The guarded reservation across processes: two stores on one file share the budget rule. The
+ * single-store concurrency rules are in the testkit's {@code BudgetLedgerContract}.
+ */
 class LedgerConcurrencyTest {
   @TempDir Path dir;
-
-  @Test
-  void concurrentReservationsAndSettlementsNeverOvershootAndBalanceExactly() throws Exception {
-    try (SqliteStore store = Fixtures.open(dir)) {
-      store.open("key_1", 1_000, 0, Fixtures.T0);
-      AtomicInteger reserved = new AtomicInteger();
-      AtomicLong charged = new AtomicLong();
-      AtomicInteger overshoots = new AtomicInteger();
-      List<Callable<Void>> requests = new ArrayList<>();
-      for (int i = 0; i < 200; i++) {
-        String id = "r" + i;
-        requests.add(
-            () -> {
-              if (store.reserve(reservation(id, "key_1", 7))) {
-                reserved.incrementAndGet();
-                checkLimit(store, overshoots);
-                // 4..7: together the requests would cost more than the limit allows
-                long actual = 4 + ThreadLocalRandom.current().nextLong(4);
-                assertThat(store.settle(settlement(reservation(id, "key_1", 7), actual))).isTrue();
-                charged.addAndGet(actual);
-              }
-              checkLimit(store, overshoots);
-              return null;
-            });
-      }
-
-      runAll(32, requests);
-
-      Budget budget = store.find("key_1").orElseThrow();
-      assertThat(overshoots).hasValue(0);
-      assertThat(budget.reservedMicros()).isZero();
-      assertThat(budget.spentMicros()).isEqualTo(charged.get()).isLessThanOrEqualTo(1_000);
-      assertThat(reserved.get()).isGreaterThanOrEqualTo(1_000 / 7);
-      assertThat(store.list("key_1", null, 1000)).hasSize(reserved.get());
-    }
-  }
-
-  @Test
-  void onlyTenOfFiftySimultaneousReservationsGetTheLastCents() throws Exception {
-    try (SqliteStore store = Fixtures.open(dir)) {
-      store.open("key_1", 100, 0, Fixtures.T0);
-
-      int granted = raceForTheBudget(List.of(store), 50);
-
-      assertThat(granted).isEqualTo(10);
-      assertThat(store.find("key_1").orElseThrow().reservedMicros()).isEqualTo(100);
-    }
-  }
 
   @Test
   void twoStoresOnOneFileShareTheBudgetRule() throws Exception {
     try (SqliteStore first = Fixtures.open(dir);
         SqliteStore second = Fixtures.open(dir)) {
-      first.open("key_1", 100, 0, Fixtures.T0);
+      first.open("key_1", 100, 0, T0);
 
       int granted = raceForTheBudget(List.of(first, second), 50);
 
@@ -92,7 +44,7 @@ class LedgerConcurrencyTest {
     List<Callable<Void>> requests = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       SqliteStore store = stores.get(i % stores.size());
-      Reservation reservation = new Reservation("r" + i, "key_1", 10, Fixtures.T0.plusMillis(i));
+      Reservation reservation = new Reservation("r" + i, "key_1", 10, T0.plusMillis(i));
       requests.add(
           () -> {
             startGate.countDown();
@@ -105,13 +57,6 @@ class LedgerConcurrencyTest {
     }
     runAll(threads, requests);
     return granted.get();
-  }
-
-  private static void checkLimit(SqliteStore store, AtomicInteger overshoots) {
-    Budget budget = store.find("key_1").orElseThrow();
-    if (budget.usedMicros() > budget.limitMicros()) {
-      overshoots.incrementAndGet();
-    }
   }
 
   private static void runAll(int threads, List<Callable<Void>> tasks) throws Exception {

@@ -1,8 +1,8 @@
 package dev.pouch.adapters.sqlite;
 
-import static dev.pouch.adapters.sqlite.Fixtures.T0;
-import static dev.pouch.adapters.sqlite.Fixtures.reservation;
-import static dev.pouch.adapters.sqlite.Fixtures.settlement;
+import static dev.pouch.testkit.TestData.T0;
+import static dev.pouch.testkit.TestData.reservation;
+import static dev.pouch.testkit.TestData.settlement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +11,7 @@ import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.testkit.TestData;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class RestartTest {
 
   @Test
   void reopenedStoreKeepsEverythingAndRecoversOpenReservationsAtFullAmount() {
-    AppKey key = Fixtures.key("key_1", "a".repeat(64), T0);
+    AppKey key = TestData.key("key_1", "a".repeat(64), T0);
     Reservation settled = reservation("r1", "key_1", 300);
     Reservation open1 = reservation("r2", "key_1", 200);
     Reservation open2 = reservation("r3", "key_2", 50);

@@ -1,11 +1,18 @@
 package dev.pouch.application.port.in;
 
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
+import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.key.AppKey;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
-/** The OpenAI-compatible use cases, for callers holding an app key. */
+/**
+ * The OpenAI-compatible use cases, for callers holding an app key. An HTTP host (the Javalin
+ * server, or any stack embedding Pouch) needs only {@link #serveChatCompletions}: header and parsed
+ * body in, status, headers and a complete or streamed body out.
+ */
 public interface ProxyChat {
 
   /**
@@ -32,6 +39,28 @@ public interface ProxyChat {
    * @return the response; a streaming one must be closed by the caller
    */
   ProxyResponse chatCompletions(AppKey key, Map<String, Object> body);
+
+  /**
+   * Serves {@code POST /v1/chat/completions} for any HTTP stack in one call: authenticates, reads
+   * the body, runs {@link #chatCompletions}, and turns every refusal into a complete response in
+   * OpenAI's error shape (status, {@code Retry-After} included). It never throws a {@link
+   * PouchException}.
+   *
+   * @param authorizationHeader the {@code Authorization} header value, or {@code null}
+   * @param body the host's JSON parser, called only once the key is verified; parse floats as
+   *     {@link java.math.BigDecimal}, and throw {@link
+   *     dev.pouch.domain.error.RequestRejectedException#invalidRequest} for a malformed body
+   * @return the response: write its status and headers, then its body, or copy a {@link
+   *     ProxyResponse.Streaming}'s chunks as they come (flushing each) and close it
+   */
+  default ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body) {
+    try {
+      return chatCompletions(authenticate(authorizationHeader), body.get());
+    } catch (PouchException refused) {
+      return ErrorResponses.response(refused);
+    }
+  }
 
   /** Ids of the models the key may use, for {@code GET /v1/models}. */
   List<String> models(AppKey key);

@@ -1,0 +1,2 @@
+/** The custom-plugin example: the Parrot provider and the max_messages middleware. */
+package example.parrot;

@@ -1,0 +1,373 @@
+package dev.pouch.testkit;
+
+import static dev.pouch.testkit.TestData.T0;
+import static dev.pouch.testkit.TestData.reservation;
+import static dev.pouch.testkit.TestData.settlement;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.SettlementBasis;
+import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.log.RequestRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link BudgetLedger} must do: the rules of DESIGN.md §3a. Reservations are guarded
+ * (concurrent ones never take more than the limit) and idempotent by id, settlement is exactly-once
+ * and writes its log row, a new period keeps reservations, recovery charges open reservations in
+ * full.
+ *
+ * <p>Return a fresh, empty ledger from {@link #createLedger()}; it is closed after each test when
+ * it is {@link AutoCloseable}. Settlements write their request-log row in the same transaction, so
+ * the contract reads it back through {@link #requestLogOf}; override that when the ledger is not
+ * itself the {@link RequestLog}.
+ */
+public abstract class BudgetLedgerContract {
+  /** Concurrent callers of the concurrency tests. */
+  private static final int THREADS = 32;
+
+  /** The ledger under test, fresh for every test. */
+  protected BudgetLedger ledger;
+
+  /** A new, empty ledger. */
+  protected abstract BudgetLedger createLedger() throws Exception;
+
+  /** The request log that {@code ledger}'s settlements write to. */
+  protected RequestLog requestLogOf(BudgetLedger ledger) {
+    if (ledger instanceof RequestLog) {
+      return (RequestLog) ledger;
+    }
+    throw new UnsupportedOperationException("override requestLogOf: the ledger is no RequestLog");
+  }
+
+  @BeforeEach
+  void createLedgerUnderTest() throws Exception {
+    ledger = createLedger();
+    ledger.open("key_1", 1_000, 86_400, T0);
+  }
+
+  @AfterEach
+  void closeLedgerUnderTest() throws Exception {
+    Closing.closeIfCloseable(ledger);
+  }
+
+  private Budget budget() {
+    return ledger.require("key_1");
+  }
+
+  private List<RequestRecord> logRows() {
+    return requestLogOf(ledger).list("key_1", null, 1000);
+  }
+
+  @Test
+  void openedBudgetHasNothingSpentOrReservedAndReopeningChangesNothing() {
+    ledger.reserve(reservation("r1", "key_1", 100));
+
+    ledger.open("key_1", 5, 0, T0.plusSeconds(99));
+
+    assertThat(budget()).isEqualTo(new Budget(1_000, 0, 100, T0, 86_400));
+    assertThat(ledger.find("key_none")).isEmpty();
+    assertThatThrownBy(() -> ledger.require("key_none")).isInstanceOf(InternalException.class);
+  }
+
+  @Test
+  void findAllHasEveryBudgetByKey() {
+    ledger.open("key_2", 0, 0, T0);
+
+    assertThat(ledger.findAll())
+        .containsOnlyKeys("key_1", "key_2")
+        .containsEntry("key_2", new Budget(0, 0, 0, T0, 0));
+  }
+
+  @Test
+  void reservationWithinTheLimitIsTaken() {
+    assertThat(ledger.reserve(reservation("r1", "key_1", 600))).isTrue();
+    assertThat(ledger.reserve(reservation("r2", "key_1", 400))).isTrue();
+
+    assertThat(budget().reservedMicros()).isEqualTo(1_000);
+    assertThat(budget().headroomMicros()).isZero();
+  }
+
+  @Test
+  void reservationThatWouldExceedTheLimitIsRefusedAndLeavesNoTrace() {
+    ledger.reserve(reservation("r1", "key_1", 600));
+
+    assertThat(ledger.reserve(reservation("r2", "key_1", 401))).isFalse();
+
+    assertThat(budget().reservedMicros()).isEqualTo(600);
+    // no reservation stayed behind: settling it finds nothing
+    assertThat(ledger.settle(settlement(reservation("r2", "key_1", 401), 0))).isFalse();
+    // and the id is free again once the budget allows it
+    ledger.configure("key_1", 2_000, 86_400);
+    assertThat(ledger.reserve(reservation("r2", "key_1", 401))).isTrue();
+    assertThat(budget().reservedMicros()).isEqualTo(1_001);
+  }
+
+  @Test
+  void reservationForAKeyWithoutBudgetIsRefused() {
+    assertThat(ledger.reserve(reservation("r1", "key_none", 1))).isFalse();
+    assertThat(ledger.find("key_none")).isEmpty();
+  }
+
+  @Test
+  void unlimitedBudgetTakesAnyReservation() {
+    ledger.open("key_free", 0, 0, T0);
+
+    assertThat(ledger.reserve(reservation("r1", "key_free", 1_000_000_000_000L))).isTrue();
+    assertThat(ledger.reserve(reservation("r2", "key_free", 1_000_000_000_000L))).isTrue();
+
+    assertThat(ledger.require("key_free").reservedMicros()).isEqualTo(2_000_000_000_000L);
+  }
+
+  @Test
+  void reservingTheSameIdTwiceTakesOnce() {
+    assertThat(ledger.reserve(reservation("r1", "key_1", 300))).isTrue();
+    assertThat(ledger.reserve(reservation("r1", "key_1", 300))).isTrue();
+    assertThat(ledger.reserve(reservation("r1", "key_1", 900))).isTrue();
+
+    assertThat(budget().reservedMicros()).isEqualTo(300);
+  }
+
+  @Test
+  void settlementMovesTheActualToSpentAndWritesTheLogRowOnce() {
+    Reservation reservation = reservation("r1", "key_1", 300);
+    ledger.reserve(reservation);
+
+    assertThat(ledger.settle(settlement(reservation, 120))).isTrue();
+    assertThat(ledger.settle(settlement(reservation, 250))).isFalse();
+
+    assertThat(budget().spentMicros()).isEqualTo(120);
+    assertThat(budget().reservedMicros()).isZero();
+    assertThat(logRows()).containsExactly(settlement(reservation, 120).record());
+  }
+
+  @Test
+  void settlementAboveTheReservationIsChargedInFull() {
+    Reservation reservation = reservation("r1", "key_1", 300);
+    ledger.reserve(reservation);
+
+    assertThat(ledger.settle(settlement(reservation, 450))).isTrue();
+
+    assertThat(budget().spentMicros()).isEqualTo(450);
+    assertThat(budget().reservedMicros()).isZero();
+    assertThat(logRows()).singleElement().extracting(RequestRecord::overrunMicros).isEqualTo(150L);
+  }
+
+  @Test
+  void refundReturnsTheWholeReservation() {
+    Reservation reservation = reservation("r1", "key_1", 1_000);
+    ledger.reserve(reservation);
+
+    assertThat(ledger.settle(settlement(reservation, 0))).isTrue();
+
+    assertThat(budget()).isEqualTo(new Budget(1_000, 0, 0, T0, 86_400));
+    assertThat(logRows())
+        .singleElement()
+        .extracting(RequestRecord::basis)
+        .isEqualTo(SettlementBasis.REFUNDED);
+  }
+
+  @Test
+  void settlingAnUnknownReservationChangesNothing() {
+    assertThat(ledger.settle(settlement(reservation("ghost", "key_1", 5), 5))).isFalse();
+
+    assertThat(budget()).isEqualTo(new Budget(1_000, 0, 0, T0, 86_400));
+    assertThat(logRows()).isEmpty();
+  }
+
+  @Test
+  void newPeriodStartsOnceAndLeavesReservationsAlone() {
+    Reservation settled = reservation("r1", "key_1", 300);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 200));
+    Reservation inFlight = reservation("r2", "key_1", 100);
+    ledger.reserve(inFlight);
+    Instant next = T0.plusSeconds(86_400);
+
+    assertThat(ledger.startPeriod("key_1", T0, next)).isTrue();
+    assertThat(ledger.startPeriod("key_1", T0, next)).isFalse();
+    assertThat(ledger.startPeriod("key_none", T0, next)).isFalse();
+
+    assertThat(budget()).isEqualTo(new Budget(1_000, 0, 100, next, 86_400));
+    // the in-flight request settles into the new period
+    ledger.settle(settlement(inFlight, 60));
+    assertThat(budget()).isEqualTo(new Budget(1_000, 60, 0, next, 86_400));
+  }
+
+  @Test
+  void configureChangesOnlyTheLimitAndThePeriod() {
+    ledger.reserve(reservation("r1", "key_1", 700));
+
+    ledger.configure("key_1", 500, 3_600);
+
+    assertThat(budget()).isEqualTo(new Budget(500, 0, 700, T0, 3_600));
+    assertThat(ledger.reserve(reservation("r2", "key_1", 1))).isFalse();
+  }
+
+  @Test
+  void recoveryChargesOpenReservationsInFullOnce() {
+    Reservation settled = reservation("r1", "key_1", 300);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 120));
+    Reservation open = reservation("r2", "key_1", 200);
+    ledger.reserve(open);
+    ledger.open("key_2", 0, 0, T0);
+    ledger.reserve(reservation("r3", "key_2", 50));
+    Instant now = T0.plusSeconds(60);
+
+    assertThat(ledger.recoverOpenReservations(now)).isEqualTo(2);
+
+    assertThat(budget()).isEqualTo(new Budget(1_000, 320, 0, T0, 86_400));
+    assertThat(ledger.require("key_2")).isEqualTo(new Budget(0, 50, 0, T0, 0));
+    RequestRecord recovered = logRows().get(0);
+    assertThat(recovered.requestId()).isEqualTo("r2");
+    assertThat(recovered.basis()).isEqualTo(SettlementBasis.RECOVERED);
+    assertThat(recovered.costMicros()).isEqualTo(200);
+    assertThat(ledger.recoverOpenReservations(now.plusSeconds(1))).isZero();
+    // recovered reservations are settled: a late settlement changes nothing
+    assertThat(ledger.settle(settlement(open, 10))).isFalse();
+    assertThat(budget().spentMicros()).isEqualTo(320);
+  }
+
+  @Test
+  void onlyTenOfFiftySimultaneousReservationsGetTheLastCents() throws Exception {
+    ledger.open("key_race", 100, 0, T0);
+    CountDownLatch startGate = new CountDownLatch(50);
+    AtomicInteger granted = new AtomicInteger();
+    List<Callable<Void>> requests = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Reservation reservation = new Reservation("r" + i, "key_race", 10, T0.plusMillis(i));
+      requests.add(
+          () -> {
+            startGate.countDown();
+            startGate.await();
+            if (ledger.reserve(reservation)) {
+              granted.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(50, requests);
+
+    assertThat(granted).hasValue(10);
+    assertThat(ledger.require("key_race").reservedMicros()).isEqualTo(100);
+  }
+
+  @Test
+  void concurrentReservationsAndSettlementsNeverOvershootAndBalanceExactly() throws Exception {
+    AtomicInteger reserved = new AtomicInteger();
+    AtomicLong charged = new AtomicLong();
+    AtomicInteger overshoots = new AtomicInteger();
+    List<Callable<Void>> requests = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Reservation reservation = reservation("r" + i, "key_1", 7);
+      requests.add(
+          () -> {
+            if (ledger.reserve(reservation)) {
+              reserved.incrementAndGet();
+              countOvershoot(overshoots);
+              // 4..7: together the requests would cost more than the limit allows
+              long actual = 4 + ThreadLocalRandom.current().nextLong(4);
+              assertThat(ledger.settle(settlement(reservation, actual))).isTrue();
+              charged.addAndGet(actual);
+            }
+            countOvershoot(overshoots);
+            return null;
+          });
+    }
+
+    runAll(THREADS, requests);
+
+    Budget budget = budget();
+    assertThat(overshoots).hasValue(0);
+    assertThat(budget.reservedMicros()).isZero();
+    assertThat(budget.spentMicros()).isEqualTo(charged.get()).isLessThanOrEqualTo(1_000);
+    assertThat(reserved.get()).isGreaterThanOrEqualTo(1_000 / 7);
+    assertThat(logRows()).hasSize(reserved.get());
+  }
+
+  @Test
+  void concurrentSettlementsOfOneReservationChargeItOnce() throws Exception {
+    Reservation reservation = reservation("r1", "key_1", 500);
+    ledger.reserve(reservation);
+    AtomicInteger settled = new AtomicInteger();
+    List<Callable<Void>> attempts = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      long actual = 100 + i;
+      attempts.add(
+          () -> {
+            if (ledger.settle(settlement(reservation, actual))) {
+              settled.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(THREADS, attempts);
+
+    assertThat(settled).hasValue(1);
+    assertThat(budget().reservedMicros()).isZero();
+    assertThat(logRows())
+        .singleElement()
+        .extracting(RequestRecord::costMicros)
+        .isEqualTo(budget().spentMicros());
+  }
+
+  @Test
+  void concurrentReservationsOfOneIdTakeItOnce() throws Exception {
+    List<Callable<Void>> attempts = new ArrayList<>();
+    AtomicInteger accepted = new AtomicInteger();
+    for (int i = 0; i < THREADS; i++) {
+      attempts.add(
+          () -> {
+            if (ledger.reserve(reservation("r1", "key_1", 300))) {
+              accepted.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(THREADS, attempts);
+
+    assertThat(accepted).hasValue(THREADS);
+    assertThat(budget().reservedMicros()).isEqualTo(300);
+  }
+
+  private void countOvershoot(AtomicInteger overshoots) {
+    Budget budget = budget();
+    if (budget.usedMicros() > budget.limitMicros()) {
+      overshoots.incrementAndGet();
+    }
+  }
+
+  /** Runs every task on {@code threads} threads and rethrows the first failure. */
+  private static void runAll(int threads, List<Callable<Void>> tasks) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (Future<Void> future : pool.invokeAll(tasks, 120, TimeUnit.SECONDS)) {
+        future.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.pouch.testkit;
+
+import static dev.pouch.testkit.TestData.T0;
+import static dev.pouch.testkit.TestData.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.RequestLog.UsageBucket;
+import dev.pouch.domain.log.RequestRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link RequestLog} must do: newest-first listing with paging, and usage per aligned
+ * bucket. Return a fresh, empty log from {@link #createRequestLog()}; it is closed after each test
+ * when it is {@link AutoCloseable}.
+ */
+public abstract class RequestLogContract {
+  /** The log under test, fresh for every test. */
+  protected RequestLog requestLog;
+
+  /** A new, empty request log. */
+  protected abstract RequestLog createRequestLog() throws Exception;
+
+  @BeforeEach
+  void createRequestLogUnderTest() throws Exception {
+    requestLog = createRequestLog();
+  }
+
+  @AfterEach
+  void closeRequestLogUnderTest() throws Exception {
+    Closing.closeIfCloseable(requestLog);
+  }
+
+  @Test
+  void appendedRowsComeBackExactly() {
+    RequestRecord refused = TestData.refusal("q1", "key_1", T0);
+    RequestRecord served = record("q2", "key_1", T0.plusMillis(1), 42);
+    requestLog.append(refused);
+    requestLog.append(served);
+
+    assertThat(requestLog.list("key_1", null, 10)).containsExactly(served, refused);
+    assertThat(requestLog.list("key_2", null, 10)).isEmpty();
+  }
+
+  @Test
+  void listIsNewestFirstAndPagesWithBefore() {
+    for (int i = 0; i < 5; i++) {
+      requestLog.append(record("q" + i, "key_1", T0.plusSeconds(i), 10));
+    }
+    requestLog.append(record("other", "key_2", T0.plusSeconds(10), 10));
+
+    List<RequestRecord> first = requestLog.list("key_1", null, 2);
+    assertThat(first).extracting(RequestRecord::requestId).containsExactly("q4", "q3");
+    List<RequestRecord> second = requestLog.list("key_1", first.get(1).createdAt(), 2);
+    assertThat(second).extracting(RequestRecord::requestId).containsExactly("q2", "q1");
+    List<RequestRecord> last = requestLog.list("key_1", second.get(1).createdAt(), 2);
+    assertThat(last).extracting(RequestRecord::requestId).containsExactly("q0");
+    assertThat(requestLog.list(null, null, 100))
+        .hasSize(6)
+        .first()
+        .isEqualTo(record("other", "key_2", T0.plusSeconds(10), 10));
+  }
+
+  @Test
+  void rowsOfTheSameMillisecondListNewestWrittenFirst() {
+    requestLog.append(record("a", "key_1", T0, 1));
+    requestLog.append(record("b", "key_1", T0, 1));
+
+    assertThat(requestLog.list(null, null, 10))
+        .extracting(RequestRecord::requestId)
+        .containsExactly("b", "a");
+  }
+
+  @Test
+  void usageSumsPerAlignedBucketAndLeavesEmptyBucketsOut() {
+    Instant hour = T0;
+    requestLog.append(record("a", "key_1", hour.plusSeconds(5), 100));
+    requestLog.append(record("b", "key_1", hour.plusSeconds(3599), 200));
+    requestLog.append(record("c", "key_2", hour.plusSeconds(1800), 7));
+    requestLog.append(record("d", "key_1", hour.plus(Duration.ofHours(2)), 50));
+    requestLog.append(record("e", "key_1", hour.plus(Duration.ofHours(3)), 1)); // at "to": out
+
+    assertThat(requestLog.usage(null, hour, hour.plus(Duration.ofHours(3)), 3600))
+        .containsExactly(
+            new UsageBucket(hour, 3, 360, 90, 307),
+            new UsageBucket(hour.plus(Duration.ofHours(2)), 1, 120, 30, 50));
+    assertThat(requestLog.usage("key_2", hour, hour.plus(Duration.ofDays(1)), 86_400))
+        .containsExactly(new UsageBucket(hour, 1, 120, 30, 7));
+    assertThat(requestLog.usage("key_1", hour.plusSeconds(6), hour.plusSeconds(3600), 60))
+        .containsExactly(new UsageBucket(hour.plusSeconds(3540), 1, 120, 30, 200));
+  }
+}
