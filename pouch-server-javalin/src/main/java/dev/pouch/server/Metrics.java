@@ -48,7 +48,8 @@ final class Metrics implements ProxyEvents {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicLong outstanding = new AtomicLong();
-  private final Map<String, AtomicReferenceArray<Timer>> http = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, AtomicReferenceArray<Timer>>> http =
+      new ConcurrentHashMap<>();
   private final Map<String, Timer[]> upstream = new ConcurrentHashMap<>();
   private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Counter[]>> spend = new ConcurrentHashMap<>();
@@ -72,7 +73,8 @@ final class Metrics implements ProxyEvents {
   void httpRequest(String method, String route, int status, long nanos) {
     int index = status < 100 || status > 599 ? 0 : status - 100;
     AtomicReferenceArray<Timer> byStatus =
-        http.computeIfAbsent(method + " " + route, k -> new AtomicReferenceArray<>(500));
+        http.computeIfAbsent(method, m -> new ConcurrentHashMap<>())
+            .computeIfAbsent(route, r -> new AtomicReferenceArray<>(500));
     Timer timer = byStatus.get(index);
     if (timer == null) {
       timer =
