@@ -70,8 +70,11 @@ class CrashSafetyIT {
 
   private static final int CYCLES = 2;
 
-  /** How soon a restarted server must answer {@code /healthz}. */
-  private static final Duration RESTART_BOUND = Duration.ofSeconds(15);
+  /**
+   * How long a restarted server may take to answer {@code /healthz} (a liveness bound, generous for
+   * a loaded machine; speed is measured in bench/, not here).
+   */
+  private static final Duration RESTART_BOUND = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
 
