@@ -64,6 +64,8 @@ export interface KeyView {
   created_at: string;
   status: KeyStatus;
   simulated: boolean;
+  /** Why and since when the key is stopped (a spend guard or an admin), or null. */
+  suspension: { at: string; reason: string } | null;
 }
 
 export interface CreatedKey extends KeyView {
@@ -161,6 +163,10 @@ export class PouchApi {
 
   revokeKey(id: string): Promise<void> {
     return this.call('DELETE', `/api/keys/${encodeURIComponent(id)}`);
+  }
+
+  resumeKey(id: string): Promise<KeyView> {
+    return this.call('POST', `/api/keys/${encodeURIComponent(id)}/resume`);
   }
 
   resetBudget(id: string): Promise<KeyView> {

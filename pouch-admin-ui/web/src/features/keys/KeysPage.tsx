@@ -183,6 +183,11 @@ export function KeysPage() {
                   <span class="badge badge-sm badge-ghost">{m.id}</span>
                 ))}
               </div>
+              {key.suspension && (
+                <p class="text-error text-xs" data-testid="suspension">
+                  Suspended {formatTime(key.suspension.at)}: {key.suspension.reason}
+                </p>
+              )}
               <BudgetBar limit={key.budget.limit_micros} spent={key.budget.spent_micros} reserved={key.budget.reserved_micros} />
               <dl class="grid grid-cols-2 gap-x-3 gap-y-1 text-xs">
                 <dt class="opacity-70">Resets</dt>
@@ -198,6 +203,16 @@ export function KeysPage() {
                 <button type="button" class="btn btn-xs" disabled={!plugins.value} onClick={() => setModal({ kind: 'edit', key })}>
                   Edit
                 </button>
+                {key.suspension && (
+                  <button
+                    type="button"
+                    class="btn btn-xs btn-warning"
+                    disabled={busy}
+                    onClick={() => act(() => api.resumeKey(key.id), `Resumed key ${key.name}.`)}
+                  >
+                    Resume
+                  </button>
+                )}
                 <button type="button" class="btn btn-xs" onClick={() => setModal({ kind: 'reset', key })}>
                   Reset budget
                 </button>

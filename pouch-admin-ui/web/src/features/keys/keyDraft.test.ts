@@ -75,6 +75,7 @@ describe('key drafts', () => {
       created_at: '2026-01-01T00:00:00Z',
       status: 'active',
       simulated: false,
+      suspension: null,
     } as KeyView;
     const draft = draftOf(key, plugins);
     expect(draft.providerValues.api_key).toBe('');
