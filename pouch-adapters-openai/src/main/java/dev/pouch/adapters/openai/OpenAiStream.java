@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import okhttp3.Call;
 import okhttp3.Response;
 import okio.BufferedSource;
@@ -32,7 +33,8 @@ final class OpenAiStream implements UpstreamStream {
   private final TokenCounter tokens;
   private final TokenEncoding encoding;
   private final boolean reasoning;
-  private final long promptEstimate;
+  private final LongSupplier promptCount;
+  private long promptEstimate = -1; // counted once, when needed
   private final boolean clientWantsUsage;
   private final AtomicLong counted = new AtomicLong();
   private final AtomicLong deltasWithOutput = new AtomicLong();
@@ -44,7 +46,7 @@ final class OpenAiStream implements UpstreamStream {
       Response response,
       TokenCounter tokens,
       PricedModel priced,
-      long promptEstimate,
+      LongSupplier promptCount,
       boolean clientWantsUsage) {
     this.call = call;
     this.response = response;
@@ -52,7 +54,7 @@ final class OpenAiStream implements UpstreamStream {
     this.tokens = tokens;
     this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
     this.reasoning = priced != null && priced.reasoning();
-    this.promptEstimate = promptEstimate;
+    this.promptCount = promptCount;
     this.clientWantsUsage = clientWantsUsage;
   }
 
@@ -153,7 +155,15 @@ final class OpenAiStream implements UpstreamStream {
       return usage;
     }
     UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
-    return new Usage(promptEstimate, 0, counted.get(), source);
+    return new Usage(promptEstimate(), 0, counted.get(), source);
+  }
+
+  /** The prompt's count, made only when the upstream reported no usage (it usually does). */
+  private synchronized long promptEstimate() {
+    if (promptEstimate < 0) {
+      promptEstimate = promptCount.getAsLong();
+    }
+    return promptEstimate;
   }
 
   /**
