@@ -64,6 +64,7 @@ final class Database implements AutoCloseable {
   private boolean closed; // guarded by submitLock
 
   // counters for tests and diagnostics, written by the writer thread only
+  private boolean began; // whether the last runTogether got its transaction (writer thread only)
   private volatile long commits;
   private volatile long committedOps;
 
@@ -223,8 +224,13 @@ final class Database implements AutoCloseable {
       }
       return;
     }
-    if (batch.size() == 1) {
-      batch.get(0).complete(); // it holds its own failure
+    if (batch.size() == 1 || !began) {
+      // one write holds its own failure; a BEGIN that failed (another process kept the write
+      // lock past the busy timeout) ran nothing and is no write's fault: retrying each alone
+      // would only make every caller wait out the timeout again
+      for (Op<?> op : batch) {
+        op.complete();
+      }
       return;
     }
     log.atWarn()
@@ -246,6 +252,7 @@ final class Database implements AutoCloseable {
    * were rolled back.
    */
   private boolean runTogether(List<Op<?>> batch) {
+    began = false;
     try {
       writer.execute("BEGIN IMMEDIATE");
     } catch (RuntimeException e) {
@@ -254,6 +261,7 @@ final class Database implements AutoCloseable {
       }
       return false;
     }
+    began = true;
     for (Op<?> op : batch) {
       op.reset();
       try {

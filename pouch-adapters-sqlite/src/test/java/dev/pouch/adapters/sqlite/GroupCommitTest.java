@@ -164,6 +164,34 @@ class GroupCommitTest {
   }
 
   @Test
+  void writesThatCannotBeginFailWithoutRetriesAndTheWriterRecovers() throws Exception {
+    try (SqliteStore first = Fixtures.open(dir);
+        SqliteStore second = Fixtures.open(dir)) {
+      first.open("key_1", 1_000, 0, Fixtures.T0);
+      ExecutorService pool = Executors.newCachedThreadPool();
+      try {
+        // another store (another process, say) keeps SQLite's write lock past the busy timeout
+        Gate gate = holdWriter(second, pool);
+        List<Future<Boolean>> reserves = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          Reservation r = reservation("r" + i, "key_1", 10);
+          reserves.add(pool.submit(() -> first.reserve(r)));
+        }
+        for (Future<Boolean> f : reserves) {
+          assertThatThrownBy(f::get).hasMessageContaining("BUSY");
+        }
+        gate.release();
+
+        assertThat(first.reserve(reservation("r0", "key_1", 10))).isTrue();
+        assertThat(first.find("key_1").orElseThrow().reservedMicros()).isEqualTo(10);
+        assertThat(Fixtures.count(first, "SELECT count(*) FROM reservations")).isEqualTo(1);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void retriesInOneGroupAreIdempotent() throws Exception {
     try (SqliteStore store = Fixtures.open(dir)) {
       store.open("key_1", 1_000, 0, Fixtures.T0);
