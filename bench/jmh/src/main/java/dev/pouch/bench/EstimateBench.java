@@ -92,6 +92,31 @@ public class EstimateBench {
         16);
   }
 
+  /**
+   * The cheap bound the reserving step uses first (UTF-8 bytes for every text), and the whole
+   * estimate with it: what a request on a key with a large headroom costs since the estimate
+   * strategy changed.
+   */
+  @Benchmark
+  public long boundPromptTokens() {
+    return provider.boundPromptTokens(request);
+  }
+
+  @Benchmark
+  public ReservationPlan worstCaseEstimateFromBound() {
+    long promptTokens = provider.boundPromptTokens(request);
+    ModelInfo model = provider.model(request.model()).orElseThrow();
+    return ReservationPlan.plan(
+        model.priceFor(promptTokens),
+        promptTokens,
+        request.maxOutputTokens(),
+        request.choices(),
+        model.maxOutputTokens(),
+        budget,
+        16,
+        16);
+  }
+
   @Benchmark
   public long estimatePromptTokens() {
     return provider.estimatePromptTokens(request);

@@ -84,6 +84,12 @@ final class OpenAiProvider implements Provider {
     return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
   }
 
+  /** UTF-8 bytes instead of tokens for every text: see {@link TokenCounter#promptTokensBound}. */
+  @Override
+  public long boundPromptTokens(ChatRequest request) {
+    return tokens.promptTokensBound(request, prices.find(request.model()).orElse(null));
+  }
+
   @Override
   public ProviderResponse execute(ChatRequest request, UpstreamCall upstreamCall) {
     requireStandardPricing(request);
@@ -127,7 +133,7 @@ final class OpenAiProvider implements Provider {
                 streaming,
                 tokens,
                 priced,
-                estimatePromptTokens(request),
+                () -> estimatePromptTokens(request), // counted only if no usage comes
                 assemble || request.includeUsage());
         if (assemble) {
           StreamAssembler.Assembled answer =

@@ -8,7 +8,10 @@ import dev.pouch.domain.provider.UpstreamStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import okhttp3.Call;
 import okhttp3.Response;
 import okio.BufferedSource;
@@ -26,15 +29,27 @@ final class OpenAiStream implements UpstreamStream {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
   private static final String NULL_USAGE = ",\"usage\":null";
 
+  /** Output text kept for a later count before it is counted at once (bounds the memory). */
+  private static final long MAX_UNCOUNTED_CHARS = 16_384;
+
   private final Call call;
   private final Response response;
   private final BufferedSource source;
   private final TokenCounter tokens;
   private final TokenEncoding encoding;
   private final boolean reasoning;
-  private final long promptEstimate;
+  private final LongSupplier promptCount;
+  private long promptEstimate = -1; // counted once, when needed
   private final boolean clientWantsUsage;
-  private final AtomicLong counted = new AtomicLong();
+
+  /**
+   * Output texts not counted yet: counted only if the upstream sends no usage (it usually does).
+   */
+  private final List<String> uncounted = new ArrayList<>(); // guarded by this
+
+  private long uncountedChars; // guarded by this
+  private long counted; // guarded by this
+  private JsonNode lastChunk;
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
@@ -44,7 +59,7 @@ final class OpenAiStream implements UpstreamStream {
       Response response,
       TokenCounter tokens,
       PricedModel priced,
-      long promptEstimate,
+      LongSupplier promptCount,
       boolean clientWantsUsage) {
     this.call = call;
     this.response = response;
@@ -52,7 +67,7 @@ final class OpenAiStream implements UpstreamStream {
     this.tokens = tokens;
     this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
     this.reasoning = priced != null && priced.reasoning();
-    this.promptEstimate = promptEstimate;
+    this.promptCount = promptCount;
     this.clientWantsUsage = clientWantsUsage;
   }
 
@@ -100,17 +115,23 @@ final class OpenAiStream implements UpstreamStream {
    * Pouch added, or null to drop it (the usage-only chunk the client did not ask for).
    */
   private String meter(String event) throws IOException {
+    lastChunk = null;
     String data = data(event);
     if (data == null || !data.startsWith("{")) {
       return event;
     }
     JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
-    OpenAiUsage.reported(chunk.path("usage")).ifPresent(usage -> reported = usage);
-    for (JsonNode choice : chunk.path("choices")) {
-      long generated = OpenAiUsage.outputTokens(choice.path("delta"), tokens, encoding);
-      counted.addAndGet(generated);
-      if (generated > 0) {
-        deltasWithOutput.incrementAndGet();
+    lastChunk = chunk;
+    JsonNode usageNode = chunk.get("usage");
+    if (usageNode != null && usageNode.isObject()) {
+      OpenAiUsage.reported(usageNode).ifPresent(usage -> reported = usage);
+    }
+    JsonNode choices = chunk.get("choices");
+    if (choices != null) {
+      for (JsonNode choice : choices) {
+        if (keepOutput(choice.path("delta"))) {
+          deltasWithOutput.incrementAndGet();
+        }
       }
     }
     if (clientWantsUsage) {
@@ -127,6 +148,64 @@ final class OpenAiStream implements UpstreamStream {
       return event.replace(NULL_USAGE, "");
     }
     return event;
+  }
+
+  /**
+   * The parsed JSON of the event {@link #next()} returned last, or null if its data was not JSON
+   * (for the assembler, which then need not parse it again). Only for the reading thread.
+   */
+  JsonNode lastChunk() {
+    return lastChunk;
+  }
+
+  /**
+   * Keeps a delta's output texts to count later; returns whether it had any output. Counting each
+   * delta as it comes (o200k, a regex per call) cost more than the rest of the metering together,
+   * and the count is needed only when the stream ends without the upstream's usage. Each delta is
+   * still counted on its own, as before: a delta is usually one generated token, and counting the
+   * joined text could come out lower than what was generated.
+   */
+  private boolean keepOutput(JsonNode delta) {
+    if (delta.isMissingNode() || delta.isEmpty()) {
+      return false;
+    }
+    boolean output = false;
+    for (String field : OpenAiUsage.OUTPUT_FIELDS) {
+      JsonNode text = delta.get(field);
+      if (text != null && text.isTextual()) {
+        output |= keep(text.asText());
+      }
+    }
+    JsonNode calls = delta.get("tool_calls");
+    if (calls != null) {
+      for (JsonNode call : calls) {
+        JsonNode function = call.path("function");
+        output |= keep(function.path("name").asText(""));
+        output |= keep(function.path("arguments").asText(""));
+      }
+    }
+    return output;
+  }
+
+  private synchronized boolean keep(String text) {
+    if (text.isEmpty()) {
+      return false;
+    }
+    uncounted.add(text);
+    uncountedChars += text.length();
+    if (uncountedChars > MAX_UNCOUNTED_CHARS) {
+      countKept(); // bounds the memory a long answer holds
+    }
+    return true;
+  }
+
+  private synchronized long countKept() {
+    for (String text : uncounted) {
+      counted += tokens.count(text, encoding);
+    }
+    uncounted.clear();
+    uncountedChars = 0;
+    return counted;
   }
 
   /** The event's data (several data lines joined by newlines), or null if it has none. */
@@ -153,7 +232,15 @@ final class OpenAiStream implements UpstreamStream {
       return usage;
     }
     UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
-    return new Usage(promptEstimate, 0, counted.get(), source);
+    return new Usage(promptEstimate(), 0, countKept(), source);
+  }
+
+  /** The prompt's count, made only when the upstream reported no usage (it usually does). */
+  private synchronized long promptEstimate() {
+    if (promptEstimate < 0) {
+      promptEstimate = promptCount.getAsLong();
+    }
+    return promptEstimate;
   }
 
   /**

@@ -3,10 +3,15 @@ package dev.pouch.adapters.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
+import java.util.List;
 import java.util.Optional;
 
 /** Reading OpenAI's {@code usage} objects, and counting output when there is none. */
 final class OpenAiUsage {
+  /** The text fields of a message or delta that hold generated output. */
+  static final List<String> OUTPUT_FIELDS =
+      List.of("content", "refusal", "reasoning_content", "reasoning");
+
   private OpenAiUsage() {}
 
   /**
@@ -32,7 +37,7 @@ final class OpenAiUsage {
    */
   static long outputTokens(JsonNode message, TokenCounter tokens, TokenEncoding encoding) {
     long count = 0;
-    for (String field : new String[] {"content", "refusal", "reasoning_content", "reasoning"}) {
+    for (String field : OUTPUT_FIELDS) {
       JsonNode text = message.path(field);
       if (text.isTextual()) {
         count += tokens.count(text.asText(), encoding);

@@ -41,9 +41,9 @@ final class StreamAssembler {
           cut = true; // the upstream ignores max_tokens: stop paying for it
           break;
         }
-        String data = OpenAiStream.data(new String(event, StandardCharsets.UTF_8));
-        if (data != null && data.startsWith("{")) {
-          accept(OpenAiProvider.MAPPER.readTree(data));
+        JsonNode chunk = stream.lastChunk(); // parsed once, by the stream's meter
+        if (chunk != null) {
+          accept(chunk);
         }
       }
     } catch (IOException | UpstreamStreamError broken) {

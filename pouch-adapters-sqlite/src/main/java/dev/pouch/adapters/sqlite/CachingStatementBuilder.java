@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import org.jdbi.v3.core.statement.DefaultStatementBuilder;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -15,23 +16,49 @@ import org.jdbi.v3.core.statement.StatementContext;
  */
 final class CachingStatementBuilder extends DefaultStatementBuilder {
   private final Map<String, PreparedStatement> cache = new HashMap<>();
+  private final Map<Statement, Boolean> cached = new IdentityHashMap<>();
+  private long misses;
+
+  /** How many cached statements had to be prepared again (for tests and diagnostics). */
+  long misses() {
+    return misses;
+  }
+
+  private static void closeQuietly(Statement statement) {
+    try {
+      statement.close();
+    } catch (SQLException e) {
+      // already unusable: nothing to free
+    }
+  }
 
   @Override
   public PreparedStatement create(Connection connection, String sql, StatementContext context)
       throws SQLException {
     PreparedStatement statement = cache.get(sql);
     if (statement != null && !statement.isClosed()) {
-      statement.clearParameters();
-      return statement;
+      try {
+        statement.clearParameters();
+        return statement;
+      } catch (SQLException e) {
+        // sqlite-jdbc finalised it underneath (its pointer is gone though isClosed() says no)
+        misses++;
+        closeQuietly(statement);
+      }
     }
     statement = super.create(connection, sql, context);
-    cache.put(sql, statement);
+    PreparedStatement replaced = cache.put(sql, statement);
+    if (replaced != null) {
+      cached.remove(replaced);
+    }
+    cached.put(statement, Boolean.TRUE);
     return statement;
   }
 
   @Override
   public void close(Connection connection, String sql, Statement statement) throws SQLException {
-    if (cache.get(sql) != statement) {
+    // Jdbi names the statement here by its SQL before parameter parsing, not the SQL create() saw
+    if (!cached.containsKey(statement)) {
       super.close(connection, sql, statement);
     }
   }
@@ -46,5 +73,6 @@ final class CachingStatementBuilder extends DefaultStatementBuilder {
       }
     }
     cache.clear();
+    cached.clear();
   }
 }

@@ -3,6 +3,12 @@ package dev.pouch.adapters.sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -14,12 +20,26 @@ import org.sqlite.SQLiteConfig;
 /**
  * The connections to one SQLite file: a single writer and a small pool of read-only readers.
  *
- * <p>Every write goes through the one writer connection, one caller at a time behind a fair lock
- * (SQLite admits one writer anyway, and its busy timeout is no fair queue). The writer stays in
- * autocommit mode; transactions are plain {@code BEGIN IMMEDIATE} / {@code COMMIT} / {@code
- * ROLLBACK} statements, never the JDBC transaction API, whose sqlite-jdbc implementation begins a
- * new transaction right after each commit and can report a saved commit as failed. Readers use
- * their own WAL connections, so they never wait for the writer.
+ * <p>Every write goes through the one writer connection, owned by one writer thread that commits
+ * <em>groups</em> of callers' transactions (group commit). Callers hand their work to the writer
+ * and wait for it; the writer takes every waiting piece of work (up to {@link #MAX_BATCH}), runs
+ * them in one {@code BEGIN IMMEDIATE} transaction, each inside its own {@code SAVEPOINT}, and
+ * commits them with one {@code COMMIT} (one fsync with {@code synchronous=FULL}). A caller returns
+ * only after the commit that holds its work: every write is durable on return, exactly as with one
+ * transaction per caller, but a thousand callers share a handful of fsyncs.
+ *
+ * <p>Each piece of work stays atomic and isolated from the others: its savepoint is rolled back
+ * when it returns {@link Outcome#rollback} or throws, without touching the others of its group. If
+ * a failure ends the whole transaction (an I/O error, say), or the commit itself fails, the group
+ * is rolled back and every piece of work is run again alone, so one failing piece fails only its
+ * own caller. Work must therefore be safe to run again after a rollback (it is: all its effects
+ * were undone), and it runs in the order it arrived.
+ *
+ * <p>The writer stays in autocommit mode; transactions are plain {@code BEGIN IMMEDIATE} / {@code
+ * COMMIT} / {@code ROLLBACK} statements, never the JDBC transaction API, whose sqlite-jdbc
+ * implementation begins a new transaction right after each commit and can report a saved commit as
+ * failed. Readers use their own WAL connections, so they never wait for the writer. The writer
+ * thread is a platform thread: its native SQLite calls and fsyncs hold no virtual thread's carrier.
  */
 final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -27,15 +47,34 @@ final class Database implements AutoCloseable {
   static final int READERS = 4;
   static final int BUSY_TIMEOUT_MILLIS = 5000;
 
-  private final ReentrantLock writeLock = new ReentrantLock(true);
+  /** The most pieces of work one group commit holds. */
+  static final int MAX_BATCH = 128;
+
+  private static final String SAVEPOINT = "SAVEPOINT op";
+  private static final String RELEASE = "RELEASE op";
+  private static final String ROLLBACK_TO = "ROLLBACK TO op";
+
   private final Handle writer;
   private final ReaderPool readerPool;
   private final Jdbi readers;
+
+  private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  private final ReentrantLock submitLock = new ReentrantLock();
+  private final Thread writerThread;
+  private boolean closed; // guarded by submitLock
+
+  // counters for tests and diagnostics, written by the writer thread only
+  private boolean began; // whether the last runTogether got its transaction (writer thread only)
+  private volatile long commits;
+  private volatile long committedOps;
 
   private Database(Handle writer, ReaderPool readerPool) {
     this.writer = writer;
     this.readerPool = readerPool;
     this.readers = Jdbi.create(readerPool);
+    this.writerThread = new Thread(this::writeLoop, "pouch-sqlite-writer");
+    this.writerThread.setDaemon(true);
+    this.writerThread.start();
   }
 
   /** Opens (creating it if needed) the file, applies the pragmas and migrates the schema. */
@@ -62,27 +101,44 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** Runs one statement (or several that need no atomicity) on the writer, durable on return. */
+  /**
+   * Runs one statement (or several) on the writer as one atomic piece of work, durable on return.
+   */
   <T> T write(HandleCallback<T, RuntimeException> work) {
-    writeLock.lock();
-    try {
-      return work.withHandle(writer);
-    } finally {
-      writeLock.unlock();
-    }
+    return transaction(handle -> Outcome.commit(work.withHandle(handle)));
   }
 
   /**
-   * Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction on the writer: committed when it
-   * returns {@link Outcome#commit}, rolled back when it returns {@link Outcome#rollback} or throws.
+   * Runs {@code work} atomically on the writer: committed (durably) before this returns when it
+   * returns {@link Outcome#commit}, undone when it returns {@link Outcome#rollback} or throws (the
+   * exception is thrown here). It may share its transaction with other callers' work, never its
+   * effects: see the class comment. {@code work} may run more than once (after a rollback).
    */
   <T> T transaction(TransactionWork<T> work) {
-    writeLock.lock();
-    try {
-      return inTransaction(writer, work);
-    } finally {
-      writeLock.unlock();
+    if (Thread.currentThread() == writerThread) {
+      return nested(work); // work of the writer calling the store again: already in a transaction
     }
+    Op<T> op = new Op<>(work);
+    submitLock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the SQLite store is closed");
+      }
+      queue.add(op);
+    } finally {
+      submitLock.unlock();
+    }
+    return op.await();
+  }
+
+  /** How many pieces of work wait for the writer (for tests and diagnostics). */
+  int queuedWrites() {
+    return queue.size();
+  }
+
+  /** How many group commits and committed pieces of work so far (for tests and diagnostics). */
+  long[] commitCounts() {
+    return new long[] {commits, committedOps};
   }
 
   /**
@@ -104,6 +160,141 @@ final class Database implements AutoCloseable {
     }
   }
 
+  private <T> T nested(TransactionWork<T> work) {
+    writer.execute("SAVEPOINT nested");
+    boolean finished = false;
+    try {
+      Outcome<T> outcome = work.run(writer);
+      if (!outcome.commit()) {
+        writer.execute("ROLLBACK TO nested");
+      }
+      writer.execute("RELEASE nested");
+      finished = true;
+      return outcome.value();
+    } finally {
+      if (!finished) {
+        try {
+          writer.execute("ROLLBACK TO nested");
+          writer.execute("RELEASE nested");
+        } catch (RuntimeException e) {
+          log.atDebug().setCause(e).log("rollback of a nested write found no savepoint");
+        }
+      }
+    }
+  }
+
+  private void writeLoop() {
+    List<Op<?>> batch = new ArrayList<>(MAX_BATCH);
+    boolean stopping = false;
+    while (!stopping) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        continue; // only close() ends the writer, through the queue
+      }
+      queue.drainTo(batch, MAX_BATCH - 1);
+      // nothing is queued after the stop marker, so it can only be last
+      if (batch.get(batch.size() - 1) == Op.STOP) {
+        batch.remove(batch.size() - 1);
+        stopping = true;
+      }
+      if (!batch.isEmpty()) {
+        try {
+          runGroup(batch);
+        } catch (Throwable t) {
+          // a bug here must not leave callers waiting forever, nor a transaction open
+          rollbackAfterFailure(writer);
+          for (Op<?> op : batch) {
+            op.fail(t);
+          }
+          log.atError().setCause(t).log("the SQLite writer failed a group of writes");
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  /** Runs {@code batch} in one transaction; on a failure of the transaction, each op alone. */
+  private void runGroup(List<Op<?>> batch) {
+    if (runTogether(batch)) {
+      commits++;
+      committedOps += batch.size();
+      for (Op<?> op : batch) {
+        op.complete();
+      }
+      return;
+    }
+    if (batch.size() == 1 || !began) {
+      // one write holds its own failure; a BEGIN that failed (another process kept the write
+      // lock past the busy timeout) ran nothing and is no write's fault: retrying each alone
+      // would only make every caller wait out the timeout again
+      for (Op<?> op : batch) {
+        op.complete();
+      }
+      return;
+    }
+    log.atWarn()
+        .addKeyValue("writes", batch.size())
+        .log("a group commit failed as a whole: running its writes one by one");
+    for (Op<?> op : batch) {
+      List<Op<?>> alone = List.of(op);
+      if (runTogether(alone)) {
+        commits++;
+        committedOps++;
+      }
+      op.complete();
+    }
+  }
+
+  /**
+   * Runs the ops in one transaction, each inside a savepoint, and commits. Returns whether the
+   * transaction committed; if not, every op of a single-op batch holds the failure, and all effects
+   * were rolled back.
+   */
+  private boolean runTogether(List<Op<?>> batch) {
+    began = false;
+    try {
+      writer.execute("BEGIN IMMEDIATE");
+    } catch (RuntimeException e) {
+      for (Op<?> op : batch) {
+        op.failed(e);
+      }
+      return false;
+    }
+    began = true;
+    for (Op<?> op : batch) {
+      op.reset();
+      try {
+        writer.execute(SAVEPOINT);
+        op.run(writer);
+        if (!op.commits()) {
+          writer.execute(ROLLBACK_TO);
+        }
+        writer.execute(RELEASE);
+      } catch (RuntimeException | Error e) {
+        op.failed(e);
+        try {
+          writer.execute(ROLLBACK_TO);
+          writer.execute(RELEASE);
+        } catch (RuntimeException lost) {
+          // the failure ended the whole transaction: no savepoint is left
+          rollbackAfterFailure(writer);
+          return false;
+        }
+      }
+    }
+    try {
+      writer.execute("COMMIT");
+      return true;
+    } catch (RuntimeException e) {
+      rollbackAfterFailure(writer);
+      for (Op<?> op : batch) {
+        op.failed(e);
+      }
+      return false;
+    }
+  }
+
   /** Runs a read on one of the reader connections. */
   <T> T read(HandleCallback<T, RuntimeException> work) {
     return readers.withHandle(work);
@@ -118,13 +309,30 @@ final class Database implements AutoCloseable {
     }
   }
 
+  /** Lets the writer finish every write queued so far, then closes every connection. */
   @Override
   public void close() {
-    writeLock.lock();
+    submitLock.lock();
     try {
-      closeQuietly(readerPool, writer);
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(Op.STOP);
     } finally {
-      writeLock.unlock();
+      submitLock.unlock();
+    }
+    boolean interrupted = false;
+    while (writerThread.isAlive()) {
+      try {
+        writerThread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    closeQuietly(readerPool, writer);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -181,6 +389,74 @@ final class Database implements AutoCloseable {
 
     static <T> Outcome<T> rollback(T value) {
       return new Outcome<>(value, false);
+    }
+  }
+
+  /** One caller's piece of work, and its result once the writer has committed (or failed) it. */
+  private static final class Op<T> {
+    static final Op<Void> STOP = new Op<>(handle -> Outcome.rollback(null));
+
+    private final TransactionWork<T> work;
+    private final CountDownLatch done = new CountDownLatch(1);
+    // written by the writer thread before done.countDown(), read by the caller after await
+    private Outcome<T> outcome;
+    private Throwable failure;
+
+    Op(TransactionWork<T> work) {
+      this.work = work;
+    }
+
+    void reset() {
+      outcome = null;
+      failure = null;
+    }
+
+    void run(Handle handle) {
+      outcome = Objects.requireNonNull(work.run(handle), "a transaction returned no outcome");
+    }
+
+    boolean commits() {
+      return outcome.commit();
+    }
+
+    void failed(Throwable t) {
+      outcome = null;
+      failure = t;
+    }
+
+    void fail(Throwable t) {
+      failed(t);
+      done.countDown();
+    }
+
+    void complete() {
+      done.countDown();
+    }
+
+    /** Waits for the writer, without giving up: the work may be committed by then. */
+    T await() {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          done.await();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (failure instanceof RuntimeException) {
+        throw (RuntimeException) failure;
+      }
+      if (failure instanceof Error) {
+        throw (Error) failure;
+      }
+      if (failure != null) {
+        throw new IllegalStateException(failure);
+      }
+      return outcome.value();
     }
   }
 

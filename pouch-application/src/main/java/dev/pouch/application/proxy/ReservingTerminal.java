@@ -69,14 +69,17 @@ final class ReservingTerminal implements RealChain.Terminal {
           "model");
     }
     long maxOutput = model == null ? UNKNOWN_MODEL_MAX_OUTPUT : model.maxOutputTokens();
-    long promptTokens = provider.estimatePromptTokens(request);
-    // Priced at the tier of the prompt's upper bound: tiers only rise, so never under-priced.
-    ModelPrice pricing =
-        model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
-
-    ReservationPlan candidate = plan(request, pricing, promptTokens, maxOutput, budget);
+    // First the provider's cheap bound (bytes, not tokens); an exact count only when the cheap
+    // bound makes a difference: it would be refused, or shorten the answer, on a limited budget.
+    long promptTokens = provider.boundPromptTokens(request);
+    ReservationPlan candidate = roughPlan(request, model, maxOutput, promptTokens, budget);
+    boolean exact = candidate == null;
+    if (exact) {
+      promptTokens = provider.estimatePromptTokens(request);
+      candidate = plan(request, model, maxOutput, promptTokens, budget);
+    }
     Observers observers = new Observers(context.observers());
-    // Announced once, at the first (largest) plan: a re-plan only ever lowers the worst case.
+    // Announced once, at the first plan: a re-plan (exact count, less headroom) only lowers it.
     observers.reserving(
         new ReservationQuote(
             promptTokens, candidate.outputCap(), candidate.amountMicros(), budget));
@@ -84,11 +87,20 @@ final class ReservingTerminal implements RealChain.Terminal {
     Reservation taken = null;
     try {
       for (int attempt = 1; plan == null; attempt++) {
+        if (candidate == null) {
+          candidate = plan(request, model, maxOutput, promptTokens, budget);
+        }
         Reservation reservation =
             new Reservation(context.requestId(), keyId, candidate.amountMicros(), clock.instant());
         if (ledger.reserve(reservation)) {
           plan = candidate;
           taken = reservation;
+        } else if (!exact) {
+          // the headroom shrank meanwhile: plan again on fresh numbers, from an exact count
+          budget = ledger.require(keyId);
+          promptTokens = provider.estimatePromptTokens(request);
+          exact = true;
+          attempt = 0;
         } else if (!candidate.clamped() || attempt >= settings.reserveAttempts()) {
           throw new RequestRejectedException(
               ErrorCode.BUDGET_EXCEEDED,
@@ -96,8 +108,8 @@ final class ReservingTerminal implements RealChain.Terminal {
         } else {
           // Another request took the headroom: plan again on fresh numbers.
           budget = ledger.require(keyId);
-          candidate = plan(request, pricing, promptTokens, maxOutput, budget);
         }
+        candidate = null;
       }
     } catch (RuntimeException notTaken) {
       observers.notReserved();
@@ -125,8 +137,32 @@ final class ReservingTerminal implements RealChain.Terminal {
     return withBudgetHeaders(call(provider, upstreamRequest, context, open), keyId, taken);
   }
 
+  /**
+   * The plan from the cheap prompt bound, or null when it is not good enough: on a limited budget,
+   * when it would be refused or would shorten the answer below what an exact count might allow.
+   */
+  private ReservationPlan roughPlan(
+      ChatRequest request, ModelInfo model, long maxOutput, long bound, Budget budget) {
+    if (budget.isUnlimited()) {
+      return plan(request, model, maxOutput, bound, budget);
+    }
+    ReservationPlan candidate;
+    try {
+      candidate = plan(request, model, maxOutput, bound, budget);
+    } catch (RequestRejectedException refused) {
+      return null;
+    }
+    if (candidate.clamped() && candidate.maxOutputTokens() < maxOutput) {
+      return null; // the budget shortened the answer: an exact count may allow a longer one
+    }
+    return candidate;
+  }
+
+  /** Prices at the tier of the prompt's upper bound: tiers only rise, so never under-priced. */
   private ReservationPlan plan(
-      ChatRequest request, ModelPrice pricing, long promptTokens, long maxOutput, Budget budget) {
+      ChatRequest request, ModelInfo model, long maxOutput, long promptTokens, Budget budget) {
+    ModelPrice pricing =
+        model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
     return ReservationPlan.plan(
         pricing,
         promptTokens,

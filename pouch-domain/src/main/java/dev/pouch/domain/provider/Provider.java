@@ -25,6 +25,16 @@ public interface Provider extends AutoCloseable {
   long estimatePromptTokens(ChatRequest request);
 
   /**
+   * A cheap upper bound of the prompt tokens, never below {@link #estimatePromptTokens} but
+   * possibly well above it (say, bytes instead of tokens). Pouch reserves from it when the budget's
+   * headroom covers it with room to spare, and asks for {@link #estimatePromptTokens} only near the
+   * limit. The default is {@link #estimatePromptTokens} itself.
+   */
+  default long boundPromptTokens(ChatRequest request) {
+    return estimatePromptTokens(request);
+  }
+
+  /**
    * Sends the (final) request upstream. For streams, a provider should ask its upstream for usage
    * (OpenAI: {@code stream_options.include_usage}) and hide the extra usage chunk from a client
    * that did not ask for it: usage the upstream reports is trusted, a count is the fallback.

@@ -77,6 +77,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
 
   private final AtomicLong requestsReceived = new AtomicLong();
   private final AtomicLong promptTokens = new AtomicLong();
+  private static final String NODELAY = "sun.net.httpserver.nodelay";
+
   private final AtomicLong completionTokensSent = new AtomicLong();
   private final AtomicLong streamsCompleted = new AtomicLong();
   private final AtomicLong streamsAborted = new AtomicLong();
@@ -98,6 +100,12 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public static FakeOpenAiUpstream start(int port, FakeUpstreamSettings defaults) {
+    // The JDK's server leaves Nagle's algorithm on: a body written after its headers then waits
+    // for the client's delayed ACK (~40 ms per answer, every stream in one piece). Read once per
+    // JVM, when the first server is made; an explicit setting wins.
+    if (System.getProperty(NODELAY) == null) {
+      System.setProperty(NODELAY, "true");
+    }
     HttpServer server;
     try {
       server =
@@ -321,8 +329,9 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       stream(exchange, completion, request.includeUsage() && !settings.omitUsage());
     } else {
       pause(settings.latencyMs());
-      sendJson(exchange, 200, completion.toJson(!settings.omitUsage()));
+      // counted before the write: a client reading the answer must already see it counted
       completionTokensSent.addAndGet(completion.completionTokens());
+      sendJson(exchange, 200, completion.toJson(!settings.omitUsage()));
     }
   }
 
