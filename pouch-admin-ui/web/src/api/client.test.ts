@@ -57,8 +57,10 @@ describe('PouchApi', () => {
   it('builds query strings without empty parameters and accepts 204', async () => {
     const fetch = answer(200, []);
     const api = new PouchApi({ token: () => 't', fetch });
-    await api.requests({ keyId: 'key 1', limit: 21, before: undefined });
+    await api.requests({ keyId: 'key 1', limit: 21, after: undefined });
+    await api.requests({ limit: 21, after: 'req_1' });
     expect(fetch.mock.calls[0][0 as never]).toBe('/api/requests?key_id=key+1&limit=21');
+    expect(fetch.mock.calls[1][0 as never]).toBe('/api/requests?limit=21&after=req_1');
     const empty = vi.fn(async () => new Response(null, { status: 204 }));
     await expect(new PouchApi({ token: () => 't', fetch: empty }).revokeKey('k')).resolves.toBeUndefined();
   });

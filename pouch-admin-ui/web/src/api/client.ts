@@ -185,11 +185,12 @@ export class PouchApi {
     );
   }
 
-  requests(query: { keyId?: string; limit?: number; before?: string }): Promise<RequestRow[]> {
+  /** Newest first; `after` = the id of the last row of the previous page. */
+  requests(query: { keyId?: string; limit?: number; after?: string }): Promise<RequestRow[]> {
     return this.call(
       'GET',
       '/api/requests' +
-        queryString({ key_id: query.keyId, limit: query.limit?.toString(), before: query.before }),
+        queryString({ key_id: query.keyId, limit: query.limit?.toString(), after: query.after }),
     );
   }
 

@@ -5,9 +5,9 @@ import { api } from '../login/session';
 
 const PAGE_SIZE = 20;
 
-/** The request log, newest first, a page at a time (`before` = the oldest row of the page). */
+/** The request log, newest first, a page at a time (`after` = the id of the previous page's last row). */
 export function RequestLog({ keyId, keys, reload = 0 }: { keyId?: string; keys: KeyView[]; reload?: number }) {
-  // cursors[i] is the `before` of page i; page 0 has none
+  // cursors[i] is the `after` of page i; page 0 has none
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [rows, setRows] = useState<RequestRow[] | null>(null);
   const [hasMore, setHasMore] = useState(false);
@@ -19,7 +19,7 @@ export function RequestLog({ keyId, keys, reload = 0 }: { keyId?: string; keys: 
   useEffect(() => {
     let cancelled = false;
     // one extra row tells whether an older page exists
-    api.requests({ keyId, limit: PAGE_SIZE + 1, before: cursors[pageIndex] }).then(
+    api.requests({ keyId, limit: PAGE_SIZE + 1, after: cursors[pageIndex] }).then(
       (result) => {
         if (cancelled) return;
         setHasMore(result.length > PAGE_SIZE);
@@ -100,7 +100,7 @@ export function RequestLog({ keyId, keys, reload = 0 }: { keyId?: string; keys: 
           type="button"
           class="btn btn-sm join-item"
           disabled={!hasMore || !rows?.length}
-          onClick={() => rows && setCursors([...cursors, rows[rows.length - 1].created_at])}
+          onClick={() => rows && setCursors([...cursors, rows[rows.length - 1].id])}
         >
           Older »
         </button>

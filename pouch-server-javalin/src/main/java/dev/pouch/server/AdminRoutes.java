@@ -216,7 +216,20 @@ final class AdminRoutes {
       throw RequestRejectedException.invalidRequest("limit", "limit must be from 1 to 1000");
     }
     RequestLog log = pouch.requestLog();
-    List<RequestRecord> rows = log.list(ctx.queryParam("key_id"), time(ctx, "before", null), limit);
+    String after = ctx.queryParam("after");
+    Instant before = time(ctx, "before", null);
+    if (after != null && before != null) {
+      throw RequestRejectedException.invalidRequest(
+          "after", "give either 'after' (a request id) or 'before' (a time), not both");
+    }
+    if (after != null && (after.isBlank() || after.length() > 200)) {
+      throw RequestRejectedException.invalidRequest("after", "'after' must be a request id");
+    }
+    // 'after' pages by row (the last id seen): rows sharing a millisecond are never skipped.
+    List<RequestRecord> rows =
+        after != null
+            ? log.listAfter(ctx.queryParam("key_id"), after, limit)
+            : log.list(ctx.queryParam("key_id"), before, limit);
     json.write(ctx, 200, rows.stream().map(AdminRoutes::row).toList());
   }
 

@@ -77,6 +77,28 @@ public abstract class RequestLogContract {
   }
 
   @Test
+  void pagingAfterARowNeitherSkipsNorRepeatsRowsOfTheSameMillisecond() {
+    for (int i = 0; i < 5; i++) {
+      requestLog.append(record("s" + i, "key_1", T0, 1)); // all in one millisecond
+    }
+    requestLog.append(record("old", "key_1", T0.minusMillis(1), 1));
+    requestLog.append(record("other", "key_2", T0, 1));
+
+    List<String> seen = new java.util.ArrayList<>();
+    List<RequestRecord> page = requestLog.list("key_1", null, 2);
+    while (!page.isEmpty()) {
+      page.forEach(r -> seen.add(r.requestId()));
+      page = requestLog.listAfter("key_1", page.get(page.size() - 1).requestId(), 2);
+    }
+
+    assertThat(seen).containsExactly("s4", "s3", "s2", "s1", "s0", "old");
+    assertThat(requestLog.listAfter(null, "s1", 10))
+        .extracting(RequestRecord::requestId)
+        .containsExactly("s0", "old");
+    assertThat(requestLog.listAfter("key_1", "no-such-request", 10)).isEmpty();
+  }
+
+  @Test
   void usageSumsPerAlignedBucketAndLeavesEmptyBucketsOut() {
     Instant hour = T0;
     requestLog.append(record("a", "key_1", hour.plusSeconds(5), 100));

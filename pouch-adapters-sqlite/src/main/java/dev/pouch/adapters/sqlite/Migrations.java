@@ -22,7 +22,11 @@ final class Migrations {
 
   /** Every migration, oldest first. A new file must be added here. */
   static final List<String> FILES =
-      List.of("V1__init.sql", "V2__priced_as.sql", "V3__key_suspension.sql");
+      List.of(
+          "V1__init.sql",
+          "V2__priced_as.sql",
+          "V3__key_suspension.sql",
+          "V4__request_log_cursor.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

@@ -58,6 +58,28 @@ final class SqliteRequestLog implements RequestLog {
   }
 
   @Override
+  public List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit) {
+    Objects.requireNonNull(afterRequestId, "afterRequestId");
+    String sql =
+        "SELECT "
+            + RequestRows.COLUMNS
+            + " FROM request_log WHERE "
+            + (keyId != null ? "key_id = :key_id AND " : "")
+            + "(created_at, seq) < (SELECT created_at, seq FROM request_log"
+            + " WHERE request_id = :after ORDER BY seq DESC LIMIT 1)"
+            + " ORDER BY created_at DESC, seq DESC LIMIT :limit";
+    int page = Math.max(1, Math.min(MAX_PAGE, limit));
+    return database.read(
+        handle -> {
+          Query query = handle.createQuery(sql).bind("limit", page).bind("after", afterRequestId);
+          if (keyId != null) {
+            query.bind("key_id", keyId);
+          }
+          return query.map(RequestRows.MAPPER).list();
+        });
+  }
+
+  @Override
   public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");

@@ -201,6 +201,11 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
   }
 
   @Override
+  public List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit) {
+    return requests.listAfter(keyId, afterRequestId, limit);
+  }
+
+  @Override
   public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
     return requests.usage(keyId, from, to, bucketSeconds);
   }

@@ -273,6 +273,18 @@ public final class InMemoryStore implements KeyRepository, BudgetLedger, Request
   }
 
   @Override
+  public synchronized List<RequestRecord> listAfter(
+      String keyId, String afterRequestId, int limit) {
+    List<RequestRecord> newestFirst = list(keyId, null, 1_000);
+    for (int i = 0; i < newestFirst.size(); i++) {
+      if (newestFirst.get(i).requestId().equals(afterRequestId)) {
+        return newestFirst.subList(i + 1, Math.min(newestFirst.size(), i + 1 + limit));
+      }
+    }
+    return List.of();
+  }
+
+  @Override
   public synchronized List<UsageBucket> usage(
       String keyId, Instant from, Instant to, long bucketSeconds) {
     TreeMap<Long, long[]> buckets = new TreeMap<>();

@@ -23,6 +23,18 @@ public interface RequestLog {
   List<RequestRecord> list(String keyId, Instant before, int limit);
 
   /**
+   * The next page of {@link #list}: rows newest first that come strictly after the row of {@code
+   * afterRequestId} in that order (time, then arrival), so rows sharing a millisecond are neither
+   * skipped nor repeated across pages.
+   *
+   * @param keyId only this key's rows, or all when null
+   * @param afterRequestId the id of the last row of the previous page
+   * @param limit at most this many rows (1 to 1000)
+   * @return empty when no row has that id
+   */
+  List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit);
+
+  /**
    * Spend and tokens per time bucket, oldest first; buckets with no request are left out.
    *
    * @param keyId one key, or all keys when null
