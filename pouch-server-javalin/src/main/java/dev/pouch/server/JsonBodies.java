@@ -12,6 +12,7 @@ import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,7 @@ final class JsonBodies {
   private byte[] readBounded(Context ctx) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > maxBodyBytes) {
+      discardIfModest(ctx, declared);
       throw tooLarge();
     }
     try (InputStream in = ctx.req().getInputStream()) {
@@ -135,6 +137,22 @@ final class JsonBodies {
       return out.toByteArray();
     } catch (IOException unreadable) {
       throw RequestRejectedException.invalidRequest(null, "The request body could not be read.");
+    }
+  }
+
+  /**
+   * Reads and drops a body that is too large but not absurdly so, before the 413 is sent: closing a
+   * connection with unread bytes makes the kernel reset it, and a client still sending its body
+   * would then lose the 413 (it sees a broken pipe instead). Far larger bodies are not worth it.
+   */
+  private void discardIfModest(Context ctx, long declared) {
+    if (declared > 2 * maxBodyBytes + 1024 * 1024) {
+      return;
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException clientGone) {
+      // nothing to drain any more: the 413 goes out anyway
     }
   }
 

@@ -625,6 +625,24 @@ class HostileInputTest {
   }
 
   private Answer exchange(Sent sent) throws IOException {
+    try {
+      return exchangeOnce(sent);
+    } catch (EmptyAnswer empty) {
+      // Rarely (once in several thousand), Jetty closes a connection that the client half-closed
+      // right after a complete request without answering it. Real clients do not half-close;
+      // the half-close is only how this test ends malformed requests. Asked again, it answers.
+      return exchangeOnce(sent);
+    }
+  }
+
+  /** A connection closed cleanly without a byte of answer. */
+  private static final class EmptyAnswer extends IOException {
+    EmptyAnswer() {
+      super("the connection closed without an answer");
+    }
+  }
+
+  private Answer exchangeOnce(Sent sent) throws IOException {
     try (Socket socket = new Socket()) {
       socket.bind(new InetSocketAddress(sent.client(), 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
@@ -649,6 +667,9 @@ class HostileInputTest {
         if (received.size() == 0) {
           throw reset;
         }
+      }
+      if (received.size() == 0) {
+        throw new EmptyAnswer();
       }
       return parse(received.toByteArray());
     }
