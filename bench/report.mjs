@@ -40,7 +40,7 @@ const out = [];
 out.push(`Run of ${meta.date}, commit \`${meta.commit}\`${meta.quick ? ' (**quick run**: short, noisy)' : ''}.`);
 out.push(
   `Machine: ${meta.nproc} CPUs, ${meta.mem_gib} GiB, Linux ${meta.kernel}. Each run: ${meta.warmup_s} s warm-up ` +
-    `(${meta.first_warmup_s} s for a target's first run), then ${meta.duration_s} s measured. ` +
+    `(${meta.first_warmup_s} s for a target's first run, ${meta.jvm_first_warmup_s ?? meta.first_warmup_s} s for Pouch's), then ${meta.duration_s} s measured. ` +
     `Requests: \`gpt-4o-mini\`, ${meta.prompt_bytes}-byte user message, \`max_tokens\` 256; streams carry ` +
     `${meta.stream_words} one-word events ${meta.stream_chunk_delay_ms} ms apart. CPU = the process's user+system ` +
     'time (all its processes for nginx) ÷ requests completed. "Others" = share of the machine\'s CPU used during the ' +
