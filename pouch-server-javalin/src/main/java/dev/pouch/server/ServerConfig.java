@@ -69,123 +69,90 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int value) {
-    return new ServerConfig(
-        host,
-        value,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        security,
-        operations);
+    return copy(c -> c.port = value);
   }
 
   public ServerConfig withHost(String value) {
-    return new ServerConfig(
-        value,
-        port,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        security,
-        operations);
+    return copy(c -> c.host = value);
   }
 
   public ServerConfig withAdminToken(String value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        maxBodyBytes,
-        value,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        security,
-        operations);
+    return copy(c -> c.adminToken = value);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        value,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        security,
-        operations);
+    return copy(c -> c.maxBodyBytes = value);
   }
 
   public ServerConfig withPluginsDir(Path value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        value,
-        security,
-        operations);
+    return copy(c -> c.pluginsDir = value);
   }
 
   public ServerConfig withOpenAi(String baseUrl, String apiKey) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        baseUrl,
-        apiKey,
-        pluginsDir,
-        security,
-        operations);
+    return copy(
+        c -> {
+          c.openAiBaseUrl = baseUrl;
+          c.openAiApiKey = apiKey;
+        });
   }
 
   public ServerConfig withSecurity(SecurityConfig value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        value,
-        operations);
+    return copy(c -> c.security = value);
   }
 
   public ServerConfig withOperations(OperationsConfig value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        maxBodyBytes,
-        adminToken,
-        maxThreads,
-        openAiBaseUrl,
-        openAiApiKey,
-        pluginsDir,
-        security,
-        value);
+    return copy(c -> c.operations = value);
+  }
+
+  /** A copy with {@code edit} applied; the canonical constructor validates it again. */
+  private ServerConfig copy(java.util.function.Consumer<Copy> edit) {
+    Copy copy = new Copy(this);
+    edit.accept(copy);
+    return copy.build();
+  }
+
+  /** The components of a config being copied, so each {@code with…} names only what it changes. */
+  private static final class Copy {
+    String host;
+    int port;
+    Path dataDir;
+    long maxBodyBytes;
+    String adminToken;
+    int maxThreads;
+    String openAiBaseUrl;
+    String openAiApiKey;
+    Path pluginsDir;
+    SecurityConfig security;
+    OperationsConfig operations;
+
+    Copy(ServerConfig from) {
+      host = from.host;
+      port = from.port;
+      dataDir = from.dataDir;
+      maxBodyBytes = from.maxBodyBytes;
+      adminToken = from.adminToken;
+      maxThreads = from.maxThreads;
+      openAiBaseUrl = from.openAiBaseUrl;
+      openAiApiKey = from.openAiApiKey;
+      pluginsDir = from.pluginsDir;
+      security = from.security;
+      operations = from.operations;
+    }
+
+    ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          dataDir,
+          maxBodyBytes,
+          adminToken,
+          maxThreads,
+          openAiBaseUrl,
+          openAiApiKey,
+          pluginsDir,
+          security,
+          operations);
+    }
   }
 
   /**
