@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,19 +31,32 @@ final class SqliteBudgetLedger implements BudgetLedger {
       "key_id, limit_micros, spent_micros, reserved_micros, period_started_at,"
           + " reset_period_seconds";
 
+  /** Every change of a budget row returns the row, for the {@link BudgetCache}. */
+  private static final String RETURNING = " RETURNING " + BUDGET_COLUMNS;
+
+  private static final String SELECT_BUDGET =
+      "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id";
+
   /** Also refuses when the key has no budget row. Written so that no sum can overflow. */
   private static final String TAKE =
       "UPDATE budgets SET reserved_micros = reserved_micros + :amount WHERE key_id = :key_id"
-          + " AND (limit_micros = 0 OR :amount <= limit_micros - spent_micros - reserved_micros)";
+          + " AND (limit_micros = 0 OR :amount <= limit_micros - spent_micros - reserved_micros)"
+          + RETURNING;
 
   private static final String RECOVERED_MODEL = "(recovered)";
   private static final String RECOVERED_ERROR = "recovered";
   private static final int RECOVERED_STATUS = 500;
 
   private final Database database;
+  private final BudgetCache cache; // null: every read goes to the file
 
-  SqliteBudgetLedger(Database database) {
+  /**
+   * @param cache the budgets in memory when this process is the file's only writer, or null when
+   *     other processes write the file too
+   */
+  SqliteBudgetLedger(Database database, BudgetCache cache) {
     this.database = database;
+    this.cache = cache;
   }
 
   @Override
@@ -51,44 +65,35 @@ final class SqliteBudgetLedger implements BudgetLedger {
     Objects.requireNonNull(periodStart, "periodStart");
     requireNotNegative(limitMicros, resetPeriodSeconds);
     database.write(
-        handle ->
-            handle.execute(
-                "INSERT INTO budgets ("
-                    + BUDGET_COLUMNS
-                    + ") VALUES (?, ?, 0, 0, ?, ?)"
-                    + " ON CONFLICT (key_id) DO NOTHING",
-                keyId,
-                limitMicros,
-                periodStart.toEpochMilli(),
-                resetPeriodSeconds));
+        handle -> {
+          handle.execute(
+              "INSERT INTO budgets ("
+                  + BUDGET_COLUMNS
+                  + ") VALUES (?, ?, 0, 0, ?, ?)"
+                  + " ON CONFLICT (key_id) DO NOTHING",
+              keyId,
+              limitMicros,
+              periodStart.toEpochMilli(),
+              resetPeriodSeconds);
+          selectBudget(handle, keyId).ifPresent(budget -> cacheWhenCommitted(keyId, budget));
+          return null;
+        });
   }
 
   @Override
   public Optional<Budget> find(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    return database.read(
-        handle ->
-            handle
-                .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id")
-                .bind("key_id", keyId)
-                .map(SqliteBudgetLedger::budget)
-                .findOne());
+    Budget cached = cache == null ? null : cache.get(keyId);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<Budget> read = database.read(handle -> selectBudget(handle, keyId));
+    return cache == null ? read : read.map(budget -> cache.read(keyId, budget));
   }
 
   @Override
   public Map<String, Budget> findAll() {
-    Map<String, Budget> budgets = new LinkedHashMap<>();
-    database.read(
-        handle ->
-            handle
-                .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY key_id")
-                .reduceResultSet(
-                    budgets,
-                    (map, rs, context) -> {
-                      map.put(rs.getString("key_id"), budget(rs, context));
-                      return map;
-                    }));
-    return Collections.unmodifiableMap(budgets);
+    return Collections.unmodifiableMap(database.read(SqliteBudgetLedger::selectAll));
   }
 
   @Override
@@ -111,14 +116,19 @@ final class SqliteBudgetLedger implements BudgetLedger {
               if (inserted == 0) {
                 return Outcome.rollback(true); // taken before: idempotent, take nothing more
               }
-              int taken =
+              Optional<Budget> taken =
                   handle
-                      .createUpdate(TAKE)
+                      .createQuery(TAKE)
                       .bind("key_id", reservation.keyId())
                       .bind("amount", reservation.amountMicros())
-                      .execute();
+                      .map(SqliteBudgetLedger::budget)
+                      .findOne();
               // a refusal rolls the reservation row back with it: it leaves no trace
-              return taken == 1 ? Outcome.commit(true) : Outcome.rollback(false);
+              if (taken.isEmpty()) {
+                return Outcome.rollback(false);
+              }
+              cacheWhenCommitted(reservation.keyId(), taken.get());
+              return Outcome.commit(true);
             });
     if (!reserved) {
       log.atDebug()
@@ -135,37 +145,38 @@ final class SqliteBudgetLedger implements BudgetLedger {
     Objects.requireNonNull(settlement, "settlement");
     return database.transaction(
         handle -> {
-          int marked =
+          Optional<ReservedAmount> marked =
               handle
-                  .createUpdate(
+                  .createQuery(
                       "UPDATE reservations SET settled_at = :settled_at, actual_micros = :actual,"
-                          + " basis = :basis WHERE id = :id AND settled_at IS NULL")
+                          + " basis = :basis WHERE id = :id AND settled_at IS NULL"
+                          + " RETURNING key_id, amount_micros")
                   .bind("settled_at", settlement.settledAt().toEpochMilli())
                   .bind("actual", settlement.actualMicros())
                   .bind("basis", RequestRows.basisColumn(settlement.basis()))
                   .bind("id", settlement.reservationId())
-                  .execute();
-          if (marked == 0) {
+                  .map((rs, context) -> new ReservedAmount(rs.getString(1), rs.getLong(2)))
+                  .findOne();
+          if (marked.isEmpty()) {
             return Outcome.rollback(false); // settled before, or never reserved
           }
-          ReservedAmount reserved =
+          ReservedAmount reserved = marked.get();
+          Budget charged =
               handle
-                  .createQuery("SELECT key_id, amount_micros FROM reservations WHERE id = :id")
-                  .bind("id", settlement.reservationId())
-                  .map((rs, context) -> new ReservedAmount(rs.getString(1), rs.getLong(2)))
-                  .one();
-          int charged =
-              handle
-                  .createUpdate(
+                  .createQuery(
                       "UPDATE budgets SET reserved_micros = reserved_micros - :amount,"
-                          + " spent_micros = spent_micros + :actual WHERE key_id = :key_id")
+                          + " spent_micros = spent_micros + :actual WHERE key_id = :key_id"
+                          + RETURNING)
                   .bind("amount", reserved.amountMicros())
                   .bind("actual", settlement.actualMicros())
                   .bind("key_id", reserved.keyId())
-                  .execute();
-          if (charged != 1) {
-            throw new IllegalStateException("reservation without a budget: " + reserved.keyId());
-          }
+                  .map(SqliteBudgetLedger::budget)
+                  .findOne()
+                  .orElseThrow(
+                      () ->
+                          new IllegalStateException(
+                              "reservation without a budget: " + reserved.keyId()));
+          cacheWhenCommitted(reserved.keyId(), charged);
           RequestRows.insert(handle, settlement.record());
           if (settlement.actualMicros() > reserved.amountMicros()) {
             log.atWarn()
@@ -183,16 +194,24 @@ final class SqliteBudgetLedger implements BudgetLedger {
   public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
     Objects.requireNonNull(keyId, "keyId");
     requireNotNegative(limitMicros, resetPeriodSeconds);
-    int changed =
+    boolean changed =
         database.write(
-            handle ->
-                handle.execute(
-                    "UPDATE budgets SET limit_micros = ?, reset_period_seconds = ?"
-                        + " WHERE key_id = ?",
-                    limitMicros,
-                    resetPeriodSeconds,
-                    keyId));
-    if (changed == 0) {
+            handle -> {
+              Optional<Budget> budget =
+                  handle
+                      .createQuery(
+                          "UPDATE budgets SET limit_micros = :limit,"
+                              + " reset_period_seconds = :period WHERE key_id = :key_id"
+                              + RETURNING)
+                      .bind("limit", limitMicros)
+                      .bind("period", resetPeriodSeconds)
+                      .bind("key_id", keyId)
+                      .map(SqliteBudgetLedger::budget)
+                      .findOne();
+              budget.ifPresent(changedBudget -> cacheWhenCommitted(keyId, changedBudget));
+              return budget.isPresent();
+            });
+    if (!changed) {
       throw new IllegalStateException("key has no budget: " + keyId);
     }
   }
@@ -218,12 +237,17 @@ final class SqliteBudgetLedger implements BudgetLedger {
               if (closed == 0) {
                 return Outcome.rollback(false);
               }
-              handle.execute(
-                  "UPDATE budgets SET spent_micros = 0, period_started_at = ?"
-                      + " WHERE key_id = ? AND period_started_at = ?",
-                  next,
-                  keyId,
-                  expected);
+              handle
+                  .createQuery(
+                      "UPDATE budgets SET spent_micros = 0, period_started_at = :next"
+                          + " WHERE key_id = :key_id AND period_started_at = :expected"
+                          + RETURNING)
+                  .bind("next", next)
+                  .bind("key_id", keyId)
+                  .bind("expected", expected)
+                  .map(SqliteBudgetLedger::budget)
+                  .findOne()
+                  .ifPresent(budget -> cacheWhenCommitted(keyId, budget));
               return Outcome.commit(true);
             });
     if (started) {
@@ -276,10 +300,39 @@ final class SqliteBudgetLedger implements BudgetLedger {
                       .bind("now", settledAt)
                       .bind("basis", basis)
                       .execute();
+              if (closed > 0) {
+                selectAll(handle).forEach(this::cacheWhenCommitted);
+              }
               return Outcome.commit(closed);
             });
     log.atInfo().addKeyValue("reservations", recovered).log("open reservations recovered");
     return recovered;
+  }
+
+  private static Optional<Budget> selectBudget(Handle handle, String keyId) {
+    return handle
+        .createQuery(SELECT_BUDGET)
+        .bind("key_id", keyId)
+        .map(SqliteBudgetLedger::budget)
+        .findOne();
+  }
+
+  private static Map<String, Budget> selectAll(Handle handle) {
+    return handle
+        .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY key_id")
+        .reduceResultSet(
+            new LinkedHashMap<>(),
+            (map, rs, context) -> {
+              map.put(rs.getString("key_id"), budget(rs, context));
+              return map;
+            });
+  }
+
+  /** Puts the row in the cache once the write that changed it has committed. */
+  private void cacheWhenCommitted(String keyId, Budget budget) {
+    if (cache != null) {
+      database.afterCommit(() -> cache.committed(keyId, budget));
+    }
   }
 
   private static Budget budget(ResultSet rs, StatementContext context) throws SQLException {

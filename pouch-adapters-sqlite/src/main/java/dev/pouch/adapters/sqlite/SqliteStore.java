@@ -26,9 +26,14 @@ import org.slf4j.LoggerFactory;
  * <p>One object implements the three ports so that a settlement and its request-log row share a
  * transaction. Writes go through a single connection behind a fair lock, each durable ({@code
  * synchronous=FULL}, WAL) when the method returns; reads use a small pool of read-only connections
- * and never wait for the writer. Several processes may share the file: SQLite's write lock
- * serialises them and the budget rule is enforced by the store's guarded updates. Times are kept at
- * millisecond precision. Thread-safe.
+ * and never wait for the writer. Times are kept at millisecond precision. Thread-safe.
+ *
+ * <p>A store from {@link #open} takes this process for the file's only writer, as the server does:
+ * it keeps the budgets in memory, exactly as committed, and reads them there. A store from {@link
+ * #openShared} reads every budget from the file, for files that several processes write at once:
+ * SQLite's write lock serialises them and the budget rule is enforced by the store's guarded
+ * updates either way, so a budget is never overspent, even when a process uses {@link #open} where
+ * it should not; only budgets it reads (response headers, plans) could then lag.
  */
 public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLog, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
@@ -38,25 +43,34 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
   private final SqliteBudgetLedger ledger;
   private final SqliteRequestLog requests;
 
-  private SqliteStore(Database database, Clock clock) {
+  private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
     this.database = database;
     this.keys = new SqliteKeyRepository(database, clock);
-    this.ledger = new SqliteBudgetLedger(database);
+    this.ledger = new SqliteBudgetLedger(database, onlyWriter ? new BudgetCache() : null);
     this.requests = new SqliteRequestLog(database);
   }
 
   /**
    * Opens the store in {@code databaseFile}, creating the file and its parent directories if
-   * needed, and brings its schema up to date.
+   * needed, and brings its schema up to date. This process must be the only one that writes the
+   * file (see the class comment).
    *
    * @throws IllegalStateException if the file cannot be opened or its schema is newer than this
    *     build
    */
   public static SqliteStore open(Path databaseFile) {
-    return open(databaseFile, Clock.systemUTC());
+    return open(databaseFile, Clock.systemUTC(), true);
   }
 
-  static SqliteStore open(Path databaseFile, Clock clock) {
+  /**
+   * Opens the store like {@link #open}, for a file that other processes write too: every budget is
+   * read from the file.
+   */
+  public static SqliteStore openShared(Path databaseFile) {
+    return open(databaseFile, Clock.systemUTC(), false);
+  }
+
+  static SqliteStore open(Path databaseFile, Clock clock, boolean onlyWriter) {
     Path file = databaseFile.toAbsolutePath();
     try {
       Path parent = file.getParent();
@@ -66,7 +80,7 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the directory of " + file, e);
     }
-    SqliteStore store = new SqliteStore(Database.open(file), clock);
+    SqliteStore store = new SqliteStore(Database.open(file), clock, onlyWriter);
     log.atInfo().addKeyValue("file", file).log("SQLite store opened");
     return store;
   }

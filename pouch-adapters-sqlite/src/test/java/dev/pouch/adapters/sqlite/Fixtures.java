@@ -11,6 +11,11 @@ final class Fixtures {
     return SqliteStore.open(dir.resolve("pouch.db"));
   }
 
+  /** A store for a file that other stores write too. */
+  static SqliteStore openShared(Path dir) {
+    return SqliteStore.openShared(dir.resolve("pouch.db"));
+  }
+
   /** The one number {@code sql} selects, read straight from the store's tables. */
   static long count(SqliteStore store, String sql) {
     return store.database().read(handle -> handle.createQuery(sql).mapTo(Long.class).one());

@@ -26,8 +26,8 @@ class LedgerConcurrencyTest {
 
   @Test
   void twoStoresOnOneFileShareTheBudgetRule() throws Exception {
-    try (SqliteStore first = Fixtures.open(dir);
-        SqliteStore second = Fixtures.open(dir)) {
+    try (SqliteStore first = Fixtures.openShared(dir);
+        SqliteStore second = Fixtures.openShared(dir)) {
       first.open("key_1", 100, 0, T0);
 
       int granted = raceForTheBudget(List.of(first, second), 50);
