@@ -23,7 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java StreamLoad.java --url http://127.0.0.1:PORT/v1/chat/completions --body-file body.json \
  *     [--header "Name: value"]... [--connections 50] [--warmup 3] [--duration 10] [--timeout 30]
+ *     [--once]
  * </pre>
+ *
+ * With {@code --once} every connection sends exactly one request: N connections then hold N streams
+ * open at once (bench/open-streams.sh).
  *
  * Prints one line: {@code STREAM_RESULT streams=… completed_all=… duration_us=… ttfb_p50_us=… …}.
  * Streams started during the warm-up are not in the percentiles ({@code completed_all} counts every
@@ -38,6 +42,7 @@ public final class StreamLoad {
     Path bodyFile = null;
     List<String> headers = new ArrayList<>();
     int connections = 50;
+    boolean once = false;
     double warmup = 3;
     double duration = 10;
     int timeoutSeconds = 30;
@@ -48,6 +53,10 @@ public final class StreamLoad {
         case "--body-file" -> bodyFile = Path.of(value);
         case "--header" -> headers.add(value);
         case "--connections" -> connections = Integer.parseInt(value);
+        case "--once" -> {
+          once = true;
+          i--; // a flag: no value follows
+        }
         case "--warmup" -> warmup = Double.parseDouble(value);
         case "--duration" -> duration = Double.parseDouble(value);
         case "--timeout" -> timeoutSeconds = Integer.parseInt(value);
@@ -101,7 +110,12 @@ public final class StreamLoad {
     for (int i = 0; i < connections; i++) {
       workers[i] =
           new Worker(
-              uri.getPort(), request.toByteArray(), measureFrom, deadline, timeoutSeconds * 1000);
+              uri.getPort(),
+              request.toByteArray(),
+              measureFrom,
+              deadline,
+              timeoutSeconds * 1000,
+              once);
       threads[i] = new Thread(workers[i], "stream-" + i);
       threads[i].start();
     }
@@ -169,7 +183,16 @@ public final class StreamLoad {
     Socket socket;
     Input in;
 
-    Worker(int port, byte[] request, long measureFrom, long deadline, int timeoutMillis) {
+    final boolean once;
+
+    Worker(
+        int port,
+        byte[] request,
+        long measureFrom,
+        long deadline,
+        int timeoutMillis,
+        boolean once) {
+      this.once = once;
       this.port = port;
       this.request = request;
       this.measureFrom = measureFrom;
@@ -200,6 +223,9 @@ public final class StreamLoad {
             errors.incrementAndGet();
           }
           sleepQuietly(10); // a refused connection must not become a busy loop
+        }
+        if (once) {
+          break;
         }
       }
       close();

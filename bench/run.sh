@@ -248,7 +248,12 @@ STREAM_TEXT=${STREAM_TEXT% }
 # --- the servers ---------------------------------------------------------------------------------
 # The JDK's HTTP server leaves Nagle's algorithm on by default: a body written after its headers
 # then waits for the client's delayed ACK (~40 ms). No real upstream behaves so: turn it off.
-UPSTREAM_JAVA=(java -Dsun.net.httpserver.nodelay=true -cp "$JAR" dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream)
+# It also closes idle keep-alive connections past 200 at once, racing the proxies that reuse them:
+# Pouch then answered ~8 % of the slow-upstream run with 502 (it never retries a POST that may
+# have reached the upstream). Real upstreams close idle connections after a timeout of seconds,
+# which OkHttp's health check on reuse covers; the harness raises the limit.
+UPSTREAM_JAVA=(java -Dsun.net.httpserver.nodelay=true -Dsun.net.httpserver.maxIdleConnections=4096
+  -cp "$JAR" dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream)
 spawn "$TMP/upstream-fast.log" "${UPSTREAM_JAVA[@]}" --port "$P_UP_FAST"; PID_UP_FAST=$SPAWNED
 spawn "$TMP/upstream-slow.log" "${UPSTREAM_JAVA[@]}" --port "$P_UP_SLOW" --latency-ms "$SLOW_LATENCY_MS"; PID_UP_SLOW=$SPAWNED
 spawn "$TMP/upstream-stream.log" "${UPSTREAM_JAVA[@]}" --port "$P_UP_STREAM" \

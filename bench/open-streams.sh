@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# bench/open-streams.sh: how many concurrent open streams Pouch holds, and with how much heap.
+#
+# Starts a slow fake upstream (each stream: BENCH_OPEN_WORDS events, BENCH_OPEN_DELAY_MS apart),
+# Pouch's fat jar on JDK 25 with a capped heap (-Xmx, BENCH_OPEN_XMX) and a key with a budget and
+# a rate_limit middleware, then opens BENCH_OPEN_STREAMS streams at once with bench/StreamLoad.java
+# (--once: one stream per connection). While they are all open it counts Pouch's client sockets,
+# forces a full GC and reads the live heap (jcmd GC.heap_info), and at the end prints whether every
+# stream ended with [DONE]. All on 127.0.0.1; every process started is ended on exit.
+#
+#   bench/open-streams.sh                       # default: as many streams as the fd limit allows
+#   BENCH_OPEN_STREAMS=2000 bench/open-streams.sh
+#
+# Each stream holds two sockets in Pouch (client and upstream), so the per-process open-file limit
+# (ulimit -n) caps the count: the default is (limit - 400) / 2, at most 10,000.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+JAR="$ROOT/pouch-server-javalin/target/pouch.jar"
+JDK25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+FD_LIMIT=$(ulimit -n)
+DEFAULT_STREAMS=$(((FD_LIMIT - 400) / 2))
+[ "$DEFAULT_STREAMS" -gt 10000 ] && DEFAULT_STREAMS=10000
+STREAMS=${BENCH_OPEN_STREAMS:-$DEFAULT_STREAMS}
+WORDS=${BENCH_OPEN_WORDS:-60}
+DELAY_MS=${BENCH_OPEN_DELAY_MS:-500}
+XMX=${BENCH_OPEN_XMX:-1g}
+PORT_BASE=${BENCH_PORT_BASE:-18800}
+P_UP=$PORT_BASE P_POUCH=$((PORT_BASE + 1))
+ADMIN_TOKEN="pt-admin-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+
+log() { printf '[open-streams %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ -x "$JDK25" ] || die "JDK 25 not found at $JDK25 (BENCH_JDK25)"
+JCMD="$(dirname "$JDK25")/jcmd"
+[ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -ntp install -DskipTests) || die "cannot build the fat jar"
+
+TMP=$(mktemp -d /tmp/pouch-open-streams.XXXXXX)
+declare -a CHILDREN=()
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${CHILDREN[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CHILDREN[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ "${BENCH_KEEP_TMP:-0}" = 1 ] || [ $rc -ne 0 ]; then log "logs kept in $TMP"; else rm -rf "$TMP"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+spawn() { local logfile=$1; shift; "$@" >"$logfile" 2>&1 & SPAWNED=$!; CHILDREN+=("$SPAWNED"); }
+wait_http() { # wait_http URL PID SECONDS
+  for _ in $(seq 1 $(($3 * 5))); do
+    kill -0 "$2" 2>/dev/null || return 1
+    curl -s -o /dev/null -m 1 "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+open_sockets() { # established client connections of Pouch's port
+  ss -Htn state established "( sport = :$P_POUCH )" | wc -l
+}
+
+TEXT=$(for ((i = 1; i <= WORDS; i++)); do printf 'word%d ' "$i"; done)
+spawn "$TMP/upstream.log" "$JDK25" -Dsun.net.httpserver.nodelay=true \
+  -Dsun.net.httpserver.maxIdleConnections=20000 -cp "$JAR" \
+  dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream --port "$P_UP" \
+  --chunk-delay-ms "$DELAY_MS" --response-text "${TEXT% }"
+PID_UP=$SPAWNED
+wait_http "http://127.0.0.1:$P_UP/v1/models" "$PID_UP" 60 || die "the fake upstream did not start"
+mkdir -p "$TMP/data"
+spawn "$TMP/pouch.log" env POUCH_ADMIN_TOKEN="$ADMIN_TOKEN" POUCH_LOG_LEVEL=WARN \
+  "$JDK25" "-Xmx$XMX" --enable-native-access=ALL-UNNAMED -jar "$JAR" \
+  --host 127.0.0.1 --port "$P_POUCH" --data "$TMP/data"
+PID_POUCH=$SPAWNED
+wait_http "http://127.0.0.1:$P_POUCH/healthz" "$PID_POUCH" 120 || die "Pouch did not start (see $TMP/pouch.log)"
+answer=$(curl -s -m 10 "http://127.0.0.1:$P_POUCH/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
+  \"name\": \"open-streams\",
+  \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:$P_UP/v1\", \"api_key\": \"sk-bench\"}},
+  \"middlewares\": [{\"id\": \"rate_limit\", \"config\": {\"limit\": 1000000000, \"period\": 1}}],
+  \"allowed_models\": [\"gpt-4o-mini\"],
+  \"budget_limit_micros\": 1000000000000,
+  \"reset_period_seconds\": 0
+}")
+[[ $answer == *'"key":"pa-'* ]] || die "cannot create a key: $answer"
+KEY=$(sed -E 's/.*"key":"(pa-[^"]+)".*/\1/' <<<"$answer")
+printf '{"model":"gpt-4o-mini","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Hello"}]}' >"$TMP/stream.json"
+javac_out="$TMP/classes"
+"$(dirname "$JDK25")/javac" -d "$javac_out" "$BENCH/StreamLoad.java"
+
+STREAM_SECONDS=$((WORDS * DELAY_MS / 1000))
+log "opening $STREAMS streams of ~${STREAM_SECONDS} s each through Pouch (JDK 25, -Xmx$XMX; fd limit $FD_LIMIT)"
+spawn "$TMP/load.log" "$JDK25" -Xss256k -cp "$javac_out" StreamLoad \
+  --url "http://127.0.0.1:$P_POUCH/v1/chat/completions" --body-file "$TMP/stream.json" \
+  --header "Authorization: Bearer $KEY" --connections "$STREAMS" --once \
+  --warmup 0 --duration $((STREAM_SECONDS * 3 + 60)) --timeout $((STREAM_SECONDS + 60))
+PID_LOAD=$SPAWNED
+
+# wait until every stream is open (or the first ones are about to end)
+peak=0
+for _ in $(seq 1 $((STREAM_SECONDS * 2 / 3))); do
+  sleep 1
+  n=$(open_sockets)
+  [ "$n" -gt "$peak" ] && peak=$n
+  [ "$n" -ge "$STREAMS" ] && break
+done
+log "open client connections: $peak"
+"$JCMD" "$PID_POUCH" GC.run >/dev/null
+heap=$("$JCMD" "$PID_POUCH" GC.heap_info | sed -nE 's/.*total ([0-9]+)K, used ([0-9]+)K.*/\2/p' | head -1)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$PID_POUCH/status")
+threads=$(awk '/Threads/ {print $2}' "/proc/$PID_POUCH/status")
+log "after a full GC: live heap $((heap / 1024)) MiB, RSS $((rss / 1024)) MiB, $threads platform threads"
+
+for _ in $(seq 1 $((STREAM_SECONDS * 3 + 120))); do kill -0 "$PID_LOAD" 2>/dev/null || break; sleep 1; done
+result=$(grep STREAM_RESULT "$TMP/load.log" || true)
+[ -n "$result" ] || die "the load client gave no result: $(tail -3 "$TMP/load.log")"
+field() { sed -E "s/.*[ ]$1=([0-9]+).*/\1/" <<<"$result"; }
+completed=$(field completed_all) errors=$(field errors)
+printf '\n| streams asked | open at once (peak) | completed with [DONE] | errors | TTFB p50 ms | TTFB p99 ms | live heap after full GC | heap cap | RSS | per stream |\n'
+printf '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n'
+printf '| %d | %d | %d | %d | %.1f | %.1f | %d MiB | %s | %d MiB | %d KiB |\n' \
+  "$STREAMS" "$peak" "$completed" "$errors" \
+  "$(awk "BEGIN {print $(field ttfb_p50_us) / 1000}")" "$(awk "BEGIN {print $(field ttfb_p99_us) / 1000}")" \
+  $((heap / 1024)) "$XMX" $((rss / 1024)) $((heap / (peak > 0 ? peak : 1)))
+[ "$errors" -eq 0 ] && [ "$completed" -eq "$STREAMS" ] || exit 1
