@@ -10,6 +10,8 @@
 #
 #   bench/open-streams.sh                       # default: as many streams as the fd limit allows
 #   BENCH_OPEN_STREAMS=2000 bench/open-streams.sh
+#   BENCH_OPEN_DIRECT=1 bench/open-streams.sh   # the same load straight to the fake upstream (the
+#                                               # floor: what the harness itself manages)
 #
 # Each stream holds two sockets in Pouch (client and upstream), so the per-process open-file limit
 # (ulimit -n) caps the count: the default is (limit - 400) / 2, at most 10,000.
@@ -23,11 +25,12 @@ FD_LIMIT=$(ulimit -n)
 DEFAULT_STREAMS=$(((FD_LIMIT - 400) / 2))
 [ "$DEFAULT_STREAMS" -gt 10000 ] && DEFAULT_STREAMS=10000
 STREAMS=${BENCH_OPEN_STREAMS:-$DEFAULT_STREAMS}
-WORDS=${BENCH_OPEN_WORDS:-60}
-DELAY_MS=${BENCH_OPEN_DELAY_MS:-500}
+WORDS=${BENCH_OPEN_WORDS:-45}
+DELAY_MS=${BENCH_OPEN_DELAY_MS:-2000}
 XMX=${BENCH_OPEN_XMX:-1g}
+WARMUP=${BENCH_OPEN_WARMUP:-30}
 PORT_BASE=${BENCH_PORT_BASE:-18800}
-P_UP=$PORT_BASE P_POUCH=$((PORT_BASE + 1))
+P_UP=$PORT_BASE P_POUCH=$((PORT_BASE + 1)) P_UP_FAST=$((PORT_BASE + 2))
 ADMIN_TOKEN="pt-admin-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 
 log() { printf '[open-streams %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -62,7 +65,7 @@ wait_http() { # wait_http URL PID SECONDS
   return 1
 }
 open_sockets() { # established client connections of Pouch's port
-  ss -Htn state established "( sport = :$P_POUCH )" | wc -l
+  ss -Htn state established "( sport = :$TARGET_PORT )" | wc -l
 }
 
 TEXT=$(for ((i = 1; i <= WORDS; i++)); do printf 'word%d ' "$i"; done)
@@ -72,30 +75,56 @@ spawn "$TMP/upstream.log" "$JDK25" -Dsun.net.httpserver.nodelay=true \
   --chunk-delay-ms "$DELAY_MS" --response-text "${TEXT% }"
 PID_UP=$SPAWNED
 wait_http "http://127.0.0.1:$P_UP/v1/models" "$PID_UP" 60 || die "the fake upstream did not start"
+# a fast upstream for the warm-up: a cold JVM spends the burst compiling (JIT ~30 % of its CPU)
+spawn "$TMP/upstream-fast.log" "$JDK25" -Dsun.net.httpserver.nodelay=true -cp "$JAR" \
+  dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream --port "$P_UP_FAST" --chunk-delay-ms 5
+wait_http "http://127.0.0.1:$P_UP_FAST/v1/models" "$SPAWNED" 60 || die "the fast fake upstream did not start"
 mkdir -p "$TMP/data"
 spawn "$TMP/pouch.log" env POUCH_ADMIN_TOKEN="$ADMIN_TOKEN" POUCH_LOG_LEVEL=WARN \
   "$JDK25" "-Xmx$XMX" --enable-native-access=ALL-UNNAMED -jar "$JAR" \
   --host 127.0.0.1 --port "$P_POUCH" --data "$TMP/data"
 PID_POUCH=$SPAWNED
 wait_http "http://127.0.0.1:$P_POUCH/healthz" "$PID_POUCH" 120 || die "Pouch did not start (see $TMP/pouch.log)"
-answer=$(curl -s -m 10 "http://127.0.0.1:$P_POUCH/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
-  \"name\": \"open-streams\",
-  \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:$P_UP/v1\", \"api_key\": \"sk-bench\"}},
-  \"middlewares\": [{\"id\": \"rate_limit\", \"config\": {\"limit\": 1000000000, \"period\": 1}}],
-  \"allowed_models\": [\"gpt-4o-mini\"],
-  \"budget_limit_micros\": 1000000000000,
-  \"reset_period_seconds\": 0
-}")
-[[ $answer == *'"key":"pa-'* ]] || die "cannot create a key: $answer"
-KEY=$(sed -E 's/.*"key":"(pa-[^"]+)".*/\1/' <<<"$answer")
+new_key() { # new_key UPSTREAM_PORT: a key with a budget and a rate_limit middleware
+  local answer
+  answer=$(curl -s -m 10 "http://127.0.0.1:$P_POUCH/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
+    \"name\": \"open-streams-$1\",
+    \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:$1/v1\", \"api_key\": \"sk-bench\"}},
+    \"middlewares\": [{\"id\": \"rate_limit\", \"config\": {\"limit\": 1000000000, \"period\": 1}}],
+    \"allowed_models\": [\"gpt-4o-mini\"],
+    \"budget_limit_micros\": 1000000000000,
+    \"reset_period_seconds\": 0
+  }")
+  [[ $answer == *'"key":"pa-'* ]] || die "cannot create a key: $answer"
+  sed -E 's/.*"key":"(pa-[^"]+)".*/\1/' <<<"$answer"
+}
+KEY=$(new_key "$P_UP")
+WARM_KEY=$(new_key "$P_UP_FAST")
 printf '{"model":"gpt-4o-mini","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Hello"}]}' >"$TMP/stream.json"
 javac_out="$TMP/classes"
 "$(dirname "$JDK25")/javac" -d "$javac_out" "$BENCH/StreamLoad.java"
 
+live_heap_kib() { # forces a full GC, then reads the used heap
+  "$JCMD" "$TARGET_PID" GC.run >/dev/null
+  "$JCMD" "$TARGET_PID" GC.heap_info | grep -oE 'used [0-9]+K' | head -1 | tr -dc '0-9'
+}
+TARGET_NAME="Pouch (JDK 25, -Xmx$XMX)" TARGET_PORT=$P_POUCH TARGET_PID=$PID_POUCH
+TARGET_URL="http://127.0.0.1:$P_POUCH/v1/chat/completions"
+if [ "${BENCH_OPEN_DIRECT:-0}" = 1 ]; then
+  TARGET_NAME="the fake upstream directly" TARGET_PORT=$P_UP TARGET_PID=$PID_UP
+  TARGET_URL="http://127.0.0.1:$P_UP/v1/chat/completions"
+fi
+if [ "${BENCH_OPEN_DIRECT:-0}" != 1 ] && [ "$WARMUP" -gt 0 ]; then
+  log "warming Pouch up: ${WARMUP} s of 50 concurrent short streams"
+  "$JDK25" -cp "$javac_out" StreamLoad --url "http://127.0.0.1:$P_POUCH/v1/chat/completions" \
+    --body-file "$TMP/stream.json" --header "Authorization: Bearer $WARM_KEY" --connections 50 \
+    --warmup 0 --duration "$WARMUP" >"$TMP/warmup.log" 2>&1 || die "the warm-up failed: $(tail -3 "$TMP/warmup.log")"
+fi
+base=$(live_heap_kib)
 STREAM_SECONDS=$((WORDS * DELAY_MS / 1000))
-log "opening $STREAMS streams of ~${STREAM_SECONDS} s each through Pouch (JDK 25, -Xmx$XMX; fd limit $FD_LIMIT)"
+log "opening $STREAMS streams of ~${STREAM_SECONDS} s each to $TARGET_NAME (fd limit $FD_LIMIT)"
 spawn "$TMP/load.log" "$JDK25" -Xss256k -cp "$javac_out" StreamLoad \
-  --url "http://127.0.0.1:$P_POUCH/v1/chat/completions" --body-file "$TMP/stream.json" \
+  --url "$TARGET_URL" --body-file "$TMP/stream.json" \
   --header "Authorization: Bearer $KEY" --connections "$STREAMS" --once \
   --warmup 0 --duration $((STREAM_SECONDS * 3 + 60)) --timeout $((STREAM_SECONDS + 60))
 PID_LOAD=$SPAWNED
@@ -109,21 +138,20 @@ for _ in $(seq 1 $((STREAM_SECONDS * 2 / 3))); do
   [ "$n" -ge "$STREAMS" ] && break
 done
 log "open client connections: $peak"
-"$JCMD" "$PID_POUCH" GC.run >/dev/null
-heap=$("$JCMD" "$PID_POUCH" GC.heap_info | sed -nE 's/.*total ([0-9]+)K, used ([0-9]+)K.*/\2/p' | head -1)
-rss=$(awk '/VmRSS/ {print $2}' "/proc/$PID_POUCH/status")
-threads=$(awk '/Threads/ {print $2}' "/proc/$PID_POUCH/status")
-log "after a full GC: live heap $((heap / 1024)) MiB, RSS $((rss / 1024)) MiB, $threads platform threads"
+heap=$(live_heap_kib)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$TARGET_PID/status")
+threads=$(awk '/Threads/ {print $2}' "/proc/$TARGET_PID/status")
+log "after a full GC: live heap $((heap / 1024)) MiB ($((base / 1024)) MiB before the streams), RSS $((rss / 1024)) MiB, $threads platform threads"
 
 for _ in $(seq 1 $((STREAM_SECONDS * 3 + 120))); do kill -0 "$PID_LOAD" 2>/dev/null || break; sleep 1; done
 result=$(grep STREAM_RESULT "$TMP/load.log" || true)
 [ -n "$result" ] || die "the load client gave no result: $(tail -3 "$TMP/load.log")"
 field() { sed -E "s/.*[ ]$1=([0-9]+).*/\1/" <<<"$result"; }
 completed=$(field completed_all) errors=$(field errors)
-printf '\n| streams asked | open at once (peak) | completed with [DONE] | errors | TTFB p50 ms | TTFB p99 ms | live heap after full GC | heap cap | RSS | per stream |\n'
-printf '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n'
-printf '| %d | %d | %d | %d | %.1f | %.1f | %d MiB | %s | %d MiB | %d KiB |\n' \
+printf '\n| streams asked | open at once (peak) | completed with [DONE] | errors | TTFB p50 ms | TTFB p99 ms | live heap after full GC | before the streams | heap cap | RSS | per stream |\n'
+printf '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n'
+printf '| %d | %d | %d | %d | %.1f | %.1f | %d MiB | %d MiB | %s | %d MiB | %d KiB |\n' \
   "$STREAMS" "$peak" "$completed" "$errors" \
   "$(awk "BEGIN {print $(field ttfb_p50_us) / 1000}")" "$(awk "BEGIN {print $(field ttfb_p99_us) / 1000}")" \
-  $((heap / 1024)) "$XMX" $((rss / 1024)) $((heap / (peak > 0 ? peak : 1)))
+  $((heap / 1024)) $((base / 1024)) "$XMX" $((rss / 1024)) $(((heap - base) / (peak > 0 ? peak : 1)))
 [ "$errors" -eq 0 ] && [ "$completed" -eq "$STREAMS" ] || exit 1
