@@ -50,6 +50,7 @@ final class OpenAiStream implements UpstreamStream {
   private long uncountedChars; // guarded by this
   private long counted; // guarded by this
   private JsonNode lastChunk;
+  private boolean keepTrees; // only the reading thread: set before the first next()
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
@@ -120,73 +121,57 @@ final class OpenAiStream implements UpstreamStream {
     if (data == null || !data.startsWith("{")) {
       return event;
     }
-    JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
-    lastChunk = chunk;
-    JsonNode usageNode = chunk.get("usage");
-    if (usageNode != null && usageNode.isObject()) {
-      OpenAiUsage.reported(usageNode).ifPresent(usage -> reported = usage);
+    ChunkFacts facts;
+    if (keepTrees) {
+      JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
+      lastChunk = chunk;
+      facts = ChunkFacts.of(chunk);
+    } else {
+      facts = ChunkFacts.parse(data);
     }
-    JsonNode choices = chunk.get("choices");
-    if (choices != null) {
-      for (JsonNode choice : choices) {
-        if (keepOutput(choice.path("delta"))) {
-          deltasWithOutput.incrementAndGet();
-        }
-      }
+    if (facts.usage() != null) {
+      OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
+    for (String text : facts.outputs()) {
+      keep(text);
+    }
+    deltasWithOutput.addAndGet(facts.choicesWithOutput());
     if (clientWantsUsage) {
       return event;
     }
-    boolean usageOnly =
-        chunk.path("usage").isObject()
-            && chunk.path("choices").isArray()
-            && chunk.path("choices").isEmpty();
-    if (usageOnly) {
+    if (facts.usageOnly()) {
       return null;
     }
-    if (chunk.has("usage") && event.contains(NULL_USAGE)) {
+    if (facts.namesUsage() && event.contains(NULL_USAGE)) {
       return event.replace(NULL_USAGE, "");
     }
     return event;
   }
 
   /**
-   * The parsed JSON of the event {@link #next()} returned last, or null if its data was not JSON
-   * (for the assembler, which then need not parse it again). Only for the reading thread.
+   * Makes {@link #lastChunk()} available: the assembler of a plain answer needs each chunk's tree.
+   * A stream to the client is metered without one. Call before the first {@link #next()}.
+   */
+  void keepTrees() {
+    keepTrees = true;
+  }
+
+  /**
+   * The parsed JSON of the event {@link #next()} returned last, or null if its data was not JSON or
+   * {@link #keepTrees()} was not called (for the assembler, which then need not parse it again).
+   * Only for the reading thread.
    */
   JsonNode lastChunk() {
     return lastChunk;
   }
 
   /**
-   * Keeps a delta's output texts to count later; returns whether it had any output. Counting each
-   * delta as it comes (o200k, a regex per call) cost more than the rest of the metering together,
-   * and the count is needed only when the stream ends without the upstream's usage. Each delta is
-   * still counted on its own, as before: a delta is usually one generated token, and counting the
-   * joined text could come out lower than what was generated.
+   * Keeps a delta's output text to count later. Counting each delta as it comes (o200k, a regex per
+   * call) cost more than the rest of the metering together, and the count is needed only when the
+   * stream ends without the upstream's usage. Each delta is still counted on its own, as before: a
+   * delta is usually one generated token, and counting the joined text could come out lower than
+   * what was generated.
    */
-  private boolean keepOutput(JsonNode delta) {
-    if (delta.isMissingNode() || delta.isEmpty()) {
-      return false;
-    }
-    boolean output = false;
-    for (String field : OpenAiUsage.OUTPUT_FIELDS) {
-      JsonNode text = delta.get(field);
-      if (text != null && text.isTextual()) {
-        output |= keep(text.asText());
-      }
-    }
-    JsonNode calls = delta.get("tool_calls");
-    if (calls != null) {
-      for (JsonNode call : calls) {
-        JsonNode function = call.path("function");
-        output |= keep(function.path("name").asText(""));
-        output |= keep(function.path("arguments").asText(""));
-      }
-    }
-    return output;
-  }
-
   private synchronized boolean keep(String text) {
     if (text.isEmpty()) {
       return false;

@@ -28,6 +28,7 @@ final class StreamAssembler {
   StreamAssembler(OpenAiStream stream, long outputCap) {
     this.stream = stream;
     this.outputCap = outputCap;
+    stream.keepTrees(); // each chunk is assembled from its tree
   }
 
   /**

@@ -56,7 +56,7 @@ class BudgetCacheTest {
       assertThat(store.startPeriod("key_2", T0, T0.plusSeconds(3600))).isTrue();
 
       for (String key : KEYS) {
-        assertThat(store.find(key)).contains(fromFile(store, key));
+        assertThat(store.find(key)).contains(Fixtures.budgetInFile(store, key));
       }
       assertThat(store.find("key_1").orElseThrow().reservedMicros()).isZero();
       assertThat(store.find("key_1").orElseThrow().spentMicros()).isPositive();
@@ -88,7 +88,7 @@ class BudgetCacheTest {
                 return Outcome.rollback(null);
               });
 
-      assertThat(fromFile(store, "key_1")).isEqualTo(before);
+      assertThat(Fixtures.budgetInFile(store, "key_1")).isEqualTo(before);
       assertThat(store.find("key_1")).contains(before);
       assertThat(store.reserve(reservation("r3", "key_1", 1_000)))
           .as("nothing of the rolled back reservations holds the budget")
@@ -119,26 +119,5 @@ class BudgetCacheTest {
         store.settle(settlement(r, random.nextLong(r.amountMicros() + 1)));
       }
     }
-  }
-
-  private static Budget fromFile(SqliteStore store, String keyId) {
-    return store
-        .database()
-        .read(
-            handle ->
-                handle
-                    .createQuery(
-                        "SELECT limit_micros, spent_micros, reserved_micros, period_started_at,"
-                            + " reset_period_seconds FROM budgets WHERE key_id = :key_id")
-                    .bind("key_id", keyId)
-                    .map(
-                        (rs, context) ->
-                            new Budget(
-                                rs.getLong(1),
-                                rs.getLong(2),
-                                rs.getLong(3),
-                                java.time.Instant.ofEpochMilli(rs.getLong(4)),
-                                rs.getLong(5)))
-                    .one());
   }
 }

@@ -1,0 +1,85 @@
+package dev.pouch.adapters.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A stream to the client is metered from a streaming parse of each chunk, a plain answer from the
+ * chunk's tree: both must read the same facts, or a plain answer and a stream of the same tokens
+ * would be charged differently.
+ */
+class ChunkFactsTest {
+
+  static List<String> chunks() {
+    return List.of(
+        // OpenAI's usual chunks: the role, content, the finish and the usage-only one
+        "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
+            + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}",
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\\\"lo\\n\"},"
+            + "\"finish_reason\":null}],\"usage\":null}",
+        "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+        "{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,"
+            + "\"total_tokens\":15,\"prompt_tokens_details\":{\"cached_tokens\":0}}}",
+        // several choices, only some with output; refusal and reasoning fields
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},{\"index\":1,\"delta\":{}},"
+            + "{\"index\":2,\"delta\":{\"refusal\":\"no\",\"reasoning_content\":\"think\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":\"r\",\"content\":\"c\"}}]}",
+        // tool calls: name first, then argument pieces; odd values are not text
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+            + "{\"arguments\":\"{\\\"city\\\":\"}},{\"index\":1,\"function\":{\"name\":7}}]}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":5,\"tool_calls\":{\"x\":1}}}]}",
+        // shapes an honest upstream never sends: they must still agree
+        "{\"choices\":{\"0\":{\"delta\":{\"content\":\"x\"}}},\"usage\":[1]}",
+        "{\"choices\":[1,null,[{\"delta\":{\"content\":\"nested\"}}],{\"delta\":[\"a\"]}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"first\"},\"delta\":{\"content\":\"second\"}}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"choices\":[]}",
+        "{\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+        "{\"choices\":[{\"delta\":{\"content\":\"a\",\"content\":\"b\",\"tool_calls\":"
+            + "[{\"function\":{\"name\":\"n\"},\"function\":{\"arguments\":\"z\"}}]}}]}",
+        "{}");
+  }
+
+  @ParameterizedTest
+  @MethodSource("chunks")
+  void aStreamingParseReadsWhatTheTreeHolds(String json) throws IOException {
+    ChunkFacts fromTree = ChunkFacts.of(OpenAiProvider.MAPPER.readTree(json));
+
+    ChunkFacts streamed = ChunkFacts.parse(json);
+
+    assertThat(streamed).isEqualTo(fromTree);
+  }
+
+  @Test
+  void readsTheTextsAndUsageOfAChunk() throws IOException {
+    ChunkFacts facts =
+        ChunkFacts.parse(
+            "{\"choices\":[{\"delta\":{\"content\":\"Hi\",\"tool_calls\":[{\"function\":"
+                + "{\"name\":\"f\",\"arguments\":\"{}\"}}]}},{\"delta\":{}}],"
+                + "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2}}");
+
+    assertThat(facts.outputs()).containsExactly("Hi", "f", "{}");
+    assertThat(facts.choices()).isEqualTo(2);
+    assertThat(facts.choicesWithOutput()).isEqualTo(1);
+    assertThat(facts.usage().path("completion_tokens").asLong()).isEqualTo(2);
+    assertThat(facts.usageOnly()).isFalse();
+    assertThat(ChunkFacts.parse("{\"choices\":[],\"usage\":{\"prompt_tokens\":4}}").usageOnly())
+        .isTrue();
+  }
+
+  @Test
+  void malformedJsonFailsAsATreeParseWould() {
+    assertThatThrownBy(() -> ChunkFacts.parse("{\"choices\":[{\"delta\":{\"content\":\"x\"}"))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> ChunkFacts.parse("{\"choices\": nope}"))
+        .isInstanceOf(IOException.class);
+  }
+}
