@@ -32,6 +32,7 @@ public final class PouchServer implements AutoCloseable {
   private static final int ACCEPT_QUEUE = 4096;
 
   private final ServerConfig config;
+  private final DataDirLock dataLock;
   private final SqliteStore store;
   private final OpenAiProviderFactory openAi;
   private final PluginDiscovery plugins;
@@ -47,65 +48,71 @@ public final class PouchServer implements AutoCloseable {
   private PouchServer(ServerConfig config, Clock clock) throws IOException {
     this.config = config;
     Files.createDirectories(config.dataDir());
-    AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
-    this.generatedAdminToken = adminToken.generatedToken();
-    AesGcmSecretSealer sealer = sealer(config);
-    this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
-    this.openAi =
-        new OpenAiProviderFactory(
-            new OpenAiSettings(
-                config.openAiApiKey(),
-                config.openAiBaseUrl(),
-                config.dataDir().resolve("prices.json")),
-            clock);
-    MockProviderFactory mock = new MockProviderFactory();
-    List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
-    this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
-    plugins.discover(config.pluginsDir());
-    this.pouch =
-        Pouch.builder()
-            .keys(store)
-            .ledger(store)
-            .requestLog(store)
-            .provider(mock)
-            .provider(openAi)
-            .middlewares(builtinMiddlewares)
-            .providers(plugins.providers())
-            .middlewares(plugins.middlewares())
-            .clock(clock)
-            .secrets(sealer)
-            .events(metrics)
-            .build();
+    this.dataLock = DataDirLock.acquire(config.dataDir());
     try {
-      pouch.sealStoredSecrets();
-    } catch (IllegalStateException wrongMasterKey) {
-      closeQuietly();
-      throw wrongMasterKey;
+      AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
+      this.generatedAdminToken = adminToken.generatedToken();
+      AesGcmSecretSealer sealer = sealer(config);
+      this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
+      this.openAi =
+          new OpenAiProviderFactory(
+              new OpenAiSettings(
+                  config.openAiApiKey(),
+                  config.openAiBaseUrl(),
+                  config.dataDir().resolve("prices.json")),
+              clock);
+      MockProviderFactory mock = new MockProviderFactory();
+      List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
+      this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
+      plugins.discover(config.pluginsDir());
+      this.pouch =
+          Pouch.builder()
+              .keys(store)
+              .ledger(store)
+              .requestLog(store)
+              .provider(mock)
+              .provider(openAi)
+              .middlewares(builtinMiddlewares)
+              .providers(plugins.providers())
+              .middlewares(plugins.middlewares())
+              .clock(clock)
+              .secrets(sealer)
+              .events(metrics)
+              .build();
+      try {
+        pouch.sealStoredSecrets();
+      } catch (IllegalStateException wrongMasterKey) {
+        closeQuietly();
+        throw wrongMasterKey;
+      }
+      pouch.recoverOpenReservations();
+      this.virtualThreads = Runtime.version().feature() >= 21;
+      JsonBodies json = new JsonBodies(config.maxBodyBytes());
+      ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json, drain, metrics);
+      AdminRoutes admin =
+          new AdminRoutes(
+              pouch,
+              adminToken.token(),
+              new AdminAuthLimiter(config.security().adminAuthFailuresPerMinute(), clock),
+              json,
+              clock);
+      Observability observability =
+          new Observability(
+              metrics,
+              drain,
+              json,
+              adminToken.token(),
+              config.operations().metricsAuth(),
+              store::isReady,
+              store::backupTo,
+              config.dataDir().resolve("backups"),
+              clock);
+      PouchRoutes routes = new PouchRoutes("", proxy, admin);
+      this.app = Javalin.create(cfg -> configure(cfg, json, routes, observability));
+    } catch (IOException | RuntimeException | Error e) {
+      dataLock.close(); // a start that fails leaves the folder free
+      throw e;
     }
-    pouch.recoverOpenReservations();
-    this.virtualThreads = Runtime.version().feature() >= 21;
-    JsonBodies json = new JsonBodies(config.maxBodyBytes());
-    ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json, drain, metrics);
-    AdminRoutes admin =
-        new AdminRoutes(
-            pouch,
-            adminToken.token(),
-            new AdminAuthLimiter(config.security().adminAuthFailuresPerMinute(), clock),
-            json,
-            clock);
-    Observability observability =
-        new Observability(
-            metrics,
-            drain,
-            json,
-            adminToken.token(),
-            config.operations().metricsAuth(),
-            store::isReady,
-            store::backupTo,
-            config.dataDir().resolve("backups"),
-            clock);
-    PouchRoutes routes = new PouchRoutes("", proxy, admin);
-    this.app = Javalin.create(cfg -> configure(cfg, json, routes, observability));
   }
 
   private static AesGcmSecretSealer sealer(ServerConfig config) throws IOException {
@@ -230,6 +237,7 @@ public final class PouchServer implements AutoCloseable {
     openAi.close();
     store.close();
     plugins.close();
+    dataLock.close();
     log.atInfo().log("Pouch stopped");
   }
 }

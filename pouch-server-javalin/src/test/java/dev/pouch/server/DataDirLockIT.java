@@ -1,0 +1,68 @@
+package dev.pouch.server;
+
+import static dev.pouch.server.PouchProcess.freePort;
+import static dev.pouch.server.PouchProcess.jdk17;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two shaded-jar processes on one data folder: the second refuses to start, with a clear message
+ * and exit status 1, and leaves the first serving; once the first is stopped (or killed), the
+ * folder is free again.
+ */
+class DataDirLockIT {
+  private static final Map<String, String> ENV = Map.of("POUCH_ADMIN_TOKEN", "pt-admin-lock-it");
+
+  @TempDir Path tmp;
+
+  private final List<PouchProcess> children = new ArrayList<>();
+
+  @AfterEach
+  void killEveryChild() throws InterruptedException {
+    for (PouchProcess child : children) {
+      child.process.destroyForcibly();
+      child.process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aSecondProcessOnTheSameDataFolderIsRefused() throws Exception {
+    Path data = tmp.resolve("data");
+    PouchProcess first = launch("first", data);
+    first.awaitHealthy(PouchProcess.START_TIMEOUT);
+
+    PouchProcess second = launch("second", data);
+
+    assertThat(second.process.waitFor(60, TimeUnit.SECONDS)).as(second::describe).isTrue();
+    assertThat(second.process.exitValue()).as(second::describe).isEqualTo(1);
+    assertThat(second.stderr())
+        .as(second::describe)
+        .contains("pouch: cannot start: another Pouch process is using the data folder");
+    assertThat(first.process.isAlive()).isTrue();
+    first.awaitHealthy(Duration.ofSeconds(10)); // still serving
+
+    first.process.destroyForcibly(); // a crash: the OS drops the lock with the process
+    first.process.waitFor(10, TimeUnit.SECONDS);
+    PouchProcess third = launch("third", data);
+    third.awaitHealthy(PouchProcess.START_TIMEOUT);
+    third.stop();
+  }
+
+  private PouchProcess launch(String label, Path data) throws Exception {
+    int port = freePort();
+    PouchProcess child =
+        PouchProcess.launch(
+            label, jdk17(), tmp, tmp.resolve("logs"), PouchProcess.dataArgs(port, data), ENV, port);
+    children.add(child);
+    return child;
+  }
+}
