@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,20 +37,12 @@ class AdminTokenRotationIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
-
-  @AfterEach
-  void killEveryChild() throws InterruptedException {
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
 
   @Test
   void rotateTokenReplacesTheTokenOfARunningAndOfAStoppedServer() throws Exception {

@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
 
@@ -78,7 +79,7 @@ class CrashSafetyIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final List<ExecutorService> pools = new ArrayList<>();
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
@@ -92,10 +93,6 @@ class CrashSafetyIT {
   void killEverything() throws InterruptedException {
     for (ExecutorService pool : pools) {
       pool.shutdownNow();
-    }
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
     }
     if (fake != null) {
       fake.close();

@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,15 +22,7 @@ class DataDirLockIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
-
-  @AfterEach
-  void killEveryChild() throws InterruptedException {
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
 
   @Test
   void aSecondProcessOnTheSameDataFolderIsRefused() throws Exception {

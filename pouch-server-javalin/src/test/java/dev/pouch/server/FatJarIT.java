@@ -16,15 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,21 +38,13 @@ class FatJarIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
-
-  @AfterEach
-  void killEveryChild() throws InterruptedException {
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
 
   @Test
   void firstStartPrintsTheAdminTokenOnceAndStoresOnlyItsHash() throws Exception {

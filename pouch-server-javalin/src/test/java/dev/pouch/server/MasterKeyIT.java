@@ -11,13 +11,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,20 +28,12 @@ class MasterKeyIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
-
-  @AfterEach
-  void killEveryChild() throws InterruptedException {
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
 
   @Test
   void theWrongMasterKeyStopsTheStartWithAClearMessage() throws Exception {

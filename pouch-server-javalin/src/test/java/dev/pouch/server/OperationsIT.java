@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
 
@@ -53,7 +54,7 @@ class OperationsIT {
 
   @TempDir Path tmp;
 
-  private final List<PouchProcess> children = new ArrayList<>();
+  @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -67,10 +68,6 @@ class OperationsIT {
   void stopEverything() throws InterruptedException {
     if (pool != null) {
       pool.shutdownNow();
-    }
-    for (PouchProcess child : children) {
-      child.process.destroyForcibly();
-      child.process.waitFor(10, TimeUnit.SECONDS);
     }
     if (fake != null) {
       fake.close();
