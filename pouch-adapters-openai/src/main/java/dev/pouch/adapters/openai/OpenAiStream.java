@@ -132,9 +132,7 @@ final class OpenAiStream implements UpstreamStream {
     if (facts.usage() != null) {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
-    for (String text : facts.outputs()) {
-      keep(text);
-    }
+    keep(facts.outputs());
     deltasWithOutput.addAndGet(facts.choicesWithOutput());
     if (clientWantsUsage) {
       return event;
@@ -166,22 +164,20 @@ final class OpenAiStream implements UpstreamStream {
   }
 
   /**
-   * Keeps a delta's output text to count later. Counting each delta as it comes (o200k, a regex per
-   * call) cost more than the rest of the metering together, and the count is needed only when the
-   * stream ends without the upstream's usage. Each delta is still counted on its own, as before: a
-   * delta is usually one generated token, and counting the joined text could come out lower than
-   * what was generated.
+   * Keeps a chunk's output texts (never empty ones) to count later. Counting each delta as it comes
+   * (o200k, a regex per call) cost more than the rest of the metering together, and the count is
+   * needed only when the stream ends without the upstream's usage. Each delta is still counted on
+   * its own, as before: a delta is usually one generated token, and counting the joined text could
+   * come out lower than what was generated.
    */
-  private synchronized boolean keep(String text) {
-    if (text.isEmpty()) {
-      return false;
+  private synchronized void keep(List<String> texts) {
+    for (String text : texts) {
+      uncounted.add(text);
+      uncountedChars += text.length();
     }
-    uncounted.add(text);
-    uncountedChars += text.length();
     if (uncountedChars > MAX_UNCOUNTED_CHARS) {
       countKept(); // bounds the memory a long answer holds
     }
-    return true;
   }
 
   private synchronized long countKept() {

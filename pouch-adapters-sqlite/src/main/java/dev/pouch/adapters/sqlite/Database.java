@@ -276,9 +276,7 @@ final class Database implements AutoCloseable {
    * transaction is its own, and its rollback is the transaction's.
    */
   private boolean runTogether(List<Op<?>> batch) {
-    if (batch.size() == 1) {
-      return runAlone(batch.get(0));
-    }
+    boolean savepoints = batch.size() > 1;
     began = false;
     try {
       writer.execute("BEGIN IMMEDIATE");
@@ -293,20 +291,22 @@ final class Database implements AutoCloseable {
       op.reset();
       running = op;
       try {
-        writer.execute(SAVEPOINT);
+        if (savepoints) {
+          writer.execute(SAVEPOINT);
+        }
         op.run(writer);
         if (!op.commits()) {
-          writer.execute(ROLLBACK_TO);
           op.dropActionsFrom(0);
+          if (savepoints) {
+            writer.execute(ROLLBACK_TO);
+          }
         }
-        writer.execute(RELEASE);
+        if (savepoints) {
+          writer.execute(RELEASE);
+        }
       } catch (RuntimeException | Error e) {
         op.failed(e);
-        try {
-          writer.execute(ROLLBACK_TO);
-          writer.execute(RELEASE);
-        } catch (RuntimeException lost) {
-          // the failure ended the whole transaction: no savepoint is left
+        if (!savepoints || !rolledBackToSavepoint()) {
           rollbackAfterFailure(writer);
           return false;
         }
@@ -315,7 +315,8 @@ final class Database implements AutoCloseable {
       }
     }
     try {
-      writer.execute("COMMIT");
+      // a lone op that does not commit ends the transaction it had to itself
+      writer.execute(savepoints || batch.get(0).commits() ? "COMMIT" : "ROLLBACK");
       return true;
     } catch (RuntimeException e) {
       rollbackAfterFailure(writer);
@@ -326,38 +327,14 @@ final class Database implements AutoCloseable {
     }
   }
 
-  private boolean runAlone(Op<?> op) {
-    began = false;
+  /** Undoes the failed op's savepoint; false when the failure ended the whole transaction. */
+  private boolean rolledBackToSavepoint() {
     try {
-      writer.execute("BEGIN IMMEDIATE");
-    } catch (RuntimeException e) {
-      op.failed(e);
-      return false;
-    }
-    began = true;
-    op.reset();
-    running = op;
-    try {
-      op.run(writer);
-    } catch (RuntimeException | Error e) {
-      op.failed(e);
-      rollbackAfterFailure(writer);
-      return false;
-    } finally {
-      running = null;
-    }
-    try {
-      if (op.commits()) {
-        writer.execute("COMMIT");
-      } else {
-        op.dropActionsFrom(0);
-        writer.execute("ROLLBACK");
-      }
+      writer.execute(ROLLBACK_TO);
+      writer.execute(RELEASE);
       return true;
-    } catch (RuntimeException e) {
-      rollbackAfterFailure(writer);
-      op.failed(e);
-      return false;
+    } catch (RuntimeException lost) {
+      return false; // no savepoint is left
     }
   }
 
