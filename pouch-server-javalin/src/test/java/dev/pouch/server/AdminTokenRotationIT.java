@@ -1,6 +1,5 @@
 package dev.pouch.server;
 
-import static dev.pouch.server.PouchProcess.freePort;
 import static dev.pouch.server.PouchProcess.jdk17;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -122,17 +121,7 @@ class AdminTokenRotationIT {
   }
 
   private PouchProcess start(String label, Path data) throws Exception {
-    int port = freePort();
-    PouchProcess child =
-        PouchProcess.launch(
-            label,
-            jdk17(),
-            tmp,
-            tmp.resolve("logs"),
-            PouchProcess.dataArgs(port, data),
-            Map.of(),
-            port);
-    children.add(child);
+    PouchProcess child = children.launch(label, jdk17(), tmp, data, Map.of());
     child.awaitHealthy(PouchProcess.START_TIMEOUT);
     return child;
   }

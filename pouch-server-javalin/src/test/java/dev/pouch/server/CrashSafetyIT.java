@@ -340,18 +340,8 @@ class CrashSafetyIT {
   private record Key(String id, String secret) {}
 
   private PouchProcess launch(String label, Path data) throws IOException {
-    int port = PouchProcess.freePort();
-    PouchProcess child =
-        PouchProcess.launch(
-            label,
-            PouchProcess.newestJdk(),
-            tmp,
-            tmp.resolve("logs"),
-            PouchProcess.dataArgs(port, data),
-            Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN),
-            port);
-    children.add(child);
-    return child;
+    return children.launch(
+        label, PouchProcess.newestJdk(), tmp, data, Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN));
   }
 
   private Key createKey(PouchProcess pouch) throws Exception {

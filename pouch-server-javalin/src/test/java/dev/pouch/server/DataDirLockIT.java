@@ -1,6 +1,5 @@
 package dev.pouch.server;
 
-import static dev.pouch.server.PouchProcess.freePort;
 import static dev.pouch.server.PouchProcess.jdk17;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,11 +47,6 @@ class DataDirLockIT {
   }
 
   private PouchProcess launch(String label, Path data) throws Exception {
-    int port = freePort();
-    PouchProcess child =
-        PouchProcess.launch(
-            label, jdk17(), tmp, tmp.resolve("logs"), PouchProcess.dataArgs(port, data), ENV, port);
-    children.add(child);
-    return child;
+    return children.launch(label, jdk17(), tmp, data, ENV);
   }
 }

@@ -1,6 +1,5 @@
 package dev.pouch.server;
 
-import static dev.pouch.server.PouchProcess.freePort;
 import static dev.pouch.server.PouchProcess.jdk17;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,11 +79,6 @@ class MasterKeyIT {
   }
 
   private PouchProcess launch(String label, Path data, Map<String, String> env) throws Exception {
-    int port = freePort();
-    PouchProcess child =
-        PouchProcess.launch(
-            label, jdk17(), tmp, tmp.resolve("logs"), PouchProcess.dataArgs(port, data), env, port);
-    children.add(child);
-    return child;
+    return children.launch(label, jdk17(), tmp, data, env);
   }
 }

@@ -352,20 +352,13 @@ class OperationsIT {
   private record TestKey(String id, String secret) {}
 
   private PouchProcess launch(String label, Path data, String... extraArgs) throws IOException {
-    int port = PouchProcess.freePort();
-    List<String> args = new ArrayList<>(PouchProcess.dataArgs(port, data));
-    args.addAll(List.of(extraArgs));
-    PouchProcess child =
-        PouchProcess.launch(
-            label,
-            PouchProcess.newestJdk(),
-            tmp,
-            tmp.resolve("logs"),
-            args,
-            Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN),
-            port);
-    children.add(child);
-    return child;
+    return children.launch(
+        label,
+        PouchProcess.newestJdk(),
+        tmp,
+        data,
+        Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN),
+        extraArgs);
   }
 
   private TestKey createKey(PouchProcess pouch) throws Exception {
