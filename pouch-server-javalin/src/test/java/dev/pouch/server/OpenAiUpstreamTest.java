@@ -11,6 +11,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
+import dev.pouch.adapters.mock.upstream.IdleClosingUpstream;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -18,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -309,6 +311,54 @@ class OpenAiUpstreamTest extends ServerTest {
     assertThat(reply.errorType()).isEqualTo("upstream_error");
     assertThat(spent(key)).isZero();
     assertThat(reserved(key)).isZero();
+  }
+
+  @Test
+  void anUpstreamThatClosesIdleConnectionsSoonStillAnswersEveryRequest() throws Exception {
+    // uvicorn (vLLM, LiteLLM) closes idle keep-alive connections after 5 s; here after 100 ms
+    try (IdleClosingUpstream closing = new IdleClosingUpstream(100)) {
+      TestPouch.CreatedTestKey key =
+          pouch.createKey(
+              KeyBody.openAi("idle-closing", closing.baseUrl()).budgetMicros(1_000_000));
+      OpenAIClient client =
+          OpenAIOkHttpClient.builder()
+              .apiKey(key.secret())
+              .baseUrl(pouch.openAiBaseUrl())
+              .maxRetries(0)
+              .build();
+      ChatCompletionCreateParams params =
+          ChatCompletionCreateParams.builder()
+              .model("gpt-4o-mini")
+              .maxCompletionTokens(20)
+              .addUserMessage("Hello")
+              .build();
+
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        if (i > 0) {
+          Thread.sleep(400); // long enough for the upstream to close the pooled connection
+        }
+        answers.add(
+            client
+                .chat()
+                .completions()
+                .create(params)
+                .choices()
+                .get(0)
+                .message()
+                .content()
+                .orElseThrow());
+      }
+
+      assertThat(answers).containsExactly("Hi", "Hi", "Hi");
+      assertThat(closing.requests()).isEqualTo(3);
+      assertThat(closing.idleCloses()).isGreaterThanOrEqualTo(2);
+      JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
+      assertThat(rows).hasSize(3);
+      rows.forEach(row -> assertThat(row.get("status").asInt()).isEqualTo(200));
+      assertThat(spent(key)).isPositive();
+      assertThat(reserved(key)).isZero();
+    }
   }
 
   @Test

@@ -44,8 +44,9 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     // ~8,500 sockets in TIME_WAIT per 15 s and cost 60 % more CPU per request). Idle ones close
     // after a minute.
     this.client =
-        new OkHttpClient.Builder()
-            .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 1, TimeUnit.MINUTES))
+        StaleConnectionGuard.install(
+                new OkHttpClient.Builder(),
+                new ConnectionPool(MAX_IDLE_CONNECTIONS, 1, TimeUnit.MINUTES))
             .connectTimeout(Duration.ofSeconds(10))
             .readTimeout(Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS))
             .retryOnConnectionFailure(false)
