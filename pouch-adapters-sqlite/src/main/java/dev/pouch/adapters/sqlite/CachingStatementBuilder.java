@@ -35,6 +35,19 @@ final class CachingStatementBuilder extends DefaultStatementBuilder {
   @Override
   public PreparedStatement create(Connection connection, String sql, StatementContext context)
       throws SQLException {
+    return cached(sql, () -> super.create(connection, sql, context));
+  }
+
+  /**
+   * The statement for {@code sql}, prepared once, for the hot statements that skip Jdbi ({@link
+   * WriterStatements}). Its parameters are cleared; the caller binds them all and closes any result
+   * set it opens, never the statement.
+   */
+  PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+    return cached(sql, () -> connection.prepareStatement(sql));
+  }
+
+  private PreparedStatement cached(String sql, Preparation preparation) throws SQLException {
     PreparedStatement statement = cache.get(sql);
     if (statement != null && !statement.isClosed()) {
       try {
@@ -46,13 +59,18 @@ final class CachingStatementBuilder extends DefaultStatementBuilder {
         closeQuietly(statement);
       }
     }
-    statement = super.create(connection, sql, context);
+    statement = preparation.prepare();
     PreparedStatement replaced = cache.put(sql, statement);
     if (replaced != null) {
       cached.remove(replaced);
     }
     cached.put(statement, Boolean.TRUE);
     return statement;
+  }
+
+  @FunctionalInterface
+  private interface Preparation {
+    PreparedStatement prepare() throws SQLException;
   }
 
   @Override

@@ -279,7 +279,7 @@ final class Database implements AutoCloseable {
     boolean savepoints = batch.size() > 1;
     began = false;
     try {
-      writer.execute("BEGIN IMMEDIATE");
+      WriterStatements.execute(writer, "BEGIN IMMEDIATE");
     } catch (RuntimeException e) {
       for (Op<?> op : batch) {
         op.failed(e);
@@ -292,17 +292,17 @@ final class Database implements AutoCloseable {
       running = op;
       try {
         if (savepoints) {
-          writer.execute(SAVEPOINT);
+          WriterStatements.execute(writer, SAVEPOINT);
         }
         op.run(writer);
         if (!op.commits()) {
           op.dropActionsFrom(0);
           if (savepoints) {
-            writer.execute(ROLLBACK_TO);
+            WriterStatements.execute(writer, ROLLBACK_TO);
           }
         }
         if (savepoints) {
-          writer.execute(RELEASE);
+          WriterStatements.execute(writer, RELEASE);
         }
       } catch (RuntimeException | Error e) {
         op.failed(e);
@@ -316,7 +316,8 @@ final class Database implements AutoCloseable {
     }
     try {
       // a lone op that does not commit ends the transaction it had to itself
-      writer.execute(savepoints || batch.get(0).commits() ? "COMMIT" : "ROLLBACK");
+      WriterStatements.execute(
+          writer, savepoints || batch.get(0).commits() ? "COMMIT" : "ROLLBACK");
       return true;
     } catch (RuntimeException e) {
       rollbackAfterFailure(writer);
@@ -330,8 +331,8 @@ final class Database implements AutoCloseable {
   /** Undoes the failed op's savepoint; false when the failure ended the whole transaction. */
   private boolean rolledBackToSavepoint() {
     try {
-      writer.execute(ROLLBACK_TO);
-      writer.execute(RELEASE);
+      WriterStatements.execute(writer, ROLLBACK_TO);
+      WriterStatements.execute(writer, RELEASE);
       return true;
     } catch (RuntimeException lost) {
       return false; // no savepoint is left

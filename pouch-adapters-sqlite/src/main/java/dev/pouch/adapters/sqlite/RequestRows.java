@@ -20,9 +20,7 @@ final class RequestRows {
   private static final String INSERT =
       "INSERT INTO request_log ("
           + COLUMNS
-          + ") VALUES (:request_id, :key_id, :model, :created_at, :status, :streamed,"
-          + " :prompt_tokens, :cached_prompt_tokens, :completion_tokens, :reserved_micros,"
-          + " :cost_micros, :basis, :overrun_micros, :latency_millis, :error_code, :priced_as)";
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** Reads a row selected with {@link #COLUMNS}. */
   static final RowMapper<RequestRecord> MAPPER = RequestRows::map;
@@ -31,25 +29,25 @@ final class RequestRows {
 
   /** Appends {@code record} on {@code handle} (the writer, inside the caller's lock). */
   static void insert(Handle handle, RequestRecord record) {
-    handle
-        .createUpdate(INSERT)
-        .bind("request_id", record.requestId())
-        .bind("key_id", record.keyId())
-        .bind("model", record.model())
-        .bind("created_at", record.createdAt().toEpochMilli())
-        .bind("status", record.status())
-        .bind("streamed", record.streamed() ? 1 : 0)
-        .bind("prompt_tokens", record.promptTokens())
-        .bind("cached_prompt_tokens", record.cachedPromptTokens())
-        .bind("completion_tokens", record.completionTokens())
-        .bind("reserved_micros", record.reservedMicros())
-        .bind("cost_micros", record.costMicros())
-        .bind("basis", basisColumn(record.basis()))
-        .bind("overrun_micros", record.overrunMicros())
-        .bind("latency_millis", record.latencyMillis())
-        .bind("error_code", record.errorCode())
-        .bind("priced_as", record.pricedAs())
-        .execute();
+    WriterStatements.update(
+        handle,
+        INSERT,
+        record.requestId(),
+        record.keyId(),
+        record.model(),
+        record.createdAt().toEpochMilli(),
+        record.status(),
+        record.streamed() ? 1 : 0,
+        record.promptTokens(),
+        record.cachedPromptTokens(),
+        record.completionTokens(),
+        record.reservedMicros(),
+        record.costMicros(),
+        basisColumn(record.basis()),
+        record.overrunMicros(),
+        record.latencyMillis(),
+        record.errorCode(),
+        record.pricedAs());
   }
 
   /** How a basis is stored: its wire name, or NULL. */

@@ -37,10 +37,26 @@ final class SqliteBudgetLedger implements BudgetLedger {
   private static final String SELECT_BUDGET =
       "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id";
 
-  /** Also refuses when the key has no budget row. Written so that no sum can overflow. */
+  private static final String INSERT_RESERVATION =
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at) VALUES (?, ?, ?, ?)"
+          + " ON CONFLICT (id) DO NOTHING";
+
+  /**
+   * ?1 amount, ?2 key. Also refuses when the key has no budget row. Written so that no sum can
+   * overflow.
+   */
   private static final String TAKE =
-      "UPDATE budgets SET reserved_micros = reserved_micros + :amount WHERE key_id = :key_id"
-          + " AND (limit_micros = 0 OR :amount <= limit_micros - spent_micros - reserved_micros)"
+      "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE key_id = ?2"
+          + " AND (limit_micros = 0 OR ?1 <= limit_micros - spent_micros - reserved_micros)"
+          + RETURNING;
+
+  private static final String MARK_SETTLED =
+      "UPDATE reservations SET settled_at = ?, actual_micros = ?, basis = ?"
+          + " WHERE id = ? AND settled_at IS NULL RETURNING key_id, amount_micros";
+
+  private static final String CHARGE =
+      "UPDATE budgets SET reserved_micros = reserved_micros - ?, spent_micros = spent_micros + ?"
+          + " WHERE key_id = ?"
           + RETURNING;
 
   private static final String RECOVERED_MODEL = "(recovered)";
@@ -103,26 +119,24 @@ final class SqliteBudgetLedger implements BudgetLedger {
         database.transaction(
             handle -> {
               int inserted =
-                  handle
-                      .createUpdate(
-                          "INSERT INTO reservations (id, key_id, amount_micros, created_at)"
-                              + " VALUES (:id, :key_id, :amount, :created_at)"
-                              + " ON CONFLICT (id) DO NOTHING")
-                      .bind("id", reservation.id())
-                      .bind("key_id", reservation.keyId())
-                      .bind("amount", reservation.amountMicros())
-                      .bind("created_at", reservation.createdAt().toEpochMilli())
-                      .execute();
+                  WriterStatements.update(
+                      handle,
+                      INSERT_RESERVATION,
+                      reservation.id(),
+                      reservation.keyId(),
+                      reservation.amountMicros(),
+                      reservation.createdAt().toEpochMilli());
               if (inserted == 0) {
                 return Outcome.rollback(true); // taken before: idempotent, take nothing more
               }
               Optional<Budget> taken =
-                  handle
-                      .createQuery(TAKE)
-                      .bind("key_id", reservation.keyId())
-                      .bind("amount", reservation.amountMicros())
-                      .map(SqliteBudgetLedger::budget)
-                      .findOne();
+                  Optional.ofNullable(
+                      WriterStatements.one(
+                          handle,
+                          TAKE,
+                          SqliteBudgetLedger::budgetRow,
+                          reservation.amountMicros(),
+                          reservation.keyId()));
               // a refusal rolls the reservation row back with it: it leaves no trace
               if (taken.isEmpty()) {
                 return Outcome.rollback(false);
@@ -145,37 +159,29 @@ final class SqliteBudgetLedger implements BudgetLedger {
     Objects.requireNonNull(settlement, "settlement");
     return database.transaction(
         handle -> {
-          Optional<ReservedAmount> marked =
-              handle
-                  .createQuery(
-                      "UPDATE reservations SET settled_at = :settled_at, actual_micros = :actual,"
-                          + " basis = :basis WHERE id = :id AND settled_at IS NULL"
-                          + " RETURNING key_id, amount_micros")
-                  .bind("settled_at", settlement.settledAt().toEpochMilli())
-                  .bind("actual", settlement.actualMicros())
-                  .bind("basis", RequestRows.basisColumn(settlement.basis()))
-                  .bind("id", settlement.reservationId())
-                  .map((rs, context) -> new ReservedAmount(rs.getString(1), rs.getLong(2)))
-                  .findOne();
-          if (marked.isEmpty()) {
+          ReservedAmount reserved =
+              WriterStatements.one(
+                  handle,
+                  MARK_SETTLED,
+                  row -> new ReservedAmount(row.getString(1), row.getLong(2)),
+                  settlement.settledAt().toEpochMilli(),
+                  settlement.actualMicros(),
+                  RequestRows.basisColumn(settlement.basis()),
+                  settlement.reservationId());
+          if (reserved == null) {
             return Outcome.rollback(false); // settled before, or never reserved
           }
-          ReservedAmount reserved = marked.get();
           Budget charged =
-              handle
-                  .createQuery(
-                      "UPDATE budgets SET reserved_micros = reserved_micros - :amount,"
-                          + " spent_micros = spent_micros + :actual WHERE key_id = :key_id"
-                          + RETURNING)
-                  .bind("amount", reserved.amountMicros())
-                  .bind("actual", settlement.actualMicros())
-                  .bind("key_id", reserved.keyId())
-                  .map(SqliteBudgetLedger::budget)
-                  .findOne()
-                  .orElseThrow(
-                      () ->
-                          new IllegalStateException(
-                              "reservation without a budget: " + reserved.keyId()));
+              WriterStatements.one(
+                  handle,
+                  CHARGE,
+                  SqliteBudgetLedger::budgetRow,
+                  reserved.amountMicros(),
+                  settlement.actualMicros(),
+                  reserved.keyId());
+          if (charged == null) {
+            throw new IllegalStateException("reservation without a budget: " + reserved.keyId());
+          }
           cacheWhenCommitted(reserved.keyId(), charged);
           RequestRows.insert(handle, settlement.record());
           if (settlement.actualMicros() > reserved.amountMicros()) {
@@ -336,6 +342,10 @@ final class SqliteBudgetLedger implements BudgetLedger {
   }
 
   private static Budget budget(ResultSet rs, StatementContext context) throws SQLException {
+    return budgetRow(rs);
+  }
+
+  private static Budget budgetRow(ResultSet rs) throws SQLException {
     return new Budget(
         rs.getLong("limit_micros"),
         rs.getLong("spent_micros"),

@@ -330,11 +330,17 @@ class GroupCommitTest {
     return new Gate(release, held);
   }
 
+  /**
+   * Holds until released, but not forever: a test that fails before it releases the writer must
+   * still be able to close its store (and report the failure) instead of hanging the build.
+   */
   private static void awaitUninterruptibly(CountDownLatch latch) {
-    while (true) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
       try {
-        latch.await();
-        return;
+        if (latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          return;
+        }
       } catch (InterruptedException e) {
         // keep holding: the test releases it
       }
