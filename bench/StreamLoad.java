@@ -10,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,16 +26,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java StreamLoad.java --url http://127.0.0.1:PORT/v1/chat/completions --body-file body.json \
  *     [--header "Name: value"]... [--connections 50] [--warmup 3] [--duration 10] [--timeout 30]
- *     [--once]
+ *     [--once] [--virtual-threads] [--ramp 0]
  * </pre>
  *
  * With {@code --once} every connection sends exactly one request: N connections then hold N streams
- * open at once (bench/open-streams.sh).
+ * open at once (bench/open-streams.sh). With {@code --virtual-threads} (JDK 21+) each connection
+ * runs on a virtual thread, so thousands of them do not cost the load client thousands of platform
+ * threads. {@code --ramp S} spreads the connections' first requests evenly over S seconds instead
+ * of starting them all at the same instant.
  *
  * Prints one line: {@code STREAM_RESULT streams=… completed_all=… duration_us=… ttfb_p50_us=… …}.
  * Streams started during the warm-up are not in the percentiles ({@code completed_all} counts every
  * stream completed by the process, to divide a server's CPU time by). A stream counts as an error when the status is not 200, the
- * body does not end with {@code [DONE]}, or the connection fails.
+ * body does not end with {@code [DONE]}, or the connection fails; a second line, {@code
+ * STREAM_ERRORS}, counts the errors by kind (status, exception).
  */
 public final class StreamLoad {
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
@@ -43,9 +50,11 @@ public final class StreamLoad {
     List<String> headers = new ArrayList<>();
     int connections = 50;
     boolean once = false;
+    boolean virtualThreads = false;
     double warmup = 3;
     double duration = 10;
     int timeoutSeconds = 30;
+    double rampSeconds = 0;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -57,9 +66,14 @@ public final class StreamLoad {
           once = true;
           i--; // a flag: no value follows
         }
+        case "--virtual-threads" -> {
+          virtualThreads = true;
+          i--;
+        }
         case "--warmup" -> warmup = Double.parseDouble(value);
         case "--duration" -> duration = Double.parseDouble(value);
         case "--timeout" -> timeoutSeconds = Integer.parseInt(value);
+        case "--ramp" -> rampSeconds = Double.parseDouble(value);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
       i++;
@@ -115,8 +129,9 @@ public final class StreamLoad {
               measureFrom,
               deadline,
               timeoutSeconds * 1000,
-              once);
-      threads[i] = new Thread(workers[i], "stream-" + i);
+              once,
+              start + (long) (rampSeconds * 1e9 * i / connections));
+      threads[i] = newThread(workers[i], "stream-" + i, virtualThreads);
       threads[i].start();
     }
     for (Thread thread : threads) {
@@ -156,7 +171,27 @@ public final class StreamLoad {
         percentile(d, 90),
         percentile(d, 99),
         percentile(d, 100));
+    Map<String, Long> kinds = new TreeMap<>();
+    for (Worker worker : workers) {
+      worker.errorKinds.forEach((kind, n) -> kinds.merge(kind, n, Long::sum));
+    }
+    StringBuilder errorLine = new StringBuilder("STREAM_ERRORS");
+    kinds.forEach((kind, n) -> errorLine.append(' ').append(n).append('×').append(kind));
+    System.out.println(errorLine);
     watchdog.interrupt();
+  }
+
+  /** A platform thread, or a virtual one (JDK 21+; reflection keeps this file compiling on 17). */
+  private static Thread newThread(Runnable task, String name, boolean virtual)
+      throws ReflectiveOperationException {
+    if (!virtual) {
+      return new Thread(task, name);
+    }
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    return (Thread)
+        Class.forName("java.lang.Thread$Builder")
+            .getMethod("unstarted", Runnable.class)
+            .invoke(builder, task);
   }
 
   /** Nearest-rank percentile in microseconds; 0 when there are no samples. */
@@ -178,12 +213,14 @@ public final class StreamLoad {
     final LongList ttfb = new LongList();
     final LongList total = new LongList();
     final AtomicLong errors = new AtomicLong();
+    final Map<String, Long> errorKinds = new HashMap<>();
     long completedAll;
     long bytes;
     Socket socket;
     Input in;
 
     final boolean once;
+    final long firstAt; // System.nanoTime() of the first request
 
     Worker(
         int port,
@@ -191,8 +228,10 @@ public final class StreamLoad {
         long measureFrom,
         long deadline,
         int timeoutMillis,
-        boolean once) {
+        boolean once,
+        long firstAt) {
       this.once = once;
+      this.firstAt = firstAt;
       this.port = port;
       this.request = request;
       this.measureFrom = measureFrom;
@@ -202,6 +241,10 @@ public final class StreamLoad {
 
     @Override
     public void run() {
+      long wait = firstAt - System.nanoTime();
+      if (wait > 0) {
+        sleepQuietly(wait / 1_000_000);
+      }
       while (System.nanoTime() < deadline) {
         long started = System.nanoTime();
         try {
@@ -215,12 +258,15 @@ public final class StreamLoad {
               total.add(result.end - result.sent);
             } else {
               errors.incrementAndGet();
+              errorKinds.merge("status_or_body:" + result.status, 1L, Long::sum);
             }
           }
         } catch (IOException | RuntimeException failed) {
           close();
           if (started >= measureFrom && System.nanoTime() <= deadline) {
             errors.incrementAndGet();
+            String kind = failed.getClass().getSimpleName() + ":" + failed.getMessage();
+            errorKinds.merge(kind.replace(' ', '_'), 1L, Long::sum);
           }
           sleepQuietly(10); // a refused connection must not become a busy loop
         }
@@ -316,7 +362,8 @@ public final class StreamLoad {
       if (close) {
         close();
       }
-      return new Result(sent, firstByte == 0 ? end : firstByte, end, status == 200 && tail.endsWithDone());
+      return new Result(
+          sent, firstByte == 0 ? end : firstByte, end, status == 200 && tail.endsWithDone(), status);
     }
 
     private void close() {
@@ -332,7 +379,7 @@ public final class StreamLoad {
     }
   }
 
-  private record Result(long sent, long firstByte, long end, boolean ok) {}
+  private record Result(long sent, long firstByte, long end, boolean ok, int status) {}
 
   /** The last bytes of a body, to check that a stream ended with {@code [DONE]}. */
   private static final class Tail {

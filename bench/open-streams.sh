@@ -3,13 +3,15 @@
 #
 # Starts a slow fake upstream (each stream: BENCH_OPEN_WORDS events, BENCH_OPEN_DELAY_MS apart),
 # Pouch's fat jar on JDK 25 with a capped heap (-Xmx, BENCH_OPEN_XMX) and a key with a budget and
-# a rate_limit middleware, then opens BENCH_OPEN_STREAMS streams at once with bench/StreamLoad.java
-# (--once: one stream per connection). While they are all open it counts Pouch's client sockets,
+# a rate_limit middleware, then opens BENCH_OPEN_STREAMS streams with bench/StreamLoad.java (--once:
+# one stream per connection, on virtual threads), started evenly over BENCH_OPEN_RAMP seconds (20;
+# 0 starts them all at the same instant). The fake upstream runs its handlers on virtual threads. While they are all open it counts Pouch's client sockets,
 # forces a full GC and reads the live heap (jcmd GC.heap_info), and at the end prints whether every
 # stream ended with [DONE]. All on 127.0.0.1; every process started is ended on exit.
 #
 #   bench/open-streams.sh                       # default: as many streams as the fd limit allows
 #   BENCH_OPEN_STREAMS=2000 bench/open-streams.sh
+#   BENCH_OPEN_RAMP=0 bench/open-streams.sh     # every stream at the same instant (a thundering herd)
 #   BENCH_OPEN_DIRECT=1 bench/open-streams.sh   # the same load straight to the fake upstream (the
 #                                               # floor: what the harness itself manages)
 #
@@ -29,6 +31,7 @@ WORDS=${BENCH_OPEN_WORDS:-45}
 DELAY_MS=${BENCH_OPEN_DELAY_MS:-2000}
 XMX=${BENCH_OPEN_XMX:-1g}
 WARMUP=${BENCH_OPEN_WARMUP:-30}
+RAMP=${BENCH_OPEN_RAMP:-20} # seconds over which the streams start (0: all at the same instant)
 PORT_BASE=${BENCH_PORT_BASE:-18800}
 P_UP=$PORT_BASE P_POUCH=$((PORT_BASE + 1)) P_UP_FAST=$((PORT_BASE + 2))
 ADMIN_TOKEN="pt-admin-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -69,8 +72,9 @@ open_sockets() { # established client connections of Pouch's port
 }
 
 TEXT=$(for ((i = 1; i <= WORDS; i++)); do printf 'word%d ' "$i"; done)
-spawn "$TMP/upstream.log" "$JDK25" -Dsun.net.httpserver.nodelay=true \
-  -Dsun.net.httpserver.maxIdleConnections=20000 -cp "$JAR" \
+# shellcheck disable=SC2086 # BENCH_OPEN_UPSTREAM_OPTS: extra JVM options, split on spaces
+spawn "$TMP/upstream.log" "$JDK25" -Dsun.net.httpserver.nodelay=true -Dpouch.fake.virtualThreads=true \
+  -Dsun.net.httpserver.maxIdleConnections=20000 ${BENCH_OPEN_UPSTREAM_OPTS:-} -cp "$JAR" \
   dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream --port "$P_UP" \
   --chunk-delay-ms "$DELAY_MS" --response-text "${TEXT% }"
 PID_UP=$SPAWNED
@@ -122,10 +126,10 @@ if [ "${BENCH_OPEN_DIRECT:-0}" != 1 ] && [ "$WARMUP" -gt 0 ]; then
 fi
 base=$(live_heap_kib)
 STREAM_SECONDS=$((WORDS * DELAY_MS / 1000))
-log "opening $STREAMS streams of ~${STREAM_SECONDS} s each to $TARGET_NAME (fd limit $FD_LIMIT)"
-spawn "$TMP/load.log" "$JDK25" -Xss256k -cp "$javac_out" StreamLoad \
+log "opening $STREAMS streams of ~${STREAM_SECONDS} s each over ${RAMP} s to $TARGET_NAME (fd limit $FD_LIMIT)"
+spawn "$TMP/load.log" "$JDK25" -cp "$javac_out" StreamLoad \
   --url "$TARGET_URL" --body-file "$TMP/stream.json" \
-  --header "Authorization: Bearer $KEY" --connections "$STREAMS" --once \
+  --header "Authorization: Bearer $KEY" --connections "$STREAMS" --once --virtual-threads --ramp "$RAMP" \
   --warmup 0 --duration $((STREAM_SECONDS * 3 + 60)) --timeout $((STREAM_SECONDS + 60))
 PID_LOAD=$SPAWNED
 
@@ -154,4 +158,8 @@ printf '| %d | %d | %d | %d | %.1f | %.1f | %d MiB | %d MiB | %s | %d MiB | %d K
   "$STREAMS" "$peak" "$completed" "$errors" \
   "$(awk "BEGIN {print $(field ttfb_p50_us) / 1000}")" "$(awk "BEGIN {print $(field ttfb_p99_us) / 1000}")" \
   $((heap / 1024)) $((base / 1024)) "$XMX" $((rss / 1024)) $(((heap - base) / (peak > 0 ? peak : 1)))
+if [ "$errors" -ne 0 ]; then
+  log "errors by kind: $(grep STREAM_ERRORS "$TMP/load.log" | cut -c15-)"
+  log "Pouch's warnings: $(grep -c WARN "$TMP/pouch.log" || true) (in $TMP/pouch.log)"
+fi
 [ "$errors" -eq 0 ] && [ "$completed" -eq "$STREAMS" ] || exit 1

@@ -78,6 +78,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private final AtomicLong requestsReceived = new AtomicLong();
   private final AtomicLong promptTokens = new AtomicLong();
   private static final String NODELAY = "sun.net.httpserver.nodelay";
+  private static final String VIRTUAL_THREADS = "pouch.fake.virtualThreads";
 
   private final AtomicLong completionTokensSent = new AtomicLong();
   private final AtomicLong streamsCompleted = new AtomicLong();
@@ -113,7 +114,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     } catch (IOException bindFailed) {
       throw new UncheckedIOException("cannot start the fake OpenAI upstream", bindFailed);
     }
-    ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
+    ExecutorService executor = Executors.newCachedThreadPool(threads());
     FakeOpenAiUpstream upstream = new FakeOpenAiUpstream(server, executor, defaults);
     server.setExecutor(executor);
     server.createContext("/", upstream::handle);
@@ -125,6 +126,26 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   /** Starts a server on an ephemeral port with {@link FakeUpstreamSettings#DEFAULT}. */
   public static FakeOpenAiUpstream start() {
     return start(0, FakeUpstreamSettings.DEFAULT);
+  }
+
+  /**
+   * Virtual threads when {@code -Dpouch.fake.virtualThreads=true} asks for them on a JDK that has
+   * them (21+): thousands of slow streams then need no platform thread each, so a benchmark of many
+   * open streams measures the proxy, not this server's thread creation. Daemon platform threads
+   * otherwise.
+   */
+  private static ThreadFactory threads() {
+    if (Boolean.getBoolean(VIRTUAL_THREADS)) {
+      try {
+        // reflection: this module compiles for Java 17
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        return (ThreadFactory)
+            Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
+      } catch (ReflectiveOperationException olderJdk) {
+        LOG.warn("{} asks for virtual threads, which this JDK lacks", VIRTUAL_THREADS);
+      }
+    }
+    return daemonThreads();
   }
 
   private static ThreadFactory daemonThreads() {
