@@ -9,10 +9,16 @@ import java.util.List;
 
 /**
  * What the stream tap needs of one {@code chat.completion.chunk}: the usage object, whether the
- * chunk names a usage at all, its choices, and the output texts of their deltas. Read either from a
- * parsed tree (when the assembler of a plain answer needs the tree anyway) or straight from the
- * JSON text with a streaming parser, which builds no tree: a stream to the client only needs these
- * facts, and a tree per chunk was most of the tap's cost.
+ * chunk names a usage at all, its choices, and the output texts of their deltas; and, for the
+ * assembler of a plain answer, each choice's delta when the chunk is <em>simple</em>. Read straight
+ * from the JSON text with a streaming parser, which builds no tree (a tree per chunk was most of
+ * the tap's and the assembler's cost); {@link #of} reads the same facts from a tree, as the
+ * reference the streaming parse is tested against.
+ *
+ * <p>A chunk is simple when the assembler needs nothing from it but its choices' index, content,
+ * refusal and finish reason (and the usage): no {@code error}, {@code choices} an array of objects,
+ * integer indexes, string finish reasons, no logprobs and no tool calls. Any other chunk is
+ * assembled from its tree.
  *
  * @param usage the {@code usage} object, or null when absent or not an object
  * @param namesUsage whether the chunk has a {@code usage} field (even {@code null})
@@ -21,6 +27,8 @@ import java.util.List;
  * @param choicesWithOutput how many choices' deltas carry output text
  * @param outputs the non-empty output texts of every delta, in order: content, refusal, reasoning
  *     and tool-call names and arguments
+ * @param simple whether {@code deltas} tell the assembler everything it needs of the chunk
+ * @param deltas each choice's delta, in order, when the chunk is simple (else empty)
  */
 record ChunkFacts(
     JsonNode usage,
@@ -28,13 +36,27 @@ record ChunkFacts(
     boolean choicesIsArray,
     int choices,
     int choicesWithOutput,
-    List<String> outputs) {
+    List<String> outputs,
+    boolean simple,
+    List<ChoiceDelta> deltas) {
+
+  /**
+   * What the assembler takes from one choice of a simple chunk.
+   *
+   * @param index the choice's index (0 when absent)
+   * @param content the delta's content when it is a string (even empty), else null
+   * @param refusal the delta's refusal when it is a string (even empty), else null
+   * @param finishReason the finish reason, or null
+   */
+  record ChoiceDelta(int index, String content, String refusal, String finishReason) {}
 
   /** The facts of a parsed chunk. */
   static ChunkFacts of(JsonNode chunk) {
     JsonNode usage = chunk.get("usage");
     JsonNode choices = chunk.get("choices");
     List<String> outputs = new ArrayList<>(2);
+    List<ChoiceDelta> deltas = new ArrayList<>(1);
+    boolean simple = !chunk.has("error") && (choices == null || choices.isArray());
     int withOutput = 0;
     if (choices != null && choices.isArray()) {
       for (JsonNode choice : choices) {
@@ -43,6 +65,9 @@ record ChunkFacts(
         if (outputs.size() > before) {
           withOutput++;
         }
+        ChoiceDelta delta = simpleDelta(choice);
+        simple &= delta != null;
+        deltas.add(delta);
       }
     }
     return new ChunkFacts(
@@ -51,7 +76,36 @@ record ChunkFacts(
         choices != null && choices.isArray(),
         choices != null && choices.isArray() ? choices.size() : 0,
         withOutput,
-        outputs);
+        outputs,
+        simple,
+        simple ? deltas : List.of());
+  }
+
+  /** A choice's delta as the assembler reads it, or null when the choice is not simple. */
+  private static ChoiceDelta simpleDelta(JsonNode choice) {
+    if (!choice.isObject()) {
+      return null;
+    }
+    JsonNode index = choice.get("index");
+    JsonNode finish = choice.get("finish_reason");
+    JsonNode logprobs = choice.get("logprobs");
+    JsonNode delta = choice.path("delta");
+    JsonNode calls = delta.get("tool_calls");
+    if ((index != null && !index.isInt())
+        || (finish != null && !finish.isNull() && !finish.isTextual())
+        || (logprobs != null && !logprobs.isNull())
+        || (calls != null && !calls.isNull())) {
+      return null;
+    }
+    return new ChoiceDelta(
+        index == null ? 0 : index.intValue(),
+        textOrNull(delta.get("content")),
+        textOrNull(delta.get("refusal")),
+        finish == null || finish.isNull() ? null : finish.asText());
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node != null && node.isTextual() ? node.asText() : null;
   }
 
   /**
@@ -69,10 +123,16 @@ record ChunkFacts(
       int choices = 0;
       int withOutput = 0;
       List<String> outputs = new ArrayList<>(2);
+      List<ChoiceDelta> deltas = new ArrayList<>(1);
+      boolean namesError = false;
+      boolean choicesSimple = true; // as far as the last "choices" field goes
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
-        if ("usage".equals(field)) {
+        if ("error".equals(field)) {
+          namesError = true;
+          parser.skipChildren();
+        } else if ("usage".equals(field)) {
           namesUsage = true;
           usage = value == JsonToken.START_OBJECT ? parser.readValueAsTree() : null;
           if (value != JsonToken.START_OBJECT) {
@@ -83,14 +143,19 @@ record ChunkFacts(
           choices = 0;
           withOutput = 0;
           outputs.clear();
+          deltas.clear();
+          choicesSimple = true;
           while (parser.nextToken() != JsonToken.END_ARRAY) {
             choices++;
             int before = outputs.size();
+            ChoiceDelta delta = null;
             if (parser.currentToken() == JsonToken.START_OBJECT) {
-              readChoice(parser, outputs);
+              delta = readChoice(parser, outputs);
             } else {
               parser.skipChildren();
             }
+            choicesSimple &= delta != null;
+            deltas.add(delta);
             if (outputs.size() > before) {
               withOutput++;
             }
@@ -101,11 +166,22 @@ record ChunkFacts(
             choices = 0;
             withOutput = 0;
             outputs.clear();
+            deltas.clear();
+            choicesSimple = false;
           }
           parser.skipChildren();
         }
       }
-      return new ChunkFacts(usage, namesUsage, choicesIsArray, choices, withOutput, outputs);
+      boolean simple = !namesError && choicesSimple;
+      return new ChunkFacts(
+          usage,
+          namesUsage,
+          choicesIsArray,
+          choices,
+          withOutput,
+          outputs,
+          simple,
+          simple ? deltas : List.of());
     }
   }
 
@@ -140,28 +216,67 @@ record ChunkFacts(
     return node.isTextual() ? node.asText() : "";
   }
 
-  /** Reads one choice object (the parser on its START_OBJECT) and collects its delta's texts. */
-  private static void readChoice(JsonParser parser, List<String> outputs) throws IOException {
+  /**
+   * Reads one choice object (the parser on its START_OBJECT), collects its delta's texts, and
+   * returns the choice as the assembler reads it, or null when it is not simple.
+   */
+  private static ChoiceDelta readChoice(JsonParser parser, List<String> outputs)
+      throws IOException {
     int mark = outputs.size();
+    // a repeated key counts once, with its last value, as in a tree
+    int index = 0;
+    boolean indexSimple = true;
+    String finish = null;
+    boolean finishSimple = true;
+    boolean logprobsSimple = true;
+    DeltaParts delta = DeltaParts.NONE;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
-      if ("delta".equals(field) && value == JsonToken.START_OBJECT) {
-        // a repeated "delta" key: the last one counts, as in a tree
-        outputs.subList(mark, outputs.size()).clear();
-        readDelta(parser, outputs);
-      } else {
-        if ("delta".equals(field)) {
+      switch (field) {
+        case "delta" -> {
           outputs.subList(mark, outputs.size()).clear();
+          if (value == JsonToken.START_OBJECT) {
+            delta = readDelta(parser, outputs);
+          } else {
+            delta = DeltaParts.NONE;
+            parser.skipChildren();
+          }
         }
-        parser.skipChildren();
+        case "index" -> {
+          indexSimple =
+              value == JsonToken.VALUE_NUMBER_INT
+                  && parser.getNumberType() == JsonParser.NumberType.INT;
+          index = indexSimple ? parser.getIntValue() : 0;
+          parser.skipChildren();
+        }
+        case "finish_reason" -> {
+          finishSimple = value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NULL;
+          finish = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+          parser.skipChildren();
+        }
+        case "logprobs" -> {
+          logprobsSimple = value == JsonToken.VALUE_NULL;
+          parser.skipChildren();
+        }
+        default -> parser.skipChildren();
       }
     }
+    if (!indexSimple || !finishSimple || !logprobsSimple || delta.toolCalls()) {
+      return null;
+    }
+    return new ChoiceDelta(index, delta.content(), delta.refusal(), finish);
   }
 
-  private static void readDelta(JsonParser parser, List<String> outputs) throws IOException {
+  /** What a delta object holds for the assembler: its string content and refusal, tool calls. */
+  private record DeltaParts(String content, String refusal, boolean toolCalls) {
+    static final DeltaParts NONE = new DeltaParts(null, null, false);
+  }
+
+  private static DeltaParts readDelta(JsonParser parser, List<String> outputs) throws IOException {
     String[] texts = new String[OpenAiUsage.OUTPUT_FIELDS.size()];
     List<String> calls = new ArrayList<>(0);
+    boolean toolCalls = false;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
@@ -171,6 +286,7 @@ record ChunkFacts(
         parser.skipChildren();
       } else if ("tool_calls".equals(field)) {
         calls.clear();
+        toolCalls = value != JsonToken.VALUE_NULL;
         if (value == JsonToken.START_ARRAY) {
           readToolCalls(parser, calls);
         } else {
@@ -187,6 +303,10 @@ record ChunkFacts(
       }
     }
     outputs.addAll(calls);
+    return new DeltaParts(
+        texts[OpenAiUsage.OUTPUT_FIELDS.indexOf("content")],
+        texts[OpenAiUsage.OUTPUT_FIELDS.indexOf("refusal")],
+        toolCalls);
   }
 
   private static void readToolCalls(JsonParser parser, List<String> outputs) throws IOException {

@@ -1,6 +1,5 @@
 package dev.pouch.adapters.openai;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
@@ -49,8 +48,8 @@ final class OpenAiStream implements UpstreamStream {
 
   private long uncountedChars; // guarded by this
   private long counted; // guarded by this
-  private JsonNode lastChunk;
-  private boolean keepTrees; // only the reading thread: set before the first next()
+  private ChunkFacts lastFacts; // only the reading thread
+  private String lastData; // only the reading thread
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
@@ -116,19 +115,15 @@ final class OpenAiStream implements UpstreamStream {
    * Pouch added, or null to drop it (the usage-only chunk the client did not ask for).
    */
   private String meter(String event) throws IOException {
-    lastChunk = null;
+    lastFacts = null;
+    lastData = null;
     String data = data(event);
     if (data == null || !data.startsWith("{")) {
       return event;
     }
-    ChunkFacts facts;
-    if (keepTrees) {
-      JsonNode chunk = OpenAiProvider.MAPPER.readTree(data);
-      lastChunk = chunk;
-      facts = ChunkFacts.of(chunk);
-    } else {
-      facts = ChunkFacts.parse(data);
-    }
+    ChunkFacts facts = ChunkFacts.parse(data);
+    lastFacts = facts;
+    lastData = data;
     if (facts.usage() != null) {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
@@ -147,20 +142,17 @@ final class OpenAiStream implements UpstreamStream {
   }
 
   /**
-   * Makes {@link #lastChunk()} available: the assembler of a plain answer needs each chunk's tree.
-   * A stream to the client is metered without one. Call before the first {@link #next()}.
+   * The facts of the event {@link #next()} returned last, or null if its data was not JSON: the
+   * assembler of a plain answer takes a simple chunk's deltas from them. Only for the reading
+   * thread.
    */
-  void keepTrees() {
-    keepTrees = true;
+  ChunkFacts lastFacts() {
+    return lastFacts;
   }
 
-  /**
-   * The parsed JSON of the event {@link #next()} returned last, or null if its data was not JSON or
-   * {@link #keepTrees()} was not called (for the assembler, which then need not parse it again).
-   * Only for the reading thread.
-   */
-  JsonNode lastChunk() {
-    return lastChunk;
+  /** The JSON data of the event {@link #next()} returned last (with {@link #lastFacts()}). */
+  String lastData() {
+    return lastData;
   }
 
   /**

@@ -24,11 +24,20 @@ final class StreamAssembler {
   private ObjectNode head;
   private JsonNode reportedUsage;
   private boolean cut;
+  private final boolean alwaysTrees;
 
   StreamAssembler(OpenAiStream stream, long outputCap) {
+    this(stream, outputCap, false);
+  }
+
+  /**
+   * @param alwaysTrees assemble every chunk from its tree, as the reference the simple-chunk path
+   *     is tested against
+   */
+  StreamAssembler(OpenAiStream stream, long outputCap, boolean alwaysTrees) {
+    this.alwaysTrees = alwaysTrees;
     this.stream = stream;
     this.outputCap = outputCap;
-    stream.keepTrees(); // each chunk is assembled from its tree
   }
 
   /**
@@ -42,9 +51,14 @@ final class StreamAssembler {
           cut = true; // the upstream ignores max_tokens: stop paying for it
           break;
         }
-        JsonNode chunk = stream.lastChunk(); // parsed once, by the stream's meter
-        if (chunk != null) {
-          accept(chunk);
+        ChunkFacts facts = stream.lastFacts(); // read once, by the stream's meter
+        if (facts == null) {
+          continue; // not JSON
+        }
+        if (head == null || !facts.simple() || alwaysTrees) {
+          accept(OpenAiProvider.MAPPER.readTree(stream.lastData()));
+        } else {
+          accept(facts); // most chunks: no tree needed
         }
       }
     } catch (IOException | UpstreamStreamError broken) {
@@ -106,6 +120,16 @@ final class StreamAssembler {
     }
   }
 
+  /** A simple chunk (see {@link ChunkFacts}): its usage and its choices' deltas. */
+  private void accept(ChunkFacts facts) {
+    if (facts.usage() != null) {
+      reportedUsage = facts.usage();
+    }
+    for (ChunkFacts.ChoiceDelta delta : facts.deltas()) {
+      choices.computeIfAbsent(delta.index(), ChoiceState::new).accept(delta);
+    }
+  }
+
   private byte[] body(Usage usage) {
     ObjectNode answer = OpenAiProvider.MAPPER.createObjectNode();
     answer.put("id", head == null ? "chatcmpl-pouch" : head.path("id").asText("chatcmpl-pouch"));
@@ -155,6 +179,20 @@ final class StreamAssembler {
 
     ChoiceState(int index) {
       this.index = index;
+    }
+
+    void accept(ChunkFacts.ChoiceDelta delta) {
+      if (delta.content() != null) {
+        sawContent = true;
+        content.append(delta.content());
+      }
+      if (delta.refusal() != null) {
+        sawRefusal = true;
+        refusal.append(delta.refusal());
+      }
+      if (delta.finishReason() != null) {
+        finishReason = delta.finishReason();
+      }
     }
 
     void accept(JsonNode choice) {
