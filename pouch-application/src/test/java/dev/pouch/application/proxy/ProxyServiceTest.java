@@ -76,6 +76,26 @@ class ProxyServiceTest {
   }
 
   @Test
+  void requestIdsAreUniqueAndGrowWithTime() {
+    CreatedKey key = pouch.create(aKey().budget(LIMIT));
+    for (int i = 0; i < 5; i++) {
+      pouch.chat(key, chat().maxTokens(10));
+      pouch.chat(key, chat().maxTokens(10)); // same millisecond: told apart by the random part
+      pouch.clock.advance(Duration.ofMillis(1));
+    }
+
+    List<String> ids = pouch.store.records().stream().map(RequestRecord::requestId).toList();
+    assertThat(ids)
+        .hasSize(10)
+        .doesNotHaveDuplicates()
+        .allMatch(id -> id.matches("req_[0-9a-f]{28}"));
+    // the time part orders them (the indexes holding them then only grow at their end)
+    List<String> timeParts = ids.stream().map(id -> id.substring(4, 16)).toList();
+    assertThat(timeParts).isSorted();
+    assertThat(timeParts.get(0)).isNotEqualTo(timeParts.get(9));
+  }
+
+  @Test
   void theProviderIsToldTheOutputCapItsReservationPaysFor() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
 
