@@ -69,6 +69,15 @@ class OpenAiUpstreamTest extends ServerTest {
     return body;
   }
 
+  /** OpenAI's Java SDK pointed at Pouch, without its own retries (they would hide failures). */
+  private OpenAIClient officialClient(TestPouch.CreatedTestKey key) {
+    return OpenAIOkHttpClient.builder()
+        .apiKey(key.secret())
+        .baseUrl(pouch.openAiBaseUrl())
+        .maxRetries(0)
+        .build();
+  }
+
   private JsonNode onlyLogRow(TestPouch.CreatedTestKey key) {
     JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
     assertThat(rows).hasSize(1);
@@ -86,12 +95,7 @@ class OpenAiUpstreamTest extends ServerTest {
   @Test
   void theOfficialSdkGetsPlainAndStreamedAnswersChargedAtTheTablePrice() {
     TestPouch.CreatedTestKey key = keyFor(FakeUpstreamSettings.DEFAULT, 1_000_000);
-    OpenAIClient client =
-        OpenAIOkHttpClient.builder()
-            .apiKey(key.secret())
-            .baseUrl(pouch.openAiBaseUrl())
-            .maxRetries(0)
-            .build();
+    OpenAIClient client = officialClient(key);
     ChatCompletionCreateParams params =
         ChatCompletionCreateParams.builder()
             .model("gpt-4o-mini")
@@ -320,12 +324,7 @@ class OpenAiUpstreamTest extends ServerTest {
       TestPouch.CreatedTestKey key =
           pouch.createKey(
               KeyBody.openAi("idle-closing", closing.baseUrl()).budgetMicros(1_000_000));
-      OpenAIClient client =
-          OpenAIOkHttpClient.builder()
-              .apiKey(key.secret())
-              .baseUrl(pouch.openAiBaseUrl())
-              .maxRetries(0)
-              .build();
+      OpenAIClient client = officialClient(key);
       ChatCompletionCreateParams params =
           ChatCompletionCreateParams.builder()
               .model("gpt-4o-mini")
