@@ -129,19 +129,18 @@ final class SqliteBudgetLedger implements BudgetLedger {
               if (inserted == 0) {
                 return Outcome.rollback(true); // taken before: idempotent, take nothing more
               }
-              Optional<Budget> taken =
-                  Optional.ofNullable(
-                      WriterStatements.one(
-                          handle,
-                          TAKE,
-                          SqliteBudgetLedger::budgetRow,
-                          reservation.amountMicros(),
-                          reservation.keyId()));
+              Budget taken =
+                  WriterStatements.one(
+                      handle,
+                      TAKE,
+                      SqliteBudgetLedger::budgetRow,
+                      reservation.amountMicros(),
+                      reservation.keyId());
               // a refusal rolls the reservation row back with it: it leaves no trace
-              if (taken.isEmpty()) {
+              if (taken == null) {
                 return Outcome.rollback(false);
               }
-              cacheWhenCommitted(reservation.keyId(), taken.get());
+              cacheWhenCommitted(reservation.keyId(), taken);
               return Outcome.commit(true);
             });
     if (!reserved) {
