@@ -12,8 +12,8 @@ import java.util.List;
  * chunk names a usage at all, its choices, and the output texts of their deltas; and, for the
  * assembler of a plain answer, each choice's delta when the chunk is <em>simple</em>. Read straight
  * from the JSON text with a streaming parser, which builds no tree (a tree per chunk was most of
- * the tap's and the assembler's cost); {@link #of} reads the same facts from a tree, as the
- * reference the streaming parse is tested against.
+ * the tap's and the assembler's cost); {@code ChunkFactsTest} reads the same facts from a tree, as
+ * the reference the streaming parse is tested against.
  *
  * <p>A chunk is simple when the assembler needs nothing from it but its choices' index, content,
  * refusal and finish reason (and the usage): no {@code error}, {@code choices} an array of objects,
@@ -49,64 +49,6 @@ record ChunkFacts(
    * @param finishReason the finish reason, or null
    */
   record ChoiceDelta(int index, String content, String refusal, String finishReason) {}
-
-  /** The facts of a parsed chunk. */
-  static ChunkFacts of(JsonNode chunk) {
-    JsonNode usage = chunk.get("usage");
-    JsonNode choices = chunk.get("choices");
-    List<String> outputs = new ArrayList<>(2);
-    List<ChoiceDelta> deltas = new ArrayList<>(1);
-    boolean simple = !chunk.has("error") && (choices == null || choices.isArray());
-    int withOutput = 0;
-    if (choices != null && choices.isArray()) {
-      for (JsonNode choice : choices) {
-        int before = outputs.size();
-        deltaOutputs(choice.path("delta"), outputs);
-        if (outputs.size() > before) {
-          withOutput++;
-        }
-        ChoiceDelta delta = simpleDelta(choice);
-        simple &= delta != null;
-        deltas.add(delta);
-      }
-    }
-    return new ChunkFacts(
-        usage != null && usage.isObject() ? usage : null,
-        usage != null,
-        choices != null && choices.isArray(),
-        choices != null && choices.isArray() ? choices.size() : 0,
-        withOutput,
-        outputs,
-        simple,
-        simple ? deltas : List.of());
-  }
-
-  /** A choice's delta as the assembler reads it, or null when the choice is not simple. */
-  private static ChoiceDelta simpleDelta(JsonNode choice) {
-    if (!choice.isObject()) {
-      return null;
-    }
-    JsonNode index = choice.get("index");
-    JsonNode finish = choice.get("finish_reason");
-    JsonNode logprobs = choice.get("logprobs");
-    JsonNode delta = choice.path("delta");
-    JsonNode calls = delta.get("tool_calls");
-    if ((index != null && !index.isInt())
-        || (finish != null && !finish.isNull() && !finish.isTextual())
-        || (logprobs != null && !logprobs.isNull())
-        || (calls != null && !calls.isNull())) {
-      return null;
-    }
-    return new ChoiceDelta(
-        index == null ? 0 : index.intValue(),
-        textOrNull(delta.get("content")),
-        textOrNull(delta.get("refusal")),
-        finish == null || finish.isNull() ? null : finish.asText());
-  }
-
-  private static String textOrNull(JsonNode node) {
-    return node != null && node.isTextual() ? node.asText() : null;
-  }
 
   /**
    * The facts of a chunk's JSON text, read with a streaming parser; only the usage object becomes a
@@ -190,30 +132,6 @@ record ChunkFacts(
    */
   boolean usageOnly() {
     return usage != null && choicesIsArray && choices == 0;
-  }
-
-  private static void deltaOutputs(JsonNode delta, List<String> outputs) {
-    if (!delta.isObject()) {
-      return;
-    }
-    for (String field : OpenAiUsage.OUTPUT_FIELDS) {
-      JsonNode text = delta.get(field);
-      if (text != null && text.isTextual()) {
-        addText(text.asText(), outputs);
-      }
-    }
-    JsonNode calls = delta.get("tool_calls");
-    if (calls != null && calls.isArray()) {
-      for (JsonNode call : calls) {
-        JsonNode function = call.path("function");
-        addText(scalarText(function.path("name")), outputs);
-        addText(scalarText(function.path("arguments")), outputs);
-      }
-    }
-  }
-
-  private static String scalarText(JsonNode node) {
-    return node.isTextual() ? node.asText() : "";
   }
 
   /**

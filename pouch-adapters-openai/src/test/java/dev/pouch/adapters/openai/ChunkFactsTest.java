@@ -3,7 +3,9 @@ package dev.pouch.adapters.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,7 +53,7 @@ class ChunkFactsTest {
   @ParameterizedTest
   @MethodSource("chunks")
   void aStreamingParseReadsWhatTheTreeHolds(String json) throws IOException {
-    ChunkFacts fromTree = ChunkFacts.of(OpenAiProvider.MAPPER.readTree(json));
+    ChunkFacts fromTree = fromTree(OpenAiProvider.MAPPER.readTree(json));
 
     ChunkFacts streamed = ChunkFacts.parse(json);
 
@@ -81,5 +83,96 @@ class ChunkFactsTest {
         .isInstanceOf(IOException.class);
     assertThatThrownBy(() -> ChunkFacts.parse("{\"choices\": nope}"))
         .isInstanceOf(IOException.class);
+  }
+
+  /**
+   * The reference: the facts read from the chunk's tree, as the tap and the assembler read a tree
+   * before the streaming parse replaced it.
+   */
+  private static ChunkFacts fromTree(JsonNode chunk) {
+    JsonNode usage = chunk.get("usage");
+    JsonNode choices = chunk.get("choices");
+    List<String> outputs = new ArrayList<>(2);
+    List<ChunkFacts.ChoiceDelta> deltas = new ArrayList<>(1);
+    boolean simple = !chunk.has("error") && (choices == null || choices.isArray());
+    int withOutput = 0;
+    if (choices != null && choices.isArray()) {
+      for (JsonNode choice : choices) {
+        int before = outputs.size();
+        deltaOutputs(choice.path("delta"), outputs);
+        if (outputs.size() > before) {
+          withOutput++;
+        }
+        ChunkFacts.ChoiceDelta delta = simpleDelta(choice);
+        simple &= delta != null;
+        deltas.add(delta);
+      }
+    }
+    return new ChunkFacts(
+        usage != null && usage.isObject() ? usage : null,
+        usage != null,
+        choices != null && choices.isArray(),
+        choices != null && choices.isArray() ? choices.size() : 0,
+        withOutput,
+        outputs,
+        simple,
+        simple ? deltas : List.of());
+  }
+
+  /** A choice's delta as the assembler reads it, or null when the choice is not simple. */
+  private static ChunkFacts.ChoiceDelta simpleDelta(JsonNode choice) {
+    if (!choice.isObject()) {
+      return null;
+    }
+    JsonNode index = choice.get("index");
+    JsonNode finish = choice.get("finish_reason");
+    JsonNode logprobs = choice.get("logprobs");
+    JsonNode delta = choice.path("delta");
+    JsonNode calls = delta.get("tool_calls");
+    if ((index != null && !index.isInt())
+        || (finish != null && !finish.isNull() && !finish.isTextual())
+        || (logprobs != null && !logprobs.isNull())
+        || (calls != null && !calls.isNull())) {
+      return null;
+    }
+    return new ChunkFacts.ChoiceDelta(
+        index == null ? 0 : index.intValue(),
+        textOrNull(delta.get("content")),
+        textOrNull(delta.get("refusal")),
+        finish == null || finish.isNull() ? null : finish.asText());
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node != null && node.isTextual() ? node.asText() : null;
+  }
+
+  private static void deltaOutputs(JsonNode delta, List<String> outputs) {
+    if (!delta.isObject()) {
+      return;
+    }
+    for (String field : OpenAiUsage.OUTPUT_FIELDS) {
+      JsonNode text = delta.get(field);
+      if (text != null && text.isTextual()) {
+        addText(text.asText(), outputs);
+      }
+    }
+    JsonNode calls = delta.get("tool_calls");
+    if (calls != null && calls.isArray()) {
+      for (JsonNode call : calls) {
+        JsonNode function = call.path("function");
+        addText(scalarText(function.path("name")), outputs);
+        addText(scalarText(function.path("arguments")), outputs);
+      }
+    }
+  }
+
+  private static String scalarText(JsonNode node) {
+    return node.isTextual() ? node.asText() : "";
+  }
+
+  private static void addText(String text, List<String> outputs) {
+    if (!text.isEmpty()) {
+      outputs.add(text);
+    }
   }
 }
