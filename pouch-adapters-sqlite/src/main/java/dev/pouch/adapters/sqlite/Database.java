@@ -28,6 +28,14 @@ import org.sqlite.SQLiteConfig;
  * only after the commit that holds its work: every write is durable on return, exactly as with one
  * transaction per caller, but a thousand callers share a handful of fsyncs.
  *
+ * <p>Work may instead ask to be {@linkplain Sync#LATER synced later}: a group made only of such
+ * work commits with {@code synchronous=NORMAL}, without an fsync of its own. Its caller still
+ * returns only after the commit, so the work is visible to every reader and survives a crash of the
+ * process (its pages are in the WAL file); only a power loss or an OS crash before the next synced
+ * commit can undo it. The WAL is one append-only log, so that next fsync makes every earlier commit
+ * durable too: whatever a power loss undoes is always a tail of commits that were all synced later,
+ * never one that returned as synced.
+ *
  * <p>Each piece of work stays atomic and isolated from the others: its savepoint is rolled back
  * when it returns {@link Outcome#rollback} or throws, without touching the others of its group. If
  * a failure ends the whole transaction (an I/O error, say), or the commit itself fails, the group
@@ -68,9 +76,11 @@ final class Database implements AutoCloseable {
 
   // counters for tests and diagnostics, written by the writer thread only
   private boolean began; // whether the last runTogether got its transaction (writer thread only)
+  private Sync writerSync = Sync.NOW; // the writer connection's mode (writer thread only)
   private Op<?> running; // the op whose work runs now (writer thread only)
   private volatile long commits;
   private volatile long committedOps;
+  private volatile long syncedLaterCommits;
 
   private Database(Handle writer, ReaderPool readerPool) {
     this.writer = writer;
@@ -119,10 +129,20 @@ final class Database implements AutoCloseable {
    * effects: see the class comment. {@code work} may run more than once (after a rollback).
    */
   <T> T transaction(TransactionWork<T> work) {
+    return transaction(work, Sync.NOW);
+  }
+
+  /**
+   * As {@link #transaction(TransactionWork)}, but with {@link Sync#LATER} the commit need not be
+   * synced to the disk before this returns (see the class comment); for work whose loss in a power
+   * failure leaves a state that is still safe, such as a settlement (its reservation then stays
+   * counted, and is recovered at its full amount).
+   */
+  <T> T transaction(TransactionWork<T> work, Sync sync) {
     if (Thread.currentThread() == writerThread) {
       return nested(work); // work of the writer calling the store again: already in a transaction
     }
-    Op<T> op = new Op<>(work);
+    Op<T> op = new Op<>(work, sync);
     submitLock.lock();
     try {
       if (closed) {
@@ -155,6 +175,11 @@ final class Database implements AutoCloseable {
   /** How many group commits and committed pieces of work so far (for tests and diagnostics). */
   long[] commitCounts() {
     return new long[] {commits, committedOps};
+  }
+
+  /** How many of the group commits were not synced when they returned (tests, diagnostics). */
+  long syncedLaterCommits() {
+    return syncedLaterCommits;
   }
 
   /**
@@ -241,8 +266,7 @@ final class Database implements AutoCloseable {
   /** Runs {@code batch} in one transaction; on a failure of the transaction, each op alone. */
   private void runGroup(List<Op<?>> batch) {
     if (runTogether(batch)) {
-      commits++;
-      committedOps += batch.size();
+      countCommit(batch.size());
       for (Op<?> op : batch) {
         op.runAfterCommit();
         op.complete();
@@ -264,11 +288,18 @@ final class Database implements AutoCloseable {
     for (Op<?> op : batch) {
       List<Op<?>> alone = List.of(op);
       if (runTogether(alone)) {
-        commits++;
-        committedOps++;
+        countCommit(1);
         op.runAfterCommit();
       }
       op.complete();
+    }
+  }
+
+  private void countCommit(int ops) {
+    commits++;
+    committedOps += ops;
+    if (writerSync == Sync.LATER) {
+      syncedLaterCommits++;
     }
   }
 
@@ -282,6 +313,7 @@ final class Database implements AutoCloseable {
     boolean savepoints = batch.size() > 1;
     began = false;
     try {
+      syncAs(Sync.of(batch));
       WriterStatements.execute(writer, "BEGIN IMMEDIATE");
     } catch (RuntimeException e) {
       for (Op<?> op : batch) {
@@ -329,6 +361,20 @@ final class Database implements AutoCloseable {
       }
       return false;
     }
+  }
+
+  /**
+   * Sets the writer's {@code synchronous} mode for the next commit when it differs. Outside a
+   * transaction, so a failure leaves no transaction open; the mode is then unknown, and a group
+   * that must be synced fails rather than commit unsynced.
+   */
+  private void syncAs(Sync sync) {
+    if (sync == writerSync) {
+      return;
+    }
+    writerSync = null;
+    WriterStatements.execute(writer, sync.pragma);
+    writerSync = sync;
   }
 
   /** Undoes the failed op's savepoint; false when the failure ended the whole transaction. */
@@ -428,6 +474,33 @@ final class Database implements AutoCloseable {
     }
   }
 
+  /** When a commit reaches the disk: before its callers return, or with a later commit. */
+  enum Sync {
+    /** Synced before the callers return ({@code synchronous=FULL}): survives a power loss. */
+    NOW("PRAGMA synchronous = FULL"),
+    /**
+     * Written to the WAL before the callers return, synced by the next synced commit or checkpoint
+     * ({@code synchronous=NORMAL}): survives a crash of the process, not always a power loss.
+     */
+    LATER("PRAGMA synchronous = NORMAL");
+
+    private final String pragma;
+
+    Sync(String pragma) {
+      this.pragma = pragma;
+    }
+
+    /** A group is synced now when any of its work must be. */
+    static Sync of(List<Op<?>> batch) {
+      for (Op<?> op : batch) {
+        if (op.sync == NOW) {
+          return NOW;
+        }
+      }
+      return LATER;
+    }
+  }
+
   /** The work of one transaction. */
   @FunctionalInterface
   interface TransactionWork<T> {
@@ -447,17 +520,19 @@ final class Database implements AutoCloseable {
 
   /** One caller's piece of work, and its result once the writer has committed (or failed) it. */
   private static final class Op<T> {
-    static final Op<Void> STOP = new Op<>(handle -> Outcome.rollback(null));
+    static final Op<Void> STOP = new Op<>(handle -> Outcome.rollback(null), Sync.NOW);
 
     private final TransactionWork<T> work;
+    private final Sync sync;
     private final CountDownLatch done = new CountDownLatch(1);
     private final List<Runnable> afterCommit = new ArrayList<>(2); // writer thread only
     // written by the writer thread before done.countDown(), read by the caller after await
     private Outcome<T> outcome;
     private Throwable failure;
 
-    Op(TransactionWork<T> work) {
+    Op(TransactionWork<T> work, Sync sync) {
       this.work = work;
+      this.sync = Objects.requireNonNull(sync, "sync");
     }
 
     void reset() {

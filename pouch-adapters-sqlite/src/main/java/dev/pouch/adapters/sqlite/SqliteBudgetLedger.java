@@ -1,6 +1,7 @@
 package dev.pouch.adapters.sqlite;
 
 import dev.pouch.adapters.sqlite.Database.Outcome;
+import dev.pouch.adapters.sqlite.Database.Sync;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
@@ -156,6 +157,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
   @Override
   public boolean settle(Settlement settlement) {
     Objects.requireNonNull(settlement, "settlement");
+    // not synced before it returns (ARCHITECTURE D21): the next reservation's fsync syncs it
     return database.transaction(
         handle -> {
           ReservedAmount reserved =
@@ -192,7 +194,9 @@ final class SqliteBudgetLedger implements BudgetLedger {
                 .log("settlement overran its reservation: charged in full");
           }
           return Outcome.commit(true);
-        });
+        },
+        // lost only to a power loss, which leaves the reservation counted, then recovered in full
+        Sync.LATER);
   }
 
   @Override

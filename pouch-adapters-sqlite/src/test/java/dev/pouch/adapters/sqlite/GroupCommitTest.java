@@ -311,6 +311,60 @@ class GroupCommitTest {
     }
   }
 
+  @Test
+  void settlementsCommitWithoutAnFsyncOfTheirOwnUnlessTheirGroupHoldsWorkThatMustBeSynced()
+      throws Exception {
+    try (SqliteStore store = Fixtures.open(dir)) {
+      store.open("key_1", 1_000, 0, TestData.T0);
+      Database database = store.database();
+      long before = database.syncedLaterCommits();
+
+      Reservation r1 = reservation("r1", "key_1", 100);
+      assertThat(store.reserve(r1)).isTrue();
+      assertThat(database.syncedLaterCommits()).as("a reservation is synced").isEqualTo(before);
+      assertThat(store.settle(settlement(r1, 40))).isTrue();
+      assertThat(database.syncedLaterCommits())
+          .as("a lone settlement is not")
+          .isEqualTo(before + 1);
+      // what SQLite itself runs each kind of work under: 2 = FULL, 1 = NORMAL
+      assertThat(synchronousMode(database, Database.Sync.LATER)).isEqualTo(1);
+      assertThat(synchronousMode(database, Database.Sync.NOW)).isEqualTo(2);
+      assertThat(synchronousMode(database, Database.Sync.LATER)).isEqualTo(1);
+
+      ExecutorService pool = Executors.newCachedThreadPool();
+      try {
+        Gate gate = holdWriter(store, pool);
+        Future<Integer> later = pool.submit(() -> synchronousMode(database, Database.Sync.LATER));
+        awaitQueued(store, 1);
+        Future<Boolean> reserved = pool.submit(() -> store.reserve(reservation("r2", "key_1", 5)));
+        awaitQueued(store, 2);
+        long laterBefore = database.syncedLaterCommits();
+
+        gate.release();
+
+        assertThat(reserved.get()).isTrue();
+        assertThat(later.get()).as("grouped with a reservation: synced with it").isEqualTo(2);
+        assertThat(database.syncedLaterCommits()).isEqualTo(laterBefore);
+      } finally {
+        pool.shutdownNow();
+      }
+      Budget budget = store.find("key_1").orElseThrow();
+      assertThat(budget.spentMicros()).isEqualTo(40);
+      assertThat(budget.reservedMicros()).isEqualTo(5);
+    }
+    try (SqliteStore reopened = Fixtures.open(dir)) {
+      assertThat(reopened.find("key_1").orElseThrow().spentMicros()).isEqualTo(40);
+      assertThat(Fixtures.count(reopened, "SELECT count(*) FROM request_log")).isEqualTo(1);
+    }
+  }
+
+  /** Runs a transaction of the given kind that reads the writer's {@code synchronous} pragma. */
+  private static int synchronousMode(Database database, Database.Sync sync) {
+    return database.transaction(
+        handle -> Outcome.commit(handle.select("PRAGMA synchronous").mapTo(Integer.class).one()),
+        sync);
+  }
+
   /** A write that holds the writer thread until released; returns once the writer runs it. */
   private static Gate holdWriter(SqliteStore store, ExecutorService pool) throws Exception {
     CountDownLatch running = new CountDownLatch(1);

@@ -14,7 +14,11 @@ import java.util.Optional;
  * then writing in application code; the rules then hold across threads and across processes sharing
  * a store.
  *
- * <p>Every mutating method is durable when it returns.
+ * <p>Every mutating method is durable when it returns, with one allowed exception: {@link #settle}
+ * must be visible and survive a crash of the process on return, but may reach the disk with the
+ * next durable write, so that a power loss can undo only the latest settlements. That is safe: an
+ * undone settlement leaves its reservation counted, and {@link #recoverOpenReservations} charges it
+ * in full. A reservation never may: the upstream call follows it.
  */
 public interface BudgetLedger {
 
