@@ -73,10 +73,10 @@ final class Database implements AutoCloseable {
   private final ReentrantLock submitLock = new ReentrantLock();
   private final Thread writerThread;
   private boolean closed; // guarded by submitLock
+  private Sync writerSync = Sync.NOW; // the writer connection's mode (writer thread only)
 
   // counters for tests and diagnostics, written by the writer thread only
   private boolean began; // whether the last runTogether got its transaction (writer thread only)
-  private Sync writerSync = Sync.NOW; // the writer connection's mode (writer thread only)
   private Op<?> running; // the op whose work runs now (writer thread only)
   private volatile long commits;
   private volatile long committedOps;

@@ -157,7 +157,6 @@ final class SqliteBudgetLedger implements BudgetLedger {
   @Override
   public boolean settle(Settlement settlement) {
     Objects.requireNonNull(settlement, "settlement");
-    // not synced before it returns (ARCHITECTURE D21): the next reservation's fsync syncs it
     return database.transaction(
         handle -> {
           ReservedAmount reserved =
@@ -195,7 +194,8 @@ final class SqliteBudgetLedger implements BudgetLedger {
           }
           return Outcome.commit(true);
         },
-        // lost only to a power loss, which leaves the reservation counted, then recovered in full
+        // synced by the next synced commit (ARCHITECTURE D21): a power loss before it leaves the
+        // reservation counted, to be recovered in full
         Sync.LATER);
   }
 
