@@ -459,18 +459,19 @@ class CrashSafetyIT {
 
   /**
    * After a clean stop, straight from the tables: nothing open, and the key's spend is exactly the
-   * sum of its settled reservations and of its request-log costs (nothing lost, nothing twice).
+   * sum of its settlements' log rows and of all its log rows (nothing lost, nothing twice).
    */
   private static void assertLedgerReconciles(Path data, String keyId) throws SQLException {
     try (Connection connection = readOnly(data)) {
-      long open = one(connection, "SELECT count(*) FROM reservations WHERE settled_at IS NULL", "");
+      long open = one(connection, "SELECT count(*) FROM reservations", "");
       long spent = one(connection, "SELECT spent_micros FROM budgets WHERE key_id = ?", keyId);
       long reserved =
           one(connection, "SELECT reserved_micros FROM budgets WHERE key_id = ?", keyId);
       long settled =
           one(
               connection,
-              "SELECT coalesce(sum(actual_micros), 0) FROM reservations WHERE key_id = ?",
+              "SELECT coalesce(sum(cost_micros), 0) FROM request_log"
+                  + " WHERE key_id = ? AND basis IS NOT NULL",
               keyId);
       long logged =
           one(

@@ -411,12 +411,13 @@ class OperationsIT {
       try (Connection connection =
           config.createConnection("jdbc:sqlite:" + data.resolve("pouch.db"))) {
         return new Ledger(
-            one(connection, "SELECT count(*) FROM reservations WHERE settled_at IS NULL", null),
+            one(connection, "SELECT count(*) FROM reservations", null),
             one(connection, "SELECT reserved_micros FROM budgets WHERE key_id = ?", keyId),
             one(connection, "SELECT spent_micros FROM budgets WHERE key_id = ?", keyId),
             one(
                 connection,
-                "SELECT coalesce(sum(actual_micros), 0) FROM reservations WHERE key_id = ?",
+                "SELECT coalesce(sum(cost_micros), 0) FROM request_log"
+                    + " WHERE key_id = ? AND basis IS NOT NULL",
                 keyId),
             one(
                 connection,

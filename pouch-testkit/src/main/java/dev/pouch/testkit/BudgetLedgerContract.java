@@ -147,6 +147,24 @@ public abstract class BudgetLedgerContract {
   }
 
   @Test
+  void reservingASettledOrRecoveredIdAgainTakesNothing() {
+    Reservation settled = reservation("r1", "key_1", 300);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 120));
+    Reservation recovered = reservation("r2", "key_1", 200);
+    ledger.reserve(recovered);
+    ledger.recoverOpenReservations(T0.plusSeconds(60));
+
+    assertThat(ledger.reserve(settled)).isTrue();
+    assertThat(ledger.reserve(recovered)).isTrue();
+
+    assertThat(budget().reservedMicros()).isZero();
+    assertThat(ledger.settle(settlement(settled, 50))).isFalse();
+    assertThat(ledger.settle(settlement(recovered, 50))).isFalse();
+    assertThat(budget().spentMicros()).isEqualTo(320);
+  }
+
+  @Test
   void settlementMovesTheActualToSpentAndWritesTheLogRowOnce() {
     Reservation reservation = reservation("r1", "key_1", 300);
     ledger.reserve(reservation);

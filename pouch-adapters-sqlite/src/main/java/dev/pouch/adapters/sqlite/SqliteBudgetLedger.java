@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link BudgetLedger} on the {@code budgets}, {@code reservations} and {@code budget_periods}
- * tables. The budget rule lives in one guarded {@code UPDATE}: SQLite's write lock, not Java code,
- * decides who gets the last cent, so the rule also holds between processes sharing the file.
+ * tables. {@code reservations} holds the requests in flight only: a settlement deletes its row and
+ * writes the request-log row that stays. The budget rule lives in one guarded {@code UPDATE}:
+ * SQLite's write lock, not Java code, decides who gets the last cent, so the rule also holds
+ * between processes sharing the file.
  */
 final class SqliteBudgetLedger implements BudgetLedger {
   private static final Logger log = LoggerFactory.getLogger(SqliteBudgetLedger.class);
@@ -38,8 +40,15 @@ final class SqliteBudgetLedger implements BudgetLedger {
   private static final String SELECT_BUDGET =
       "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id";
 
+  /**
+   * ?1 id, ?2 key, ?3 amount, ?4 time. Inserts nothing for an id that is in flight, or that was
+   * settled: a settlement deletes its reservation, and its request-log row, which always has a
+   * basis (rows of requests that reserved nothing may not), is what remains.
+   */
   private static final String INSERT_RESERVATION =
-      "INSERT INTO reservations (id, key_id, amount_micros, created_at) VALUES (?, ?, ?, ?)"
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at) SELECT ?1, ?2, ?3, ?4"
+          + " WHERE NOT EXISTS (SELECT 1 FROM request_log"
+          + " WHERE request_id = ?1 AND basis IS NOT NULL)"
           + " ON CONFLICT (id) DO NOTHING";
 
   /**
@@ -51,9 +60,9 @@ final class SqliteBudgetLedger implements BudgetLedger {
           + " AND (limit_micros = 0 OR ?1 <= limit_micros - spent_micros - reserved_micros)"
           + RETURNING;
 
-  private static final String MARK_SETTLED =
-      "UPDATE reservations SET settled_at = ?, actual_micros = ?, basis = ?"
-          + " WHERE id = ? AND settled_at IS NULL RETURNING key_id, amount_micros";
+  /** The table holds requests in flight only: settling a reservation deletes it. */
+  private static final String TAKE_OUT =
+      "DELETE FROM reservations WHERE id = ? RETURNING key_id, amount_micros";
 
   private static final String CHARGE =
       "UPDATE budgets SET reserved_micros = reserved_micros - ?, spent_micros = spent_micros + ?"
@@ -128,7 +137,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
                       reservation.amountMicros(),
                       reservation.createdAt().toEpochMilli());
               if (inserted == 0) {
-                return Outcome.rollback(true); // taken before: idempotent, take nothing more
+                return Outcome.rollback(true); // in flight or settled: idempotent, take no more
               }
               Budget taken =
                   WriterStatements.one(
@@ -162,11 +171,8 @@ final class SqliteBudgetLedger implements BudgetLedger {
           ReservedAmount reserved =
               WriterStatements.one(
                   handle,
-                  MARK_SETTLED,
+                  TAKE_OUT,
                   row -> new ReservedAmount(row.getString(1), row.getLong(2)),
-                  settlement.settledAt().toEpochMilli(),
-                  settlement.actualMicros(),
-                  RequestRows.basisColumn(settlement.basis()),
                   settlement.reservationId());
           if (reserved == null) {
             return Outcome.rollback(false); // settled before, or never reserved
@@ -283,7 +289,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
                           + ") SELECT id, key_id, :model, created_at, :status, 0, 0, 0, 0,"
                           + " amount_micros, amount_micros, :basis, 0,"
                           + " max(0, :now - created_at), :error, NULL FROM reservations"
-                          + " WHERE settled_at IS NULL ORDER BY created_at")
+                          + " ORDER BY created_at")
                   .bind("model", RECOVERED_MODEL)
                   .bind("status", RECOVERED_STATUS)
                   .bind("basis", basis)
@@ -295,20 +301,11 @@ final class SqliteBudgetLedger implements BudgetLedger {
                   .createUpdate(
                       "UPDATE budgets SET reserved_micros = reserved_micros - pending.amount,"
                           + " spent_micros = spent_micros + pending.amount FROM (SELECT key_id,"
-                          + " sum(amount_micros) AS amount FROM reservations"
-                          + " WHERE settled_at IS NULL GROUP BY key_id) AS pending"
-                          + " WHERE budgets.key_id = pending.key_id")
+                          + " sum(amount_micros) AS amount FROM reservations GROUP BY key_id)"
+                          + " AS pending WHERE budgets.key_id = pending.key_id")
                   .execute();
-              // 3. close them
-              int closed =
-                  handle
-                      .createUpdate(
-                          "UPDATE reservations SET settled_at = :now,"
-                              + " actual_micros = amount_micros, basis = :basis"
-                              + " WHERE settled_at IS NULL")
-                      .bind("now", settledAt)
-                      .bind("basis", basis)
-                      .execute();
+              // 3. close them: the request log now holds what they cost
+              int closed = handle.createUpdate("DELETE FROM reservations").execute();
               if (closed > 0) {
                 selectAll(handle).forEach(this::cacheWhenCommitted);
               }

@@ -1,16 +1,21 @@
 package dev.pouch.adapters.sqlite;
 
+import static dev.pouch.testkit.TestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pouch.domain.budget.Reservation;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +55,56 @@ class MigrationsTest {
                 + " || (SELECT timeout FROM pragma_busy_timeout)")
         .mapTo(String.class)
         .one();
+  }
+
+  @Test
+  void version5KeepsOnlyOpenReservationsAndTheSettledIdsStayTaken() throws IOException {
+    Path file = dir.resolve("pouch.db");
+    Jdbi.create("jdbc:sqlite:" + file).useHandle(MigrationsTest::buildVersion4WithTwoReservations);
+
+    try (SqliteStore store = SqliteStore.open(file)) {
+      assertThat(Fixtures.strings(store, "SELECT id FROM reservations")).containsExactly("r2");
+      assertThat(
+              Fixtures.strings(
+                  store,
+                  "SELECT name FROM sqlite_schema WHERE tbl_name = 'reservations' ORDER BY name"))
+          .as("keyed by id without a rowid: no index of its own")
+          .containsExactly("reservations");
+      // r1 was settled before the migration: its log row keeps the id taken
+      assertThat(store.reserve(new Reservation("r1", "key_1", 300, T0))).isTrue();
+      assertThat(store.require("key_1").reservedMicros()).isEqualTo(200);
+      // r2 was open: recovery still finds it and charges it in full
+      assertThat(store.recoverOpenReservations(T0.plusSeconds(60))).isEqualTo(1);
+      assertThat(store.require("key_1").spentMicros()).isEqualTo(320);
+      assertThat(store.require("key_1").reservedMicros()).isZero();
+    }
+  }
+
+  /** The schema of version 4, a budget, a settled reservation with its log row and an open one. */
+  private static void buildVersion4WithTwoReservations(Handle handle) throws IOException {
+    handle.execute(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+            + " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+    for (String migration : Migrations.FILES.subList(0, 4)) {
+      try (InputStream in = MigrationsTest.class.getResourceAsStream("migrations/" + migration)) {
+        handle.createScript(new String(in.readAllBytes(), StandardCharsets.UTF_8)).execute();
+      }
+      handle.execute(
+          "INSERT INTO schema_version VALUES (?, ?, 0)", Migrations.version(migration), migration);
+    }
+    long t0 = T0.toEpochMilli();
+    handle.execute("INSERT INTO budgets VALUES ('key_1', 1000, 120, 200, ?, 0)", t0);
+    handle.execute(
+        "INSERT INTO reservations VALUES ('r1', 'key_1', 300, ?, ?, 120, 'usage_reported')",
+        t0,
+        t0 + 5);
+    handle.execute("INSERT INTO reservations VALUES ('r2', 'key_1', 200, ?, NULL, NULL, NULL)", t0);
+    handle.execute(
+        "INSERT INTO request_log ("
+            + RequestRows.COLUMNS
+            + ") VALUES ('r1', 'key_1', 'gpt-4o-mini', ?, 200, 0, 10, 0, 5, 300, 120,"
+            + " 'usage_reported', 0, 5, NULL, NULL)",
+        t0);
   }
 
   @Test

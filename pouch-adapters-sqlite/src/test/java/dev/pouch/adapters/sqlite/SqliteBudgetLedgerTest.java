@@ -1,6 +1,7 @@
 package dev.pouch.adapters.sqlite;
 
 import static dev.pouch.testkit.TestData.T0;
+import static dev.pouch.testkit.TestData.refusal;
 import static dev.pouch.testkit.TestData.reservation;
 import static dev.pouch.testkit.TestData.settlement;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +53,29 @@ class SqliteBudgetLedgerTest extends BudgetLedgerContract {
     ledger.settle(settlement(reservation("ghost", "key_1", 5), 5));
 
     assertThat(Fixtures.count(store(), "SELECT count(*) FROM reservations")).isZero();
+  }
+
+  @Test
+  void settlementDeletesTheReservationAndItsLogRowKeepsTheIdTaken() {
+    Reservation first = reservation("r1", "key_1", 300);
+    ledger.reserve(first);
+    ledger.reserve(reservation("r2", "key_1", 200));
+
+    assertThat(ledger.settle(settlement(first, 120))).isTrue();
+
+    assertThat(Fixtures.strings(store(), "SELECT id FROM reservations")).containsExactly("r2");
+    assertThat(ledger.reserve(first)).isTrue();
+    assertThat(Fixtures.strings(store(), "SELECT id FROM reservations")).containsExactly("r2");
+    assertThat(ledger.require("key_1").reservedMicros()).isEqualTo(200);
+  }
+
+  @Test
+  void aLogRowWithoutBasisDoesNotTakeTheId() {
+    // append() takes rows of requests that reserved nothing; their id stays free to reserve
+    store().append(refusal("r1", "key_1", T0));
+
+    assertThat(ledger.reserve(reservation("r1", "key_1", 300))).isTrue();
+    assertThat(ledger.require("key_1").reservedMicros()).isEqualTo(300);
   }
 
   @Test

@@ -13,7 +13,8 @@ import java.util.Objects;
  *     recorded, never under-counted)
  * @param basis how the charge was determined
  * @param settledAt when
- * @param record the request-log row
+ * @param record the request-log row, whose request id is the reservation's: the log row is then the
+ *     lasting trace of a settled reservation, by which a store keeps reserving an id idempotent
  */
 public record Settlement(
     String reservationId,
@@ -26,6 +27,10 @@ public record Settlement(
     Objects.requireNonNull(basis, "basis");
     Objects.requireNonNull(settledAt, "settledAt");
     Objects.requireNonNull(record, "record");
+    if (!record.requestId().equals(reservationId)) {
+      throw new IllegalArgumentException(
+          "the log row of reservation " + reservationId + " names request " + record.requestId());
+    }
     if (actualMicros < 0) {
       throw new IllegalArgumentException("a charge cannot be negative");
     }
