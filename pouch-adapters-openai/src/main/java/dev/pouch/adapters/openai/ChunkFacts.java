@@ -55,7 +55,16 @@ record ChunkFacts(
    * tree. Malformed JSON throws, as a tree parse would.
    */
   static ChunkFacts parse(String json) throws IOException {
-    try (JsonParser parser = OpenAiProvider.MAPPER.createParser(json)) {
+    return parse(OpenAiProvider.MAPPER.createParser(json));
+  }
+
+  /** The facts of a chunk's JSON in {@code length} UTF-8 bytes from {@code offset}. */
+  static ChunkFacts parse(byte[] json, int offset, int length) throws IOException {
+    return parse(OpenAiProvider.MAPPER.createParser(json, offset, length));
+  }
+
+  private static ChunkFacts parse(JsonParser json) throws IOException {
+    try (JsonParser parser = json) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("a stream chunk is not a JSON object");
       }

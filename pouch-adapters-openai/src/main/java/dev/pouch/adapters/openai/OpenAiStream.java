@@ -1,10 +1,11 @@
 package dev.pouch.adapters.openai;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.provider.UpstreamStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import okhttp3.Call;
 import okhttp3.Response;
-import okio.BufferedSource;
 
 /**
  * An OpenAI server-sent-event stream on its way to the client, one whole event per {@link #next()}
@@ -22,18 +22,18 @@ import okio.BufferedSource;
  * did not ask for usage sees the stream without it.
  */
 final class OpenAiStream implements UpstreamStream {
-  /** No honest SSE line is this long; a longer one is a broken or hostile upstream. */
-  private static final long MAX_LINE = 16L << 20;
+  /** No honest SSE event is this long; a longer one is a broken or hostile upstream. */
+  private static final long MAX_EVENT = 16L << 20;
 
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
-  private static final String NULL_USAGE = ",\"usage\":null";
+  private static final byte[] NULL_USAGE = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
 
   /** Output text kept for a later count before it is counted at once (bounds the memory). */
   private static final long MAX_UNCOUNTED_CHARS = 16_384;
 
   private final Call call;
   private final Response response;
-  private final BufferedSource source;
+  private final SseEventReader events;
   private final TokenCounter tokens;
   private final TokenEncoding encoding;
   private final boolean reasoning;
@@ -49,7 +49,11 @@ final class OpenAiStream implements UpstreamStream {
   private long uncountedChars; // guarded by this
   private long counted; // guarded by this
   private ChunkFacts lastFacts; // only the reading thread
-  private String lastData; // only the reading thread
+  // the data of the last event: in lastEvent from lastStart, or lastText; only the reading thread
+  private byte[] lastEvent;
+  private int lastStart;
+  private int lastLength;
+  private String lastText;
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
@@ -63,7 +67,7 @@ final class OpenAiStream implements UpstreamStream {
       boolean clientWantsUsage) {
     this.call = call;
     this.response = response;
-    this.source = response.body().source();
+    this.events = new SseEventReader(response.body().source(), MAX_EVENT);
     this.tokens = tokens;
     this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
     this.reasoning = priced != null && priced.reasoning();
@@ -74,56 +78,73 @@ final class OpenAiStream implements UpstreamStream {
   @Override
   public byte[] next() throws IOException {
     while (!ended) {
-      String event = readEvent();
+      byte[] event = events.next();
       if (event == null) {
         ended = true;
         return null;
       }
-      String forwarded = meter(event);
+      byte[] forwarded = meter(event);
       if (forwarded != null) {
-        return (forwarded + "\n").getBytes(StandardCharsets.UTF_8);
+        return forwarded;
       }
     }
     return null;
   }
 
-  /** The next event's lines (each ending in a newline), or null at the end of the stream. */
-  private String readEvent() throws IOException {
-    StringBuilder event = new StringBuilder();
-    while (true) {
-      if (source.exhausted()) {
-        return event.length() == 0 ? null : event.toString();
-      }
-      String line;
-      try {
-        line = source.readUtf8LineStrict(MAX_LINE);
-      } catch (EOFException lastLineWithoutNewline) {
-        line = source.readUtf8();
-      }
-      if (line.isEmpty()) {
-        if (event.length() > 0) {
-          return event.toString();
-        }
-        continue; // stray blank lines between events
-      }
-      event.append(line).append('\n');
-    }
-  }
-
   /**
    * Meters one event and returns what the client should get: the event, the event without the usage
-   * Pouch added, or null to drop it (the usage-only chunk the client did not ask for).
+   * Pouch added, or null to drop it (the usage-only chunk the client did not ask for). The usual
+   * event, one data line of JSON, is read as bytes; any other goes the way of text.
    */
-  private String meter(String event) throws IOException {
+  private byte[] meter(byte[] event) throws IOException {
     lastFacts = null;
-    lastData = null;
-    String data = data(event);
+    lastEvent = null;
+    lastText = null;
+    int start = SseEventReader.singleDataLine(event);
+    if (start < 0) {
+      return meterText(event);
+    }
+    int length = event.length - 2 - start;
+    if (length == 0 || event[start] != '{') {
+      return event;
+    }
+    if (hasNul(event, start, Math.min(length, 4))) {
+      return meterText(event); // Jackson would take the bytes for UTF-16 or UTF-32
+    }
+    ChunkFacts facts;
+    try {
+      facts = ChunkFacts.parse(event, start, length);
+    } catch (JsonProcessingException notJsonOrNotUtf8) {
+      return meterText(event); // text replaces bytes that are not UTF-8, and fails on bad JSON
+    }
+    lastEvent = event;
+    lastStart = start;
+    lastLength = length;
+    return tap(event, facts);
+  }
+
+  private static boolean hasNul(byte[] bytes, int from, int count) {
+    for (int i = from; i < from + count; i++) {
+      if (bytes[i] == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Meters an event read as text: several lines, other fields, or bytes that are not UTF-8. */
+  private byte[] meterText(byte[] event) throws IOException {
+    String data = data(new String(event, 0, event.length - 1, StandardCharsets.UTF_8));
     if (data == null || !data.startsWith("{")) {
       return event;
     }
     ChunkFacts facts = ChunkFacts.parse(data);
+    lastText = data;
+    return tap(event, facts);
+  }
+
+  private byte[] tap(byte[] event, ChunkFacts facts) {
     lastFacts = facts;
-    lastData = data;
     if (facts.usage() != null) {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
@@ -135,10 +156,7 @@ final class OpenAiStream implements UpstreamStream {
     if (facts.usageOnly()) {
       return null;
     }
-    if (facts.namesUsage() && event.contains(NULL_USAGE)) {
-      return event.replace(NULL_USAGE, "");
-    }
-    return event;
+    return facts.namesUsage() ? SseEventReader.withoutAll(event, NULL_USAGE) : event;
   }
 
   /**
@@ -150,9 +168,11 @@ final class OpenAiStream implements UpstreamStream {
     return lastFacts;
   }
 
-  /** The JSON data of the event {@link #next()} returned last (with {@link #lastFacts()}). */
-  String lastData() {
-    return lastData;
+  /** The JSON data of the event {@link #next()} returned last as a tree (with its facts). */
+  JsonNode lastDataTree() throws IOException {
+    return lastText != null
+        ? OpenAiProvider.MAPPER.readTree(lastText)
+        : OpenAiProvider.MAPPER.readTree(lastEvent, lastStart, lastLength);
   }
 
   /**

@@ -56,7 +56,7 @@ final class StreamAssembler {
           continue; // not JSON
         }
         if (head == null || !facts.simple() || alwaysTrees) {
-          accept(OpenAiProvider.MAPPER.readTree(stream.lastData()));
+          accept(stream.lastDataTree());
         } else {
           accept(facts); // most chunks: no tree needed
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -56,8 +57,12 @@ class ChunkFactsTest {
     ChunkFacts fromTree = fromTree(OpenAiProvider.MAPPER.readTree(json));
 
     ChunkFacts streamed = ChunkFacts.parse(json);
+    // as the stream reads it: the UTF-8 bytes of an event, the data after "data: "
+    byte[] event = ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    ChunkFacts fromBytes = ChunkFacts.parse(event, 6, event.length - 8);
 
     assertThat(streamed).isEqualTo(fromTree);
+    assertThat(fromBytes).isEqualTo(fromTree);
   }
 
   @Test

@@ -24,6 +24,7 @@ import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -179,6 +180,71 @@ class OpenAiProviderTest {
             provider.execute(request("gpt-4o", true, true), new UpstreamCall("r", 50));
 
     assertThat(String.join("", drain(response.stream()))).isEqualTo(body);
+  }
+
+  @Test
+  void aStreamFramedWithCrlfReachesTheClientWithLfAndWithoutTheUsage() throws Exception {
+    String body = chunk("Hel") + chunk("lo") + USAGE_CHUNK + "data: [DONE]\n\n";
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(body.replace("\n", "\r\n"))
+            .build());
+
+    ProviderResponse.Streaming response =
+        (ProviderResponse.Streaming)
+            provider.execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
+
+    assertThat(drain(response.stream()))
+        .containsExactly(
+            chunk("Hel").replace(",\"usage\":null", ""),
+            chunk("lo").replace(",\"usage\":null", ""),
+            "data: [DONE]\n\n");
+    assertThat(response.stream().usage()).isEqualTo(new Usage(9, 0, 3, UsageSource.REPORTED));
+  }
+
+  @Test
+  void eventsThatAreNotOneLineOfUtf8AreMeteredAndForwardedByteForByte() throws Exception {
+    // a delta with a byte that is not UTF-8, then one whose data spans two lines after a field
+    byte[] first =
+        new Buffer()
+            .writeUtf8(chunk("a").substring(0, chunk("a").indexOf("\"a\"") + 2))
+            .writeByte(0xFF)
+            .writeUtf8(chunk("a").substring(chunk("a").indexOf("\"a\"") + 2))
+            .readByteArray();
+    String twoLines =
+        "event: message\ndata: {\"id\":\"c\",\"choices\":[{\"index\":0,\n"
+            + "data: \"delta\":{\"content\":\" world\"},\"finish_reason\":null}]}\n\n";
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(new Buffer().write(first).writeUtf8(twoLines).writeUtf8("data: [DONE]\n\n"))
+            .build());
+
+    ProviderResponse.Streaming response =
+        (ProviderResponse.Streaming)
+            provider.execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
+    UpstreamStream stream = response.stream();
+    List<byte[]> events = new ArrayList<>();
+    for (byte[] event = stream.next(); event != null; event = stream.next()) {
+      events.add(event);
+    }
+
+    String withoutUsage = ",\"usage\":null";
+    byte[] firstForwarded =
+        new Buffer()
+            .writeUtf8(chunk("a").substring(0, chunk("a").indexOf("\"a\"") + 2))
+            .writeByte(0xFF)
+            .writeUtf8(
+                chunk("a").substring(chunk("a").indexOf("\"a\"") + 2).replace(withoutUsage, ""))
+            .readByteArray();
+    assertThat(events).hasSize(3);
+    assertThat(events.get(0)).isEqualTo(firstForwarded);
+    assertThat(new String(events.get(1), StandardCharsets.UTF_8)).isEqualTo(twoLines);
+    assertThat(stream.producedAtLeast()).as("both deltas carried output").isEqualTo(2);
+    assertThat(stream.usage().source()).isEqualTo(UsageSource.COUNTED);
+    assertThat(stream.usage().completionTokens()).isGreaterThanOrEqualTo(2);
+    stream.close();
   }
 
   @Test
