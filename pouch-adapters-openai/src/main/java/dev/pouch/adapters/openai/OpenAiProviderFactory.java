@@ -49,6 +49,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
                 new ConnectionPool(MAX_IDLE_CONNECTIONS, 1, TimeUnit.MINUTES))
             .connectTimeout(Duration.ofSeconds(10))
             .readTimeout(Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS))
+            .addNetworkInterceptor(WatchdogReadTimeout::clearSocketTimeout)
             .retryOnConnectionFailure(false)
             .build();
     this.prices = new PriceBook(settings.pricesOverride(), clock);

@@ -15,16 +15,25 @@ import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okio.Buffer;
+import okio.BufferedSource;
+import okio.Okio;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -245,6 +254,68 @@ class OpenAiProviderTest {
     assertThat(stream.usage().source()).isEqualTo(UsageSource.COUNTED);
     assertThat(stream.usage().completionTokens()).isGreaterThanOrEqualTo(2);
     stream.close();
+  }
+
+  @Test
+  void anUpstreamThatStallsMidStreamTimesOut() throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    try (ServerSocket stalling = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread upstream = new Thread(() -> sendOneEventThenStall(stalling, chunk("Hel"), done));
+      upstream.start();
+      PluginConfig oneSecond =
+          factory
+              .info()
+              .schema()
+              .validate(
+                  Map.of(
+                      "base_url",
+                      "http://127.0.0.1:" + stalling.getLocalPort() + "/v1",
+                      "timeout_seconds",
+                      1L));
+      ProviderResponse.Streaming response =
+          (ProviderResponse.Streaming)
+              factory
+                  .create(oneSecond)
+                  .execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
+      UpstreamStream stream = response.stream();
+
+      assertThat(stream.next()).isNotNull();
+      // the upstream sends nothing more until the test ends: the read gives up after 1 s
+      assertThatThrownBy(stream::next)
+          .isInstanceOf(InterruptedIOException.class)
+          .hasMessageContaining("timeout");
+      stream.close();
+      done.countDown();
+      upstream.join();
+    }
+  }
+
+  /** Answers one request with the head of a stream and one event, then stalls until done. */
+  private static void sendOneEventThenStall(
+      ServerSocket server, String event, CountDownLatch done) {
+    try (Socket socket = server.accept()) {
+      BufferedSource in = Okio.buffer(Okio.source(socket));
+      long length = 0;
+      for (String line = in.readUtf8LineStrict(); !line.isEmpty(); line = in.readUtf8LineStrict()) {
+        if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+          length = Long.parseLong(line.substring("content-length:".length()).trim());
+        }
+      }
+      in.skip(length);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                  + "Transfer-Encoding: chunked\r\n\r\n"
+                  + Integer.toHexString(event.length())
+                  + "\r\n"
+                  + event
+                  + "\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      done.await();
+    } catch (IOException | InterruptedException ended) {
+      // the test is over
+    }
   }
 
   @Test
