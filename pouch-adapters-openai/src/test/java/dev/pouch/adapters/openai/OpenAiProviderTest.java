@@ -50,12 +50,17 @@ class OpenAiProviderTest {
     factory =
         new OpenAiProviderFactory(
             new OpenAiSettings("sk-server", "http://unused/v1", null), Clock.systemUTC());
+    provider = provider(server.url("/v1").toString(), 5);
+  }
+
+  /** A key's provider for the upstream at {@code baseUrl}, configured as the admin form would. */
+  private Provider provider(String baseUrl, long timeoutSeconds) {
     PluginConfig config =
         factory
             .info()
             .schema()
-            .validate(Map.of("base_url", server.url("/v1").toString(), "timeout_seconds", 5L));
-    provider = factory.create(config);
+            .validate(Map.of("base_url", baseUrl, "timeout_seconds", timeoutSeconds));
+    return factory.create(config);
   }
 
   @AfterEach
@@ -215,12 +220,10 @@ class OpenAiProviderTest {
   @Test
   void eventsThatAreNotOneLineOfUtf8AreMeteredAndForwardedByteForByte() throws Exception {
     // a delta with a byte that is not UTF-8, then one whose data spans two lines after a field
-    byte[] first =
-        new Buffer()
-            .writeUtf8(chunk("a").substring(0, chunk("a").indexOf("\"a\"") + 2))
-            .writeByte(0xFF)
-            .writeUtf8(chunk("a").substring(chunk("a").indexOf("\"a\"") + 2))
-            .readByteArray();
+    String chunk = chunk("a");
+    String head = chunk.substring(0, chunk.indexOf("\"a\"") + 2); // up to the content's "a
+    String tail = chunk.substring(head.length());
+    byte[] first = new Buffer().writeUtf8(head).writeByte(0xFF).writeUtf8(tail).readByteArray();
     String twoLines =
         "event: message\ndata: {\"id\":\"c\",\"choices\":[{\"index\":0,\n"
             + "data: \"delta\":{\"content\":\" world\"},\"finish_reason\":null}]}\n\n";
@@ -239,13 +242,11 @@ class OpenAiProviderTest {
       events.add(event);
     }
 
-    String withoutUsage = ",\"usage\":null";
     byte[] firstForwarded =
         new Buffer()
-            .writeUtf8(chunk("a").substring(0, chunk("a").indexOf("\"a\"") + 2))
+            .writeUtf8(head)
             .writeByte(0xFF)
-            .writeUtf8(
-                chunk("a").substring(chunk("a").indexOf("\"a\"") + 2).replace(withoutUsage, ""))
+            .writeUtf8(tail.replace(",\"usage\":null", ""))
             .readByteArray();
     assertThat(events).hasSize(3);
     assertThat(events.get(0)).isEqualTo(firstForwarded);
@@ -262,21 +263,10 @@ class OpenAiProviderTest {
     try (ServerSocket stalling = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread upstream = new Thread(() -> sendOneEventThenStall(stalling, chunk("Hel"), done));
       upstream.start();
-      PluginConfig oneSecond =
-          factory
-              .info()
-              .schema()
-              .validate(
-                  Map.of(
-                      "base_url",
-                      "http://127.0.0.1:" + stalling.getLocalPort() + "/v1",
-                      "timeout_seconds",
-                      1L));
+      Provider oneSecond = provider("http://127.0.0.1:" + stalling.getLocalPort() + "/v1", 1);
       ProviderResponse.Streaming response =
           (ProviderResponse.Streaming)
-              factory
-                  .create(oneSecond)
-                  .execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
+              oneSecond.execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
       UpstreamStream stream = response.stream();
 
       assertThat(stream.next()).isNotNull();
