@@ -6,11 +6,13 @@ const [resultsFile, metaFile] = process.argv.slice(2);
 const rows = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
 
-const POUCHES = ['pouch-jdk25', 'pouch-jdk17'];
+// Measured against the peers: Pouch, and the bare Javalin + OkHttp hop it is built on (its floor).
+const SUBJECTS = ['hop', 'pouch-jdk25', 'pouch-jdk17'];
 const NAMES = {
   direct: 'direct (floor)',
   nginx: 'nginx',
   portkey: 'Portkey',
+  hop: 'hop (Javalin + OkHttp, no accounting)',
   'pouch-jdk25': 'Pouch JDK 25',
   'pouch-jdk17': 'Pouch JDK 17',
 };
@@ -85,11 +87,11 @@ if (streams.length) {
   out.push('');
 }
 
-// Ratios of each Pouch to the peers, per scenario.
-const pouches = POUCHES.filter((p) => rows.some((r) => r.target === p));
+// Ratios of each subject to the peers, per scenario.
+const pouches = SUBJECTS.filter((p) => rows.some((r) => r.target === p));
 const scenarios = [...new Set(rows.map((r) => r.scenario))];
 if (pouches.length) {
-  out.push('### Pouch against the peers (same run)');
+  out.push('### Pouch and its bare stack against the peers (same run)');
   out.push('');
   out.push(`| scenario | measure | ${pouches.map((p) => NAMES[p]).join(' | ')} |`);
   out.push(`|---|---|${pouches.map(() => '--:').join('|')}|`);
@@ -97,6 +99,7 @@ if (pouches.length) {
     const direct = find(s, 'direct');
     const nginx = find(s, 'nginx');
     const portkey = find(s, 'portkey');
+    const hop = find(s, 'hop');
     const cells = (f) => pouches.map((p) => (find(s, p) ? f(find(s, p)) : '—')).join(' | ');
     const line = (measure, f) => out.push(`| ${SCENARIOS[s] ?? s} | ${measure} | ${cells(f)} |`);
     const stream = (direct ?? nginx ?? portkey ?? {}).kind === 'stream';
@@ -111,6 +114,14 @@ if (pouches.length) {
       line('CPU/req ÷ Portkey', (r) =>
         num(ratio(cpuPerRequest(r, r.proxy_cpu_ticks), cpuPerRequest(portkey, portkey.proxy_cpu_ticks)), 2),
       );
+    if (hop) {
+      const notHop = (f) => (r) => (r.target === 'hop' ? '—' : f(r));
+      line(`${unit} ÷ hop`, notHop((r) => num(ratio(rate(r), rate(hop)), 2)));
+      line(
+        'CPU/req ÷ hop',
+        notHop((r) => num(ratio(cpuPerRequest(r, r.proxy_cpu_ticks), cpuPerRequest(hop, hop.proxy_cpu_ticks)), 1)),
+      );
+    }
     if (direct && !stream) {
       line('p99 − direct (ms)', (r) => num((r.p99_us - direct.p99_us) / 1000, 2));
       if (nginx) line('nginx: p99 − direct (ms)', () => num((nginx.p99_us - direct.p99_us) / 1000, 2));

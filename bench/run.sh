@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pouch's benchmark harness (issue 8): in one run, on 127.0.0.1 only, it starts the fake OpenAI
-# upstream, nginx, the Portkey gateway and Pouch (JDK 25 and JDK 17), measures each side by side
-# with wrk (plain answers) and bench/StreamLoad.java (streams), and prints one table.
+# upstream, nginx, the Portkey gateway, a bare Javalin + OkHttp hop (bench/BareHop.java: Pouch's
+# stack without its accounting) and Pouch (JDK 25 and JDK 17), measures each side by side with wrk
+# (plain answers) and bench/StreamLoad.java (streams), and prints one table.
 #
 #   bench/run.sh [--out FILE.md]          # full run, ~11 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/run.sh            # quick run, ~2 minutes (short runs: noisy figures)
@@ -10,7 +11,7 @@
 #   BENCH_DURATION=10 [2]      measured seconds per run
 #   BENCH_WARMUP=5 [1]         warm-up seconds before each run (not measured)
 #   BENCH_FIRST_WARMUP=15 [2]  warm-up of a target's first run (JIT)
-#   BENCH_JVM_FIRST_WARMUP=60 [2]  the same for Pouch's JVMs: C2 keeps compiling Pouch's path for
+#   BENCH_JVM_FIRST_WARMUP=60 [2]  the same for the JVMs (hop, Pouch): C2 keeps compiling Pouch's path for
 #                              well over 15 s, and the CPU per request counts the compiler threads
 #   BENCH_CONNS=50             connections of the throughput runs
 #   BENCH_SLOW_CONNS=200       connections of the slow-upstream run
@@ -19,7 +20,7 @@
 #   BENCH_STREAM_WORDS=48      answer words (one content event each) of a stream
 #   BENCH_STREAM_CHUNK_DELAY_MS=5  upstream pause before each stream event
 #   BENCH_PROMPT_BYTES=1024    size of the user message of every request
-#   BENCH_TARGETS="direct nginx portkey pouch-jdk25 pouch-jdk17"
+#   BENCH_TARGETS="direct nginx portkey hop pouch-jdk25 pouch-jdk17"
 #   BENCH_SCENARIOS="c50 c1 slow200 stream50 stream1"
 #   BENCH_JDK25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java  BENCH_JDK17=java
 #   BENCH_POUCH_JAVA_OPTS=""   extra JVM options of both Pouch processes, e.g. a CPU profile:
@@ -54,7 +55,7 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-5}
 FIRST_WARMUP=${BENCH_FIRST_WARMUP:-15}
 JVM_FIRST_WARMUP=${BENCH_JVM_FIRST_WARMUP:-60}
-first_warmup() { case "$1" in pouch-*) echo "$JVM_FIRST_WARMUP" ;; *) echo "$FIRST_WARMUP" ;; esac; }
+first_warmup() { case "$1" in hop|pouch-*) echo "$JVM_FIRST_WARMUP" ;; *) echo "$FIRST_WARMUP" ;; esac; }
 CONNS=${BENCH_CONNS:-50}
 SLOW_CONNS=${BENCH_SLOW_CONNS:-200}
 SLOW_LATENCY_MS=${BENCH_SLOW_LATENCY_MS:-50}
@@ -62,7 +63,7 @@ STREAMS=${BENCH_STREAMS:-50}
 STREAM_WORDS=${BENCH_STREAM_WORDS:-48}
 STREAM_CHUNK_DELAY_MS=${BENCH_STREAM_CHUNK_DELAY_MS:-5}
 PROMPT_BYTES=${BENCH_PROMPT_BYTES:-1024}
-TARGETS=${BENCH_TARGETS:-"direct nginx portkey pouch-jdk25 pouch-jdk17"}
+TARGETS=${BENCH_TARGETS:-"direct nginx portkey hop pouch-jdk25 pouch-jdk17"}
 SCENARIOS=${BENCH_SCENARIOS:-"c50 c1 slow200 stream50 stream1"}
 JDK25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JDK17=${BENCH_JDK17:-java}
@@ -74,7 +75,7 @@ PORT_BASE=${BENCH_PORT_BASE:-18700}
 
 P_UP_FAST=$PORT_BASE P_UP_SLOW=$((PORT_BASE + 1)) P_UP_STREAM=$((PORT_BASE + 2))
 P_NGINX_FAST=$((PORT_BASE + 10)) P_NGINX_SLOW=$((PORT_BASE + 11)) P_NGINX_STREAM=$((PORT_BASE + 12))
-P_PORTKEY=$((PORT_BASE + 20)) P_POUCH25=$((PORT_BASE + 30)) P_POUCH17=$((PORT_BASE + 31))
+P_PORTKEY=$((PORT_BASE + 20)) P_HOP=$((PORT_BASE + 25)) P_POUCH25=$((PORT_BASE + 30)) P_POUCH17=$((PORT_BASE + 31))
 ADMIN_TOKEN="pt-admin-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 UPSTREAM_KEY="sk-bench-upstream"
 
@@ -132,9 +133,10 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v curl >/dev/null || die "curl is needed"
 command -v node >/dev/null || die "node is needed (Portkey and the report)"
 command -v javac >/dev/null || die "javac (JDK 17) is needed for the streaming client"
-if [[ " $TARGETS " == *" pouch-jdk25 "* ]] && [ ! -x "$JDK25" ]; then
-  log "WARNING: $JDK25 not found: pouch-jdk25 skipped"
+if [[ " $TARGETS " == *" pouch-jdk25 "* || " $TARGETS " == *" hop "* ]] && [ ! -x "$JDK25" ]; then
+  log "WARNING: $JDK25 not found: pouch-jdk25 and hop skipped"
   TARGETS=${TARGETS/pouch-jdk25/}
+  TARGETS=${TARGETS/hop/}
 fi
 if [[ " $TARGETS " == *" portkey "* ]] && [ ! -f "$BENCH/node_modules/@portkey-ai/gateway/build/start-server.js" ]; then
   log "installing the Portkey gateway (npm ci in bench/)"
@@ -147,7 +149,7 @@ if [ ! -f "$JAR" ]; then
     || die "the build failed (see $TMP/mvn.log)"
 fi
 for port in $P_UP_FAST $P_UP_SLOW $P_UP_STREAM $P_NGINX_FAST $P_NGINX_SLOW $P_NGINX_STREAM \
-  $P_PORTKEY $P_POUCH25 $P_POUCH17; do
+  $P_PORTKEY $P_HOP $P_POUCH25 $P_POUCH17; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "port $port is in use: set BENCH_PORT_BASE"
   fi
@@ -263,7 +265,7 @@ for p in "$P_UP_FAST:$PID_UP_FAST" "$P_UP_SLOW:$PID_UP_SLOW" "$P_UP_STREAM:$PID_
 done
 log "fake upstreams on $P_UP_FAST (fast), $P_UP_SLOW (${SLOW_LATENCY_MS} ms), $P_UP_STREAM (stream)"
 
-PID_NGINX="" PID_PORTKEY="" PID_POUCH25="" PID_POUCH17=""
+PID_NGINX="" PID_PORTKEY="" PID_HOP="" PID_POUCH25="" PID_POUCH17=""
 if [[ " $TARGETS " == *" nginx "* ]]; then
   mkdir -p "$TMP/nginx"
   sed -e "s|@TMP@|$TMP|g" -e "s|@UP_FAST@|$P_UP_FAST|g" -e "s|@UP_SLOW@|$P_UP_SLOW|g" \
@@ -282,6 +284,14 @@ if [[ " $TARGETS " == *" portkey "* ]]; then
   PID_PORTKEY=$SPAWNED
   wait_http "http://127.0.0.1:$P_PORTKEY/" "$PID_PORTKEY" 60 || die "Portkey did not start (see $TMP/portkey.log)"
   log "Portkey gateway $(node -p "require('$BENCH/node_modules/@portkey-ai/gateway/package.json').version") on $P_PORTKEY"
+fi
+if [[ " $TARGETS " == *" hop "* ]]; then
+  # Pouch's stack (JDK 25, virtual threads) with no accounting: what Pouch's own work adds is
+  # the difference between it and Pouch.
+  spawn "$TMP/hop.log" "$JDK25" -cp "$JAR" "$BENCH/BareHop.java" "$P_HOP" "$P_UP_FAST" "$P_UP_SLOW" "$P_UP_STREAM"
+  PID_HOP=$SPAWNED
+  wait_http "http://127.0.0.1:$P_HOP/healthz" "$PID_HOP" 60 || die "the hop did not start (see $TMP/hop.log)"
+  log "bare Javalin + OkHttp hop on $P_HOP"
 fi
 
 declare -A POUCH_KEY=()
@@ -349,6 +359,7 @@ endpoint() {
     portkey)
       URL="http://127.0.0.1:$P_PORTKEY/v1/chat/completions"; PROXY_PID=$PID_PORTKEY
       HEADERS+=("x-portkey-provider: openai" "x-portkey-custom-host: http://127.0.0.1:$up_port/v1") ;;
+    hop) URL="http://127.0.0.1:$P_HOP/$kind/v1/chat/completions"; PROXY_PID=$PID_HOP ;;
     pouch-jdk25|pouch-jdk17)
       local p=$P_POUCH25 pid=$PID_POUCH25
       [ "$target" = pouch-jdk17 ] && p=$P_POUCH17 pid=$PID_POUCH17
@@ -448,12 +459,14 @@ for scenario in $SCENARIOS; do
 done
 log "measured in $(($(date +%s) - START)) s"
 
+pom_version() { sed -n "s|.*<$1.version>\\(.*\\)</$1.version>.*|\\1|p" "$ROOT/pom.xml"; }
 versions() { # what ran, for the report
   local v=()
   [ -n "$PID_POUCH25" ] && v+=("JDK 25: $("$JDK25" -version 2>&1 | sed -n 2p)")
   [ -n "$PID_POUCH17" ] && v+=("JDK 17: $("$JDK17" -version 2>&1 | sed -n 2p)")
   v+=("fake upstream on JDK $(java -version 2>&1 | head -1 | sed -E 's/.*"([^"]+)".*/\1/')")
   [ -n "$PID_NGINX" ] && v+=("nginx $("$NGINX" -v 2>&1 | sed 's/.*\///')")
+  [ -n "$PID_HOP" ] && v+=("hop: Javalin $(pom_version javalin) + OkHttp $(pom_version okhttp) on JDK 25")
   [ -n "$PID_PORTKEY" ] && v+=("Portkey gateway $(node -p "require('$BENCH/node_modules/@portkey-ai/gateway/package.json').version") on Node $(node -v)")
   v+=("$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)")
   local IFS=';'
