@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -20,13 +21,16 @@ import org.sqlite.SQLiteConfig;
 /**
  * The connections to one SQLite file: a single writer and a small pool of read-only readers.
  *
- * <p>Every write goes through the one writer connection, owned by one writer thread that commits
- * <em>groups</em> of callers' transactions (group commit). Callers hand their work to the writer
- * and wait for it; the writer takes every waiting piece of work (up to {@link #MAX_BATCH}), runs
- * them in one {@code BEGIN IMMEDIATE} transaction, each inside its own {@code SAVEPOINT}, and
- * commits them with one {@code COMMIT} (one fsync with {@code synchronous=FULL}). A caller returns
- * only after the commit that holds its work: every write is durable on return, exactly as with one
- * transaction per caller, but a thousand callers share a handful of fsyncs.
+ * <p>Every write goes through the one writer connection, which commits <em>groups</em> of callers'
+ * transactions (group commit). Callers queue their work and wait; a writer thread takes every
+ * waiting piece of work (up to {@link #MAX_BATCH}), runs them in one {@code BEGIN IMMEDIATE}
+ * transaction, each inside its own {@code SAVEPOINT}, and commits them with one {@code COMMIT} (one
+ * fsync with {@code synchronous=FULL}). A caller returns only after the commit that holds its work:
+ * every write is durable on return, exactly as with one transaction per caller, but a thousand
+ * callers share a handful of fsyncs. A caller that finds nothing queued and the connection free
+ * runs its work itself, as a group of one, instead of waking the writer thread and being woken by
+ * it (the two wake-ups cost a lone request more than its SQL); whatever queues meanwhile waits for
+ * the connection and then commits as one group.
  *
  * <p>Work may instead ask to be {@linkplain Sync#LATER synced later}: a group made only of such
  * work commits with {@code synchronous=NORMAL}, without an fsync of its own. Its caller still
@@ -47,7 +51,9 @@ import org.sqlite.SQLiteConfig;
  * COMMIT} / {@code ROLLBACK} statements, never the JDBC transaction API, whose sqlite-jdbc
  * implementation begins a new transaction right after each commit and can report a saved commit as
  * failed. Readers use their own WAL connections, so they never wait for the writer. The writer
- * thread is a platform thread: its native SQLite calls and fsyncs hold no virtual thread's carrier.
+ * thread is a platform thread; a virtual thread that runs its own work holds its carrier for the
+ * native calls and the fsync, which measured cheaper than the two wake-ups it saves (D25 in
+ * docs/ARCHITECTURE.md).
  */
 final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -71,13 +77,18 @@ final class Database implements AutoCloseable {
 
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final ReentrantLock submitLock = new ReentrantLock();
+  private final Condition queued = submitLock.newCondition(); // the queue is no longer empty
+  // held by whichever thread runs a group on the writer connection: the writer thread, or a caller
+  // that found the writer idle (see transaction); the fields below are guarded by it
+  private final ReentrantLock writerLock = new ReentrantLock();
   private final Thread writerThread;
   private boolean closed; // guarded by submitLock
-  private Sync writerSync = Sync.NOW; // the writer connection's mode (writer thread only)
+  private volatile Thread writing; // the thread that holds writerLock, or null
+  private Sync writerSync = Sync.NOW; // the writer connection's mode
 
-  // counters for tests and diagnostics, written by the writer thread only
-  private boolean began; // whether the last runTogether got its transaction (writer thread only)
-  private Op<?> running; // the op whose work runs now (writer thread only)
+  private boolean began; // whether the last runTogether got its transaction
+  private Op<?> running; // the op whose work runs now
+  // counters for tests and diagnostics
   private volatile long commits;
   private volatile long committedOps;
   private volatile long syncedLaterCommits;
@@ -139,29 +150,41 @@ final class Database implements AutoCloseable {
    * counted, and is recovered at its full amount).
    */
   <T> T transaction(TransactionWork<T> work, Sync sync) {
-    if (Thread.currentThread() == writerThread) {
+    if (Thread.currentThread() == writing) {
       return nested(work); // work of the writer calling the store again: already in a transaction
     }
     Op<T> op = new Op<>(work, sync);
+    boolean runHere;
     submitLock.lock();
     try {
       if (closed) {
         throw new IllegalStateException("the SQLite store is closed");
       }
-      queue.add(op);
+      // Nothing waits and the connection is free: the caller runs its work itself, sparing the
+      // two thread wake-ups of a hand-off to the writer thread and back. Work that finds others
+      // waiting joins their group, so nothing overtakes work that arrived before it.
+      runHere = queue.isEmpty() && writerLock.tryLock();
+      if (!runHere) {
+        queue.add(op);
+        queued.signal();
+      }
     } finally {
       submitLock.unlock();
+    }
+    if (runHere) {
+      runHolding(List.of(op));
     }
     return op.await();
   }
 
   /**
-   * Runs {@code action} on the writer thread once the transaction holding the work that calls this
-   * has committed, before that work's caller returns; actions run in commit order. Dropped when the
-   * work (or a nested write of it) is rolled back. Only for work running on the writer.
+   * Runs {@code action} once the transaction holding the work that calls this has committed, before
+   * that work's caller returns, still holding the writer connection; actions run in commit order.
+   * Dropped when the work (or a nested write of it) is rolled back. Only for work running as a
+   * write.
    */
   void afterCommit(Runnable action) {
-    if (Thread.currentThread() != writerThread || running == null) {
+    if (Thread.currentThread() != writing || running == null) {
       throw new IllegalStateException("afterCommit outside a write");
     }
     running.afterCommit.add(action);
@@ -237,29 +260,54 @@ final class Database implements AutoCloseable {
     boolean stopping = false;
     while (!stopping) {
       try {
-        batch.add(queue.take());
+        awaitQueued();
       } catch (InterruptedException e) {
         continue; // only close() ends the writer, through the queue
       }
-      queue.drainTo(batch, MAX_BATCH - 1);
+      // Taken only once the connection is free: whatever queued while a caller ran its own work
+      // commits as one group. Only this thread takes from the queue, so it is not empty here.
+      writerLock.lock();
+      queue.drainTo(batch, MAX_BATCH);
       // nothing is queued after the stop marker, so it can only be last
       if (batch.get(batch.size() - 1) == Op.STOP) {
         batch.remove(batch.size() - 1);
         stopping = true;
       }
-      if (!batch.isEmpty()) {
-        try {
-          runGroup(batch);
-        } catch (Throwable t) {
-          // a bug here must not leave callers waiting forever, nor a transaction open
-          rollbackAfterFailure(writer);
-          for (Op<?> op : batch) {
-            op.fail(t);
-          }
-          log.atError().setCause(t).log("the SQLite writer failed a group of writes");
-        }
+      if (batch.isEmpty()) {
+        writerLock.unlock();
+      } else {
+        runHolding(batch);
       }
       batch.clear();
+    }
+  }
+
+  private void awaitQueued() throws InterruptedException {
+    submitLock.lock();
+    try {
+      while (queue.isEmpty()) {
+        queued.await();
+      }
+    } finally {
+      submitLock.unlock();
+    }
+  }
+
+  /** Runs a group on the writer connection, {@code writerLock} held; releases it. */
+  private void runHolding(List<Op<?>> batch) {
+    writing = Thread.currentThread();
+    try {
+      runGroup(batch);
+    } catch (Throwable t) {
+      // a bug here must not leave callers waiting forever, nor a transaction open
+      rollbackAfterFailure(writer);
+      for (Op<?> op : batch) {
+        op.fail(t);
+      }
+      log.atError().setCause(t).log("the SQLite writer failed a group of writes");
+    } finally {
+      writing = null;
+      writerLock.unlock();
     }
   }
 
@@ -412,6 +460,7 @@ final class Database implements AutoCloseable {
       }
       closed = true;
       queue.add(Op.STOP);
+      queued.signal();
     } finally {
       submitLock.unlock();
     }
@@ -423,7 +472,12 @@ final class Database implements AutoCloseable {
         interrupted = true;
       }
     }
-    closeQuietly(readerPool, writer);
+    writerLock.lock(); // a caller may still be running its work itself
+    try {
+      closeQuietly(readerPool, writer);
+    } finally {
+      writerLock.unlock();
+    }
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -525,8 +579,8 @@ final class Database implements AutoCloseable {
     private final TransactionWork<T> work;
     private final Sync sync;
     private final CountDownLatch done = new CountDownLatch(1);
-    private final List<Runnable> afterCommit = new ArrayList<>(2); // writer thread only
-    // written by the writer thread before done.countDown(), read by the caller after await
+    private final List<Runnable> afterCommit = new ArrayList<>(2); // under writerLock
+    // written under writerLock before done.countDown(), read by the caller after await
     private Outcome<T> outcome;
     private Throwable failure;
 

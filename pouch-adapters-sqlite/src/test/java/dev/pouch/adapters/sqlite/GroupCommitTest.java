@@ -64,6 +64,45 @@ class GroupCommitTest {
   }
 
   @Test
+  void aWriteThatFindsTheWriterIdleRunsOnItsCallersThreadAndWritesQueuedMeanwhileRunAsOneGroup()
+      throws Exception {
+    try (SqliteStore store = Fixtures.open(dir)) {
+      store.open("key_1", 1_000, 0, TestData.T0);
+      Database database = store.database();
+      Thread caller = Thread.currentThread();
+      long[] before = database.commitCounts();
+
+      Thread ranOn = database.write(handle -> Thread.currentThread());
+      assertThat(ranOn).isSameAs(caller);
+      assertThat(store.reserve(reservation("alone", "key_1", 10))).isTrue();
+      assertThat(database.commitCounts()[0] - before[0]).isEqualTo(2);
+
+      ExecutorService pool = Executors.newCachedThreadPool();
+      try {
+        Gate gate = holdWriter(store, pool);
+        List<Future<Thread>> queued = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          queued.add(pool.submit(() -> database.<Thread>write(handle -> Thread.currentThread())));
+        }
+        awaitQueued(store, 3);
+        long commitsBefore = database.commitCounts()[0];
+
+        gate.release();
+
+        for (Future<Thread> f : queued) {
+          assertThat(f.get().getName()).isEqualTo("pouch-sqlite-writer");
+        }
+        assertThat(database.commitCounts()[0] - commitsBefore)
+            .as("the holding write's commit, then one for the three queued behind it")
+            .isEqualTo(2);
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(store.find("key_1").orElseThrow().reservedMicros()).isEqualTo(10);
+    }
+  }
+
+  @Test
   void aFailingOrRefusedWriteInAGroupDoesNotFailTheOthers() throws Exception {
     try (SqliteStore store = Fixtures.open(dir)) {
       store.open("key_1", 100, 0, TestData.T0);
@@ -363,7 +402,10 @@ class GroupCommitTest {
         sync);
   }
 
-  /** A write that holds the writer thread until released; returns once the writer runs it. */
+  /**
+   * A write that holds the writer connection until released; returns once it runs (on the pool's
+   * thread: the writer is idle, so its caller runs it).
+   */
   private static Gate holdWriter(SqliteStore store, ExecutorService pool) throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
