@@ -23,7 +23,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * read by read, flushed after each, as nginx does with {@code proxy_buffering off}.
  *
  * <p>Run from the fat jar's classpath: {@code java -cp pouch.jar bench/BareHop.java PORT FAST SLOW
- * STREAM} (the three upstream ports).
+ * STREAM} (the three upstream ports); {@code -Dhop.platformThreads=true} serves on Jetty's thread
+ * pool instead of virtual threads.
  */
 public final class BareHop {
   private static final MediaType JSON = MediaType.get("application/json");
@@ -46,7 +47,8 @@ public final class BareHop {
               cfg.startup.showJavalinBanner = false;
               cfg.http.compressionStrategy = CompressionStrategy.NONE;
               cfg.http.maxRequestSize = 16L << 20;
-              cfg.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
+              cfg.concurrency.useVirtualThreads =
+                  Runtime.version().feature() >= 21 && !Boolean.getBoolean("hop.platformThreads");
               cfg.jetty.modifyServer(
                   server -> {
                     for (var connector : server.getConnectors()) {

@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Threads;
 /**
  * The money path against SQLite on a temporary file ({@link SqliteStore}, as the server opens it):
  * one reservation and its settlement (with its request-log row), each durable when it returns —
- * alone, and with 16 threads at once on one key. The budget read every request makes twice is
- * measured alongside.
+ * alone, alone after a pause (a lone request on a quiet server: the store's threads are parked), and
+ * with 16 threads at once on one key. The budget read every request makes twice is measured
+ * alongside.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,6 +52,20 @@ public class LedgerBench {
 
   @Benchmark
   public boolean reserveAndSettle() {
+    return reserveSettle();
+  }
+
+  /** The pause before each {@link #reserveAndSettleAfterPause} (not measured). */
+  @State(Scope.Thread)
+  public static class Pause {
+    @Setup(Level.Invocation)
+    public void pause() throws InterruptedException {
+      Thread.sleep(2);
+    }
+  }
+
+  @Benchmark
+  public boolean reserveAndSettleAfterPause(Pause pause) {
     return reserveSettle();
   }
 
