@@ -29,8 +29,7 @@ import org.sqlite.SQLiteConfig;
  * every write is durable on return, exactly as with one transaction per caller, but a thousand
  * callers share a handful of fsyncs. A caller that finds nothing queued and the connection free
  * runs its work itself, as a group of one, instead of waking the writer thread and being woken by
- * it (the two wake-ups cost a lone request more than its SQL); whatever queues meanwhile waits for
- * the connection and then commits as one group.
+ * it; whatever queues meanwhile waits for the connection and then commits as one group.
  *
  * <p>Work may instead ask to be {@linkplain Sync#LATER synced later}: a group made only of such
  * work commits with {@code synchronous=NORMAL}, without an fsync of its own. Its caller still
