@@ -88,19 +88,19 @@ if (streams.length) {
 }
 
 // Ratios of each subject to the peers, per scenario.
-const pouches = SUBJECTS.filter((p) => rows.some((r) => r.target === p));
+const subjects = SUBJECTS.filter((p) => rows.some((r) => r.target === p));
 const scenarios = [...new Set(rows.map((r) => r.scenario))];
-if (pouches.length) {
+if (subjects.length) {
   out.push('### Pouch and its bare stack against the peers (same run)');
   out.push('');
-  out.push(`| scenario | measure | ${pouches.map((p) => NAMES[p]).join(' | ')} |`);
-  out.push(`|---|---|${pouches.map(() => '--:').join('|')}|`);
+  out.push(`| scenario | measure | ${subjects.map((p) => NAMES[p]).join(' | ')} |`);
+  out.push(`|---|---|${subjects.map(() => '--:').join('|')}|`);
   for (const s of scenarios) {
     const direct = find(s, 'direct');
     const nginx = find(s, 'nginx');
     const portkey = find(s, 'portkey');
     const hop = find(s, 'hop');
-    const cells = (f) => pouches.map((p) => (find(s, p) ? f(find(s, p)) : '—')).join(' | ');
+    const cells = (f) => subjects.map((p) => (find(s, p) ? f(find(s, p)) : '—')).join(' | ');
     const line = (measure, f) => out.push(`| ${SCENARIOS[s] ?? s} | ${measure} | ${cells(f)} |`);
     const stream = (direct ?? nginx ?? portkey ?? {}).kind === 'stream';
     const unit = stream ? 'streams/s' : 'req/s';
@@ -138,11 +138,11 @@ if (pouches.length) {
   if (c('c50', 'nginx') || c('stream50', 'direct')) {
     out.push('### Targets of issue 8');
     out.push('');
-    out.push(`| target | ${pouches.map((p) => NAMES[p]).join(' | ')} |`);
-    out.push(`|---|${pouches.map(() => '---').join('|')}|`);
+    out.push(`| target | ${subjects.map((p) => NAMES[p]).join(' | ')} |`);
+    out.push(`|---|${subjects.map(() => '---').join('|')}|`);
     const check = (label, f) =>
       out.push(
-        `| ${label} | ${pouches
+        `| ${label} | ${subjects
           .map((p) => {
             const v = f(p);
             return v === null ? '—' : `${v.ok ? '✅' : '❌'} ${v.text}`;

@@ -4,7 +4,7 @@
 # stack without its accounting) and Pouch (JDK 25 and JDK 17), measures each side by side with wrk
 # (plain answers) and bench/StreamLoad.java (streams), and prints one table.
 #
-#   bench/run.sh [--out FILE.md]          # full run, ~11 minutes on a quiet machine
+#   bench/run.sh [--out FILE.md]          # full run, ~15 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/run.sh            # quick run, ~2 minutes (short runs: noisy figures)
 #
 # Knobs (environment; defaults for the full run, quick run in brackets):
