@@ -54,6 +54,8 @@ final class Metrics implements ProxyEvents {
   private final Map<String, Timer> firstByte = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Counter[]>> spend = new ConcurrentHashMap<>();
   private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+  private final Map<String, Counter> settlements = new ConcurrentHashMap<>();
+  private final Map<String, Counter> overruns = new ConcurrentHashMap<>();
 
   Metrics(IntSupplier activeStreams) {
     Gauge.builder("pouch.streams.active", activeStreams::getAsInt)
@@ -130,6 +132,30 @@ final class Metrics implements ProxyEvents {
     counters[0].increment(record.costMicros());
     counters[1].increment(record.promptTokens());
     counters[2].increment(record.completionTokens());
+    settlements
+        .computeIfAbsent(
+            record.basis() == null ? "none" : record.basis().wireName(),
+            basis ->
+                Counter.builder("pouch.settlements")
+                    .description(
+                        "Settled requests by how their charge was decided (implausible_usage:"
+                            + " the upstream reported usage that cannot be true)")
+                    .tag("basis", basis)
+                    .register(registry))
+        .increment();
+    if (record.overrunMicros() > 0) {
+      overruns
+          .computeIfAbsent(
+              providerId,
+              p ->
+                  Counter.builder("pouch.overrun.micros")
+                      .description(
+                          "Charges above their reservation: output relayed past what the"
+                              + " reservation pays for (an upstream that ignores max_tokens)")
+                      .tag("provider", p)
+                      .register(registry))
+          .increment(record.overrunMicros());
+    }
     Exchange exchange = Exchange.current();
     if (exchange != null) {
       exchange.settled = record;

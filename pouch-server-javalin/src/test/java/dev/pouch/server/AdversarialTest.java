@@ -220,7 +220,7 @@ class AdversarialTest extends ServerTest {
   }
 
   @Test
-  void aHangingUpstreamIsRefundedAndHoldsNothing() throws Exception {
+  void aHangingUpstreamTimesOutIsChargedItsReservationsAndHoldsNothing() throws Exception {
     FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withHang(true));
     TestPouch.CreatedTestKey key =
         key(upstream, openAi("hang", 100_000).providerSetting("timeout_seconds", 1));
@@ -228,7 +228,14 @@ class AdversarialTest extends ServerTest {
     List<TestPouch.Reply> replies = concurrently(10, i -> pouch.chat(key, chat(i % 2 == 0, 20)));
 
     assertThat(replies).extracting(TestPouch.Reply::status).containsOnly(504);
-    assertThat(spent(key)).isZero();
+    // the upstream had each request and may bill it: charged, never refunded (G11)
+    long reservations = 0;
+    for (JsonNode row : log(key)) {
+      assertThat(row.get("cost_micros").asLong()).isEqualTo(row.get("reserved_micros").asLong());
+      reservations += row.get("reserved_micros").asLong();
+    }
+    assertThat(log(key)).hasSize(10);
+    assertThat(spent(key)).isEqualTo(reservations).isPositive();
     assertThat(reserved(key)).isZero();
   }
 

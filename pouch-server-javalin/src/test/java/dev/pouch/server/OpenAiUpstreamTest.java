@@ -242,7 +242,7 @@ class OpenAiUpstreamTest extends ServerTest {
   }
 
   @Test
-  void upstreamErrorsArePassedThroughAndRefunded() throws Exception {
+  void upstreamRefusalsAreRefundedAndServerErrorsChargedBothPassedThrough() throws Exception {
     try (MockWebServer server = new MockWebServer()) {
       String tooMany =
           "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\",\"param\":null}}";
@@ -274,15 +274,19 @@ class OpenAiUpstreamTest extends ServerTest {
       assertThat(first.response().headers().firstValue("Retry-After")).contains("7");
       assertThat(second.status()).isEqualTo(500);
       assertThat(second.raw()).isEqualTo(broken);
-      assertThat(spent(key)).isZero();
+      // a 4xx is the upstream's refusal; a 5xx may come after it processed the request (G11)
+      long secondReservation =
+          Long.parseLong(second.response().headers().firstValue("x-pouch-reserved-micros").get());
+      assertThat(spent(key)).isEqualTo(secondReservation);
       assertThat(reserved(key)).isZero();
       JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
-      assertThat(rows.findValuesAsText("settlement")).containsOnly("refunded");
+      assertThat(rows.findValuesAsText("settlement"))
+          .containsExactlyInAnyOrder("refunded", "full_reservation");
     }
   }
 
   @Test
-  void aHangingUpstreamTimesOutWith504AndIsRefunded() {
+  void aHangingUpstreamTimesOutWith504AndIsChargedItsReservation() {
     upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withHang(true));
     TestPouch.CreatedTestKey key =
         pouch.createKey(
@@ -294,7 +298,8 @@ class OpenAiUpstreamTest extends ServerTest {
 
     assertThat(reply.status()).isEqualTo(504);
     assertThat(reply.errorType()).isEqualTo("upstream_error");
-    assertThat(spent(key)).isZero();
+    // the request was written: the upstream may bill it, so it is charged, not refunded (G11)
+    assertThat(spent(key)).isEqualTo(onlyLogRow(key).get("reserved_micros").asLong()).isPositive();
     assertThat(reserved(key)).isZero();
   }
 

@@ -62,7 +62,7 @@ public final class MockCompletion {
   public static MockCompletion of(ChatRequest request, MockBehavior behavior) {
     Objects.requireNonNull(behavior, "behavior");
     List<String> words = List.copyOf(MockTokens.words(behavior.responseText()));
-    Long limit = request.maxOutputTokens();
+    Long limit = honouredLimit(request);
     long tokens = words.size();
     String finish = STOP;
     if (behavior.ignoreMaxTokens()) {
@@ -82,6 +82,18 @@ public final class MockCompletion {
         tokens,
         finish,
         behavior);
+  }
+
+  /**
+   * The output limit as vLLM reads it: {@code max_completion_tokens} when present, else {@code
+   * max_tokens}; not the smaller of the two. A gateway that priced the smaller one but forwarded
+   * both would be overrun by such a server.
+   */
+  static Long honouredLimit(ChatRequest request) {
+    Object completion = request.body().get("max_completion_tokens");
+    Object legacy = request.body().get("max_tokens");
+    Object limit = completion != null ? completion : legacy;
+    return limit instanceof Number number ? number.longValue() : null;
   }
 
   /** Whole repetitions of the text until at least {@code 2 × limit + 10} words. */

@@ -29,6 +29,9 @@ import java.util.List;
  *     and tool-call names and arguments
  * @param simple whether {@code deltas} tell the assembler everything it needs of the chunk
  * @param deltas each choice's delta, in order, when the chunk is simple (else empty)
+ * @param namesError whether the chunk has an {@code error} field: the upstream failed mid-stream
+ * @param finishedChoices the indexes of the choices that carry a finish reason (an index that is
+ *     not an int reads as 0)
  */
 record ChunkFacts(
     JsonNode usage,
@@ -38,7 +41,9 @@ record ChunkFacts(
     int choicesWithOutput,
     List<String> outputs,
     boolean simple,
-    List<ChoiceDelta> deltas) {
+    List<ChoiceDelta> deltas,
+    boolean namesError,
+    List<Integer> finishedChoices) {
 
   /**
    * What the assembler takes from one choice of a simple chunk.
@@ -75,6 +80,7 @@ record ChunkFacts(
       int withOutput = 0;
       List<String> outputs = new ArrayList<>(2);
       List<ChoiceDelta> deltas = new ArrayList<>(1);
+      List<Integer> finished = new ArrayList<>(0);
       boolean namesError = false;
       boolean choicesSimple = true; // as far as the last "choices" field goes
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -95,13 +101,14 @@ record ChunkFacts(
           withOutput = 0;
           outputs.clear();
           deltas.clear();
+          finished.clear();
           choicesSimple = true;
           while (parser.nextToken() != JsonToken.END_ARRAY) {
             choices++;
             int before = outputs.size();
             ChoiceDelta delta = null;
             if (parser.currentToken() == JsonToken.START_OBJECT) {
-              delta = readChoice(parser, outputs);
+              delta = readChoice(parser, outputs, finished);
             } else {
               parser.skipChildren();
             }
@@ -118,6 +125,7 @@ record ChunkFacts(
             withOutput = 0;
             outputs.clear();
             deltas.clear();
+            finished.clear();
             choicesSimple = false;
           }
           parser.skipChildren();
@@ -132,7 +140,9 @@ record ChunkFacts(
           withOutput,
           outputs,
           simple,
-          simple ? deltas : List.of());
+          simple ? deltas : List.of(),
+          namesError,
+          finished.isEmpty() ? List.of() : finished);
     }
   }
 
@@ -147,8 +157,8 @@ record ChunkFacts(
    * Reads one choice object (the parser on its START_OBJECT), collects its delta's texts, and
    * returns the choice as the assembler reads it, or null when it is not simple.
    */
-  private static ChoiceDelta readChoice(JsonParser parser, List<String> outputs)
-      throws IOException {
+  private static ChoiceDelta readChoice(
+      JsonParser parser, List<String> outputs, List<Integer> finished) throws IOException {
     int mark = outputs.size();
     // a repeated key counts once, with its last value, as in a tree
     int index = 0;
@@ -188,6 +198,9 @@ record ChunkFacts(
         }
         default -> parser.skipChildren();
       }
+    }
+    if (finish != null) {
+      finished.add(index);
     }
     if (!indexSimple || !finishSimple || !logprobsSimple || delta.toolCalls()) {
       return null;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -12,9 +13,11 @@ import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +54,7 @@ final class OpenAiProvider implements Provider {
 
   private final UpstreamEndpoint endpoint;
   private final boolean streamPlainRequests;
+  private final Set<String> extraFields;
   private final OkHttpClient client;
   private final PriceBook prices;
   private final TokenCounter tokens;
@@ -58,11 +62,13 @@ final class OpenAiProvider implements Provider {
   OpenAiProvider(
       UpstreamEndpoint endpoint,
       boolean streamPlainRequests,
+      Set<String> extraFields,
       OkHttpClient client,
       PriceBook prices,
       TokenCounter tokens) {
     this.endpoint = endpoint;
     this.streamPlainRequests = streamPlainRequests;
+    this.extraFields = Set.copyOf(extraFields);
     this.client = client;
     this.prices = prices;
     this.tokens = tokens;
@@ -91,6 +97,23 @@ final class OpenAiProvider implements Provider {
   }
 
   @Override
+  public long promptTokensAtLeast(ChatRequest request) {
+    return tokens.promptTokensAtLeast(request, prices.find(request.model()).orElse(null));
+  }
+
+  /** A predicted output's rejected tokens are billed as output beyond {@code max_tokens}. */
+  @Override
+  public long boundUncappedOutputTokens(ChatRequest request) {
+    return tokens.predictionBound(request);
+  }
+
+  /** See {@link ChatFields}: audio, web search and fields the key does not allow. */
+  @Override
+  public Optional<UnpricedField> unpricedField(ChatRequest request) {
+    return ChatFields.unpriced(request, extraFields);
+  }
+
+  @Override
   public ProviderResponse execute(ChatRequest request, UpstreamCall upstreamCall) {
     requireStandardPricing(request);
     PricedModel priced = prices.find(request.model()).orElse(null);
@@ -98,29 +121,38 @@ final class OpenAiProvider implements Provider {
     // stopped at the cap (DESIGN §3 step 5); the answer is assembled back for the client.
     boolean assemble = !request.stream() && streamPlainRequests && !wantsAudio(request);
     ChatRequest upstream = assemble ? request.with("stream", true) : request;
-    Request httpRequest =
+    Request.Builder builder =
         endpoint
             .request()
             .header("Accept", upstream.stream() ? "text/event-stream" : "application/json")
             .header("X-Request-Id", upstreamCall.requestId())
-            .post(RequestBody.create(body(upstream, priced), JSON))
-            .build();
-    Call call = client.newCall(httpRequest);
+            .post(RequestBody.create(body(upstream, priced), JSON));
+    RequestSent sent = RequestSent.tag(builder);
+    Call call = client.newCall(builder.build());
     Response response;
     try {
       response = call.execute();
     } catch (InterruptedIOException timeout) {
-      throw new UpstreamException(
-          ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not answer in time.", timeout);
+      throw failure(
+          sent, ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not answer in time.", timeout);
     } catch (IOException unreachable) {
       log.atWarn()
           .addKeyValue("upstream", endpoint.chatCompletions().host())
           .addKeyValue("reason", unreachable.toString())
+          .addKeyValue("request_sent", sent.mayHaveReachedUpstream())
           .log("upstream unreachable");
-      throw new UpstreamException(
-          ErrorCode.UPSTREAM_UNREACHABLE, "The upstream could not be reached.", unreachable);
+      throw failure(
+          sent,
+          ErrorCode.UPSTREAM_UNREACHABLE,
+          sent.mayHaveReachedUpstream()
+              ? "The upstream closed the connection before answering."
+              : "The upstream could not be reached.",
+          unreachable);
     }
     try {
+      if (response.isRedirect() || (response.code() >= 300 && response.code() < 400)) {
+        return redirectRefused(response);
+      }
       if (!response.isSuccessful()) {
         return passThroughError(response);
       }
@@ -134,7 +166,8 @@ final class OpenAiProvider implements Provider {
                 tokens,
                 priced,
                 () -> estimatePromptTokens(request), // counted only if no usage comes
-                assemble || request.includeUsage());
+                assemble || request.includeUsage(),
+                request.choices());
         if (assemble) {
           StreamAssembler.Assembled answer =
               new StreamAssembler(stream, upstreamCall.outputCap()).assemble();
@@ -142,7 +175,8 @@ final class OpenAiProvider implements Provider {
               answer.status(),
               headers(streaming, "application/json", true),
               answer.body(),
-              answer.usage());
+              answer.usage(),
+              answer.producedAtLeast());
         }
         return new ProviderResponse.Streaming(
             streaming.code(), headers(streaming, "text/event-stream", false), stream);
@@ -159,6 +193,47 @@ final class OpenAiProvider implements Provider {
         response.close();
       }
     }
+  }
+
+  /**
+   * The failure of a call that got no answer: refunded only if its body never reached the
+   * connection, since the upstream may bill any request it received (G11).
+   */
+  private static UpstreamException failure(
+      RequestSent sent, ErrorCode code, String message, IOException cause) {
+    return sent.mayHaveReachedUpstream()
+        ? new UpstreamException(code, message, cause)
+        : UpstreamException.beforeSending(code, message, cause);
+  }
+
+  /**
+   * Pouch never follows a redirect (OkHttp is told not to): following one would send the request,
+   * and possibly bill it, twice. The redirect is answered as an upstream error, and charged like
+   * one: the upstream had the request.
+   */
+  private static ProviderResponse redirectRefused(Response response) {
+    log.atWarn()
+        .addKeyValue("status", response.code())
+        .log("the upstream answered with a redirect, which Pouch does not follow");
+    return new ProviderResponse.Complete(
+        502,
+        Map.of("Content-Type", "application/json"),
+        errorJson(
+            "The upstream answered with a redirect ("
+                + response.code()
+                + "), which Pouch does not follow: check the key's base_url."),
+        Usage.UNKNOWN);
+  }
+
+  /** An error body in OpenAI's shape, of type and code {@code upstream_error}. */
+  static byte[] errorJson(String message) {
+    ObjectNode error = MAPPER.createObjectNode();
+    ObjectNode body = error.putObject("error");
+    body.put("message", message);
+    body.put("type", "upstream_error");
+    body.put("code", "upstream_error");
+    body.putNull("param");
+    return error.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -9,6 +9,8 @@ import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderFactory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
@@ -25,6 +27,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   static final String ORGANIZATION = "organization";
   static final String TIMEOUT_SECONDS = "timeout_seconds";
   static final String STREAM_PLAIN_REQUESTS = "stream_plain_requests";
+  static final String EXTRA_FIELDS = "extra_fields";
 
   /** Idle upstream connections kept for reuse, over all keys. */
   static final int MAX_IDLE_CONNECTIONS = 1024;
@@ -51,6 +54,10 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
             .readTimeout(Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS))
             .addNetworkInterceptor(WatchdogReadTimeout::clearSocketTimeout)
             .retryOnConnectionFailure(false)
+            // A followed redirect sends the request again: the upstream could bill it twice.
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .eventListenerFactory(RequestSent.LISTENER)
             .build();
     this.prices = new PriceBook(settings.pricesOverride(), clock);
     this.tokens = new TokenCounter();
@@ -102,6 +109,16 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
                     + " ignores max_tokens is stopped at the budget's cap; the plain answer is"
                     + " rebuilt for the client. Turn off only for upstreams that cannot stream.")
             .defaultValue(true)
+            .build(),
+        SchemaField.builder(EXTRA_FIELDS, FieldType.STRING)
+            .displayName("Extra request fields")
+            .description(
+                "Top-level request fields beyond OpenAI's documented ones that keys with a budget"
+                    + " may send to this upstream, comma-separated (e.g. top_k,"
+                    + " chat_template_kwargs). Each is reserved as the bytes of its JSON in the"
+                    + " prompt: list only fields that make the upstream bill no more than that."
+                    + " Others are refused on keys with a budget.")
+            .max(2048)
             .build());
   }
 
@@ -120,7 +137,23 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     // newBuilder() shares the pool and dispatcher: only the timeouts differ per key.
     OkHttpClient keyClient = client.newBuilder().readTimeout(timeout).build();
     return new OpenAiProvider(
-        endpoint, config.bool(STREAM_PLAIN_REQUESTS, true), keyClient, prices, tokens);
+        endpoint,
+        config.bool(STREAM_PLAIN_REQUESTS, true),
+        extraFields(config.string(EXTRA_FIELDS, "")),
+        keyClient,
+        prices,
+        tokens);
+  }
+
+  /** The names of a comma-separated list, blanks dropped. */
+  static Set<String> extraFields(String list) {
+    Set<String> fields = new LinkedHashSet<>();
+    for (String name : list.split(",")) {
+      if (!name.isBlank()) {
+        fields.add(name.strip());
+      }
+    }
+    return fields;
   }
 
   /** The price book (bundled table plus the override file). */

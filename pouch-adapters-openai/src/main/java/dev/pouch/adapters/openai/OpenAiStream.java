@@ -2,13 +2,14 @@ package dev.pouch.adapters.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -26,6 +27,8 @@ final class OpenAiStream implements UpstreamStream {
   private static final long MAX_EVENT = 16L << 20;
 
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+  private static final String DONE_DATA = "[DONE]";
+  private static final byte[] DONE_BYTES = DONE_DATA.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NULL_USAGE = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
 
   /** Output text kept for a later count before it is counted at once (bounds the memory). */
@@ -57,6 +60,11 @@ final class OpenAiStream implements UpstreamStream {
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
+  // what the upstream said of the answer's end; only the reading thread writes them
+  private final int choices;
+  private final BitSet finishedChoices = new BitSet();
+  private volatile boolean sawDone;
+  private volatile boolean sawError;
 
   OpenAiStream(
       Call call,
@@ -64,8 +72,10 @@ final class OpenAiStream implements UpstreamStream {
       TokenCounter tokens,
       PricedModel priced,
       LongSupplier promptCount,
-      boolean clientWantsUsage) {
+      boolean clientWantsUsage,
+      int choices) {
     this.call = call;
+    this.choices = choices;
     this.response = response;
     this.events = new SseEventReader(response.body().source(), MAX_EVENT);
     this.tokens = tokens;
@@ -106,6 +116,7 @@ final class OpenAiStream implements UpstreamStream {
     }
     int length = event.length - 2 - start;
     if (length == 0 || event[start] != '{') {
+      sawDone |= isDone(event, start, length);
       return event;
     }
     if (hasNul(event, start, Math.min(length, 4))) {
@@ -123,6 +134,19 @@ final class OpenAiStream implements UpstreamStream {
     return tap(event, facts);
   }
 
+  /** Whether {@code length} bytes from {@code start} are {@code [DONE]}, spaces around allowed. */
+  private static boolean isDone(byte[] event, int start, int length) {
+    int from = start;
+    int to = start + length;
+    while (from < to && event[from] == ' ') {
+      from++;
+    }
+    while (to > from && event[to - 1] == ' ') {
+      to--;
+    }
+    return Arrays.equals(event, from, to, DONE_BYTES, 0, DONE_BYTES.length);
+  }
+
   private static boolean hasNul(byte[] bytes, int from, int count) {
     for (int i = from; i < from + count; i++) {
       if (bytes[i] == 0) {
@@ -136,6 +160,7 @@ final class OpenAiStream implements UpstreamStream {
   private byte[] meterText(byte[] event) throws IOException {
     String data = data(new String(event, 0, event.length - 1, StandardCharsets.UTF_8));
     if (data == null || !data.startsWith("{")) {
+      sawDone |= DONE_DATA.equals(data == null ? null : data.strip());
       return event;
     }
     ChunkFacts facts = ChunkFacts.parse(data);
@@ -145,6 +170,12 @@ final class OpenAiStream implements UpstreamStream {
 
   private byte[] tap(byte[] event, ChunkFacts facts) {
     lastFacts = facts;
+    sawError |= facts.namesError();
+    for (int index : facts.finishedChoices()) {
+      if (index >= 0 && index < choices) { // a hostile index must not grow the set
+        finishedChoices.set(index);
+      }
+    }
     if (facts.usage() != null) {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
@@ -237,16 +268,33 @@ final class OpenAiStream implements UpstreamStream {
   }
 
   /**
-   * Reported usage once it came; until then the number of deltas that carried output. Each holds at
-   * least one token, so an honest upstream is never cut, whatever tokenizer it uses (a count with a
-   * guessed tokenizer could exceed its true usage). An upstream that packs many tokens into one
-   * delta is cut later; the charge is still bounded by the reservation's margin only if it sends a
-   * few tokens per delta, as OpenAI-compatible servers do.
+   * The number of deltas that carried output. Each holds at least one token, so an honest upstream
+   * is never cut, whatever tokenizer it uses (a count with a guessed tokenizer could exceed its
+   * true usage), and the charge never counts fewer. Reported usage is not used here: it is what
+   * settlement checks against this bound, and a broken upstream may report anything. An upstream
+   * that packs many tokens into one delta is cut later; the charge is still bounded by the
+   * reservation's margin only if it sends a few tokens per delta, as OpenAI-compatible servers do.
    */
   @Override
   public long producedAtLeast() {
-    Usage usage = reported;
-    return usage != null ? usage.completionTokens() : deltasWithOutput.get();
+    return deltasWithOutput.get();
+  }
+
+  /**
+   * The upstream said the answer is complete ({@code [DONE]}, its usage, or a finish reason on
+   * every choice) and sent no error event. A stream that ends otherwise broke off.
+   */
+  @Override
+  public boolean finished() {
+    if (sawError) {
+      return false;
+    }
+    return sawDone || reported != null || finishedChoices.cardinality() >= choices;
+  }
+
+  /** Whether the upstream sent an error event: the assembler of a plain answer fails on it. */
+  boolean sawError() {
+    return sawError;
   }
 
   @Override
@@ -256,13 +304,13 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    ObjectNode error = OpenAiProvider.MAPPER.createObjectNode();
-    ObjectNode body = error.putObject("error");
-    body.put("message", message);
-    body.put("type", "upstream_error");
-    body.put("code", "upstream_error");
-    body.putNull("param");
-    return ("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8);
+    byte[] json = OpenAiProvider.errorJson(message);
+    byte[] event = new byte[json.length + 8];
+    System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, event, 0, 6);
+    System.arraycopy(json, 0, event, 6, json.length);
+    event[event.length - 2] = '\n';
+    event[event.length - 1] = '\n';
+    return event;
   }
 
   /** Cancels the upstream call first, so closing does not drain the rest of the answer. */

@@ -15,20 +15,60 @@ final class OpenAiUsage {
   private OpenAiUsage() {}
 
   /**
-   * Usage as the upstream reported it: prompt tokens (cached ones included, billed at the cached
-   * price) and completion tokens (reasoning included: it is output).
+   * What a count that is not a whole, non-negative number stands for (missing, null, negative,
+   * fractional, text, or beyond a long): more tokens than any request can bill, so settlement finds
+   * the usage implausible and charges the full reservation instead of trusting it.
+   */
+  static final long MALFORMED = Long.MAX_VALUE;
+
+  /**
+   * Usage as the upstream reported it, when it sent a {@code usage} object: prompt tokens (cached
+   * ones included, billed at the cached price) and completion tokens (reasoning included: it is
+   * output). Counts are taken as they are, never clamped or rounded: one that is malformed reads as
+   * {@link #MALFORMED}, and a cached count above the prompt stays above it, so that settlement sees
+   * the usage cannot be true.
    */
   static Optional<Usage> reported(JsonNode usage) {
-    if (usage == null || !usage.isObject() || !usage.path("prompt_tokens").canConvertToLong()) {
+    if (usage == null || !usage.isObject()) {
       return Optional.empty();
     }
-    long prompt = Math.max(0, usage.path("prompt_tokens").asLong());
-    long completion = Math.max(0, usage.path("completion_tokens").asLong());
-    long cached =
-        Math.min(
-            prompt,
-            Math.max(0, usage.path("prompt_tokens_details").path("cached_tokens").asLong()));
+    long prompt = count(usage.get("prompt_tokens"));
+    long completion = count(usage.get("completion_tokens"));
+    if (!consistent(usage, prompt, completion)) {
+      completion = MALFORMED;
+    }
+    JsonNode details = usage.get("prompt_tokens_details");
+    long cached = 0;
+    if (details != null && !details.isNull()) {
+      JsonNode cachedTokens = details.isObject() ? details.get("cached_tokens") : details;
+      cached = cachedTokens == null || cachedTokens.isNull() ? 0 : count(cachedTokens);
+    }
     return Optional.of(new Usage(prompt, cached, completion, UsageSource.REPORTED));
+  }
+
+  /**
+   * Whether the parts agree: a total, when given, is prompt + completion, and the reasoning tokens
+   * are part of the completion. Usage whose parts disagree cannot all be true.
+   */
+  private static boolean consistent(JsonNode usage, long prompt, long completion) {
+    if (prompt == MALFORMED || completion == MALFORMED) {
+      return true; // already implausible
+    }
+    JsonNode total = usage.get("total_tokens");
+    if (total != null && !total.isNull() && count(total) != prompt + completion) {
+      return false;
+    }
+    JsonNode reasoning = usage.path("completion_tokens_details").get("reasoning_tokens");
+    return reasoning == null || reasoning.isNull() || count(reasoning) <= completion;
+  }
+
+  /** A reported token count, or {@link #MALFORMED} unless it is a whole number from 0. */
+  private static long count(JsonNode value) {
+    if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+      return MALFORMED;
+    }
+    long count = value.asLong();
+    return count < 0 ? MALFORMED : count;
   }
 
   /**

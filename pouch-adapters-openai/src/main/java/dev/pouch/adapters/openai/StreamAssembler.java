@@ -42,7 +42,9 @@ final class StreamAssembler {
 
   /**
    * Reads the whole stream (or up to the cap) and returns the assembled answer. An upstream that
-   * breaks off mid-answer gives a 502 that is still charged: it produced tokens.
+   * breaks off mid-answer (the body fails, an error event, or an end without {@code [DONE]}, usage
+   * or finish reasons) gives a 502 that is still charged: the upstream had the request and may have
+   * produced tokens after the last one that arrived (reported usage, else the full reservation).
    */
   Assembled assemble() {
     try {
@@ -61,19 +63,16 @@ final class StreamAssembler {
           accept(facts); // most chunks: no tree needed
         }
       }
+      if (!cut && !stream.finished()) {
+        throw new UpstreamStreamError("the stream ended before the answer was complete");
+      }
     } catch (IOException | UpstreamStreamError broken) {
       stream.close();
-      // Tokens produced before the break are charged (reported, else the full reservation); a
-      // failure before any output is a refusal like any upstream error, and refunded.
-      Usage sofar = stream.usage();
-      Usage charged =
-          sofar.source() == UsageSource.REPORTED
-              ? sofar
-              : sofar.completionTokens() == 0
-                  ? Usage.UNKNOWN
-                  : new Usage(
-                      sofar.promptTokens(), 0, sofar.completionTokens(), UsageSource.UNKNOWN);
-      return new Assembled(502, errorBody(), charged);
+      return new Assembled(
+          502,
+          OpenAiProvider.errorJson("The upstream failed before its answer was complete."),
+          stream.usage(),
+          stream.producedAtLeast());
     } finally {
       stream.close();
     }
@@ -83,21 +82,14 @@ final class StreamAssembler {
       // cancel reached it: charge the reservation.
       usage = new Usage(usage.promptTokens(), 0, usage.completionTokens(), UsageSource.UNKNOWN);
     }
-    return new Assembled(200, body(usage), usage);
+    return new Assembled(200, body(usage), usage, stream.producedAtLeast());
   }
 
-  /** The assembled answer (or a 502 when the upstream broke off) and the usage to bill. */
-  record Assembled(int status, byte[] body, Usage usage) {}
-
-  private static byte[] errorBody() {
-    ObjectNode error = OpenAiProvider.MAPPER.createObjectNode();
-    ObjectNode body = error.putObject("error");
-    body.put("message", "The upstream failed before its answer was complete.");
-    body.put("type", "upstream_error");
-    body.put("code", "upstream_error");
-    body.putNull("param");
-    return error.toString().getBytes(StandardCharsets.UTF_8);
-  }
+  /**
+   * The assembled answer (or a 502 when the upstream broke off), the usage to bill, and the chunks
+   * with output that arrived (a lower bound of the output: the charge never counts fewer).
+   */
+  record Assembled(int status, byte[] body, Usage usage, long producedAtLeast) {}
 
   private void accept(JsonNode chunk) {
     if (chunk.has("error")) {

@@ -158,6 +158,8 @@ public final class TokenCounter {
    *   <li>an assistant {@code audio} reference: the context window (the earlier audio answer is
    *       billed again, and its length is not in the request);
    *   <li>any other value that is not a string: the UTF-8 bytes of its JSON (never throws);
+   *   <li>a top-level field that is neither bounded above nor neutral ({@link ChatFields}, a
+   *       server's own extension): the UTF-8 bytes of its JSON;
    *   <li>an unknown model ({@code null}): bytes for text, 48,169 per image; {@link
    *       TokenEncoding#BYTES}: plus an allowance for the server's chat template.
    * </ul>
@@ -201,6 +203,11 @@ public final class TokenCounter {
     }
     if (tools) {
       total = add(total, TOOLS_BLOCK);
+    }
+    for (Map.Entry<String, Object> field : body.entrySet()) {
+      if (field.getValue() != null && ChatFields.isExtra(field.getKey())) {
+        total = add(total, jsonBytes(field.getValue())); // as if rendered into the prompt once
+      }
     }
     if (bounds.encoding == TokenEncoding.BYTES) {
       total = add(total, TEMPLATE_ALLOWANCE);
@@ -328,6 +335,49 @@ public final class TokenCounter {
       }
     }
     return bytes;
+  }
+
+  /**
+   * A lower bound of the prompt tokens billed for {@code request}, without tokenizing: every
+   * non-empty text of a message (a string content, a text part) is at least one token in any
+   * encoding, and OpenAI's own encodings add the cookbook's framing (3 per message, 3 for the
+   * reply). A server's own chat template (unknown encoding) may frame messages in any way, so only
+   * the texts count there.
+   */
+  long promptTokensAtLeast(ChatRequest request, PricedModel modelOrNull) {
+    boolean openAiFraming = modelOrNull != null && modelOrNull.encoding() != TokenEncoding.BYTES;
+    long floor = openAiFraming ? REPLY_PRIMING : 0;
+    for (Object message : request.messages()) {
+      if (openAiFraming) {
+        floor += TOKENS_PER_MESSAGE;
+      }
+      if (!(message instanceof Map<?, ?> fields)) {
+        continue;
+      }
+      Object content = fields.get("content");
+      if (content instanceof String text && !text.isEmpty()) {
+        floor++;
+      } else if (content instanceof List<?> parts) {
+        for (Object part : parts) {
+          if (part instanceof Map<?, ?> map
+              && map.get("text") instanceof String text
+              && !text.isEmpty()) {
+            floor++;
+          }
+        }
+      }
+    }
+    return floor;
+  }
+
+  /**
+   * Output tokens a predicted output can add to the bill beyond {@code max_tokens}: OpenAI bills a
+   * prediction's rejected tokens as output. Bounded by the UTF-8 bytes of its JSON (bytes ≥ tokens
+   * for byte-level BPE, whatever the prediction's shape).
+   */
+  long predictionBound(ChatRequest request) {
+    Object prediction = request.body().get("prediction");
+    return prediction == null ? 0 : jsonBytes(prediction);
   }
 
   /** Tokens of a text of the prompt: counted, or bounded by its bytes for a quick bound. */

@@ -99,10 +99,14 @@ class ChunkFactsTest {
     JsonNode choices = chunk.get("choices");
     List<String> outputs = new ArrayList<>(2);
     List<ChunkFacts.ChoiceDelta> deltas = new ArrayList<>(1);
+    List<Integer> finished = new ArrayList<>();
     boolean simple = !chunk.has("error") && (choices == null || choices.isArray());
     int withOutput = 0;
     if (choices != null && choices.isArray()) {
       for (JsonNode choice : choices) {
+        if (choice.path("finish_reason").isTextual()) {
+          finished.add(choice.path("index").isInt() ? choice.path("index").asInt() : 0);
+        }
         int before = outputs.size();
         deltaOutputs(choice.path("delta"), outputs);
         if (outputs.size() > before) {
@@ -121,7 +125,9 @@ class ChunkFactsTest {
         withOutput,
         outputs,
         simple,
-        simple ? deltas : List.of());
+        simple ? deltas : List.of(),
+        chunk.has("error"),
+        finished);
   }
 
   /** A choice's delta as the assembler reads it, or null when the choice is not simple. */

@@ -195,14 +195,30 @@ class StreamAssemblerTest {
   }
 
   @Test
-  void anErrorBeforeAnyOutputIsRefundedLikeAnyUpstreamRefusal() throws Exception {
+  void anErrorEventBeforeAnyOutputIsA502WithoutReportedUsageSoTheCoreChargesItInFull()
+      throws Exception {
     enqueueStream(event("{\"error\":{\"message\":\"nope\",\"type\":\"server_error\"}}"));
 
     ProviderResponse.Complete response =
         (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
 
+    // a 200 head means the upstream had the request: a 5xx without reported usage is charged the
+    // full reservation (Charge.decide), not refunded like a 4xx refusal
     assertThat(response.status()).isEqualTo(502);
-    assertThat(response.usage()).isEqualTo(Usage.UNKNOWN);
+    assertThat(response.usage().source()).isNotEqualTo(UsageSource.REPORTED);
+    assertThat(response.producedAtLeast()).isZero();
+  }
+
+  @Test
+  void aStreamThatEndsWithoutDoneUsageOrFinishReasonIsA502() throws Exception {
+    enqueueStream(delta(0, "{\"content\":\"Partial\"}", null));
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+
+    assertThat(response.status()).isEqualTo(502);
+    assertThat(response.usage().source()).isNotEqualTo(UsageSource.REPORTED);
+    assertThat(response.producedAtLeast()).isEqualTo(1);
   }
 
   @Test

@@ -58,15 +58,21 @@ final class SqliteBudgetLedger implements BudgetLedger {
   private static final String TAKE =
       "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE key_id = ?2"
           + " AND (limit_micros = 0 OR ?1 <= limit_micros - spent_micros - reserved_micros)"
+          + " AND ?1 <= 9223372036854775807 - spent_micros - reserved_micros"
           + RETURNING;
 
   /** The table holds requests in flight only: settling a reservation deletes it. */
   private static final String TAKE_OUT =
       "DELETE FROM reservations WHERE id = ? RETURNING key_id, amount_micros";
 
+  /**
+   * ?1 reserved amount, ?2 charge, ?3 key. SQLite turns an integer sum that overflows into a float:
+   * the spend saturates at the largest integer instead (far beyond any limit, so still refused).
+   */
   private static final String CHARGE =
-      "UPDATE budgets SET reserved_micros = reserved_micros - ?, spent_micros = spent_micros + ?"
-          + " WHERE key_id = ?"
+      "UPDATE budgets SET reserved_micros = reserved_micros - ?1, spent_micros = CASE"
+          + " WHEN ?2 > 9223372036854775807 - spent_micros THEN 9223372036854775807"
+          + " ELSE spent_micros + ?2 END WHERE key_id = ?3"
           + RETURNING;
 
   private static final String RECOVERED_MODEL = "(recovered)";

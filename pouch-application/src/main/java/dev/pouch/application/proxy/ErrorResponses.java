@@ -20,7 +20,7 @@ public final class ErrorResponses {
     return switch (code) {
       case INVALID_API_KEY, KEY_EXPIRED, ADMIN_UNAUTHORIZED -> 401;
       case MODEL_NOT_ALLOWED, KEY_SUSPENDED -> 403;
-      case MODEL_PRICE_UNKNOWN, INVALID_REQUEST, INVALID_CONFIG -> 400;
+      case MODEL_PRICE_UNKNOWN, UNSUPPORTED_PARAMETER, INVALID_REQUEST, INVALID_CONFIG -> 400;
       case NOT_FOUND -> 404;
       case REQUEST_TOO_LARGE -> 413;
       case BUDGET_EXCEEDED, RATE_LIMIT_EXCEEDED -> 429;
@@ -43,6 +43,7 @@ public final class ErrorResponses {
           MODEL_NOT_ALLOWED,
           KEY_SUSPENDED,
           MODEL_PRICE_UNKNOWN,
+          UNSUPPORTED_PARAMETER,
           INVALID_REQUEST,
           INVALID_CONFIG,
           NOT_FOUND,

@@ -1,5 +1,6 @@
 package dev.pouch.application.proxy;
 
+import dev.pouch.domain.budget.Ending;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
@@ -46,20 +47,19 @@ final class MeteredStream implements ResponseStream {
       log.atWarn()
           .addKeyValue("reason", failure.getMessage())
           .log("upstream stream failed; ending it with an error event");
-      end();
-      reservation.settleInterrupted(upstream.usage(), status, "upstream_error");
-      pending.add(upstream.cutTrailer());
-      return upstream.errorEvent("The upstream stream failed before it was complete.");
+      return fail("upstream_error", "The upstream stream failed before it was complete.");
     }
     if (chunk == null) {
-      end();
-      reservation.settleCompleted(upstream.usage(), status);
+      if (!upstream.finished()) {
+        // Ended without saying it was complete (or after an error event): it broke off.
+        return fail("upstream_incomplete", "The upstream stream ended before it was complete.");
+      }
+      settle(Ending.COMPLETED, null);
       return null;
     }
     if (upstream.producedAtLeast() > reservation.outputCap()) {
       // The upstream ignores max_tokens: stop paying for it. The chunk past the cap is dropped.
-      end();
-      reservation.settleCapped(upstream.usage(), status);
+      settle(Ending.CAPPED, null);
       return upstream.cutTrailer();
     }
     return chunk;
@@ -68,13 +68,24 @@ final class MeteredStream implements ResponseStream {
   @Override
   public void close() {
     if (!ended) {
-      end();
-      reservation.settleInterrupted(upstream.usage(), status, "client_closed");
+      settle(Ending.INTERRUPTED, "client_closed");
     }
   }
 
-  private void end() {
+  /** Ends a stream that broke off: settled as interrupted, then an error event and the trailer. */
+  private byte[] fail(String errorCode, String message) {
+    settle(Ending.INTERRUPTED, errorCode);
+    pending.add(upstream.cutTrailer());
+    return upstream.errorEvent(message);
+  }
+
+  /**
+   * Stops the upstream, then settles on what it produced: usage and the lower bound are read after
+   * the close, so they include whatever the stream still held when it was cut.
+   */
+  private void settle(Ending ending, String errorCode) {
     ended = true;
     upstream.close();
+    reservation.settle(ending, upstream.usage(), upstream.producedAtLeast(), status, errorCode);
   }
 }

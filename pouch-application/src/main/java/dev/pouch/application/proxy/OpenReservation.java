@@ -2,12 +2,13 @@ package dev.pouch.application.proxy;
 
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.ProxyEvents;
+import dev.pouch.domain.budget.Charge;
+import dev.pouch.domain.budget.Ending;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.budget.Usage;
-import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.provider.ModelInfo;
 import java.time.Clock;
@@ -29,6 +30,7 @@ final class OpenReservation {
   private final Clock clock;
   private final Reservation reservation;
   private final ReservationPlan plan;
+  private final long promptAtLeast;
   private final ModelInfo pricing;
   private final String model;
   private final boolean streamed;
@@ -43,6 +45,7 @@ final class OpenReservation {
       Clock clock,
       Reservation reservation,
       ReservationPlan plan,
+      long promptAtLeast,
       ModelInfo pricing,
       String model,
       boolean streamed,
@@ -54,6 +57,7 @@ final class OpenReservation {
     this.clock = clock;
     this.reservation = reservation;
     this.plan = plan;
+    this.promptAtLeast = promptAtLeast;
     this.pricing = pricing;
     this.model = model;
     this.streamed = streamed;
@@ -71,71 +75,49 @@ final class OpenReservation {
     return plan.outputCap();
   }
 
-  /** Settles after the answer ended normally: the usage decides, unknown usage pays in full. */
-  void settleCompleted(Usage usage, int status) {
-    SettlementBasis basis =
-        switch (usage.source()) {
-          case REPORTED -> SettlementBasis.USAGE_REPORTED;
-          case COUNTED -> SettlementBasis.COUNTED;
-          case UNKNOWN -> SettlementBasis.FULL_RESERVATION;
-        };
-    settle(usage, status, basis, null);
-  }
-
   /**
-   * Settles an answer that ended early (upstream broke off, client left). Only usage the upstream
-   * itself reported is trusted; a count of what arrived may miss tokens the upstream produced after
-   * it, so then the full reservation is charged.
+   * Settles once, whatever ended the request; later calls do nothing. The charge follows {@link
+   * Charge#decide}; this never throws, and the settlement always writes its request-log row unless
+   * the store itself fails (then the reservation stays counted until recovery).
+   *
+   * @param ending how the exchange ended
+   * @param usage what is known of the usage
+   * @param producedAtLeast a lower bound of the output tokens relayed, 0 when none
+   * @param status the HTTP status the client got
+   * @param errorCode the error code recorded, or {@code null} on success
    */
-  void settleInterrupted(Usage usage, int status, String errorCode) {
-    SettlementBasis basis =
-        usage.source() == UsageSource.REPORTED
-            ? SettlementBasis.USAGE_REPORTED
-            : SettlementBasis.FULL_RESERVATION;
-    settle(usage, status, basis, errorCode);
-  }
-
-  /**
-   * Settles a stream cut at the cap. Usage the upstream reported is exact; otherwise the upstream
-   * may have produced more than arrived before the cut took effect, so the full reservation (the
-   * cap plus the margin) is charged: never under-counted, and never above the budget.
-   */
-  void settleCapped(Usage usage, int status) {
-    settle(usage, status, SettlementBasis.CAPPED, null);
-  }
-
-  /** Refunds: nothing was served. */
-  void refund(int status, String errorCode) {
-    settle(Usage.UNKNOWN, status, SettlementBasis.REFUNDED, errorCode);
-  }
-
-  /** The price of metered usage, at the tier of its prompt; free when the model has no price. */
-  private long cost(Usage usage) {
-    return pricing == null
-        ? 0
-        : pricing
-            .priceFor(usage.promptTokens())
-            .cost(usage.promptTokens(), usage.cachedPromptTokens(), usage.completionTokens());
-  }
-
-  private void settle(Usage usage, int status, SettlementBasis basis, String errorCode) {
+  void settle(Ending ending, Usage usage, long producedAtLeast, int status, String errorCode) {
     if (!settled.compareAndSet(false, true)) {
       return;
     }
     long reserved = reservation.amountMicros();
-    long actual =
-        switch (basis) {
-          case REFUNDED -> 0;
-          case FULL_RESERVATION, RECOVERED -> reserved;
-          case CAPPED -> usage.source() == UsageSource.REPORTED ? cost(usage) : reserved;
-          case USAGE_REPORTED, COUNTED -> cost(usage);
-        };
+    Charge charge;
+    try {
+      charge =
+          Charge.decide(ending, usage, producedAtLeast, promptAtLeast, plan, reserved, pricing);
+    } catch (RuntimeException bug) {
+      // Charge.decide is total; should it ever fail, the reservation is the bound to charge.
+      log.atError()
+          .setCause(bug)
+          .addKeyValue("request_id", reservation.id())
+          .log("could not decide a charge; charging the full reservation");
+      charge = new Charge(reserved, SettlementBasis.FULL_RESERVATION, plan.promptTokens(), 0, 0);
+    }
+    if (charge.basis() == SettlementBasis.IMPLAUSIBLE_USAGE) {
+      log.atWarn()
+          .addKeyValue("request_id", reservation.id())
+          .addKeyValue("key_id", reservation.keyId())
+          .addKeyValue("reported_prompt_tokens", usage.promptTokens())
+          .addKeyValue("reported_cached_tokens", usage.cachedPromptTokens())
+          .addKeyValue("reported_completion_tokens", usage.completionTokens())
+          .addKeyValue("prompt_bound", plan.promptTokens())
+          .addKeyValue("billable_output_tokens", plan.billableOutputTokens())
+          .log("the upstream reported usage that cannot be true; charged the full reservation");
+    }
+    long actual = charge.actualMicros();
     long overrun = Math.max(0, actual - reserved);
     Instant now = clock.instant();
-    boolean known = usage.isKnown();
-    // Unknown usage is logged at the prompt estimate, except for a refund: nothing was billed.
-    long promptTokens =
-        known ? usage.promptTokens() : basis == SettlementBasis.REFUNDED ? 0 : plan.promptTokens();
+    SettlementBasis basis = charge.basis();
     RequestRecord record =
         new RequestRecord(
             reservation.id(),
@@ -144,9 +126,9 @@ final class OpenReservation {
             receivedAt,
             status,
             streamed,
-            promptTokens,
-            known ? usage.cachedPromptTokens() : 0,
-            known ? usage.completionTokens() : 0,
+            charge.promptTokens(),
+            charge.cachedPromptTokens(),
+            charge.completionTokens(),
             reserved,
             actual,
             basis,

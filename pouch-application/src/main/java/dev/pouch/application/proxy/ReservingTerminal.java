@@ -5,6 +5,7 @@ import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.Ending;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Usage;
@@ -15,13 +16,16 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * The last link of every chain (DESIGN §3 steps 4–6): prices the final request, reserves its worst
@@ -68,15 +72,26 @@ final class ReservingTerminal implements RealChain.Terminal {
               + "' has no known price, and this key has a budget: it cannot be metered.",
           "model");
     }
+    if (!budget.isUnlimited()) {
+      Optional<UnpricedField> unpriced = provider.unpricedField(request);
+      if (unpriced.isPresent()) {
+        throw new RequestRejectedException(
+            ErrorCode.UNSUPPORTED_PARAMETER,
+            unpriced.get().reason() + " This key has a budget, so the request is refused.",
+            unpriced.get().field());
+      }
+    }
     long maxOutput = model == null ? UNKNOWN_MODEL_MAX_OUTPUT : model.maxOutputTokens();
+    long uncapped = provider.boundUncappedOutputTokens(request);
     // First the provider's cheap bound (bytes, not tokens); an exact count only when the cheap
     // bound makes a difference: it would be refused, or shorten the answer, on a limited budget.
     long promptTokens = provider.boundPromptTokens(request);
-    ReservationPlan candidate = roughPlan(request, model, maxOutput, promptTokens, budget);
+    ReservationPlan candidate =
+        roughPlan(request, model, maxOutput, uncapped, promptTokens, budget);
     boolean exact = candidate == null;
     if (exact) {
       promptTokens = provider.estimatePromptTokens(request);
-      candidate = plan(request, model, maxOutput, promptTokens, budget);
+      candidate = plan(request, model, maxOutput, uncapped, promptTokens, budget);
     }
     Observers observers = new Observers(context.observers());
     // Announced once, at the first plan: a re-plan (exact count, less headroom) only lowers it.
@@ -88,7 +103,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     try {
       for (int attempt = 1; plan == null; attempt++) {
         if (candidate == null) {
-          candidate = plan(request, model, maxOutput, promptTokens, budget);
+          candidate = plan(request, model, maxOutput, uncapped, promptTokens, budget);
         }
         Reservation reservation =
             new Reservation(context.requestId(), keyId, candidate.amountMicros(), clock.instant());
@@ -117,16 +132,14 @@ final class ReservingTerminal implements RealChain.Terminal {
     }
     String providerId = context.key().policy().provider().id();
     events.reservationOpened(providerId, taken.amountMicros());
-    ChatRequest upstreamRequest =
-        plan.clamped() && !budget.isUnlimited()
-            ? request.withMaxOutputTokens(plan.maxOutputTokens())
-            : request;
+    ChatRequest upstreamRequest = limitedToPlan(request, plan, budget);
     OpenReservation open =
         new OpenReservation(
             ledger,
             clock,
             taken,
             plan,
+            provider.promptTokensAtLeast(request),
             model == null || model.price() == null ? null : model,
             request.model(),
             request.stream(),
@@ -138,17 +151,37 @@ final class ReservingTerminal implements RealChain.Terminal {
   }
 
   /**
+   * The request as it goes upstream: every output limit field it carries says exactly what was
+   * priced (a body with {@code max_tokens: 1} and {@code max_completion_tokens: 2000} is priced at
+   * 1, so both say 1; a limit above the model's is lowered to it), and a limit Pouch chose for a
+   * budget is written in. An upstream that honours either field then cannot produce more than the
+   * reservation pays for.
+   */
+  private static ChatRequest limitedToPlan(
+      ChatRequest request, ReservationPlan plan, Budget budget) {
+    if (request.hasOutputLimit() || (plan.clamped() && !budget.isUnlimited())) {
+      return request.withMaxOutputTokens(plan.maxOutputTokens());
+    }
+    return request;
+  }
+
+  /**
    * The plan from the cheap prompt bound, or null when it is not good enough: on a limited budget,
    * when it would be refused or would shorten the answer below what an exact count might allow.
    */
   private ReservationPlan roughPlan(
-      ChatRequest request, ModelInfo model, long maxOutput, long bound, Budget budget) {
+      ChatRequest request,
+      ModelInfo model,
+      long maxOutput,
+      long uncapped,
+      long bound,
+      Budget budget) {
     if (budget.isUnlimited()) {
-      return plan(request, model, maxOutput, bound, budget);
+      return plan(request, model, maxOutput, uncapped, bound, budget);
     }
     ReservationPlan candidate;
     try {
-      candidate = plan(request, model, maxOutput, bound, budget);
+      candidate = plan(request, model, maxOutput, uncapped, bound, budget);
     } catch (RequestRejectedException refused) {
       return null;
     }
@@ -160,7 +193,12 @@ final class ReservingTerminal implements RealChain.Terminal {
 
   /** Prices at the tier of the prompt's upper bound: tiers only rise, so never under-priced. */
   private ReservationPlan plan(
-      ChatRequest request, ModelInfo model, long maxOutput, long promptTokens, Budget budget) {
+      ChatRequest request,
+      ModelInfo model,
+      long maxOutput,
+      long uncapped,
+      long promptTokens,
+      Budget budget) {
     ModelPrice pricing =
         model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
     return ReservationPlan.plan(
@@ -171,7 +209,8 @@ final class ReservingTerminal implements RealChain.Terminal {
         maxOutput,
         budget,
         settings.minUsefulOutputTokens(),
-        settings.overrunMarginTokens());
+        settings.overrunMarginTokens(),
+        uncapped);
   }
 
   /**
@@ -198,11 +237,27 @@ final class ReservingTerminal implements RealChain.Terminal {
     long started = System.nanoTime();
     try {
       response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));
-    } catch (PouchException failure) {
-      open.refund(ErrorResponses.status(failure.code()), failure.code().wireCode());
+    } catch (UpstreamException failure) {
+      int status = ErrorResponses.status(failure.code());
+      if (failure.requestSent()) {
+        // It may have reached the upstream, which may bill it: charged, never refunded (G11).
+        open.settle(Ending.INTERRUPTED, Usage.UNKNOWN, 0, status, failure.code().wireCode());
+      } else {
+        open.settle(Ending.NOT_PROCESSED, Usage.UNKNOWN, 0, status, failure.code().wireCode());
+      }
       throw failure;
+    } catch (PouchException refused) {
+      // The provider refused the request itself, before sending it (a field it will not pass on).
+      open.settle(
+          Ending.NOT_PROCESSED,
+          Usage.UNKNOWN,
+          0,
+          ErrorResponses.status(refused.code()),
+          refused.code().wireCode());
+      throw refused;
     } catch (RuntimeException bug) {
-      open.refund(500, ErrorCode.INTERNAL.wireCode());
+      // Nothing proves the request was not sent: charged, erring high.
+      open.settle(Ending.INTERRUPTED, Usage.UNKNOWN, 0, 500, ErrorCode.INTERNAL.wireCode());
       throw new InternalException("the provider failed: " + bug.getMessage(), bug);
     }
     events.upstreamResponded(
@@ -210,14 +265,12 @@ final class ReservingTerminal implements RealChain.Terminal {
         response instanceof ProviderResponse.Streaming,
         System.nanoTime() - started);
     if (response instanceof ProviderResponse.Complete complete) {
-      if (complete.status() >= 400 && producedNothing(complete.usage())) {
-        open.refund(complete.status(), "upstream_" + complete.status());
-      } else if (complete.status() >= 400) {
-        // Failed after producing tokens (broke off mid-answer): charged, conservatively.
-        open.settleInterrupted(complete.usage(), complete.status(), "upstream_error");
-      } else {
-        open.settleCompleted(complete.usage(), complete.status());
-      }
+      open.settle(
+          ending(complete),
+          complete.usage(),
+          complete.producedAtLeast(),
+          complete.status(),
+          complete.status() >= 400 ? "upstream_" + complete.status() : null);
       return new ProxyResponse.Complete(complete.status(), complete.headers(), complete.body());
     }
     ProviderResponse.Streaming streaming = (ProviderResponse.Streaming) response;
@@ -226,6 +279,19 @@ final class ReservingTerminal implements RealChain.Terminal {
         new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
     produced = result;
     return result;
+  }
+
+  /**
+   * How a complete answer ended: a 4xx without tokens is the upstream's refusal (not processed);
+   * any other status of 300 or above may have been processed (a 5xx, a redirect that Pouch does not
+   * follow, an answer that broke off after its head).
+   */
+  private static Ending ending(ProviderResponse.Complete complete) {
+    int status = complete.status();
+    if (status >= 400 && status < 500 && producedNothing(complete.usage())) {
+      return Ending.NOT_PROCESSED;
+    }
+    return status >= 300 ? Ending.INTERRUPTED : Ending.COMPLETED;
   }
 
   /** An upstream refusal: no tokens billed (no usage, or usage of zero tokens). */

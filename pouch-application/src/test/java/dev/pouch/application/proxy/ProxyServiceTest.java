@@ -132,10 +132,10 @@ class ProxyServiceTest {
   }
 
   @Test
-  void anUnreachableUpstreamIsRefundedAndRethrown() {
+  void anUpstreamThatWasNeverReachedIsRefundedAndRethrown() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
     UpstreamException unreachable =
-        new UpstreamException(ErrorCode.UPSTREAM_UNREACHABLE, "connection refused", null);
+        UpstreamException.beforeSending(ErrorCode.UPSTREAM_UNREACHABLE, "connection refused", null);
     pouch.upstream.answer(
         call -> {
           throw unreachable;
@@ -148,7 +148,24 @@ class ProxyServiceTest {
   }
 
   @Test
-  void aProviderBugIsRefundedAndReportedAsAnInternalError() {
+  void anUpstreamFailureAfterTheRequestWasSentIsChargedItsFullReservationAndRethrown() {
+    CreatedKey key = pouch.create(aKey().budget(LIMIT));
+    UpstreamException timeout =
+        new UpstreamException(ErrorCode.UPSTREAM_TIMEOUT, "read timed out", null);
+    pouch.upstream.answer(
+        call -> {
+          throw timeout;
+        });
+
+    assertThatThrownBy(() -> pouch.chat(key, chat().maxTokens(50))).isSameAs(timeout);
+
+    assertChargedInFull(key, SettlementBasis.FULL_RESERVATION);
+    assertThat(pouch.store.onlyRecord().status()).isEqualTo(504);
+    assertThat(pouch.store.onlyRecord().errorCode()).isEqualTo("upstream_timeout");
+  }
+
+  @Test
+  void aProviderBugIsChargedItsFullReservationAndReportedAsAnInternalError() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
     pouch.upstream.answer(
         call -> {
@@ -159,7 +176,8 @@ class ProxyServiceTest {
         .isInstanceOf(InternalException.class)
         .hasCauseInstanceOf(IllegalStateException.class);
 
-    assertRefunded(key);
+    // nothing proves the request did not reach the upstream
+    assertChargedInFull(key, SettlementBasis.FULL_RESERVATION);
   }
 
   @Test
@@ -174,16 +192,27 @@ class ProxyServiceTest {
   }
 
   @Test
-  void anUpstreamThatBillsBeyondItsCapIsChargedInFullAndTheOverrunRecorded() {
+  void usageReportedBeyondWhatTheReservationPaysForIsChargedTheReservationAndFlagged() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
     long billed = 50 + TestPouch.MARGIN + 100;
     pouch.upstream.answer(call -> FakeUpstream.ok(DEFAULT_PROMPT_ESTIMATE, billed));
 
     pouch.chat(key, chat().maxTokens(50));
 
-    long cost = micros(DEFAULT_PROMPT_ESTIMATE, billed);
-    assertThat(pouch.budget(key).spentMicros()).as("never under-count").isEqualTo(cost);
-    assertThat(pouch.store.onlyRecord().overrunMicros()).isEqualTo(cost - reservationFor(50));
+    assertChargedInFull(key, SettlementBasis.IMPLAUSIBLE_USAGE);
+    assertThat(pouch.store.onlyRecord().overrunMicros()).isZero();
+  }
+
+  @Test
+  void usageReportedUpToEveryTokenTheReservationPaysForIsChargedAsReported() {
+    CreatedKey key = pouch.create(aKey().budget(LIMIT));
+    long billed = 50 + TestPouch.MARGIN;
+    pouch.upstream.answer(call -> FakeUpstream.ok(DEFAULT_PROMPT_ESTIMATE, billed));
+
+    pouch.chat(key, chat().maxTokens(50));
+
+    assertThat(pouch.budget(key).spentMicros()).isEqualTo(micros(DEFAULT_PROMPT_ESTIMATE, billed));
+    assertThat(pouch.store.onlyRecord().basis()).isEqualTo(SettlementBasis.USAGE_REPORTED);
   }
 
   @Test
@@ -285,6 +314,13 @@ class ProxyServiceTest {
     assertThat(pouch.budget(key).reservedMicros()).isZero();
     assertThat(pouch.store.onlyRecord().basis()).isEqualTo(SettlementBasis.RECOVERED);
     assertThat(pouch.core.recoverOpenReservations()).isZero();
+  }
+
+  private void assertChargedInFull(CreatedKey key, SettlementBasis basis) {
+    assertThat(pouch.budget(key).spentMicros()).isEqualTo(reservationFor(50));
+    assertThat(pouch.budget(key).reservedMicros()).isZero();
+    assertThat(pouch.store.onlyRecord().basis()).isEqualTo(basis);
+    assertThat(pouch.store.onlyRecord().costMicros()).isEqualTo(reservationFor(50));
   }
 
   private void assertRefunded(CreatedKey key) {

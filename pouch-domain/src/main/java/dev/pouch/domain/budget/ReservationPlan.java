@@ -14,9 +14,43 @@ import dev.pouch.domain.money.ModelPrice;
  * @param choices number of choices ({@code n}); output is billed per choice
  * @param clamped whether Pouch chose {@code maxOutputTokens} (the client set no limit)
  * @param amountMicros the worst-case cost to reserve
+ * @param billableOutputTokens every output token the reservation pays for: the cap of all choices,
+ *     the overrun margin and output the upstream bills beyond {@code max_tokens} (a predicted
+ *     output's rejected tokens). Reported usage above it cannot be true (see {@code
+ *     UsagePlausibility})
  */
 public record ReservationPlan(
-    long promptTokens, long maxOutputTokens, int choices, boolean clamped, long amountMicros) {
+    long promptTokens,
+    long maxOutputTokens,
+    int choices,
+    boolean clamped,
+    long amountMicros,
+    long billableOutputTokens) {
+
+  /**
+   * Plans a request whose output is all limited by {@code max_tokens}; see {@link #plan(ModelPrice,
+   * long, Long, int, long, Budget, long, long, long)}.
+   */
+  public static ReservationPlan plan(
+      ModelPrice price,
+      long promptTokens,
+      Long requestedOutputTokens,
+      int choices,
+      long modelMaxOutput,
+      Budget budget,
+      long minUsefulOutput,
+      long overrunMargin) {
+    return plan(
+        price,
+        promptTokens,
+        requestedOutputTokens,
+        choices,
+        modelMaxOutput,
+        budget,
+        minUsefulOutput,
+        overrunMargin,
+        0);
+  }
 
   /**
    * Plans a request.
@@ -31,7 +65,10 @@ public record ReservationPlan(
    * @param overrunMargin output tokens reserved on top of the cap, so that an upstream that ignores
    *     {@code max_tokens} can be cut one chunk past the cap without the charge exceeding the
    *     reservation
-   * @throws RequestRejectedException {@code BUDGET_EXCEEDED} when not even a minimal answer fits
+   * @param uncappedOutput output tokens the upstream may bill that {@code max_tokens} does not
+   *     limit (a predicted output's rejected tokens); reserved on top of everything else
+   * @throws RequestRejectedException {@code BUDGET_EXCEEDED} when not even a minimal answer fits;
+   *     {@code INVALID_REQUEST} when the worst case is beyond any budget (it cannot be priced)
    */
   public static ReservationPlan plan(
       ModelPrice price,
@@ -41,34 +78,40 @@ public record ReservationPlan(
       long modelMaxOutput,
       Budget budget,
       long minUsefulOutput,
-      long overrunMargin) {
+      long overrunMargin,
+      long uncappedOutput) {
     if (choices < 1) {
       throw new IllegalArgumentException("choices must be at least 1");
     }
+    if (uncappedOutput < 0 || overrunMargin < 0) {
+      throw new IllegalArgumentException("output allowances cannot be negative");
+    }
+    long allowance = saturatedAdd(overrunMargin, uncappedOutput);
     if (requestedOutputTokens != null) {
       long output = Math.min(requestedOutputTokens, modelMaxOutput);
-      long amount = price.worstCase(promptTokens, totalOutput(output, choices, overrunMargin));
+      long billable = totalOutput(output, choices, allowance);
+      long amount = priced(price, promptTokens, billable);
       if (!budget.isUnlimited() && amount > budget.headroomMicros()) {
         throw exceeded(budget, amount);
       }
-      return new ReservationPlan(promptTokens, output, choices, false, amount);
+      return new ReservationPlan(promptTokens, output, choices, false, amount, billable);
     }
     long affordable =
         budget.isUnlimited()
             ? Long.MAX_VALUE
             : Math.max(
                     0,
-                    price.affordableOutputTokens(promptTokens, budget.headroomMicros())
-                        - overrunMargin)
+                    price.affordableOutputTokens(promptTokens, budget.headroomMicros()) - allowance)
                 / choices;
     long output = Math.min(affordable, modelMaxOutput);
     long minimum = Math.min(minUsefulOutput, modelMaxOutput);
     if (output < minimum) {
       throw exceeded(
-          budget, price.worstCase(promptTokens, totalOutput(minimum, choices, overrunMargin)));
+          budget, price.worstCase(promptTokens, totalOutput(minimum, choices, allowance)));
     }
-    long amount = price.worstCase(promptTokens, totalOutput(output, choices, overrunMargin));
-    return new ReservationPlan(promptTokens, output, choices, true, amount);
+    long billable = totalOutput(output, choices, allowance);
+    long amount = priced(price, promptTokens, billable);
+    return new ReservationPlan(promptTokens, output, choices, true, amount, billable);
   }
 
   /** Output tokens of all choices together that Pouch lets the upstream produce. */
@@ -76,16 +119,40 @@ public record ReservationPlan(
     return Math.multiplyExact(maxOutputTokens, (long) choices);
   }
 
-  private static long totalOutput(long perChoice, int choices, long margin) {
-    long total = Math.multiplyExact(perChoice, (long) choices);
-    return total > Long.MAX_VALUE - margin ? Long.MAX_VALUE : total + margin;
+  private static long totalOutput(long perChoice, int choices, long allowance) {
+    long total;
+    try {
+      total = Math.multiplyExact(perChoice, (long) choices);
+    } catch (ArithmeticException tooMany) {
+      return Long.MAX_VALUE;
+    }
+    return saturatedAdd(total, allowance);
+  }
+
+  /** The worst case's price; a request whose worst case does not fit in a long is refused. */
+  private static long priced(ModelPrice price, long promptTokens, long outputTokens) {
+    long amount = price.worstCase(promptTokens, outputTokens);
+    if (amount == ModelPrice.BEYOND_ANY_BUDGET) {
+      throw RequestRejectedException.invalidRequest(
+          null,
+          "This request's worst case cannot be priced: it is beyond any budget. Lower max_tokens"
+              + " or the prompt.");
+    }
+    return amount;
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   private static RequestRejectedException exceeded(Budget budget, long needed) {
     return new RequestRejectedException(
         ErrorCode.BUDGET_EXCEEDED,
-        "This key's budget cannot cover the request: it needs up to $"
-            + Micros.toUsdString(needed)
+        "This key's budget cannot cover the request: it needs up to "
+            + (needed == ModelPrice.BEYOND_ANY_BUDGET
+                ? "more than any budget"
+                : "$" + Micros.toUsdString(needed))
             + " and $"
             + Micros.toUsdString(budget.headroomMicros())
             + " remains in this period.");

@@ -15,7 +15,12 @@ public enum SettlementBasis {
    */
   FULL_RESERVATION,
   /** Found open at start-up after a crash: charged at the full reservation. */
-  RECOVERED;
+  RECOVERED,
+  /**
+   * The upstream reported usage that cannot be true (malformed, or beyond what the request could
+   * physically bill): charged at the full reservation, or at Pouch's own count if that is higher.
+   */
+  IMPLAUSIBLE_USAGE;
 
   public String wireName() {
     return name().toLowerCase(java.util.Locale.ROOT);

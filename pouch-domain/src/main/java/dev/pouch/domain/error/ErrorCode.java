@@ -21,6 +21,11 @@ public enum ErrorCode {
   KEY_SUSPENDED("key_suspended"),
   /** A rate limit refused the request; see {@link PouchException#retryAfterSeconds()}. */
   RATE_LIMIT_EXCEEDED("rate_limit_exceeded"),
+  /**
+   * A request field whose billed tokens Pouch cannot bound or price, on a key with a budget; see
+   * {@link PouchException#param()}.
+   */
+  UNSUPPORTED_PARAMETER("unsupported_parameter"),
   /** Malformed JSON, wrong field types, or a value out of range. */
   INVALID_REQUEST("invalid_request"),
   /** A plugin configuration does not match its schema; see {@link PouchException#param()}. */

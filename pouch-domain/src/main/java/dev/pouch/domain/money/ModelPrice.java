@@ -11,6 +11,12 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
   /** A model that costs nothing, such as the mock with no prices configured. */
   public static final ModelPrice FREE = new ModelPrice(0, 0, 0);
 
+  /**
+   * What {@link #worstCase} and {@link #cost} answer when the cost does not fit in a {@code long}
+   * (over $9.2 trillion): more than any budget, never a wrapped or truncated amount.
+   */
+  public static final long BEYOND_ANY_BUDGET = Long.MAX_VALUE;
+
   public ModelPrice {
     Micros.requireNonNegative(inputPerMTok, "input price");
     Micros.requireNonNegative(cachedInputPerMTok, "cached input price");
@@ -24,25 +30,38 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
 
   /**
    * Worst-case cost of a request: every prompt token at the full input price (caching is a discount
-   * the upstream may or may not give) and every possible output token.
+   * the upstream may or may not give) and every possible output token; {@link #BEYOND_ANY_BUDGET}
+   * when that does not fit in a {@code long}.
    */
   public long worstCase(long promptTokens, long maxOutputTokens) {
-    return Micros.roundUp(
-        Math.addExact(
-            Micros.scaledCost(promptTokens, inputPerMTok),
-            Micros.scaledCost(maxOutputTokens, outputPerMTok)));
+    try {
+      return Micros.roundUp(
+          Math.addExact(
+              Micros.scaledCost(promptTokens, inputPerMTok),
+              Micros.scaledCost(maxOutputTokens, outputPerMTok)));
+    } catch (ArithmeticException tooLarge) {
+      return BEYOND_ANY_BUDGET;
+    }
   }
 
-  /** Actual cost of metered usage, rounded up to whole micro-dollars once. */
+  /**
+   * Actual cost of metered usage, rounded up to whole micro-dollars once; {@link
+   * #BEYOND_ANY_BUDGET} when that does not fit in a {@code long}. Cached tokens beyond the prompt
+   * are priced as uncached prompt tokens: a cache cannot serve more than the prompt.
+   */
   public long cost(long promptTokens, long cachedPromptTokens, long completionTokens) {
     long cached = Math.min(cachedPromptTokens, promptTokens);
-    long scaled =
-        Math.addExact(
-            Math.addExact(
-                Micros.scaledCost(promptTokens - cached, inputPerMTok),
-                Micros.scaledCost(cached, cachedInputPerMTok)),
-            Micros.scaledCost(completionTokens, outputPerMTok));
-    return Micros.roundUp(scaled);
+    try {
+      long scaled =
+          Math.addExact(
+              Math.addExact(
+                  Micros.scaledCost(promptTokens - cached, inputPerMTok),
+                  Micros.scaledCost(cached, cachedInputPerMTok)),
+              Micros.scaledCost(completionTokens, outputPerMTok));
+      return Micros.roundUp(scaled);
+    } catch (ArithmeticException tooLarge) {
+      return BEYOND_ANY_BUDGET;
+    }
   }
 
   /**

@@ -107,6 +107,13 @@ public final class ChatRequest {
     return legacy == null ? completion : Math.min(completion, legacy);
   }
 
+  /**
+   * Whether the client set an output limit ({@code max_tokens} or {@code max_completion_tokens}).
+   */
+  public boolean hasOutputLimit() {
+    return body.containsKey(MAX_TOKENS) || body.containsKey(MAX_COMPLETION_TOKENS);
+  }
+
   /** A copy asking for another model. */
   public ChatRequest withModel(String model) {
     return with("model", Objects.requireNonNull(model, "model"));
@@ -114,7 +121,8 @@ public final class ChatRequest {
 
   /**
    * A copy whose output limit is {@code tokens}, written to the field the client used ({@code
-   * max_completion_tokens} if present, {@code max_tokens} otherwise, both if both).
+   * max_completion_tokens} if present, {@code max_tokens} otherwise, both if both): every limit
+   * field an upstream may honour then says the same, so none allows more than the other.
    */
   public ChatRequest withMaxOutputTokens(long tokens) {
     Map<String, Object> copy = new LinkedHashMap<>(body);

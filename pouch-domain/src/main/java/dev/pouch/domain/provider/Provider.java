@@ -35,12 +35,42 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * A lower bound of the prompt tokens the upstream bills for {@code request}, cheap to compute
+   * (never a tokenization): reported usage below it cannot be true, and is charged as implausible.
+   * The default is 0 (no bound known).
+   */
+  default long promptTokensAtLeast(ChatRequest request) {
+    return 0;
+  }
+
+  /**
+   * Output tokens the upstream may bill for {@code request} that its output limit does not cap (for
+   * OpenAI, a predicted output: its rejected tokens are billed as output). Reserved on top of the
+   * cap; never below the truth. The default is 0.
+   */
+  default long boundUncappedOutputTokens(ChatRequest request) {
+    return 0;
+  }
+
+  /**
+   * A field of {@code request} whose billed tokens this provider cannot bound or price (audio at
+   * audio prices, a tool with per-call fees, a field it does not know), or empty. Pouch refuses
+   * such a request on a key with a budget, with a 400 naming the field, rather than serve it
+   * unmetered. The default finds none.
+   */
+  default Optional<UnpricedField> unpricedField(ChatRequest request) {
+    return Optional.empty();
+  }
+
+  /**
    * Sends the (final) request upstream. For streams, a provider should ask its upstream for usage
    * (OpenAI: {@code stream_options.include_usage}) and hide the extra usage chunk from a client
    * that did not ask for it: usage the upstream reports is trusted, a count is the fallback.
    *
    * @return the answer, or the upstream's error response with zero usage
-   * @throws dev.pouch.domain.error.UpstreamException when the upstream is unreachable or times out
+   * @throws dev.pouch.domain.error.UpstreamException when the upstream is unreachable, breaks off
+   *     or times out; {@link dev.pouch.domain.error.UpstreamException#beforeSending} only when no
+   *     byte of the request reached it (then the request is refunded, else charged)
    */
   ProviderResponse execute(ChatRequest request, UpstreamCall call);
 

@@ -16,17 +16,29 @@ public sealed interface ProviderResponse {
    * A complete answer (or an upstream error, passed through) with its metered usage.
    *
    * @param usage tokens billed for a successful answer; {@link Usage#UNKNOWN} is charged at the
-   *     full reservation. An error (status 400 or above) whose usage has no tokens ({@link
-   *     Usage#UNKNOWN} or zeros) is an upstream refusal, passed through and refunded (DESIGN §4:
-   *     nothing was served); an error with tokens broke off after producing them and is charged
+   *     full reservation. A 4xx error whose usage has no tokens ({@link Usage#UNKNOWN} or zeros) is
+   *     an upstream refusal, passed through and refunded: the upstream did not process it. Any
+   *     other error (a 5xx, a redirect, a 4xx with tokens) may have been processed and is charged
    *     like an interrupted stream (reported usage, else the full reservation).
+   * @param producedAtLeast a lower bound of the output tokens the answer holds (for example the
+   *     stream chunks with output of an answer assembled from a stream), 0 when unknown: the charge
+   *     never counts fewer
    */
-  record Complete(int status, Map<String, String> headers, byte[] body, Usage usage)
+  record Complete(
+      int status, Map<String, String> headers, byte[] body, Usage usage, long producedAtLeast)
       implements ProviderResponse {
     public Complete {
       headers = Map.copyOf(headers);
       Objects.requireNonNull(body, "body");
       Objects.requireNonNull(usage, "usage");
+      if (producedAtLeast < 0) {
+        throw new IllegalArgumentException("producedAtLeast cannot be negative");
+      }
+    }
+
+    /** An answer with no lower bound of its output beyond its usage. */
+    public Complete(int status, Map<String, String> headers, byte[] body, Usage usage) {
+      this(status, headers, body, usage, 0);
     }
   }
 

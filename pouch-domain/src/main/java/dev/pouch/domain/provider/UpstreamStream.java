@@ -33,6 +33,17 @@ public interface UpstreamStream extends AutoCloseable {
     return usage().completionTokens();
   }
 
+  /**
+   * Whether the upstream said its answer is complete (for OpenAI: {@code [DONE]}, the usage chunk,
+   * or a finish reason on every choice), and sent no error event. Asked when {@link #next()} has
+   * returned {@code null}: a stream that ended without saying so broke off, and is charged as
+   * interrupted (its full reservation unless usage was reported). The default suits providers whose
+   * streams end only when the answer is complete.
+   */
+  default boolean finished() {
+    return true;
+  }
+
   /** Bytes that end the stream cleanly for the client when Pouch cuts it short. */
   byte[] cutTrailer();
 

@@ -91,15 +91,15 @@ class ModelPriceTest {
   }
 
   @Test
-  void overflowingCostsThrowRatherThanWrap() {
+  void costsThatDoNotFitInALongAreBeyondAnyBudgetRatherThanWrappedOrTruncated() {
     ModelPrice price = ModelPrice.of(2, 2);
 
-    assertThatThrownBy(() -> price.worstCase(Long.MAX_VALUE / 2 + 1, 0))
-        .isInstanceOf(ArithmeticException.class);
-    assertThatThrownBy(() -> price.worstCase(Long.MAX_VALUE / 4 + 1, Long.MAX_VALUE / 4 + 1))
-        .isInstanceOf(ArithmeticException.class);
-    assertThatThrownBy(() -> price.cost(0, 0, Long.MAX_VALUE))
-        .isInstanceOf(ArithmeticException.class);
+    assertThat(price.worstCase(Long.MAX_VALUE / 2 + 1, 0)).isEqualTo(Long.MAX_VALUE);
+    assertThat(price.worstCase(Long.MAX_VALUE / 4 + 1, Long.MAX_VALUE / 4 + 1))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(price.cost(0, 0, Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+    // a cost that fits stays exact: 2^61 tokens at 2 micro-dollars per million tokens
+    assertThat(price.cost(0, 0, 1L << 61)).isEqualTo(((1L << 61) * 2 + 999_999) / 1_000_000);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.mock.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,7 +87,43 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private final AtomicLong streamsCompleted = new AtomicLong();
   private final AtomicLong streamsAborted = new AtomicLong();
   private final Deque<String> bodies = new ArrayDeque<>();
+  private final Map<String, Tally> served = new ConcurrentHashMap<>();
   private volatile String lastAuthorization;
+  private volatile Set<Quirk> quirks = Set.of();
+  private volatile JsonNode reportedUsage;
+
+  /**
+   * Ways this upstream misbehaves beyond {@link FakeUpstreamSettings}, for tests of what Pouch
+   * charges when an upstream fails after it may have processed a request.
+   */
+  public enum Quirk {
+    /** Answer every chat request with a {@code 307} to itself (a gateway must not follow it). */
+    REDIRECT,
+    /** Read the request (its prompt counts as served), then drop the connection unanswered. */
+    DROP_AFTER_REQUEST,
+    /** Send a 200 head (SSE or JSON), then drop the connection before any of the body. */
+    BREAK_AFTER_HEAD,
+    /**
+     * End streams cleanly after the content chunks, without finish reasons, usage or {@code
+     * [DONE]}: a stream that broke off without saying so.
+     */
+    UNFINISHED_STREAM,
+    /** After three content chunks, send an error event and end the stream cleanly. */
+    ERROR_EVENT
+  }
+
+  /**
+   * What this upstream served one request, by its {@code X-Request-Id} (Pouch sends its own id).
+   *
+   * @param promptTokens the prompt tokens of the request, once it was read
+   * @param completionTokens output tokens written and flushed to the client
+   */
+  public record Served(long promptTokens, long completionTokens) {}
+
+  private static final class Tally {
+    final AtomicLong prompt = new AtomicLong();
+    final AtomicLong completion = new AtomicLong();
+  }
 
   private FakeOpenAiUpstream(HttpServer server, ExecutorService executor, FakeUpstreamSettings s) {
     this.server = server;
@@ -246,6 +285,42 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return Optional.ofNullable(lastAuthorization);
   }
 
+  /** What was served to the request whose {@code X-Request-Id} is {@code requestId}, if any. */
+  public Optional<Served> served(String requestId) {
+    Tally tally = served.get(requestId);
+    return tally == null
+        ? Optional.empty()
+        : Optional.of(new Served(tally.prompt.get(), tally.completion.get()));
+  }
+
+  /** What was served to each request, by its {@code X-Request-Id}. */
+  public Map<String, Served> servedByRequest() {
+    Map<String, Served> copy = new java.util.TreeMap<>();
+    served.forEach(
+        (id, tally) -> copy.put(id, new Served(tally.prompt.get(), tally.completion.get())));
+    return copy;
+  }
+
+  /** Misbehaves from now on as {@code quirks} say (replacing earlier ones); none by default. */
+  public FakeOpenAiUpstream withQuirks(Quirk... quirks) {
+    this.quirks = Set.of(quirks);
+    return this;
+  }
+
+  /**
+   * Reports {@code usageJson} (any JSON, even not an object) as the usage of every answer from now
+   * on, in a plain answer's {@code usage} and a stream's usage chunk; {@code null} goes back to the
+   * true usage. What was really served is still counted.
+   */
+  public FakeOpenAiUpstream reportingUsage(String usageJson) {
+    try {
+      this.reportedUsage = usageJson == null ? null : OpenAiJson.MAPPER.readTree(usageJson);
+    } catch (IOException notJson) {
+      throw new IllegalArgumentException("not JSON: " + usageJson, notJson);
+    }
+    return this;
+  }
+
   /** Sets every counter to zero and forgets the recorded bodies. */
   public void resetCounters() {
     requestsReceived.set(0);
@@ -253,6 +328,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     completionTokensSent.set(0);
     streamsCompleted.set(0);
     streamsAborted.set(0);
+    served.clear();
     lastAuthorization = null;
     synchronized (bodies) {
       bodies.clear();
@@ -308,6 +384,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     requestsReceived.incrementAndGet();
     byte[] raw = exchange.getRequestBody().readAllBytes();
     record(new String(raw, StandardCharsets.UTF_8));
+    Tally tally = tally(exchange); // the request was received, even if it is never answered
     lastAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
     if (!authorized(exchange)) {
       return;
@@ -344,16 +421,77 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       sendError(exchange, 400, invalid.getMessage(), INVALID_REQUEST, null, invalid.param());
       return;
     }
+    Set<Quirk> now = quirks;
+    if (now.contains(Quirk.REDIRECT)) {
+      exchange.getResponseHeaders().set("Location", baseUrl() + "/chat/completions");
+      sendJson(exchange, 307, "{}".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
     MockCompletion completion = MockCompletion.of(request, settings.behavior());
     promptTokens.addAndGet(completion.promptTokens());
+    tally.prompt.addAndGet(completion.promptTokens());
+    if (now.contains(Quirk.DROP_AFTER_REQUEST)) {
+      throw new IOException("fake upstream drops the connection after reading the request");
+    }
+    if (now.contains(Quirk.BREAK_AFTER_HEAD)) {
+      exchange
+          .getResponseHeaders()
+          .set("Content-Type", request.stream() ? "text/event-stream" : "application/json");
+      exchange.sendResponseHeaders(200, 0);
+      exchange.getResponseBody().flush();
+      throw new IOException("fake upstream breaks off after the response head");
+    }
     if (request.stream()) {
-      stream(exchange, completion, request.includeUsage() && !settings.omitUsage());
+      stream(exchange, completion, request.includeUsage() && !settings.omitUsage(), tally, now);
     } else {
       pause(settings.latencyMs());
       // counted before the write: a client reading the answer must already see it counted
       completionTokensSent.addAndGet(completion.completionTokens());
-      sendJson(exchange, 200, completion.toJson(!settings.omitUsage()));
+      tally.completion.addAndGet(completion.completionTokens());
+      sendJson(exchange, 200, withReportedUsage(completion.toJson(!settings.omitUsage())));
     }
+  }
+
+  /** The tally of the request's {@code X-Request-Id} (requests without one share ""). */
+  private Tally tally(HttpExchange exchange) {
+    String id = exchange.getRequestHeaders().getFirst("X-Request-Id");
+    return served.computeIfAbsent(id == null ? "" : id, any -> new Tally());
+  }
+
+  /** An answer or stream event with its usage object replaced by the one set to report, if any. */
+  private byte[] withReportedUsage(byte[] json) throws IOException {
+    JsonNode usage = reportedUsage;
+    if (usage == null) {
+      return json;
+    }
+    JsonNode answer = OpenAiJson.MAPPER.readTree(json);
+    if (!(answer instanceof ObjectNode object) || !object.path("usage").isObject()) {
+      return json;
+    }
+    object.set("usage", usage);
+    return OpenAiJson.bytes(object);
+  }
+
+  /** A stream event as this upstream sends it, or null to leave it out. */
+  private byte[] shaped(byte[] event, Set<Quirk> now) throws IOException {
+    String text = new String(event, StandardCharsets.UTF_8);
+    if (!text.startsWith("data: {")) {
+      return now.contains(Quirk.UNFINISHED_STREAM) ? null : event; // [DONE]
+    }
+    JsonNode chunk = OpenAiJson.MAPPER.readTree(text.substring(6));
+    boolean usageChunk = chunk.path("usage").isObject();
+    boolean finishChunk = false;
+    for (JsonNode choice : chunk.path("choices")) {
+      finishChunk |= choice.path("finish_reason").isTextual();
+    }
+    if (now.contains(Quirk.UNFINISHED_STREAM) && (usageChunk || finishChunk)) {
+      return null;
+    }
+    if (usageChunk && reportedUsage != null) {
+      ((ObjectNode) chunk).set("usage", reportedUsage);
+      return OpenAiJson.sseEvent(chunk);
+    }
+    return event;
   }
 
   /**
@@ -362,7 +500,12 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    * fail_after_chunks}) drops the connection too: its exception reaches the server, which closes
    * the connection without ending the chunked body.
    */
-  private void stream(HttpExchange exchange, MockCompletion completion, boolean includeUsage)
+  private void stream(
+      HttpExchange exchange,
+      MockCompletion completion,
+      boolean includeUsage,
+      Tally tally,
+      Set<Quirk> now)
       throws IOException {
     try (MockStream stream = completion.stream(includeUsage)) {
       byte[] event = stream.next();
@@ -374,10 +517,25 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       try {
         exchange.sendResponseHeaders(200, 0);
         while (event != null) {
-          out.write(event);
-          out.flush();
+          if (now.contains(Quirk.ERROR_EVENT) && counted >= 3) {
+            out.write(
+                OpenAiJson.sseEvent(
+                    OpenAiJson.error(
+                        "The server had an error while processing your request.",
+                        "server_error",
+                        null,
+                        null)));
+            out.flush();
+            break;
+          }
+          byte[] shaped = shaped(event, now);
+          if (shaped != null) {
+            out.write(shaped);
+            out.flush();
+          }
           long emitted = stream.usage().completionTokens();
           completionTokensSent.addAndGet(emitted - counted);
+          tally.completion.addAndGet(emitted - counted);
           counted = emitted;
           event = nextOrFail(stream);
         }

@@ -1,0 +1,135 @@
+package dev.pouch.domain.budget;
+
+import dev.pouch.domain.money.ModelPrice;
+import dev.pouch.domain.provider.ModelInfo;
+import java.util.Objects;
+
+/**
+ * What a settlement charges, decided from how the request ended and what is known of its usage. One
+ * rule for every provider and every answer shape (G6, G11 of FINANCIAL_SAFETY.md):
+ *
+ * <ul>
+ *   <li>nothing processed: refunded;
+ *   <li>usage the upstream reported is charged, with its output never below Pouch's own lower bound
+ *       of what was relayed ({@code producedAtLeast}), unless it cannot be true: malformed, cached
+ *       above the prompt, a prompt outside Pouch's bounds of it, or output above every output token
+ *       the reservation pays for. Such usage is charged the full reservation and flagged {@link
+ *       SettlementBasis#IMPLAUSIBLE_USAGE};
+ *   <li>without reported usage, an answer that completed is charged Pouch's count ({@link
+ *       UsageSource#COUNTED}), and anything else (interrupted, cut, usage unknown) the full
+ *       reservation: tokens may have been produced after the last one that arrived.
+ * </ul>
+ *
+ * A charge is never below Pouch's own lower bound: when the output relayed exceeds what the
+ * reservation pays for (an upstream that ignores {@code max_tokens} and packs many tokens into a
+ * chunk), that count is charged and the difference recorded as an overrun.
+ *
+ * @param actualMicros the charge, never negative
+ * @param basis how it was decided
+ * @param promptTokens prompt tokens recorded on the request-log row
+ * @param cachedPromptTokens cached prompt tokens recorded
+ * @param completionTokens output tokens recorded
+ */
+public record Charge(
+    long actualMicros,
+    SettlementBasis basis,
+    long promptTokens,
+    long cachedPromptTokens,
+    long completionTokens) {
+
+  public Charge {
+    Objects.requireNonNull(basis, "basis");
+    if (actualMicros < 0 || promptTokens < 0 || cachedPromptTokens < 0 || completionTokens < 0) {
+      throw new IllegalArgumentException("a charge and its tokens cannot be negative");
+    }
+  }
+
+  /**
+   * Decides the charge of one request. Total: never throws for any usage, any count, any plan.
+   *
+   * @param ending how the exchange ended
+   * @param usage what is known of the usage ({@link Usage#UNKNOWN} when nothing)
+   * @param producedAtLeast a lower bound of the output tokens relayed (0 when none is known)
+   * @param promptAtLeast a lower bound of the prompt tokens (0 when none is known)
+   * @param plan the reservation's plan: its prompt bound and billable output
+   * @param reservedMicros the amount reserved
+   * @param pricing the model's prices, or {@code null} when it has none (then free)
+   */
+  public static Charge decide(
+      Ending ending,
+      Usage usage,
+      long producedAtLeast,
+      long promptAtLeast,
+      ReservationPlan plan,
+      long reservedMicros,
+      ModelInfo pricing) {
+    Objects.requireNonNull(ending, "ending");
+    Objects.requireNonNull(usage, "usage");
+    Objects.requireNonNull(plan, "plan");
+    long floor = Math.max(0, producedAtLeast);
+    if (ending == Ending.NOT_PROCESSED) {
+      return new Charge(0, SettlementBasis.REFUNDED, 0, 0, 0);
+    }
+    if (usage.source() == UsageSource.REPORTED) {
+      if (!plausible(usage, promptAtLeast, plan)) {
+        return full(SettlementBasis.IMPLAUSIBLE_USAGE, plan, floor, reservedMicros, pricing);
+      }
+      long completion = Math.max(usage.completionTokens(), floor);
+      long cost = cost(pricing, usage.promptTokens(), usage.cachedPromptTokens(), completion);
+      if (cost == ModelPrice.BEYOND_ANY_BUDGET) {
+        return full(SettlementBasis.IMPLAUSIBLE_USAGE, plan, floor, reservedMicros, pricing);
+      }
+      SettlementBasis basis =
+          ending == Ending.CAPPED ? SettlementBasis.CAPPED : SettlementBasis.USAGE_REPORTED;
+      return new Charge(cost, basis, usage.promptTokens(), usage.cachedPromptTokens(), completion);
+    }
+    if (ending == Ending.COMPLETED && usage.source() == UsageSource.COUNTED) {
+      long completion = Math.max(usage.completionTokens(), floor);
+      long cost = cost(pricing, usage.promptTokens(), 0, completion);
+      if (cost != ModelPrice.BEYOND_ANY_BUDGET) {
+        return new Charge(cost, SettlementBasis.COUNTED, usage.promptTokens(), 0, completion);
+      }
+    }
+    SettlementBasis basis =
+        ending == Ending.CAPPED ? SettlementBasis.CAPPED : SettlementBasis.FULL_RESERVATION;
+    // Pouch's own count of the output (COUNTED), when it is a bound any amount can pay
+    long counted = Math.max(floor, usage.completionTokens());
+    boolean payable =
+        cost(pricing, plan.promptTokens(), 0, counted) != ModelPrice.BEYOND_ANY_BUDGET;
+    return full(basis, plan, payable ? counted : floor, reservedMicros, pricing);
+  }
+
+  /** Whether reported usage could be true of this request. */
+  static boolean plausible(Usage usage, long promptAtLeast, ReservationPlan plan) {
+    return usage.cachedPromptTokens() <= usage.promptTokens()
+        && usage.promptTokens() >= promptAtLeast
+        && usage.promptTokens() <= plan.promptTokens()
+        && usage.completionTokens() <= plan.billableOutputTokens();
+  }
+
+  /**
+   * The full reservation, or Pouch's own lower bound of the output at the prompt's bound if that
+   * costs more (it is charged, and recorded as an overrun).
+   */
+  private static Charge full(
+      SettlementBasis basis,
+      ReservationPlan plan,
+      long completionFloor,
+      long reservedMicros,
+      ModelInfo pricing) {
+    long counted = cost(pricing, plan.promptTokens(), 0, completionFloor);
+    if (counted == ModelPrice.BEYOND_ANY_BUDGET) {
+      // a lower bound that no amount can pay is no count at all: the provider's bound is broken
+      return new Charge(
+          reservedMicros, SettlementBasis.IMPLAUSIBLE_USAGE, plan.promptTokens(), 0, 0);
+    }
+    return new Charge(
+        Math.max(reservedMicros, counted), basis, plan.promptTokens(), 0, completionFloor);
+  }
+
+  private static long cost(ModelInfo pricing, long prompt, long cached, long completion) {
+    return pricing == null || pricing.price() == null
+        ? 0
+        : pricing.priceFor(prompt).cost(prompt, cached, completion);
+  }
+}
