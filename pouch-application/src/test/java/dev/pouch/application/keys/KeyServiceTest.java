@@ -211,6 +211,40 @@ class KeyServiceTest {
   }
 
   @Test
+  void aConfigItsProviderCannotBuildIsRefusedAtCreationAndEditNamingTheField() {
+    String lineBreak = "https://upstream.test/v1\n";
+    PouchException refused = refusedToCreate(aKey().providerConfig("base_url", lineBreak));
+
+    assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+    assertThat(refused.param()).isEqualTo("provider.config.base_url");
+    assertNothingStored();
+    CreatedKey created = pouch.create(aKey().name("before"));
+    PouchException onEdit =
+        assertRejected(
+            () ->
+                keys.update(
+                    created.view().key().id(),
+                    aKey().name("after").providerConfig("base_url", lineBreak).build()),
+            ErrorCode.INVALID_CONFIG);
+    assertThat(onEdit.param()).isEqualTo("provider.config.base_url");
+    assertThat(pouch.stored(created).name()).isEqualTo("before");
+  }
+
+  @Test
+  void aProviderThatFailsToBuildOtherwiseIsAConfigErrorThatQuotesNothingOfIt() {
+    PouchException refused =
+        refusedToCreate(
+            aKey()
+                .providerConfig("api_key", "sk-very-secret")
+                .providerConfig("base_url", FakeUpstream.CRASHING_BASE_URL));
+
+    assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+    assertThat(refused.param()).isEqualTo("provider.config");
+    assertThat(refused.getMessage()).doesNotContain("sk-very-secret");
+    assertNothingStored();
+  }
+
+  @Test
   void anInvalidMiddlewareIsRefusedNamingItsPositionInTheChain() {
     PouchException unknown = refusedToCreate(aKey().middleware("no-such-middleware", Map.of()));
     PouchException missingLabel =
