@@ -69,12 +69,18 @@ final class AdminRoutes {
     // The peer address, not X-Forwarded-For: a client must not choose its own bucket.
     String address = ctx.req().getRemoteAddr();
     limiter.check(address);
-    if (!token.matches(ctx.header("Authorization"))) {
-      limiter.failed(address);
-      log.atWarn()
-          .addKeyValue("client", address)
-          .addKeyValue("path", ctx.path())
-          .log("admin authentication failed");
+    String authorization = ctx.header("Authorization");
+    if (!token.matches(authorization)) {
+      // Only a wrong token counts as a failed login. Any web page open in the admin's browser can
+      // send requests without one (no-cors fetches carry no Authorization header); counting those
+      // would let it keep the admin locked out, and they guess nothing.
+      if (AdminToken.presentsToken(authorization)) {
+        limiter.failed(address);
+        log.atWarn()
+            .addKeyValue("client", address)
+            .addKeyValue("path", ctx.path())
+            .log("admin authentication failed");
+      }
       throw new RequestRejectedException(
           ErrorCode.ADMIN_UNAUTHORIZED,
           "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'.");

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AdminToken {
   static final String FILE_NAME = "admin-token.sha256";
+  private static final String BEARER = "Bearer ";
   private static final Logger log = LoggerFactory.getLogger(AdminToken.class);
 
   /** The hash file, or {@code null} when the token came from the environment. */
@@ -140,12 +141,26 @@ final class AdminToken {
 
   /** Whether {@code authorization} ({@code Bearer …}) carries the admin token; constant time. */
   boolean matches(String authorization) {
-    if (authorization == null || !authorization.startsWith("Bearer ")) {
+    if (!presentsToken(authorization)) {
       return false;
     }
-    String candidate = authorization.substring("Bearer ".length()).strip();
+    String candidate = candidate(authorization);
     byte[] candidateHash = KeySecrets.hash(candidate).getBytes(StandardCharsets.US_ASCII);
     // Hashes of equal length: the comparison time says nothing about the token.
     return MessageDigest.isEqual(hash(), candidateHash);
+  }
+
+  /**
+   * Whether {@code authorization} offers a token at all: a {@code Bearer} value that is not blank.
+   * A request without one is no guess of the admin token.
+   */
+  static boolean presentsToken(String authorization) {
+    return authorization != null
+        && authorization.startsWith(BEARER)
+        && !candidate(authorization).isEmpty();
+  }
+
+  private static String candidate(String authorization) {
+    return authorization.substring(BEARER.length()).strip();
   }
 }

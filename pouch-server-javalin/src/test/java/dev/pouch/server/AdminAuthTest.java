@@ -49,6 +49,47 @@ class AdminAuthTest {
   }
 
   @Test
+  void requestsWithoutATokenAreRefusedButNeverLockTheAdminOut() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+    try (TestPouch pouch = TestPouch.start(data, clock)) {
+      // What any web page open in the admin's browser can send (no-cors fetches carry no
+      // Authorization header), many times the failure limit.
+      int many = 5 * SecurityConfig.DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE;
+      for (int i = 0; i < many; i++) {
+        TestPouch.Reply none = pouch.send("GET", "/api/keys", null, null);
+        assertThat(none.status()).as(none.raw()).isEqualTo(401);
+        assertThat(none.errorCode()).isEqualTo("invalid_admin_token");
+        assertThat(pouch.send("POST", "/api/keys", null, "{}").status()).isEqualTo(401);
+        // Neither a scheme other than Bearer nor an empty Bearer value is a guess of the token.
+        assertThat(pouch.send("GET", "/api/keys", "Basic YWRtaW46YWRtaW4=", null).status())
+            .isEqualTo(401);
+        assertThat(pouch.send("GET", "/api/keys", "Bearer ", null).status()).isEqualTo(401);
+      }
+
+      assertThat(pouch.admin("GET", "/api/keys", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void wrongTokensStillLockOutAfterRequestsWithoutAToken() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+    try (TestPouch pouch = TestPouch.start(data, clock)) {
+      for (int i = 0; i < 50; i++) {
+        assertThat(pouch.send("GET", "/api/keys", null, null).status()).isEqualTo(401);
+      }
+      for (int i = 0; i < SecurityConfig.DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE; i++) {
+        assertThat(pouch.send("GET", "/api/keys", "Bearer pt-admin-guess-" + i, null).status())
+            .isEqualTo(401);
+      }
+
+      assertThat(pouch.send("GET", "/api/keys", "Bearer pt-admin-guess-x", null).status())
+          .isEqualTo(429);
+      assertThat(pouch.admin("GET", "/api/keys", null).status()).isEqualTo(429);
+      assertThat(pouch.send("GET", "/api/keys", null, null).status()).isEqualTo(429);
+    }
+  }
+
+  @Test
   void rotatingTheTokenWhileServingInvalidatesTheOldOneAtOnce() throws Exception {
     String first = AdminToken.rotate(data);
     assertThat(

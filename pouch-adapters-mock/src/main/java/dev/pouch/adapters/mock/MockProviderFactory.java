@@ -1,5 +1,6 @@
 package dev.pouch.adapters.mock;
 
+import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.money.Micros;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.plugin.FieldType;
@@ -18,8 +19,9 @@ import java.math.BigDecimal;
  * estimate and the reported usage agree exactly.
  *
  * <p>Config fields: {@value #RESPONSE_TEXT}, {@value #INPUT_PRICE}, {@value #OUTPUT_PRICE} (USD per
- * million tokens), {@value #LATENCY_MS}, {@value #CHUNK_DELAY_MS}, {@value #IGNORE_MAX_TOKENS},
- * {@value #FAIL_AFTER_CHUNKS}, {@value #MAX_OUTPUT_TOKENS}, {@value #CONTEXT_WINDOW}.
+ * million tokens, at most {@value #MAX_USD_PER_MTOK}), {@value #LATENCY_MS}, {@value
+ * #CHUNK_DELAY_MS}, {@value #IGNORE_MAX_TOKENS}, {@value #FAIL_AFTER_CHUNKS}, {@value
+ * #MAX_OUTPUT_TOKENS}, {@value #CONTEXT_WINDOW}.
  */
 public final class MockProviderFactory implements ProviderFactory {
   /** The plugin id key policies refer to. */
@@ -34,6 +36,13 @@ public final class MockProviderFactory implements ProviderFactory {
   public static final String FAIL_AFTER_CHUNKS = "fail_after_chunks";
   public static final String MAX_OUTPUT_TOKENS = "max_output_tokens";
   public static final String CONTEXT_WINDOW = "context_window";
+
+  /**
+   * The highest price of a mock token, in USD per million tokens: far above any real model's, and
+   * low enough that a price times any token count up to 10^7 (10^10 micro-dollars × 10^7 = 10^17)
+   * stays far inside a {@code long}, prompt and output added.
+   */
+  public static final long MAX_USD_PER_MTOK = 10_000;
 
   private static final long DEFAULT_MAX_OUTPUT_TOKENS = 4096;
   private static final long DEFAULT_CONTEXT_WINDOW = 128_000;
@@ -101,6 +110,7 @@ public final class MockProviderFactory implements ProviderFactory {
         .description(description)
         .defaultValue(BigDecimal.ZERO)
         .min(0)
+        .max(MAX_USD_PER_MTOK)
         .role("price")
         .build();
   }
@@ -119,14 +129,26 @@ public final class MockProviderFactory implements ProviderFactory {
             config.integer(CHUNK_DELAY_MS, 0),
             config.bool(IGNORE_MAX_TOKENS, false),
             config.integer(FAIL_AFTER_CHUNKS, 0));
-    ModelPrice price =
-        ModelPrice.of(
-            Micros.fromUsd(config.decimal(INPUT_PRICE, BigDecimal.ZERO)),
-            Micros.fromUsd(config.decimal(OUTPUT_PRICE, BigDecimal.ZERO)));
+    ModelPrice price = ModelPrice.of(micros(config, INPUT_PRICE), micros(config, OUTPUT_PRICE));
     return new MockProvider(
         behavior,
         price,
         config.integer(CONTEXT_WINDOW, DEFAULT_CONTEXT_WINDOW),
         config.integer(MAX_OUTPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS));
+  }
+
+  /**
+   * A price in micro-dollars per million tokens. Checked against the bound again: a key stored
+   * before the schema had it gets a config error naming the field, not an overflow on every
+   * request.
+   */
+  private static long micros(PluginConfig config, String field) {
+    BigDecimal usd = config.decimal(field, BigDecimal.ZERO);
+    if (usd.compareTo(BigDecimal.valueOf(MAX_USD_PER_MTOK)) > 0) {
+      throw RequestRejectedException.invalidConfig(
+          "provider.config." + field,
+          "config field '" + field + "' must be at most " + MAX_USD_PER_MTOK);
+    }
+    return Micros.fromUsd(usd);
   }
 }

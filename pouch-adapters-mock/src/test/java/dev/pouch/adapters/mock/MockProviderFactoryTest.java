@@ -3,6 +3,7 @@ package dev.pouch.adapters.mock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.plugin.FieldType;
@@ -120,6 +121,47 @@ class MockProviderFactoryTest {
     assertThatThrownBy(() -> factory.info().schema().validate(Map.of("temperature", 1)))
         .extracting("param")
         .isEqualTo("temperature");
+  }
+
+  @Test
+  void prices_above_ten_thousand_dollars_per_million_tokens_are_refused_by_name() {
+    for (String field : List.of("input_usd_per_mtok", "output_usd_per_mtok")) {
+      assertThat(factory.info().schema().field(field).orElseThrow().max())
+          .isEqualByComparingTo("10000");
+      for (String price : List.of("10000.000001", "9223372036854.775807", "1e20")) {
+        assertThatThrownBy(
+                () -> factory.info().schema().validate(Map.of(field, new BigDecimal(price))))
+            .isInstanceOf(RequestRejectedException.class)
+            .extracting("param")
+            .isEqualTo(field);
+      }
+    }
+  }
+
+  @Test
+  void the_highest_prices_cannot_overflow_a_worst_case_of_ten_million_tokens() {
+    PluginConfig config =
+        factory
+            .info()
+            .schema()
+            .validate(Map.of("input_usd_per_mtok", 10_000, "output_usd_per_mtok", 10_000));
+
+    ModelPrice price = factory.create(config).model("m").orElseThrow().price();
+
+    assertThat(price).isEqualTo(ModelPrice.of(10_000_000_000L, 10_000_000_000L));
+    assertThat(price.worstCase(10_000_000, 10_000_000)).isEqualTo(200_000_000_000L);
+  }
+
+  @Test
+  void a_stored_price_above_the_bound_is_a_config_error_naming_the_field() {
+    PluginConfig stored =
+        PluginConfig.restore(Map.of("output_usd_per_mtok", new BigDecimal("1e20")));
+
+    assertThatThrownBy(() -> factory.create(stored))
+        .isInstanceOf(RequestRejectedException.class)
+        .hasMessageContaining("output_usd_per_mtok")
+        .extracting("code", "param")
+        .containsExactly(ErrorCode.INVALID_CONFIG, "provider.config.output_usd_per_mtok");
   }
 
   @Test

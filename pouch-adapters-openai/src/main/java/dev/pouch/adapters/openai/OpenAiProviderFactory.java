@@ -74,9 +74,10 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
         SchemaField.builder(API_KEY, FieldType.SECRET)
             .displayName("API key")
             .description(
-                settings.defaultApiKey() == null
-                    ? "The upstream's API key."
-                    : "The upstream's API key; empty uses the server's OPENAI_API_KEY.")
+                (settings.defaultApiKey() == null
+                        ? "The upstream's API key"
+                        : "The upstream's API key; empty uses the server's OPENAI_API_KEY")
+                    + ". Visible ASCII only: no spaces or line breaks.")
             .max(4096);
     if (settings.defaultApiKey() == null) {
       apiKey.required();
@@ -92,7 +93,9 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
             .build(),
         SchemaField.builder(ORGANIZATION, FieldType.STRING)
             .displayName("Organization")
-            .description("Optional OpenAI organization id (sent as OpenAI-Organization).")
+            .description(
+                "Optional OpenAI organization id (sent as OpenAI-Organization). Visible ASCII"
+                    + " only: no spaces or line breaks.")
             .max(256)
             .build(),
         SchemaField.builder(TIMEOUT_SECONDS, FieldType.INTEGER)

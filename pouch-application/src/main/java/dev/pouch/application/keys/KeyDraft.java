@@ -1,6 +1,8 @@
 package dev.pouch.application.keys;
 
+import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyName;
 import java.time.Instant;
 import java.util.List;
@@ -15,8 +17,10 @@ import java.util.Map;
  * @param middlewares middleware ids with raw configs, in chain order
  * @param allowedModels models the key may use; empty = any
  * @param budgetLimitMicros spend limit per period; 0 = unlimited
- * @param resetPeriodSeconds budget period; 0 = never resets
- * @param expiresAt expiry or {@code null}
+ * @param resetPeriodSeconds budget period; 0 = never resets; at most {@link
+ *     Budget#MAX_RESET_PERIOD_SECONDS}
+ * @param expiresAt expiry or {@code null}; from {@link AppKey#EARLIEST_EXPIRY} to {@link
+ *     AppKey#LATEST_EXPIRY}
  * @param autoRenew whether expiry renews itself
  */
 public record KeyDraft(
@@ -55,6 +59,24 @@ public record KeyDraft(
     if (resetPeriodSeconds < 0) {
       throw RequestRejectedException.invalidRequest(
           "reset_period_seconds", "reset_period_seconds cannot be negative");
+    }
+    // Bounded here, at input, so that no renewal, period reset or stored millisecond can overflow
+    // later (each of them once answered 500 on every request of such a key).
+    if (resetPeriodSeconds > Budget.MAX_RESET_PERIOD_SECONDS) {
+      throw RequestRejectedException.invalidRequest(
+          "reset_period_seconds",
+          "reset_period_seconds must be at most "
+              + Budget.MAX_RESET_PERIOD_SECONDS
+              + " (100 years); 0 means the budget never resets");
+    }
+    if (expiresAt != null && !AppKey.isSettableExpiry(expiresAt)) {
+      throw RequestRejectedException.invalidRequest(
+          "expires_at",
+          "expires_at must be from "
+              + AppKey.EARLIEST_EXPIRY
+              + " to "
+              + AppKey.LATEST_EXPIRY
+              + "; leave it out for a key that never expires");
     }
   }
 }

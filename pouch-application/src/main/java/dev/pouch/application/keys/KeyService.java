@@ -8,12 +8,15 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.KeyStatus;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.key.Suspension;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -229,11 +232,9 @@ public final class KeyService implements ManageKeys {
     if (previous != null && previous.provider().id().equals(draft.providerId())) {
       kept = keepStoredSecrets(catalog.providers(), previous.provider(), providerConfig);
     }
-    PluginRef provider =
-        sealing.seal(
-            catalog.providers(),
-            catalog.provider(draft.providerId(), providerConfig, "provider"),
-            kept);
+    PluginRef validated = catalog.provider(draft.providerId(), providerConfig, "provider");
+    requireBuildable(validated);
+    PluginRef provider = sealing.seal(catalog.providers(), validated, kept);
     List<PluginRef> middlewares = new ArrayList<>();
     for (int i = 0; i < draft.middlewares().size(); i++) {
       KeyDraft.MiddlewareDraft middleware = draft.middlewares().get(i);
@@ -252,6 +253,32 @@ public final class KeyService implements ManageKeys {
               keptHere));
     }
     return new KeyPolicy(provider, middlewares, draft.allowedModels());
+  }
+
+  /**
+   * Builds the provider of a validated config once and closes it, so the checks its factory makes
+   * beyond the schema (the {@code openai} provider refuses header values OkHttp would refuse) turn
+   * a bad config away now, with a 400 naming the field, instead of failing every request of the
+   * key. The same code runs when the key's runtime is built, so a key stored before a check existed
+   * gets the same 400 on its requests.
+   */
+  private void requireBuildable(PluginRef provider) {
+    ProviderFactory factory = catalog.providers().find(provider.id()).orElseThrow();
+    Provider built;
+    try {
+      built = factory.create(provider.config());
+    } catch (PouchException refused) {
+      throw refused;
+    } catch (RuntimeException failed) {
+      // Neither logged nor answered with its message: a factory's exception may quote a secret.
+      log.atWarn()
+          .addKeyValue("provider", provider.id())
+          .addKeyValue("exception", failed.getClass().getName())
+          .log("a provider could not be built from a config its schema accepts");
+      throw RequestRejectedException.invalidConfig(
+          "provider.config", "provider '" + provider.id() + "' cannot be built from this config");
+    }
+    built.close();
   }
 
   /**

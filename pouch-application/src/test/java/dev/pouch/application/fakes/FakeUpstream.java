@@ -1,6 +1,7 @@
 package dev.pouch.application.fakes;
 
 import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.money.Micros;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.plugin.FieldType;
@@ -30,6 +31,9 @@ import java.util.function.Function;
  * plain arithmetic.
  */
 public final class FakeUpstream {
+  /** A base URL whose provider fails to build with an exception that quotes the API key. */
+  public static final String CRASHING_BASE_URL = "crash:";
+
   public static final String PROVIDER_ID = "fake";
 
   /**
@@ -190,8 +194,21 @@ public final class FakeUpstream {
             false);
       }
 
+      /**
+       * Refuses, as the {@code openai} provider does, a base URL its HTTP client could not use (one
+       * with a line break); one starting {@value #CRASHING_BASE_URL} fails with an exception that
+       * quotes the API key, as a careless third-party factory might.
+       */
       @Override
       public Provider create(PluginConfig config) {
+        String baseUrl = config.string("base_url", "");
+        if (baseUrl.contains("\n")) {
+          throw RequestRejectedException.invalidConfig(
+              "provider.config.base_url", "base_url must not hold a line break");
+        }
+        if (baseUrl.startsWith(CRASHING_BASE_URL)) {
+          throw new IllegalStateException("cannot connect with " + config.string("api_key", ""));
+        }
         providersCreated.incrementAndGet();
         return new FakeProvider(config);
       }

@@ -12,6 +12,7 @@ import dev.pouch.application.fakes.ScriptedMiddlewares.Action;
 import dev.pouch.application.fakes.TestPouch;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -20,6 +21,7 @@ import dev.pouch.domain.key.KeyStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -209,6 +211,40 @@ class KeyServiceTest {
   }
 
   @Test
+  void aConfigItsProviderCannotBuildIsRefusedAtCreationAndEditNamingTheField() {
+    String lineBreak = "https://upstream.test/v1\n";
+    PouchException refused = refusedToCreate(aKey().providerConfig("base_url", lineBreak));
+
+    assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+    assertThat(refused.param()).isEqualTo("provider.config.base_url");
+    assertNothingStored();
+    CreatedKey created = pouch.create(aKey().name("before"));
+    PouchException onEdit =
+        assertRejected(
+            () ->
+                keys.update(
+                    created.view().key().id(),
+                    aKey().name("after").providerConfig("base_url", lineBreak).build()),
+            ErrorCode.INVALID_CONFIG);
+    assertThat(onEdit.param()).isEqualTo("provider.config.base_url");
+    assertThat(pouch.stored(created).name()).isEqualTo("before");
+  }
+
+  @Test
+  void aProviderThatFailsToBuildOtherwiseIsAConfigErrorThatQuotesNothingOfIt() {
+    PouchException refused =
+        refusedToCreate(
+            aKey()
+                .providerConfig("api_key", "sk-very-secret")
+                .providerConfig("base_url", FakeUpstream.CRASHING_BASE_URL));
+
+    assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+    assertThat(refused.param()).isEqualTo("provider.config");
+    assertThat(refused.getMessage()).doesNotContain("sk-very-secret");
+    assertNothingStored();
+  }
+
+  @Test
   void anInvalidMiddlewareIsRefusedNamingItsPositionInTheChain() {
     PouchException unknown = refusedToCreate(aKey().middleware("no-such-middleware", Map.of()));
     PouchException missingLabel =
@@ -231,6 +267,62 @@ class KeyServiceTest {
 
     assertThat(pouch.stored(created).name()).isEqualTo("before");
     assertThat(pouch.stored(created).version()).isEqualTo(created.view().key().version());
+  }
+
+  @Test
+  void anExpiryBefore1970OrAfterYear9999IsRefusedNamingExpiresAt() {
+    List<Instant> outOfRange =
+        List.of(
+            Instant.MAX,
+            Instant.MIN,
+            Instant.parse("+10000-01-01T00:00:00Z"),
+            AppKey.LATEST_EXPIRY.plusNanos(1),
+            Instant.EPOCH.minusMillis(1));
+    for (Instant expiry : outOfRange) {
+      PouchException refused = refusedToCreate(aKey().expiresAt(expiry).autoRenew());
+
+      assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+      assertThat(refused.param()).isEqualTo("expires_at");
+    }
+    assertNothingStored();
+    assertThat(pouch.create(aKey().expiresAt(AppKey.LATEST_EXPIRY)).view().key().expiresAt())
+        .isEqualTo(AppKey.LATEST_EXPIRY);
+    assertThat(pouch.create(aKey().expiresAt(Instant.EPOCH)).view().status())
+        .isEqualTo(KeyStatus.EXPIRED);
+  }
+
+  @Test
+  void aResetPeriodOverAHundredYearsIsRefusedNamingIt() {
+    for (long seconds : new long[] {Long.MAX_VALUE, Budget.MAX_RESET_PERIOD_SECONDS + 1}) {
+      PouchException refused = refusedToCreate(aKey().resetEvery(Duration.ofSeconds(seconds)));
+
+      assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+      assertThat(refused.param()).isEqualTo("reset_period_seconds");
+    }
+    assertNothingStored();
+    CreatedKey century =
+        pouch.create(aKey().resetEvery(Duration.ofSeconds(Budget.MAX_RESET_PERIOD_SECONDS)));
+    assertThat(pouch.budget(century).resetPeriodSeconds())
+        .isEqualTo(Budget.MAX_RESET_PERIOD_SECONDS);
+  }
+
+  @Test
+  void anUpdateWithAnExpiryOrPeriodOutOfBoundsLeavesTheKeyAsItWas() {
+    CreatedKey created = pouch.create(aKey().name("before"));
+    String id = created.view().key().id();
+
+    assertRejected(
+        () -> keys.update(id, aKey().name("after").expiresAt(Instant.MAX).build()),
+        ErrorCode.INVALID_REQUEST);
+    assertRejected(
+        () ->
+            keys.update(
+                id, aKey().name("after").resetEvery(Duration.ofSeconds(Long.MAX_VALUE)).build()),
+        ErrorCode.INVALID_REQUEST);
+
+    assertThat(pouch.stored(created).name()).isEqualTo("before");
+    assertThat(pouch.stored(created).version()).isEqualTo(created.view().key().version());
+    assertThat(pouch.budget(created).resetPeriodSeconds()).isZero();
   }
 
   @Test

@@ -20,6 +20,12 @@ public record Budget(
     Instant periodStartedAt,
     long resetPeriodSeconds) {
 
+  /**
+   * The longest period an admin may set: 100 years of 365.25 days. A budget that resets less often
+   * is one that never resets (period 0); longer periods once overflowed time arithmetic.
+   */
+  public static final long MAX_RESET_PERIOD_SECONDS = 3_155_760_000L;
+
   public Budget {
     if (limitMicros < 0 || spentMicros < 0 || reservedMicros < 0 || resetPeriodSeconds < 0) {
       throw new IllegalArgumentException("budget amounts cannot be negative");
@@ -56,6 +62,7 @@ public record Budget(
     }
     long elapsed = Duration.between(periodStartedAt, now).getSeconds();
     long periods = elapsed / resetPeriodSeconds;
+    // periods × length ≤ elapsed: no overflow, whatever the length.
     return periodStartedAt.plusSeconds(Math.multiplyExact(periods, resetPeriodSeconds));
   }
 
@@ -64,8 +71,17 @@ public record Budget(
     return !periodStartAt(now).equals(periodStartedAt);
   }
 
-  /** When the next reset is due, or {@code null} when the budget never resets. */
+  /**
+   * When the next reset is due, or {@code null} when the budget never resets; {@link Instant#MAX}
+   * for a stored period that would end beyond it (longer than {@link #MAX_RESET_PERIOD_SECONDS}).
+   */
   public Instant nextResetAt() {
-    return resets() ? periodStartedAt.plusSeconds(resetPeriodSeconds) : null;
+    if (!resets()) {
+      return null;
+    }
+    long secondsLeftInRange = Instant.MAX.getEpochSecond() - periodStartedAt.getEpochSecond();
+    return resetPeriodSeconds > secondsLeftInRange
+        ? Instant.MAX
+        : periodStartedAt.plusSeconds(resetPeriodSeconds);
   }
 }

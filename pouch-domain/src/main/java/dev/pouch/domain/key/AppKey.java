@@ -1,5 +1,6 @@
 package dev.pouch.domain.key;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -33,6 +34,20 @@ public record AppKey(
 
   /** How far an auto-renewal extends a key that has no budget period. */
   public static final Duration DEFAULT_RENEWAL = Duration.ofDays(30);
+
+  /**
+   * The earliest expiry an admin may set. An earlier one means nothing more than "expired", and far
+   * enough back it overflows the store's milliseconds and the renewal arithmetic.
+   */
+  public static final Instant EARLIEST_EXPIRY = Instant.EPOCH;
+
+  /**
+   * The latest expiry an admin may set, and the furthest a renewal extends a key: the last second
+   * of year 9999, the largest year ISO-8601 writes without a sign.
+   */
+  public static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
+
+  private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000);
 
   public AppKey {
     Objects.requireNonNull(id, "id");
@@ -71,8 +86,17 @@ public record AppKey(
   }
 
   /**
+   * Whether {@code expiry} is one an admin may set: from {@link #EARLIEST_EXPIRY} to {@link
+   * #LATEST_EXPIRY}.
+   */
+  public static boolean isSettableExpiry(Instant expiry) {
+    return !expiry.isBefore(EARLIEST_EXPIRY) && !expiry.isAfter(LATEST_EXPIRY);
+  }
+
+  /**
    * The expiry after auto-renewal at {@code now}: extended by whole {@code renewal} steps until it
-   * lies in the future, so a key renewed late keeps its rhythm.
+   * lies in the future, so a key renewed late keeps its rhythm. A renewal never extends it beyond
+   * {@link #LATEST_EXPIRY}, and nothing here overflows, whatever expiry and renewal were stored.
    */
   public Instant renewedExpiry(Instant now, Duration renewal) {
     if (expiresAt == null) {
@@ -81,9 +105,30 @@ public record AppKey(
     if (renewal.isZero() || renewal.isNegative()) {
       throw new IllegalArgumentException("renewal must be positive");
     }
-    long behind = Duration.between(expiresAt, now).toMillis();
-    long steps = behind < 0 ? 0 : behind / renewal.toMillis() + 1;
-    return expiresAt.plus(renewal.multipliedBy(steps));
+    if (now.isBefore(expiresAt)) {
+      return expiresAt;
+    }
+    // The next step boundary after now, reached from now rather than by multiplying renewals from
+    // the old expiry: a step from now is at most one renewal, so no product can overflow.
+    Duration intoStep = remainder(Duration.between(expiresAt, now), renewal);
+    Duration toNextStep = renewal.minus(intoStep);
+    // Capped so a renewed expiry stays one the store holds and an admin can send back unchanged.
+    if (toNextStep.compareTo(Duration.between(now, LATEST_EXPIRY)) > 0) {
+      return LATEST_EXPIRY;
+    }
+    return now.plus(toNextStep);
+  }
+
+  /** {@code dividend mod divisor}, exact: the quotient of two durations may not fit in a long. */
+  private static Duration remainder(Duration dividend, Duration divisor) {
+    BigInteger[] seconds = nanos(dividend).mod(nanos(divisor)).divideAndRemainder(NANOS_PER_SECOND);
+    return Duration.ofSeconds(seconds[0].longValueExact(), seconds[1].longValueExact());
+  }
+
+  private static BigInteger nanos(Duration duration) {
+    return BigInteger.valueOf(duration.getSeconds())
+        .multiply(NANOS_PER_SECOND)
+        .add(BigInteger.valueOf(duration.getNano()));
   }
 
   /** A copy with other fields edited by an admin; bumps the version. */

@@ -14,9 +14,13 @@ public interface ProviderFactory {
   PluginInfo info();
 
   /**
-   * Creates a provider for one key.
+   * Creates a provider for one key. Also called once when a key is created or edited, the instance
+   * closed at once, to check what the schema cannot.
    *
    * @param config validated against {@link #info()}'s schema, defaults applied
+   * @throws dev.pouch.domain.error.RequestRejectedException {@code invalidConfig} naming the field
+   *     ({@code provider.config.<field>}) for a config this provider cannot serve; the message must
+   *     not quote a secret
    */
   Provider create(PluginConfig config);
 }

@@ -55,6 +55,27 @@ class BudgetTest {
   }
 
   @Test
+  void aPeriodTooLongForInstantsRangeNeitherOverflowsNorEverElapses() {
+    Budget endless = new Budget(1, 0, 0, START, Long.MAX_VALUE);
+    Instant muchLater = START.plus(Duration.ofDays(365_250_000));
+
+    assertThat(endless.periodStartAt(muchLater)).isEqualTo(START);
+    assertThat(endless.periodElapsedAt(muchLater)).isFalse();
+    assertThat(endless.nextResetAt()).isEqualTo(Instant.MAX);
+  }
+
+  @Test
+  void theLongestSettablePeriodIsAHundredYears() {
+    Budget century = new Budget(1, 0, 0, START, Budget.MAX_RESET_PERIOD_SECONDS);
+
+    assertThat(Duration.ofSeconds(Budget.MAX_RESET_PERIOD_SECONDS))
+        .isEqualTo(Duration.ofDays(100 * 365 + 25));
+    assertThat(century.nextResetAt()).isEqualTo(Instant.parse("2125-03-02T00:00:00Z"));
+    assertThat(century.periodStartAt(Instant.parse("2125-03-02T00:00:00Z")))
+        .isEqualTo(century.nextResetAt());
+  }
+
+  @Test
   void headroomIsTheLimitLessSpentAndReserved() {
     Budget budget = new Budget(1_000, 300, 200, START, 0);
 

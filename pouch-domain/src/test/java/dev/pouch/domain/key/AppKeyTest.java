@@ -83,6 +83,44 @@ class AppKeyTest {
   }
 
   @Test
+  void aRenewalOfAnyLengthFromAnyExpiryNeverOverflows() {
+    Instant now = Instant.parse("2026-11-01T12:00:00Z");
+    Duration millisecond = Duration.ofMillis(1);
+
+    Instant fromTheDawnOfTime = keyExpiringAt(Instant.MIN).renewedExpiry(now, millisecond);
+
+    assertThat(fromTheDawnOfTime).isAfter(now).isBeforeOrEqualTo(now.plus(millisecond));
+    assertThat(keyExpiringAt(EXPIRY).renewedExpiry(now, Duration.ofSeconds(Long.MAX_VALUE)))
+        .isEqualTo(AppKey.LATEST_EXPIRY);
+    assertThat(keyExpiringAt(EXPIRY).renewedExpiry(now, Duration.ofDays(3_652_500)))
+        .isEqualTo(AppKey.LATEST_EXPIRY);
+  }
+
+  @Test
+  void aRenewalStopsAtTheLatestExpiry() {
+    Instant lateInYear9999 = Instant.parse("9999-12-20T00:00:00Z");
+
+    assertThat(
+            keyExpiringAt(Instant.parse("9999-11-20T00:00:00Z"))
+                .renewedExpiry(lateInYear9999, Duration.ofDays(30)))
+        .isEqualTo(AppKey.LATEST_EXPIRY);
+    assertThat(
+            keyExpiringAt(Instant.parse("9999-11-01T00:00:00Z"))
+                .renewedExpiry(lateInYear9999, Duration.ofDays(30)))
+        .isEqualTo(Instant.parse("9999-12-31T00:00:00Z"));
+  }
+
+  @Test
+  void settableExpiriesRunFrom1970ToTheEndOfYear9999() {
+    assertThat(AppKey.isSettableExpiry(Instant.EPOCH)).isTrue();
+    assertThat(AppKey.isSettableExpiry(Instant.parse("9999-12-31T23:59:59Z"))).isTrue();
+    assertThat(AppKey.isSettableExpiry(Instant.EPOCH.minusNanos(1))).isFalse();
+    assertThat(AppKey.isSettableExpiry(Instant.parse("9999-12-31T23:59:59.000000001Z"))).isFalse();
+    assertThat(AppKey.isSettableExpiry(Instant.MAX)).isFalse();
+    assertThat(AppKey.isSettableExpiry(Instant.MIN)).isFalse();
+  }
+
+  @Test
   void aKeyWithoutExpiryOrANonPositiveRenewalCannotRenew() {
     assertThatThrownBy(() -> keyExpiringAt(null).renewedExpiry(EXPIRY, DAY))
         .isInstanceOf(IllegalStateException.class);
