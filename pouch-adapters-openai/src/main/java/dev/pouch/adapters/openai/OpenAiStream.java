@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import okhttp3.Call;
 import okhttp3.Response;
@@ -30,6 +31,9 @@ final class OpenAiStream implements UpstreamStream {
   private static final String DONE_DATA = "[DONE]";
   private static final byte[] DONE_BYTES = DONE_DATA.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NULL_USAGE = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
+
+  /** Events metered from the buffer when the stream is closed, at most (bounds the work). */
+  private static final int MAX_DRAINED_EVENTS = 10_000;
 
   /** Output text kept for a later count before it is counted at once (bounds the memory). */
   private static final long MAX_UNCOUNTED_CHARS = 16_384;
@@ -66,6 +70,9 @@ final class OpenAiStream implements UpstreamStream {
   private volatile boolean sawDone;
   private volatile boolean sawError;
 
+  /** Held by the thread reading the stream; {@link #close()} meters what is buffered if free. */
+  private final ReentrantLock reading = new ReentrantLock();
+
   OpenAiStream(
       Call call,
       Response response,
@@ -87,18 +94,44 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] next() throws IOException {
-    while (!ended) {
-      byte[] event = events.next();
-      if (event == null) {
-        ended = true;
-        return null;
+    reading.lock();
+    try {
+      while (!ended) {
+        byte[] event = events.next();
+        if (event == null) {
+          ended = true;
+          return null;
+        }
+        byte[] forwarded = meter(event);
+        if (forwarded != null) {
+          return forwarded;
+        }
       }
-      byte[] forwarded = meter(event);
-      if (forwarded != null) {
-        return forwarded;
-      }
+      return null;
+    } finally {
+      reading.unlock();
     }
-    return null;
+  }
+
+  /**
+   * Meters the events that already arrived but were not read, so that a stream cut or left is
+   * charged for every chunk Pouch received, not only those it passed on (an upstream that ignores
+   * {@code max_tokens} keeps sending until the cancel reaches it). Never waits for the upstream,
+   * and does nothing while another thread is reading.
+   */
+  private void meterBuffered() {
+    if (!reading.tryLock()) {
+      return;
+    }
+    try {
+      for (int i = 0; i < MAX_DRAINED_EVENTS && events.hasBufferedEvent(); i++) {
+        meter(events.next());
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      // what could not be read is not counted; the charge still errs high (the reservation)
+    } finally {
+      reading.unlock();
+    }
   }
 
   /**
@@ -313,10 +346,14 @@ final class OpenAiStream implements UpstreamStream {
     return event;
   }
 
-  /** Cancels the upstream call first, so closing does not drain the rest of the answer. */
+  /**
+   * Meters what already arrived, then cancels the upstream call before closing the response, so
+   * closing does not wait for the rest of the answer.
+   */
   @Override
   public void close() {
     ended = true;
+    meterBuffered();
     call.cancel();
     response.close();
   }

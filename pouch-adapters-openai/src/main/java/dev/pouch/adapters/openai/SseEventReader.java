@@ -57,6 +57,30 @@ final class SseEventReader {
     }
   }
 
+  /**
+   * Whether a whole event has already arrived, so that {@link #next()} returns it without waiting
+   * for the upstream: its lines and the blank line that ends it are all in the buffer.
+   */
+  boolean hasBufferedEvent() {
+    Buffer buffer = source.getBuffer();
+    long buffered = buffer.size();
+    boolean lines = false;
+    for (long from = 0; from < buffered; ) {
+      long newline = buffer.indexOf((byte) '\n', from, buffered);
+      if (newline < 0) {
+        return false;
+      }
+      long length = newline - from;
+      boolean blank = length == 0 || (length == 1 && buffer.getByte(from) == '\r');
+      if (blank && lines) {
+        return true;
+      }
+      lines |= !blank;
+      from = newline + 1;
+    }
+    return false;
+  }
+
   /** Appends {@code length} bytes of the buffer and a newline, and drops {@code consumed} bytes. */
   private void append(Buffer buffer, long length, long consumed) throws IOException {
     int line = (int) length;

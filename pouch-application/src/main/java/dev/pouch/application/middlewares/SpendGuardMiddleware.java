@@ -1,5 +1,6 @@
 package dev.pouch.application.middlewares;
 
+import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.chain.KeyControl;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
@@ -19,13 +20,17 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code spend_guard}: the brake for runaway agent loops. It trips when a request would bring the
  * key's money in flight (open reservations) above {@code max_in_flight_micros}, or when the key's
  * settled spend over the last minute reaches {@code max_spend_per_minute_micros}. Tripping suspends
  * the key (403 {@code key_suspended} until an admin resumes it) and posts a notice to {@code
- * webhook_url}. Unset limits are not checked.
+ * webhook_url}. Unset limits are not checked. An answer cut at its cap, or charged above its
+ * reservation (an upstream that ignores {@code max_tokens}, which may have produced more before the
+ * cut reached it), is posted to the webhook too, as {@code spend_guard.overrun}, at most once a
+ * minute.
  */
 final class SpendGuardMiddleware implements Middleware {
   static final String ID = "spend_guard";
@@ -38,6 +43,9 @@ final class SpendGuardMiddleware implements Middleware {
   private long windowSpend;
   private long inFlight;
   private final AtomicBoolean tripped = new AtomicBoolean();
+  private static final long NEVER = Long.MIN_VALUE;
+  private final AtomicLong lastOverrunNotice = new AtomicLong(NEVER);
+  private final AtomicLong overrunsSinceNotice = new AtomicLong();
 
   SpendGuardMiddleware(long maxInFlight, long maxPerMinute, String webhookUrl) {
     this.maxInFlight = maxInFlight;
@@ -105,6 +113,9 @@ final class SpendGuardMiddleware implements Middleware {
     @Override
     public void settled(RequestRecord record) {
       release();
+      if (record.overrunMicros() > 0 || record.basis() == SettlementBasis.CAPPED) {
+        alertOverrun(context, record);
+      }
       if (record.costMicros() <= 0) {
         return;
       }
@@ -119,6 +130,34 @@ final class SpendGuardMiddleware implements Middleware {
         trip(context, "spent " + spent + " micros in the last minute, limit " + maxPerMinute, 0);
       }
     }
+  }
+
+  /**
+   * A cut (the upstream went past its output cap) or a charge above the reservation means an
+   * upstream that ignores {@code max_tokens}: it may have produced, and billed, more than Pouch saw
+   * before the cancel reached it, so the budget may be exceeded by that much (FINANCIAL_SAFETY.md,
+   * known limits). The operator hears of it, at most once a minute per key; the key is not
+   * suspended, since the limits above decide that.
+   */
+  private void alertOverrun(RequestContext context, RequestRecord record) {
+    long cuts = overrunsSinceNotice.incrementAndGet();
+    long now = record.createdAt().toEpochMilli() + record.latencyMillis();
+    long last = lastOverrunNotice.get();
+    if (webhookUrl == null
+        || (last != NEVER && now - last < WINDOW_MILLIS)
+        || !lastOverrunNotice.compareAndSet(last, now)) {
+      return;
+    }
+    overrunsSinceNotice.addAndGet(-cuts);
+    Map<String, Object> notice = Notices.about("spend_guard.overrun", context);
+    notice.put("request_id", record.requestId());
+    notice.put("settlement", record.basis() == null ? null : record.basis().wireName());
+    notice.put("reserved_micros", record.reservedMicros());
+    notice.put("charged_micros", record.costMicros());
+    notice.put("overrun_micros", record.overrunMicros());
+    notice.put("requests", cuts);
+    notice.put("at", Instant.ofEpochMilli(now).toString());
+    context.control().notify(webhookUrl, notice);
   }
 
   private synchronized long spendInWindow(long nowMillis) {
@@ -178,7 +217,9 @@ final class SpendGuardMiddleware implements Middleware {
                   .role("micros")
                   .build(),
               CommonFields.webhookUrl(
-                  "Receives a JSON notice (POST) when the guard trips.", false)),
+                  "Receives a JSON notice (POST) when the guard trips, and (at most once a minute)"
+                      + " when the upstream went past an answer's cap: it ignores max_tokens.",
+                  false)),
           false);
 
   /** The factory the catalog registers. */

@@ -266,7 +266,7 @@ final class ReservingTerminal implements RealChain.Terminal {
         System.nanoTime() - started);
     if (response instanceof ProviderResponse.Complete complete) {
       open.settle(
-          ending(complete),
+          ending(complete, open.outputCap()),
           complete.usage(),
           complete.producedAtLeast(),
           complete.status(),
@@ -284,14 +284,18 @@ final class ReservingTerminal implements RealChain.Terminal {
   /**
    * How a complete answer ended: a 4xx without tokens is the upstream's refusal (not processed);
    * any other status of 300 or above may have been processed (a 5xx, a redirect that Pouch does not
-   * follow, an answer that broke off after its head).
+   * follow, an answer that broke off after its head); an answer with more output than the cap was
+   * cut there (the provider stopped an upstream that ignores {@code max_tokens}).
    */
-  private static Ending ending(ProviderResponse.Complete complete) {
+  private static Ending ending(ProviderResponse.Complete complete, long outputCap) {
     int status = complete.status();
     if (status >= 400 && status < 500 && producedNothing(complete.usage())) {
       return Ending.NOT_PROCESSED;
     }
-    return status >= 300 ? Ending.INTERRUPTED : Ending.COMPLETED;
+    if (status >= 300) {
+      return Ending.INTERRUPTED;
+    }
+    return complete.producedAtLeast() > outputCap ? Ending.CAPPED : Ending.COMPLETED;
   }
 
   /** An upstream refusal: no tokens billed (no usage, or usage of zero tokens). */

@@ -109,7 +109,12 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
      */
     UNFINISHED_STREAM,
     /** After three content chunks, send an error event and end the stream cleanly. */
-    ERROR_EVENT
+    ERROR_EVENT,
+    /**
+     * Ignore the output limit and generate until the client goes away (at most {@link
+     * MockCompletion#MAX_IGNORED_TOKENS}): how far past a cut such an upstream gets.
+     */
+    RUNAWAY
   }
 
   /**
@@ -426,6 +431,13 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       exchange.getResponseHeaders().set("Location", baseUrl() + "/chat/completions");
       sendJson(exchange, 307, "{}".getBytes(StandardCharsets.UTF_8));
       return;
+    }
+    if (now.contains(Quirk.RUNAWAY)) {
+      request =
+          request
+              .with("max_completion_tokens", null)
+              .with("max_tokens", MockCompletion.MAX_IGNORED_TOKENS);
+      settings = settings.withIgnoreMaxTokens(true);
     }
     MockCompletion completion = MockCompletion.of(request, settings.behavior());
     promptTokens.addAndGet(completion.promptTokens());
