@@ -20,6 +20,14 @@ class BudgetUnderConcurrencyTest extends ServerTest {
   private static final long INPUT_PER_MTOK = 3_000_000; // $3 per million prompt tokens
   private static final long OUTPUT_PER_MTOK = 15_000_000; // $15 per million output tokens
 
+  /** The mock's answer: 120 words, longer than any max_tokens below, so each answer uses it all. */
+  private static final String LONG_ANSWER = "budgets hold under load ".repeat(30).strip();
+
+  /**
+   * Reservations close to the cost (each answer fills its max_tokens: only the 16-token margin is
+   * reserved beyond it), so the ledger's guard alone decides who gets the last micro-dollar:
+   * without it, the budget is overbooked while the load runs and overspent after it.
+   */
   @Test
   void twoHundredConcurrentRequestsNeverOvershootTheBudgetAndAreChargedToTheMicroDollar()
       throws Exception {
@@ -29,6 +37,7 @@ class BudgetUnderConcurrencyTest extends ServerTest {
             KeyBody.mock("crowd")
                 .prices("3", "15")
                 .providerSetting("stream_chunk_delay_ms", 1)
+                .providerSetting("response_text", LONG_ANSWER)
                 .budgetMicros(limit));
 
     int requests = 200;
@@ -38,7 +47,7 @@ class BudgetUnderConcurrencyTest extends ServerTest {
     for (int i = 0; i < requests; i++) {
       boolean stream = i % 2 == 0;
       Map<String, Object> body =
-          i % 3 == 0
+          i % 10 == 0
               ? request(stream, null) // no max_tokens: Pouch clamps it to what the budget allows
               : request(stream, 20 + i % 40);
       replies.add(
@@ -48,6 +57,7 @@ class BudgetUnderConcurrencyTest extends ServerTest {
                 return pouch.chat(key, body);
               }));
     }
+    BudgetWatch watch = new BudgetWatch(pouch, key);
     gate.countDown();
 
     long expectedSpend = 0;
@@ -72,7 +82,10 @@ class BudgetUnderConcurrencyTest extends ServerTest {
       }
     }
     clients.shutdown();
+    watch.close();
 
+    assertThat(watch.reads()).as("the budget was read while the load ran").isPositive();
+    assertThat(watch.mostInUse()).as("spent + reserved, at every read").isLessThanOrEqualTo(limit);
     JsonNode budget = pouch.budget(key.id());
     assertThat(served).isPositive();
     assertThat(refused).isPositive();
