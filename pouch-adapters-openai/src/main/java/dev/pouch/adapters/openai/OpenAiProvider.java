@@ -98,7 +98,7 @@ final class OpenAiProvider implements Provider {
 
   @Override
   public long promptTokensAtLeast(ChatRequest request) {
-    return tokens.promptTokensAtLeast(request, prices.find(request.model()).orElse(null));
+    return tokens.promptTokensAtLeast(request);
   }
 
   /** A predicted output's rejected tokens are billed as output beyond {@code max_tokens}. */

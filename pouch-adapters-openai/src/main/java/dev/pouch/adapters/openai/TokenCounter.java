@@ -338,36 +338,14 @@ public final class TokenCounter {
   }
 
   /**
-   * A lower bound of the prompt tokens billed for {@code request}, without tokenizing: every
-   * non-empty text of a message (a string content, a text part) is at least one token in any
-   * encoding, and OpenAI's own encodings add the cookbook's framing (3 per message, 3 for the
-   * reply). A server's own chat template (unknown encoding) may frame messages in any way, so only
-   * the texts count there.
+   * A lower bound of the prompt tokens billed for {@code request}, without tokenizing: one per
+   * message. Every chat format frames each message with at least one token of its own (a role or
+   * special token, which byte-pair merges cannot join to a neighbour), whatever the encoding. Low
+   * on purpose: reported usage below it cannot be true, and flagging an honest upstream would
+   * over-charge it.
    */
-  long promptTokensAtLeast(ChatRequest request, PricedModel modelOrNull) {
-    boolean openAiFraming = modelOrNull != null && modelOrNull.encoding() != TokenEncoding.BYTES;
-    long floor = openAiFraming ? REPLY_PRIMING : 0;
-    for (Object message : request.messages()) {
-      if (openAiFraming) {
-        floor += TOKENS_PER_MESSAGE;
-      }
-      if (!(message instanceof Map<?, ?> fields)) {
-        continue;
-      }
-      Object content = fields.get("content");
-      if (content instanceof String text && !text.isEmpty()) {
-        floor++;
-      } else if (content instanceof List<?> parts) {
-        for (Object part : parts) {
-          if (part instanceof Map<?, ?> map
-              && map.get("text") instanceof String text
-              && !text.isEmpty()) {
-            floor++;
-          }
-        }
-      }
-    }
-    return floor;
+  long promptTokensAtLeast(ChatRequest request) {
+    return request.messages().size();
   }
 
   /**
