@@ -13,7 +13,6 @@ import dev.pouch.domain.provider.UpstreamCall;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -199,28 +198,36 @@ class MockStreamTest {
   }
 
   @Test
-  @Timeout(value = 5, unit = TimeUnit.SECONDS)
+  @Timeout(value = 2, unit = TimeUnit.MINUTES) // a guard against a hang, not a performance check
   void close_from_another_thread_wakes_a_stream_sleeping_in_its_chunk_delay() throws Exception {
     Provider provider = MockProviderTest.provider(Map.of("stream_chunk_delay_ms", 60_000));
     UpstreamStream stream = streaming(provider, chat("stream", true), 100).stream();
     assertThat(stream.next()).isNotNull();
 
-    CompletableFuture<byte[]> pending =
-        CompletableFuture.supplyAsync(
+    CompletableFuture<byte[]> pending = new CompletableFuture<>();
+    Thread puller =
+        new Thread(
             () -> {
               try {
-                return stream.next();
-              } catch (IOException e) {
-                throw new IllegalStateException(e);
+                pending.complete(stream.next());
+              } catch (IOException | RuntimeException e) {
+                pending.completeExceptionally(e);
               }
             });
-    Thread.sleep(100);
-    assertThat(pending).isNotDone();
-    long start = System.nanoTime();
+    puller.start();
+    awaitState(puller, Thread.State.TIMED_WAITING); // asleep in the minute's pause
     stream.close();
 
-    assertThat(pending.get(2, TimeUnit.SECONDS)).isNull();
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    // half the pause: only the close can have ended it this soon
+    assertThat(pending.get(30, TimeUnit.SECONDS)).isNull();
+  }
+
+  /** Waits until {@code thread} is in {@code state}: it has got that far. */
+  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    while (thread.getState() != state) {
+      assertThat(thread.isAlive()).as("%s ended before reaching %s", thread, state).isTrue();
+      Thread.sleep(1);
+    }
   }
 
   @Test

@@ -108,7 +108,7 @@ public final class FakeStream implements UpstreamStream {
     }
     hanging.countDown();
     try {
-      if (!closed.await(5, TimeUnit.SECONDS)) {
+      if (!closed.await(30, TimeUnit.SECONDS)) {
         throw new IOException("hung stream was never closed");
       }
     } catch (InterruptedException interrupted) {
@@ -156,7 +156,7 @@ public final class FakeStream implements UpstreamStream {
 
   /** Waits until a reader is blocked on a {@link #hangUntilClosed()} step. */
   public void awaitHanging() throws InterruptedException {
-    if (!hanging.await(5, TimeUnit.SECONDS)) {
+    if (!hanging.await(30, TimeUnit.SECONDS)) {
       throw new AssertionError("the stream was never read up to its hang");
     }
   }

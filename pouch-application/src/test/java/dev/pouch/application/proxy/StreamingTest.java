@@ -166,7 +166,7 @@ class StreamingTest {
 
     stream.close();
 
-    assertThat(reader.get(5, TimeUnit.SECONDS)).hasSize(1);
+    assertThat(reader.get(30, TimeUnit.SECONDS)).hasSize(1);
     assertThat(upstream.isClosed()).isTrue();
     assertSettledOnce(reservationFor(MAX_TOKENS), SettlementBasis.FULL_RESERVATION);
   }

@@ -364,6 +364,11 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     LOG.info("fake OpenAI upstream on port {} closed", port);
   }
 
+  /** Whether every thread of this server has ended (tests: {@link #close()} waits up to 5 s). */
+  boolean threadsEnded() {
+    return executor.isTerminated();
+  }
+
   /**
    * Routes one exchange. The exchange is closed (ending its body cleanly) only when the handling
    * succeeds; an exception reaches the server, which then drops the connection mid-body.

@@ -10,14 +10,16 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A minimal HTTP/1.1 upstream for tests that keeps connections alive but closes one that stays idle
- * longer than its keep-alive timeout, without a word, as uvicorn (so vLLM), Node (5 s) or gunicorn
- * (2 s) do. Every request gets the same small {@code chat.completion} (plain JSON, also when a
- * stream was asked for). The JDK's HTTP server and MockWebServer cannot close a connection on its
- * idleness alone.
+ * A minimal HTTP/1.1 upstream for tests that keeps connections alive but closes idle ones without a
+ * word, as uvicorn (so vLLM), Node (5 s) or gunicorn (2 s) do after their keep-alive timeout: on
+ * its own clock, or when a test calls {@link #closeIdleConnections()}, which needs no timing. Every
+ * request gets the same small {@code chat.completion} (plain JSON, also when a stream was asked
+ * for). The JDK's HTTP server and MockWebServer cannot close a connection on its idleness alone.
  */
 public final class IdleClosingUpstream implements AutoCloseable {
   /** The answer to every request. */
@@ -32,11 +34,22 @@ public final class IdleClosingUpstream implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger idleCloses = new AtomicInteger();
   private final AtomicInteger toDrop = new AtomicInteger();
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> idle = ConcurrentHashMap.newKeySet(); // waiting for their next request
+
+  /**
+   * Starts listening on a free loopback port; connections are closed only by {@link
+   * #closeIdleConnections()}.
+   */
+  public IdleClosingUpstream() throws IOException {
+    this(0);
+  }
 
   /**
    * Starts listening on a free loopback port.
    *
-   * @param keepAliveMillis how long a connection may stay idle before this upstream closes it
+   * @param keepAliveMillis how long a connection may stay idle before this upstream closes it; 0
+   *     for ever (until {@link #closeIdleConnections()})
    */
   public IdleClosingUpstream(int keepAliveMillis) throws IOException {
     this.keepAliveMillis = keepAliveMillis;
@@ -67,6 +80,23 @@ public final class IdleClosingUpstream implements AutoCloseable {
   }
 
   /**
+   * Closes, without a word, every connection that waits for its next request, as a keep-alive
+   * timeout would; call it between requests, not while one is under way. Returns how many it
+   * closed.
+   */
+  public int closeIdleConnections() {
+    int closed = 0;
+    for (Socket socket : idle) {
+      if (idle.remove(socket)) {
+        idleCloses.incrementAndGet();
+        closeQuietly(socket);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /**
    * Makes the next request be read in full and then its connection closed without an answer: an
    * upstream that failed after the request reached it (a client must not send it again).
    */
@@ -79,6 +109,8 @@ public final class IdleClosingUpstream implements AutoCloseable {
       try {
         Socket socket = server.accept();
         connections.incrementAndGet();
+        open.add(socket);
+        idle.add(socket);
         Thread serving = new Thread(() -> serve(socket), "idle-closing-connection");
         serving.setDaemon(true);
         serving.start();
@@ -97,12 +129,14 @@ public final class IdleClosingUpstream implements AutoCloseable {
         int first;
         try {
           first = in.read();
-        } catch (SocketTimeoutException idle) {
-          idleCloses.incrementAndGet();
+        } catch (SocketTimeoutException timeout) {
+          if (idle.remove(socket)) {
+            idleCloses.incrementAndGet();
+          }
           return; // the keep-alive timeout: close, without a word, as real servers do
         }
-        if (first < 0) {
-          return;
+        if (first < 0 || !idle.remove(socket)) {
+          return; // the client closed it, or closeIdleConnections did
         }
         socket.setSoTimeout(5000);
         int length = contentLength(head(first, in));
@@ -112,6 +146,9 @@ public final class IdleClosingUpstream implements AutoCloseable {
           return; // the request arrived; the connection closes without an answer
         }
         byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+        // idle again before the client can have the answer, so a close called once it has it
+        // finds this connection
+        idle.add(socket);
         out.write(
             ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length
@@ -121,7 +158,10 @@ public final class IdleClosingUpstream implements AutoCloseable {
         out.flush();
       }
     } catch (IOException broken) {
-      // the client went away
+      // the client went away, or the connection was closed here
+    } finally {
+      open.remove(socket);
+      idle.remove(socket);
     }
   }
 
@@ -150,8 +190,18 @@ public final class IdleClosingUpstream implements AutoCloseable {
     return 0;
   }
 
+  /** Stops listening and closes every connection. */
   @Override
   public void close() throws IOException {
     server.close();
+    open.forEach(IdleClosingUpstream::closeQuietly);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException alreadyBroken) {
+      // nothing left to close
+    }
   }
 }
