@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +54,19 @@ class AdversarialTest extends ServerTest {
   }
 
   private FakeOpenAiUpstream upstream(FakeUpstreamSettings settings) {
-    FakeOpenAiUpstream upstream = FakeOpenAiUpstream.start(0, settings.withResponseText(TEXT));
+    return started(settings.withResponseText(TEXT));
+  }
+
+  /**
+   * An upstream whose answers outlast any test (2,000 tokens at the settings' pace): a client that
+   * reads its first bytes holds a stream in flight until it leaves, however loaded the machine.
+   */
+  private FakeOpenAiUpstream longAnswers(FakeUpstreamSettings settings) {
+    return started(settings.withResponseText("long ".repeat(2_000).strip()));
+  }
+
+  private FakeOpenAiUpstream started(FakeUpstreamSettings settings) {
+    FakeOpenAiUpstream upstream = FakeOpenAiUpstream.start(0, settings);
     upstreams.add(upstream);
     return upstream;
   }
@@ -120,7 +131,7 @@ class AdversarialTest extends ServerTest {
   }
 
   private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
@@ -173,8 +184,8 @@ class AdversarialTest extends ServerTest {
   @Test
   void fiftyClientsThatLeaveAfterTheFirstChunkAreEachSettledOnceAndTheUpstreamIsClosed()
       throws Exception {
-    FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(50));
-    TestPouch.CreatedTestKey key = key(upstream, openAi("leavers", 10_000_000));
+    FakeOpenAiUpstream upstream = longAnswers(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(50));
+    TestPouch.CreatedTestKey key = key(upstream, openAi("leavers", 100_000_000));
     List<CompletableFuture<Void>> leaving = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       leaving.add(
@@ -248,22 +259,14 @@ class AdversarialTest extends ServerTest {
     assertThat(reserved(key)).isZero();
   }
 
-  /** Starts a slow stream and returns once its first bytes arrived (its reservation is taken). */
-  private CompletableFuture<String> slowStream(TestPouch.CreatedTestKey key) throws Exception {
-    HttpResponse<InputStream> response = pouch.openStream(key, chat(true, 30));
-    InputStream body = response.body();
-    int first = body.read();
-    assertThat(first).isNotNegative();
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try (InputStream in = body) {
-            return (char) first
-                + new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        },
-        clients);
+  /**
+   * Starts a long stream and returns it once its first bytes arrived (its reservation is taken); it
+   * stays in flight until the caller closes it.
+   */
+  private InputStream heldStream(TestPouch.CreatedTestKey key) throws Exception {
+    InputStream body = pouch.openStream(key, chat(true, 2_000)).body();
+    assertThat(body.read()).isNotNegative();
+    return body;
   }
 
   private long loggedCost(TestPouch.CreatedTestKey key) {
@@ -276,16 +279,18 @@ class AdversarialTest extends ServerTest {
 
   @Test
   void aStreamInFlightAcrossAPeriodResetSettlesIntoTheNewPeriodOnce() throws Exception {
-    FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(40));
+    FakeOpenAiUpstream upstream = longAnswers(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(40));
     TestPouch.CreatedTestKey key =
         key(upstream, openAi("daily", 1_000_000).resetPeriodSeconds(86_400));
     assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200);
     long firstPeriod = spent(key);
 
-    CompletableFuture<String> inFlight = slowStream(key);
-    clock.advance(Duration.ofDays(1));
-    assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200); // triggers the reset
-    assertThat(inFlight.get(30, TimeUnit.SECONDS)).endsWith("data: [DONE]\n\n");
+    try (InputStream inFlight = heldStream(key)) {
+      clock.advance(Duration.ofDays(1));
+      assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200); // triggers the reset
+      assertThat(reserved(key)).as("the stream was in flight across the reset").isPositive();
+      assertThat(inFlight.read()).as("and still streams").isNotNegative();
+    } // the client leaves: the stream settles now
 
     await(() -> reserved(key) == 0);
     assertThat(pouch.budget(key.id()).get("period_started_at").asText())
@@ -298,7 +303,7 @@ class AdversarialTest extends ServerTest {
 
   @Test
   void aStreamInFlightAcrossAnAutoRenewalSettlesOnce() throws Exception {
-    FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(40));
+    FakeOpenAiUpstream upstream = longAnswers(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(40));
     TestPouch.CreatedTestKey key =
         key(
             upstream,
@@ -308,10 +313,12 @@ class AdversarialTest extends ServerTest {
     assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200);
     long beforeRenewal = spent(key);
 
-    CompletableFuture<String> inFlight = slowStream(key);
-    clock.advance(Duration.ofMinutes(61));
-    assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200); // renews the key
-    assertThat(inFlight.get(30, TimeUnit.SECONDS)).endsWith("data: [DONE]\n\n");
+    try (InputStream inFlight = heldStream(key)) {
+      clock.advance(Duration.ofMinutes(61));
+      assertThat(pouch.chat(key, chat(false, 10)).status()).isEqualTo(200); // renews the key
+      assertThat(reserved(key)).as("the stream was in flight across the renewal").isPositive();
+      assertThat(inFlight.read()).as("and still streams").isNotNegative();
+    } // the client leaves: the stream settles now
 
     await(() -> reserved(key) == 0);
     assertThat(pouch.admin("GET", "/api/keys/" + key.id(), null).body().get("expires_at").asText())
@@ -330,7 +337,7 @@ class AdversarialTest extends ServerTest {
       int n = i;
       load.add(clients.submit(() -> pouch.chat(key, chat(n % 2 == 0, 20))));
     }
-    Thread.sleep(100);
+    await(() -> reserved(key) > 0); // the limit is lowered with requests in flight
     long lowered = 1;
     TestPouch.Reply edit =
         pouch.admin(
@@ -352,12 +359,17 @@ class AdversarialTest extends ServerTest {
 
   @Test
   void aKeyDeletedMidStreamStillSettlesItsStreamAndIsRefusedAfterwards() throws Exception {
-    FakeOpenAiUpstream upstream = upstream(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(40));
+    FakeOpenAiUpstream upstream = longAnswers(FakeUpstreamSettings.DEFAULT.withChunkDelayMs(20));
     TestPouch.CreatedTestKey key = key(upstream, openAi("doomed", 1_000_000));
 
-    CompletableFuture<String> inFlight = slowStream(key);
-    assertThat(pouch.admin("DELETE", "/api/keys/" + key.id(), null).status()).isEqualTo(204);
-    assertThat(inFlight.get(30, TimeUnit.SECONDS)).endsWith("data: [DONE]\n\n");
+    String answer;
+    try (InputStream inFlight = pouch.openStream(key, chat(true, 300)).body()) {
+      assertThat(inFlight.read()).isNotNegative(); // reserved, streaming (6 s at this pace)
+      assertThat(pouch.admin("DELETE", "/api/keys/" + key.id(), null).status()).isEqualTo(204);
+      assertThat(log(key)).as("deleted while its stream was in flight").isEmpty();
+      answer = new String(inFlight.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(answer).endsWith("data: [DONE]\n\n");
 
     await(() -> log(key).size() == 1);
     JsonNode row = log(key).get(0);
