@@ -116,13 +116,14 @@ class OutputLimitsTest extends ServerTest {
 
     pouch.chat(key, chat(false, Map.of("max_tokens", 3000, "max_completion_tokens", 2000)));
     JsonNode first = lastUpstreamBody();
-    pouch.chat(key, chat(true, Map.of("max_completion_tokens", 2000)));
+    pouch.chat(key, chat(true, Map.of("max_tokens", 1, "max_completion_tokens", 2000)));
     JsonNode second = lastUpstreamBody();
 
     assertThat(first.get("max_tokens").asLong()).isEqualTo(5);
     assertThat(first.get("max_completion_tokens").asLong()).isEqualTo(5);
-    assertThat(second.get("max_completion_tokens").asLong()).isEqualTo(5);
-    assertThat(upstream.completionTokensSent()).isEqualTo(10);
+    assertThat(second.get("max_tokens").asLong()).isEqualTo(1);
+    assertThat(second.get("max_completion_tokens").asLong()).isEqualTo(1);
+    assertThat(upstream.completionTokensSent()).isEqualTo(6);
   }
 
   @Test
