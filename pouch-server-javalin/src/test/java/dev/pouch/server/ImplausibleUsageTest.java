@@ -3,14 +3,12 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * implausible_usage}. Driven over HTTP against a fake upstream that reports the usage it is told
  * while it tallies what it really served.
  */
-class ImplausibleUsageTest extends ServerTest {
+class ImplausibleUsageTest extends FakeUpstreamServerTest {
   private static final String TEXT =
       "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
           + " sixteen seventeen eighteen nineteen twenty twentyone twentytwo twentythree"
@@ -32,17 +30,8 @@ class ImplausibleUsageTest extends ServerTest {
   /** The fake upstream's prompt count for {@link #chat}: 3 + (4 + 1 + 3 words of a message). */
   private static final long PROMPT = 11;
 
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
-
   private TestPouch.CreatedTestKey key() {
-    upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
     return pouch.createKey(KeyBody.openAi("usage", upstream.baseUrl()).budgetMicros(LIMIT));
   }
 

@@ -3,12 +3,10 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,22 +14,13 @@ import org.junit.jupiter.api.Test;
  * fake upstream honours {@code max_completion_tokens} over {@code max_tokens}, as vLLM does, so a
  * gateway that priced the smaller of the two but forwarded both would be overrun.
  */
-class OutputLimitsTest extends ServerTest {
+class OutputLimitsTest extends FakeUpstreamServerTest {
   private static final String TEXT = "limits hold when every field says the same ".repeat(60);
   private static final long GPT_4O_MINI_MAX_OUTPUT = 16_384;
 
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
-
   private TestPouch.CreatedTestKey key(KeyBody body) {
-    upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
-    return pouch.createKey(body.providerSetting("base_url", upstream.baseUrl()));
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    return upstreamKey(body);
   }
 
   private static KeyBody budgeted(long limit) {

@@ -3,7 +3,6 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream.Quirk;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,20 +21,11 @@ import org.slf4j.LoggerFactory;
  * overrun the operator sees as a metric and a spend-guard notice. What the upstream produced past
  * that, before the cancel reached it, Pouch cannot see: this test logs how far it went.
  */
-class OverrunPastTheCutTest extends ServerTest {
+class OverrunPastTheCutTest extends FakeUpstreamServerTest {
   private static final Logger log = LoggerFactory.getLogger(OverrunPastTheCutTest.class);
   private static final int CAP = 20;
   private static final int MARGIN = 16;
   private static final int REQUESTS = 30;
-
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
 
   private static Map<String, Object> chat(boolean stream) {
     Map<String, Object> body = new LinkedHashMap<>();
@@ -52,9 +41,8 @@ class OverrunPastTheCutTest extends ServerTest {
   @Test
   void aRunawayUpstreamIsCutChargedEveryChunkReceivedAndOverrunsReachTheOperator()
       throws Exception {
-    upstream =
-        FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withResponseText("on and on"))
-            .withQuirks(Quirk.RUNAWAY);
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText("on and on"))
+        .withQuirks(Quirk.RUNAWAY);
     try (WebhookReceiver hook = new WebhookReceiver()) {
       TestPouch.CreatedTestKey key =
           pouch.createKey(

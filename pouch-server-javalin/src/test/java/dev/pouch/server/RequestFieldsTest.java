@@ -2,13 +2,11 @@ package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,21 +15,13 @@ import org.junit.jupiter.api.Test;
  * know are refused with a 400 naming the field, before anything is reserved or sent; an admin may
  * allow a server's own fields, which are then reserved as the bytes of their JSON.
  */
-class RequestFieldsTest extends ServerTest {
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
+class RequestFieldsTest extends FakeUpstreamServerTest {
 
   private TestPouch.CreatedTestKey key(KeyBody body) {
     if (upstream == null) {
-      upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT);
+      startUpstream(FakeUpstreamSettings.DEFAULT);
     }
-    return pouch.createKey(body.providerSetting("base_url", upstream.baseUrl()));
+    return upstreamKey(body);
   }
 
   private static KeyBody budgeted() {

@@ -3,14 +3,12 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream.Quirk;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.net.ServerSocket;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,18 +17,10 @@ import org.junit.jupiter.api.Test;
  * (issue 17, holes 2, 5 and 6; G6 and G11). Each case runs plain and streamed against a fake
  * upstream that tallies what it served each request.
  */
-class UpstreamFailureChargesTest extends ServerTest {
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
+class UpstreamFailureChargesTest extends FakeUpstreamServerTest {
 
   private TestPouch.CreatedTestKey key(FakeUpstreamSettings settings, Quirk... quirks) {
-    upstream = FakeOpenAiUpstream.start(0, settings).withQuirks(quirks);
+    startUpstream(settings).withQuirks(quirks);
     return pouch.createKey(
         KeyBody.openAi("failing", upstream.baseUrl())
             .providerSetting("timeout_seconds", 1)
