@@ -193,6 +193,60 @@ class OpenAiUpstreamTest extends ServerTest {
   }
 
   @Test
+  void aReasoningModelsStreamWithoutUsageIsChargedItsFullReservation() throws Exception {
+    assertAReasoningAnswerWithoutUsageIsChargedItsFullReservation(true);
+  }
+
+  @Test
+  void aReasoningModelsPlainAnswerWithoutUsageIsChargedItsFullReservation() throws Exception {
+    assertAReasoningAnswerWithoutUsageIsChargedItsFullReservation(false);
+  }
+
+  /**
+   * o3 (a reasoning model in the bundled table, $2 / $8 per million tokens) answers one word and
+   * ends with {@code [DONE]} but reports no usage: its hidden reasoning tokens cannot be counted,
+   * so the request is charged everything it reserved, not the one word it showed.
+   */
+  private void assertAReasoningAnswerWithoutUsageIsChargedItsFullReservation(boolean stream)
+      throws Exception {
+    String chunk =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"o3\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Foxes\"},\"finish_reason\":null}]}\n\n";
+    String finish =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"o3\","
+            + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+    try (MockWebServer server = new MockWebServer()) {
+      server.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "text/event-stream")
+              .body(chunk + finish + "data: [DONE]\n\n")
+              .build());
+      server.start();
+      TestPouch.CreatedTestKey key =
+          pouch.createKey(
+              KeyBody.openAi("reasoning", server.url("/v1").toString()).budgetMicros(1_000_000));
+      Map<String, Object> body = new LinkedHashMap<>(chat(stream, 50, false));
+      body.put("model", "o3");
+
+      TestPouch.Reply reply = pouch.chat(key, body);
+
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.raw()).contains("Foxes");
+      long reservedHeader =
+          Long.parseLong(reply.response().headers().firstValue("x-pouch-reserved-micros").get());
+      JsonNode row = onlyLogRow(key);
+      assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
+      assertThat(row.get("reserved_micros").asLong()).isEqualTo(reservedHeader);
+      assertThat(row.get("cost_micros").asLong()).isEqualTo(reservedHeader);
+      // the 50 output tokens it may have used at $8 per million, whatever the prompt: far above
+      // a count of the one word shown (about 8 micro-dollars of output)
+      assertThat(reservedHeader).isGreaterThanOrEqualTo(50 * 8);
+      assertThat(spent(key)).isEqualTo(reservedHeader);
+      assertThat(reserved(key)).isZero();
+    }
+  }
+
+  @Test
   void anUpstreamThatIgnoresMaxTokensIsCutAndNeverChargedBeyondTheBudget() {
     long limit = 20_000;
     TestPouch.CreatedTestKey key =

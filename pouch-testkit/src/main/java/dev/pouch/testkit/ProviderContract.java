@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pouch.domain.budget.Usage;
-import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.provider.ChatRequest;
@@ -141,7 +140,7 @@ public abstract class ProviderContract {
     ProviderResponse.Complete answer = (ProviderResponse.Complete) response;
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isNotEmpty();
-    assertWithinWorstCase(provider, answer.usage(), estimate);
+    assertWithinWorstCase(provider, request, answer.usage(), estimate);
   }
 
   @Test
@@ -163,7 +162,7 @@ public abstract class ProviderContract {
       }
       assertThat(chunks).isPositive();
       assertThat(stream.next()).as("after the end").isNull();
-      assertWithinWorstCase(provider, stream.usage(), estimate);
+      assertWithinWorstCase(provider, request, stream.usage(), estimate);
       assertThat(stream.cutTrailer()).isNotEmpty();
       assertThat(stream.errorEvent("upstream broke off")).isNotEmpty();
       stream.close();
@@ -200,7 +199,7 @@ public abstract class ProviderContract {
 
     assertThat(answer.status()).isEqualTo(200);
     if (answer.usage().isKnown()) {
-      assertWithinWorstCase(provider, answer.usage(), estimate);
+      assertWithinWorstCase(provider, request, answer.usage(), estimate);
     } // else Pouch charges the full reservation: never less than the upstream billed
   }
 
@@ -226,17 +225,36 @@ public abstract class ProviderContract {
   }
 
   /**
-   * Usage is reported or counted, the output is within the cap, the prompt within the estimate, and
-   * so the cost is within the worst case Pouch reserved.
+   * Usage is reported or counted, the output is within the cap, the prompt between the provider's
+   * own lower and upper bounds of it, and the cost, priced as Pouch charges it, within the worst
+   * case priced as Pouch reserves it.
+   *
+   * <p>Each check compares what {@code execute} reported with a bound from another method of the
+   * provider, or with the contract's own {@link #CAP}; none compares a method with itself.
    */
-  private void assertWithinWorstCase(Provider provider, Usage usage, long estimate) {
+  private void assertWithinWorstCase(
+      Provider provider, ChatRequest request, Usage usage, long estimate) {
     assertThat(usage.isKnown()).as("usage known: %s", usage).isTrue();
-    assertThat(usage.completionTokens()).as("output tokens").isBetween(1L, CAP);
+    assertThat(usage.completionTokens()).as("output tokens vs the cap").isBetween(1L, CAP);
+    // the promise Pouch's reservation rests on: the prompt billed never exceeds the estimate
     assertThat(usage.promptTokens()).as("prompt tokens vs the estimate").isBetween(1L, estimate);
+    // reported below this lower bound, usage is judged implausible and charged in full
+    assertThat(usage.promptTokens())
+        .as("prompt tokens vs promptTokensAtLeast")
+        .isGreaterThanOrEqualTo(provider.promptTokensAtLeast(request));
+    // Pouch reserves from the cheap bound when the headroom is large: it must bound the estimate
+    assertThat(provider.boundPromptTokens(request))
+        .as("boundPromptTokens vs the estimate")
+        .isGreaterThanOrEqualTo(estimate);
     ModelInfo model = provider.model(model()).orElseThrow();
-    ModelPrice price = model.priceFor(estimate);
-    assertThat(
-            price.cost(usage.promptTokens(), usage.cachedPromptTokens(), usage.completionTokens()))
-        .isLessThanOrEqualTo(price.worstCase(estimate, CAP));
+    // Pouch charges usage at the price of its own prompt's tier and reserves at the estimate's:
+    // where the two straddle a tier, a tier cheaper than the one below it fails here
+    long charged =
+        model
+            .priceFor(usage.promptTokens())
+            .cost(usage.promptTokens(), usage.cachedPromptTokens(), usage.completionTokens());
+    assertThat(charged)
+        .as("the charge vs the worst case reserved")
+        .isLessThanOrEqualTo(model.priceFor(estimate).worstCase(estimate, CAP));
   }
 }

@@ -20,6 +20,18 @@ class MockProviderTest {
   static final String TEXT = "one two three four five six seven eight";
   static final UpstreamCall UNCAPPED = new UpstreamCall("req-1", 1_000_000);
 
+  /**
+   * Prompt tokens of {@link Requests#chat} by the mock's rule ({@link MockTokens}), written out:
+   * reply priming 3 + (message framing 4 + "user" 1 + "Say hello please" 3).
+   */
+  static final long CHAT_PROMPT_TOKENS = 3 + (4 + 1 + 3);
+
+  /**
+   * Words of {@link MockBehavior#DEFAULT_RESPONSE_TEXT}, counted by hand: "Hello from the Pouch
+   * mock provider. This answer was generated without calling any upstream."
+   */
+  static final long DEFAULT_ANSWER_TOKENS = 14;
+
   static Provider provider(Map<String, ?> raw) {
     MockProviderFactory factory = new MockProviderFactory();
     PluginConfig config = factory.info().schema().validate(raw);
@@ -56,9 +68,9 @@ class MockProviderTest {
     assertThat(choice.get("logprobs").isNull()).isTrue();
     assertThat(choice.path("finish_reason").asText()).isEqualTo("stop");
 
-    long prompt = provider.estimatePromptTokens(request);
-    assertThat(prompt).isEqualTo(3 + 4 + 1 + 3);
-    long completion = MockTokens.count(MockBehavior.DEFAULT_RESPONSE_TEXT);
+    long prompt = CHAT_PROMPT_TOKENS;
+    long completion = DEFAULT_ANSWER_TOKENS;
+    assertThat(provider.estimatePromptTokens(request)).isEqualTo(prompt);
     assertThat(response.usage()).isEqualTo(Usage.reported(prompt, completion));
     JsonNode usage = json.path("usage");
     assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(prompt);
@@ -99,8 +111,7 @@ class MockProviderTest {
       assertThat(choices.get(i).path("message").path("content").asText())
           .isEqualTo("one two three four five");
     }
-    assertThat(response.usage())
-        .isEqualTo(Usage.reported(provider.estimatePromptTokens(request), 10));
+    assertThat(response.usage()).isEqualTo(Usage.reported(CHAT_PROMPT_TOKENS, 2 * 5));
   }
 
   @Test

@@ -60,9 +60,10 @@ class MockStreamTest {
     List<String> payloads;
     try (UpstreamStream stream = response.stream()) {
       payloads = drain(stream);
-      long prompt = provider.estimatePromptTokens(request);
-      long tokens = MockTokens.count(MockBehavior.DEFAULT_RESPONSE_TEXT);
-      assertThat(stream.usage()).isEqualTo(Usage.reported(prompt, tokens));
+      assertThat(stream.usage())
+          .isEqualTo(
+              Usage.reported(
+                  MockProviderTest.CHAT_PROMPT_TOKENS, MockProviderTest.DEFAULT_ANSWER_TOKENS));
     }
 
     assertThat(response.status()).isEqualTo(200);
@@ -105,9 +106,9 @@ class MockStreamTest {
     JsonNode usage = chunks.get(chunks.size() - 1);
     assertThat(usage.path("choices")).isEmpty();
     assertThat(usage.path("usage").path("completion_tokens").asLong())
-        .isEqualTo(MockTokens.count(MockBehavior.DEFAULT_RESPONSE_TEXT));
+        .isEqualTo(MockProviderTest.DEFAULT_ANSWER_TOKENS);
     assertThat(usage.path("usage").path("prompt_tokens").asLong())
-        .isEqualTo(provider.estimatePromptTokens(request));
+        .isEqualTo(MockProviderTest.CHAT_PROMPT_TOKENS);
   }
 
   @Test
@@ -179,7 +180,7 @@ class MockStreamTest {
       assertThatThrownBy(stream::next)
           .isInstanceOf(IOException.class)
           .hasMessage("mock upstream failed mid-stream");
-      assertThat(stream.usage()).isEqualTo(Usage.reported(stream.usage().promptTokens(), 3));
+      assertThat(stream.usage()).isEqualTo(Usage.reported(MockProviderTest.CHAT_PROMPT_TOKENS, 3));
     }
   }
 

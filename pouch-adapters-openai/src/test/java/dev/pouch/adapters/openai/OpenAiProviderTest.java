@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.error.ErrorCode;
@@ -139,10 +142,13 @@ class OpenAiProviderTest {
         (ProviderResponse.Complete)
             provider.execute(request("gpt-4o", false, false), new UpstreamCall("r", 50));
 
+    // OpenAI's cookbook: 3 tokens per message plus its strings' tokens, 3 to prime the reply;
+    // gpt-4o uses o200k_base, counted here by jtokkit itself ("user" 1, "Hello there" 2: 9)
+    Encoding o200k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    long prompt = 3 + o200k.countTokens("user") + o200k.countTokens("Hello there") + 3;
     assertThat(answer.usage().source()).isEqualTo(UsageSource.COUNTED);
-    assertThat(answer.usage().completionTokens()).isEqualTo(2);
-    assertThat(answer.usage().promptTokens())
-        .isEqualTo(provider.estimatePromptTokens(request("gpt-4o", false, false)));
+    assertThat(answer.usage().completionTokens()).isEqualTo(o200k.countTokens("Hello world"));
+    assertThat(answer.usage().promptTokens()).isEqualTo(prompt);
   }
 
   @Test
@@ -328,8 +334,12 @@ class OpenAiProviderTest {
     assertThat(stream.usage().completionTokens()).isEqualTo(2);
   }
 
+  /**
+   * Only the adapter's part: the usage is unknown, not counted. That the core then charges the full
+   * reservation is {@code OpenAiUpstreamTest.aReasoningModelsStreamWithoutUsage…} (server, HTTP).
+   */
   @Test
-  void aReasoningStreamWithoutUsageIsUnknownSoItIsChargedInFull() throws Exception {
+  void aReasoningStreamWithoutUsageLeavesItsUsageUnknown() throws Exception {
     server.enqueue(
         new MockResponse.Builder()
             .addHeader("Content-Type", "text/event-stream")
@@ -342,6 +352,34 @@ class OpenAiProviderTest {
     drain(response.stream());
 
     assertThat(response.stream().usage().source()).isEqualTo(UsageSource.UNKNOWN);
+  }
+
+  @Test
+  void aReasoningPlainAnswerWithoutUsageLeavesItsUsageUnknownAssembledOrNot() {
+    // a plain request goes upstream as a stream: the upstream streams, or answers in JSON anyway
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(chunk("Answer") + "data: [DONE]\n\n")
+            .build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Answer\"}}]}")
+            .build());
+
+    ProviderResponse.Complete assembled =
+        (ProviderResponse.Complete)
+            provider.execute(request("o3", false, false), new UpstreamCall("r", 50));
+    ProviderResponse.Complete json =
+        (ProviderResponse.Complete)
+            provider.execute(request("o3", false, false), new UpstreamCall("r", 50));
+
+    assertThat(assembled.status()).isEqualTo(200);
+    assertThat(assembled.usage().source()).isEqualTo(UsageSource.UNKNOWN);
+    assertThat(json.status()).isEqualTo(200);
+    assertThat(json.usage().source()).isEqualTo(UsageSource.UNKNOWN);
   }
 
   @Test

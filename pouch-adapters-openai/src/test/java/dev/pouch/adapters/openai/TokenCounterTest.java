@@ -257,7 +257,7 @@ class TokenCounterTest {
 
       assertThat(images)
           .as(model)
-          .isEqualTo(2 * (priced.maxImageTokens() + TokenCounter.TOKENS_PER_PART));
+          .isEqualTo(2 * (priced.maxImageTokens() + 1)); // + 1 allowance per content part
     }
     assertThat(priced("gpt-4o").maxImageTokens()).isEqualTo(1_445);
     assertThat(priced("gpt-4o-mini").maxImageTokens()).isEqualTo(48_169);
@@ -278,13 +278,13 @@ class TokenCounterTest {
     long counted = COUNTER.promptTokens(request, null);
 
     long expected =
-        TokenCounter.TOKENS_PER_MESSAGE
-            + "user".length()
-            + 2 * TokenCounter.TOKENS_PER_PART
+        3 // message framing (cookbook)
+            + "user".length() // bytes, the encoding being unknown
+            + 2 * 1 // allowance per content part
             + "hello".length()
-            + TokenCounter.UNKNOWN_MODEL_IMAGE_TOKENS
-            + TokenCounter.REPLY_PRIMING
-            + TokenCounter.TEMPLATE_ALLOWANCE;
+            + 48_169 // the largest image cost known: gpt-4o-mini, 2,833 + 5,667 × 8 tiles
+            + 3 // reply priming (cookbook)
+            + 128; // allowance for a server's own chat template
     assertThat(counted).isEqualTo(expected);
   }
 
@@ -320,11 +320,8 @@ class TokenCounterTest {
 
     long counted = COUNTER.promptTokens(request, priced("gpt-4o"));
 
-    long framing =
-        TokenCounter.TOKENS_PER_MESSAGE
-            + COUNTER.count("user", TokenEncoding.O200K_BASE)
-            + TokenCounter.TOKENS_PER_PART
-            + TokenCounter.REPLY_PRIMING;
+    // message framing 3 + "user" (one o200k token) + 1 per content part + reply priming 3
+    long framing = 3 + 1 + 1 + 3;
     assertThat(counted).isEqualTo(framing + jsonBytes);
   }
 
