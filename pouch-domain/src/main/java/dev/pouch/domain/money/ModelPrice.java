@@ -14,8 +14,8 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
   /**
    * What {@link #worstCase} and {@link #cost} answer when the cost does not fit their arithmetic:
    * tokens × micro-dollars per million tokens above a {@code long}, that is a cost above about $9.2
-   * million for one request. More than any request can honestly cost; never a wrapped or
-   * truncated amount.
+   * million for one request. More than any request can honestly cost; never a wrapped or truncated
+   * amount.
    */
   public static final long BEYOND_ANY_BUDGET = Long.MAX_VALUE;
 
