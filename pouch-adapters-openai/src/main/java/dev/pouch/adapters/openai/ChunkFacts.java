@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What the stream tap needs of one {@code chat.completion.chunk}: the usage object, whether the
@@ -17,8 +18,9 @@ import java.util.List;
  *
  * <p>A chunk is simple when the assembler needs nothing from it but its choices' index, content,
  * refusal and finish reason (and the usage): no {@code error}, {@code choices} an array of objects,
- * integer indexes, string finish reasons, no logprobs and no tool calls. Any other chunk is
- * assembled from its tree.
+ * integer indexes, string finish reasons, no logprobs, no tool calls, no reasoning, and no field
+ * beyond those and the usual head ({@link #HEAD_FIELDS}). Any other chunk is assembled from its
+ * tree, which keeps every field (the plain answer is lossless).
  *
  * @param usage the {@code usage} object, or null when absent or not an object
  * @param namesUsage whether the chunk has a {@code usage} field (even {@code null})
@@ -56,6 +58,23 @@ record ChunkFacts(
   record ChoiceDelta(int index, String content, String refusal, String finishReason) {}
 
   /**
+   * The top-level fields of a chunk that a simple chunk may have: the head every chunk repeats, its
+   * choices and usage, and OpenAI's {@code obfuscation} padding (a stream-only field, never part of
+   * an answer).
+   */
+  static final Set<String> HEAD_FIELDS =
+      Set.of(
+          "id",
+          "object",
+          "created",
+          "model",
+          "system_fingerprint",
+          "service_tier",
+          "choices",
+          "usage",
+          "obfuscation");
+
+  /**
    * The facts of a chunk's JSON text, read with a streaming parser; only the usage object becomes a
    * tree. Malformed JSON throws, as a tree parse would.
    */
@@ -83,6 +102,7 @@ record ChunkFacts(
       List<Integer> finished = new ArrayList<>(0);
       boolean namesError = false;
       boolean choicesSimple = true; // as far as the last "choices" field goes
+      boolean headSimple = true; // no top-level field the assembler must keep
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
@@ -128,10 +148,11 @@ record ChunkFacts(
             finished.clear();
             choicesSimple = false;
           }
+          headSimple &= HEAD_FIELDS.contains(field);
           parser.skipChildren();
         }
       }
-      boolean simple = !namesError && choicesSimple;
+      boolean simple = !namesError && choicesSimple && headSimple;
       return new ChunkFacts(
           usage,
           namesUsage,
@@ -166,6 +187,7 @@ record ChunkFacts(
     String finish = null;
     boolean finishSimple = true;
     boolean logprobsSimple = true;
+    boolean othersSimple = true;
     DeltaParts delta = DeltaParts.NONE;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
@@ -196,43 +218,56 @@ record ChunkFacts(
           logprobsSimple = value == JsonToken.VALUE_NULL;
           parser.skipChildren();
         }
-        default -> parser.skipChildren();
+        default -> {
+          othersSimple = false; // a field the assembler must keep (vLLM's stop_reason …)
+          parser.skipChildren();
+        }
       }
     }
     if (finish != null) {
       finished.add(index);
     }
-    if (!indexSimple || !finishSimple || !logprobsSimple || delta.toolCalls()) {
+    if (!indexSimple || !finishSimple || !logprobsSimple || !othersSimple || !delta.simple()) {
       return null;
     }
     return new ChoiceDelta(index, delta.content(), delta.refusal(), finish);
   }
 
-  /** What a delta object holds for the assembler: its string content and refusal, tool calls. */
-  private record DeltaParts(String content, String refusal, boolean toolCalls) {
-    static final DeltaParts NONE = new DeltaParts(null, null, false);
+  /**
+   * What a delta object holds for the assembler: its string content and refusal, and whether that
+   * is all it holds (no tool calls, reasoning or other fields, which the assembler reads from the
+   * tree so that none is lost).
+   */
+  private record DeltaParts(String content, String refusal, boolean simple) {
+    static final DeltaParts NONE = new DeltaParts(null, null, true);
   }
 
   private static DeltaParts readDelta(JsonParser parser, List<String> outputs) throws IOException {
     String[] texts = new String[OpenAiUsage.OUTPUT_FIELDS.size()];
     List<String> calls = new ArrayList<>(0);
-    boolean toolCalls = false;
+    boolean simple = true;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
       int index = OpenAiUsage.OUTPUT_FIELDS.indexOf(field);
       if (index >= 0) {
         texts[index] = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+        boolean plainText = "content".equals(field) || "refusal".equals(field);
+        simple &= value == JsonToken.VALUE_NULL || (plainText && value == JsonToken.VALUE_STRING);
         parser.skipChildren();
       } else if ("tool_calls".equals(field)) {
         calls.clear();
-        toolCalls = value != JsonToken.VALUE_NULL;
+        simple &= value == JsonToken.VALUE_NULL;
         if (value == JsonToken.START_ARRAY) {
           readToolCalls(parser, calls);
         } else {
           parser.skipChildren();
         }
       } else {
+        // the role is the assistant's; any other field the assembler must keep from the tree
+        simple &=
+            "role".equals(field)
+                && (value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NULL);
         parser.skipChildren();
       }
     }
@@ -246,7 +281,7 @@ record ChunkFacts(
     return new DeltaParts(
         texts[OpenAiUsage.OUTPUT_FIELDS.indexOf("content")],
         texts[OpenAiUsage.OUTPUT_FIELDS.indexOf("refusal")],
-        toolCalls);
+        simple);
   }
 
   private static void readToolCalls(JsonParser parser, List<String> outputs) throws IOException {

@@ -91,21 +91,39 @@ final class StreamAssembler {
    */
   record Assembled(int status, byte[] body, Usage usage, long producedAtLeast) {}
 
+  /**
+   * A chunk read from its tree, keeping every field: the head's fields as the first chunk gave
+   * them, any other top-level field as the last chunk gave it (a provider's {@code citations}), and
+   * each choice merged whole.
+   */
   private void accept(JsonNode chunk) {
     if (chunk.has("error")) {
       throw new UpstreamStreamError(chunk.toString());
     }
     if (head == null) {
       head = OpenAiProvider.MAPPER.createObjectNode();
-      for (String field :
-          new String[] {"id", "created", "model", "system_fingerprint", "service_tier"}) {
-        if (chunk.has(field)) {
-          head.set(field, chunk.get(field));
+    }
+    for (Map.Entry<String, JsonNode> field : chunk.properties()) {
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      switch (name) {
+        case "choices", "object", "obfuscation" -> {} // the answer's own; stream-only padding
+        case "usage" -> {
+          if (value.isObject()) {
+            reportedUsage = value;
+          }
+        }
+        case "id", "created", "model", "system_fingerprint", "service_tier" -> {
+          if (!head.has(name)) {
+            head.set(name, value);
+          }
+        }
+        default -> {
+          if (!value.isNull() || !head.has(name)) {
+            head.set(name, value);
+          }
         }
       }
-    }
-    if (chunk.path("usage").isObject()) {
-      reportedUsage = chunk.get("usage");
     }
     for (JsonNode choice : chunk.path("choices")) {
       choices.computeIfAbsent(choice.path("index").asInt(), ChoiceState::new).accept(choice);
@@ -168,6 +186,13 @@ final class StreamAssembler {
     private ArrayNode logprobsContent;
     private ArrayNode logprobsRefusal;
     private String finishReason;
+    private String role;
+
+    /** The message's fields beyond role, content, refusal and tool calls. */
+    private final ObjectNode message = OpenAiProvider.MAPPER.createObjectNode();
+
+    /** The choice's fields beyond index, message, logprobs and finish reason. */
+    private final ObjectNode extras = OpenAiProvider.MAPPER.createObjectNode();
 
     ChoiceState(int index) {
       this.index = index;
@@ -188,44 +213,106 @@ final class StreamAssembler {
     }
 
     void accept(JsonNode choice) {
-      JsonNode delta = choice.path("delta");
-      if (delta.path("content").isTextual()) {
-        sawContent = true;
-        content.append(delta.get("content").asText());
+      for (Map.Entry<String, JsonNode> field : choice.properties()) {
+        JsonNode value = field.getValue();
+        switch (field.getKey()) {
+          case "index" -> {}
+          case "delta" -> acceptDelta(value);
+          case "logprobs" -> {
+            if (value.path("content").isArray()) {
+              logprobsContent = append(logprobsContent, value.get("content"));
+            }
+            if (value.path("refusal").isArray()) {
+              logprobsRefusal = append(logprobsRefusal, value.get("refusal"));
+            }
+          }
+          case "finish_reason" -> {
+            if (!value.isNull()) {
+              finishReason = value.asText();
+            }
+          }
+          default -> {
+            if (!value.isNull() || !extras.has(field.getKey())) {
+              extras.set(field.getKey(), value); // e.g. vLLM's stop_reason: the last one stands
+            }
+          }
+        }
       }
-      if (delta.path("refusal").isTextual()) {
-        sawRefusal = true;
-        refusal.append(delta.get("refusal").asText());
+    }
+
+    /**
+     * One delta into the message. Content and refusal are appended as before; tool calls merge by
+     * index; any other field merges as OpenAI streams fields: text is appended, arrays are
+     * concatenated ({@code annotations}), objects merge field by field ({@code function_call}),
+     * anything else takes the last value. The role stays the first one given.
+     */
+    private void acceptDelta(JsonNode delta) {
+      if (!delta.isObject()) {
+        return;
       }
-      for (JsonNode call : delta.path("tool_calls")) {
+      for (Map.Entry<String, JsonNode> field : delta.properties()) {
+        String name = field.getKey();
+        JsonNode value = field.getValue();
+        switch (name) {
+          case "content" -> {
+            if (value.isTextual()) {
+              sawContent = true;
+              content.append(value.asText());
+            }
+          }
+          case "refusal" -> {
+            if (value.isTextual()) {
+              sawRefusal = true;
+              refusal.append(value.asText());
+            }
+          }
+          case "role" -> {
+            if (value.isTextual() && role == null) {
+              role = value.asText();
+            }
+          }
+          case "tool_calls" -> acceptToolCalls(value);
+          default -> merge(message, name, value);
+        }
+      }
+    }
+
+    private void acceptToolCalls(JsonNode calls) {
+      for (JsonNode call : calls) {
         ObjectNode assembled =
             toolCalls.computeIfAbsent(
                 call.path("index").asInt(toolCalls.size()), i -> newToolCall());
-        if (call.hasNonNull("id")) {
-          assembled.put("id", call.get("id").asText());
-        }
-        if (call.hasNonNull("type")) {
-          assembled.put("type", call.get("type").asText());
-        }
-        ObjectNode function = (ObjectNode) assembled.get("function");
-        JsonNode part = call.path("function");
-        if (part.path("name").isTextual()) {
-          function.put("name", function.path("name").asText("") + part.get("name").asText());
-        }
-        if (part.path("arguments").isTextual()) {
-          function.put(
-              "arguments", function.path("arguments").asText("") + part.get("arguments").asText());
+        for (Map.Entry<String, JsonNode> field : call.properties()) {
+          String name = field.getKey();
+          JsonNode value = field.getValue();
+          switch (name) {
+            case "index" -> {}
+            case "id", "type" -> { // named once, or repeated by some servers: never joined
+              if (!value.isNull()) {
+                assembled.set(name, value);
+              }
+            }
+            default -> merge(assembled, name, value); // function: name and arguments appended
+          }
         }
       }
-      JsonNode logprobs = choice.path("logprobs");
-      if (logprobs.path("content").isArray()) {
-        logprobsContent = append(logprobsContent, logprobs.get("content"));
-      }
-      if (logprobs.path("refusal").isArray()) {
-        logprobsRefusal = append(logprobsRefusal, logprobs.get("refusal"));
-      }
-      if (choice.hasNonNull("finish_reason")) {
-        finishReason = choice.get("finish_reason").asText();
+    }
+
+    /** Merges a streamed field into {@code target} (see {@link #acceptDelta}). */
+    private static void merge(ObjectNode target, String name, JsonNode value) {
+      JsonNode current = target.get(name);
+      if (value.isNull()) {
+        if (current == null) {
+          target.putNull(name);
+        }
+      } else if (value.isTextual() && current != null && current.isTextual()) {
+        target.put(name, current.asText() + value.asText());
+      } else if (value.isArray() && current != null && current.isArray()) {
+        ((ArrayNode) current).addAll((ArrayNode) value);
+      } else if (value.isObject() && current != null && current.isObject()) {
+        value.properties().forEach(e -> merge((ObjectNode) current, e.getKey(), e.getValue()));
+      } else {
+        target.set(name, value.deepCopy());
       }
     }
 
@@ -246,7 +333,7 @@ final class StreamAssembler {
       ObjectNode choice = OpenAiProvider.MAPPER.createObjectNode();
       choice.put("index", index);
       ObjectNode message = choice.putObject("message");
-      message.put("role", "assistant");
+      message.put("role", role == null ? "assistant" : role);
       if (sawContent || toolCalls.isEmpty()) {
         message.put("content", sawContent ? content.toString() : null);
       } else {
@@ -261,6 +348,7 @@ final class StreamAssembler {
         ArrayNode calls = message.putArray("tool_calls");
         toolCalls.values().forEach(calls::add);
       }
+      this.message.properties().forEach(e -> message.set(e.getKey(), e.getValue()));
       if (logprobsContent == null && logprobsRefusal == null) {
         choice.putNull("logprobs");
       } else {
@@ -270,6 +358,7 @@ final class StreamAssembler {
       }
       String reason = finishReason == null && cut ? "length" : finishReason;
       choice.put("finish_reason", reason);
+      extras.properties().forEach(e -> choice.set(e.getKey(), e.getValue()));
       return choice;
     }
   }

@@ -48,7 +48,14 @@ class ChunkFactsTest {
         "{\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
         "{\"choices\":[{\"delta\":{\"content\":\"a\",\"content\":\"b\",\"tool_calls\":"
             + "[{\"function\":{\"name\":\"n\"},\"function\":{\"arguments\":\"z\"}}]}}]}",
-        "{}");
+        "{}",
+        // fields the plain answer must keep: they make a chunk go the way of its tree
+        "{\"id\":\"c1\",\"citations\":[\"https://a\"],\"choices\":[{\"index\":0,"
+            + "\"delta\":{\"content\":\"x\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"stop_reason\":null}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"annotations\":[]}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"function_call\":{\"name\":\"f\"}}}]}",
+        "{\"obfuscation\":\"aZ\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}");
   }
 
   @ParameterizedTest
@@ -101,6 +108,9 @@ class ChunkFactsTest {
     List<ChunkFacts.ChoiceDelta> deltas = new ArrayList<>(1);
     List<Integer> finished = new ArrayList<>();
     boolean simple = !chunk.has("error") && (choices == null || choices.isArray());
+    for (var fields = chunk.fieldNames(); fields.hasNext(); ) {
+      simple &= ChunkFacts.HEAD_FIELDS.contains(fields.next());
+    }
     int withOutput = 0;
     if (choices != null && choices.isArray()) {
       for (JsonNode choice : choices) {
@@ -139,11 +149,11 @@ class ChunkFactsTest {
     JsonNode finish = choice.get("finish_reason");
     JsonNode logprobs = choice.get("logprobs");
     JsonNode delta = choice.path("delta");
-    JsonNode calls = delta.get("tool_calls");
     if ((index != null && !index.isInt())
         || (finish != null && !finish.isNull() && !finish.isTextual())
         || (logprobs != null && !logprobs.isNull())
-        || (calls != null && !calls.isNull())) {
+        || !onlyFields(choice, "index", "delta", "finish_reason", "logprobs")
+        || (delta.isObject() && !onlyAssemblerFields(delta))) {
       return null;
     }
     return new ChunkFacts.ChoiceDelta(
@@ -151,6 +161,37 @@ class ChunkFactsTest {
         textOrNull(delta.get("content")),
         textOrNull(delta.get("refusal")),
         finish == null || finish.isNull() ? null : finish.asText());
+  }
+
+  /**
+   * A delta the assembler reads without its tree: text content and refusal, a role, and nothing
+   * else that is not null.
+   */
+  private static boolean onlyAssemblerFields(JsonNode delta) {
+    for (var fields = delta.fields(); fields.hasNext(); ) {
+      var field = fields.next();
+      JsonNode value = field.getValue();
+      boolean ok =
+          switch (field.getKey()) {
+            case "content", "refusal", "role" -> value.isNull() || value.isTextual();
+            case "reasoning_content", "reasoning", "tool_calls" -> value.isNull();
+            default -> false;
+          };
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean onlyFields(JsonNode node, String... allowed) {
+    List<String> names = List.of(allowed);
+    for (var fields = node.fieldNames(); fields.hasNext(); ) {
+      if (!names.contains(fields.next())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String textOrNull(JsonNode node) {

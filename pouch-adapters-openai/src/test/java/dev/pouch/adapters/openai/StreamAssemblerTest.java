@@ -158,6 +158,75 @@ class StreamAssemblerTest {
     assertThat(answer.at("/choices/1/message/content").asText()).isEqualTo("Sunny");
   }
 
+  /**
+   * Every field the upstream streamed reaches the client of a plain request (issue 10: lossless),
+   * merged as OpenAI merges stream deltas: text appended, arrays concatenated, objects merged field
+   * by field, other values the last one given; stream-only padding left out.
+   */
+  @Test
+  void aPlainAnswerKeepsEveryFieldTheUpstreamStreamed() throws Exception {
+    String head =
+        "\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+            + "\"model\":\"sonar\",\"obfuscation\":\"pad\"";
+    enqueueStream(
+        event(
+                "{"
+                    + head
+                    + ",\"citations\":[\"https://a\"],\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                    + "\"reasoning_content\":\"Let me \"},\"finish_reason\":null}]}")
+            + event(
+                "{"
+                    + head
+                    + ",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"think.\","
+                    + "\"content\":\"Oslo\",\"annotations\":[{\"type\":\"url_citation\","
+                    + "\"url_citation\":{\"url\":\"https://a\"}}]},\"finish_reason\":null}]}")
+            + event(
+                "{"
+                    + head
+                    + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" is cold\","
+                    + "\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":"
+                    + "{\"url\":\"https://b\"}}],\"function_call\":{\"name\":\"get_\"}},"
+                    + "\"finish_reason\":null}]}")
+            + event(
+                "{"
+                    + head
+                    + ",\"x_provider\":{\"region\":\"eu\"},\"citations\":[\"https://a\","
+                    + "\"https://b\"],\"choices\":[{\"index\":0,\"delta\":{\"function_call\":"
+                    + "{\"name\":\"weather\",\"arguments\":\"{}\"},\"tool_calls\":[{\"index\":0,"
+                    + "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\","
+                    + "\"arguments\":\"{\\\"a\\\":1}\"},\"x_call\":true}]},"
+                    + "\"finish_reason\":\"stop\",\"stop_reason\":128}]}")
+            + event(
+                "{"
+                    + head
+                    + ",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,"
+                    + "\"total_tokens\":14,\"completion_tokens_details\":{\"reasoning_tokens\":3}}}")
+            + "data: [DONE]\n\n");
+
+    ProviderResponse.Complete response =
+        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+
+    JsonNode answer = json(response);
+    assertThat(answer.get("object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.has("obfuscation")).as("stream-only padding").isFalse();
+    assertThat(answer.at("/citations").toString()).isEqualTo("[\"https://a\",\"https://b\"]");
+    assertThat(answer.at("/x_provider/region").asText()).isEqualTo("eu");
+    JsonNode message = answer.at("/choices/0/message");
+    assertThat(message.get("content").asText()).isEqualTo("Oslo is cold");
+    assertThat(message.get("reasoning_content").asText()).isEqualTo("Let me think.");
+    assertThat(message.at("/annotations/0/url_citation/url").asText()).isEqualTo("https://a");
+    assertThat(message.at("/annotations/1/url_citation/url").asText()).isEqualTo("https://b");
+    assertThat(message.at("/function_call/name").asText()).isEqualTo("get_weather");
+    assertThat(message.at("/function_call/arguments").asText()).isEqualTo("{}");
+    assertThat(message.at("/tool_calls/0/id").asText()).isEqualTo("call_1");
+    assertThat(message.at("/tool_calls/0/type").asText()).isEqualTo("function");
+    assertThat(message.at("/tool_calls/0/function/arguments").asText()).isEqualTo("{\"a\":1}");
+    assertThat(message.at("/tool_calls/0/x_call").asBoolean()).isTrue();
+    assertThat(answer.at("/choices/0/stop_reason").asInt()).isEqualTo(128);
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    assertThat(answer.at("/usage/completion_tokens_details/reasoning_tokens").asInt()).isEqualTo(3);
+  }
+
   @Test
   void anUpstreamThatIgnoresMaxTokensIsCutAtTheCapAndChargedTheReservation() throws Exception {
     StringBuilder body =
