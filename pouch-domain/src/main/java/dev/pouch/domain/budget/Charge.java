@@ -90,13 +90,11 @@ public record Charge(
         return new Charge(cost, SettlementBasis.COUNTED, usage.promptTokens(), 0, completion);
       }
     }
+    // Only the lower bound can raise this charge: a count with a guessed tokenizer (COUNTED) errs
+    // high, and charging it above the reservation would overspend on an ordinary disconnect.
     SettlementBasis basis =
         ending == Ending.CAPPED ? SettlementBasis.CAPPED : SettlementBasis.FULL_RESERVATION;
-    // Pouch's own count of the output (COUNTED), when it is a bound any amount can pay
-    long counted = Math.max(floor, usage.completionTokens());
-    boolean payable =
-        cost(pricing, plan.promptTokens(), 0, counted) != ModelPrice.BEYOND_ANY_BUDGET;
-    return full(basis, plan, payable ? counted : floor, reservedMicros, pricing);
+    return full(basis, plan, floor, reservedMicros, pricing);
   }
 
   /** Whether reported usage could be true of this request. */

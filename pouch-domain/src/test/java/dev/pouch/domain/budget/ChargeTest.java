@@ -118,6 +118,20 @@ class ChargeTest {
   }
 
   @Test
+  void aCountAboveTheReservationOfAnAnswerThatDidNotCompleteIsChargedOnlyTheReservation() {
+    // a count with a guessed tokenizer (bytes for an unknown model) errs high: it may decide the
+    // charge of a completed answer, never push an interrupted one above what was reserved
+    Usage countedHigh = new Usage(90, 0, 4 * (CAP + MARGIN), UsageSource.COUNTED);
+
+    Charge interrupted = decide(Ending.INTERRUPTED, countedHigh, 30);
+    Charge cut = decide(Ending.CAPPED, countedHigh, CAP + 1);
+
+    assertThat(interrupted.actualMicros()).isEqualTo(RESERVED);
+    assertThat(interrupted.completionTokens()).isEqualTo(30);
+    assertThat(cut.actualMicros()).isEqualTo(RESERVED);
+  }
+
+  @Test
   void outputRelayedBeyondWhatTheReservationPaysForIsChargedAsAnOverrun() {
     long relayed = CAP + MARGIN + 100;
 
