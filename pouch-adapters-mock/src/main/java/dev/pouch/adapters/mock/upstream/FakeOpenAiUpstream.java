@@ -21,12 +21,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +61,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class FakeOpenAiUpstream implements AutoCloseable {
+  /** How many requests {@link #servedByRequest()} keeps a tally of (the most recent ones). */
+  public static final int MAX_TALLIED_REQUESTS = 10_000;
+
   /** How many request bodies {@link #requestBodies()} keeps (the most recent ones). */
   public static final int MAX_RECORDED_BODIES = 100;
 
@@ -87,7 +91,16 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private final AtomicLong streamsCompleted = new AtomicLong();
   private final AtomicLong streamsAborted = new AtomicLong();
   private final Deque<String> bodies = new ArrayDeque<>();
-  private final Map<String, Tally> served = new ConcurrentHashMap<>();
+
+  /** Guarded by itself; the oldest request is forgotten past {@link #MAX_TALLIED_REQUESTS}. */
+  private final Map<String, Tally> served =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Tally> eldest) {
+          return size() > MAX_TALLIED_REQUESTS;
+        }
+      };
+
   private volatile String lastAuthorization;
   private volatile Set<Quirk> quirks = Set.of();
   private volatile JsonNode reportedUsage;
@@ -290,19 +303,16 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return Optional.ofNullable(lastAuthorization);
   }
 
-  /** What was served to the request whose {@code X-Request-Id} is {@code requestId}, if any. */
-  public Optional<Served> served(String requestId) {
-    Tally tally = served.get(requestId);
-    return tally == null
-        ? Optional.empty()
-        : Optional.of(new Served(tally.prompt.get(), tally.completion.get()));
-  }
-
-  /** What was served to each request, by its {@code X-Request-Id}. */
+  /**
+   * What was served to each request, by its {@code X-Request-Id}: the most recent {@value
+   * #MAX_TALLIED_REQUESTS} requests (a benchmark sends millions).
+   */
   public Map<String, Served> servedByRequest() {
-    Map<String, Served> copy = new java.util.TreeMap<>();
-    served.forEach(
-        (id, tally) -> copy.put(id, new Served(tally.prompt.get(), tally.completion.get())));
+    Map<String, Served> copy = new TreeMap<>();
+    synchronized (served) {
+      served.forEach(
+          (id, tally) -> copy.put(id, new Served(tally.prompt.get(), tally.completion.get())));
+    }
     return copy;
   }
 
@@ -333,7 +343,9 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     completionTokensSent.set(0);
     streamsCompleted.set(0);
     streamsAborted.set(0);
-    served.clear();
+    synchronized (served) {
+      served.clear();
+    }
     lastAuthorization = null;
     synchronized (bodies) {
       bodies.clear();
@@ -472,7 +484,9 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   /** The tally of the request's {@code X-Request-Id} (requests without one share ""). */
   private Tally tally(HttpExchange exchange) {
     String id = exchange.getRequestHeaders().getFirst("X-Request-Id");
-    return served.computeIfAbsent(id == null ? "" : id, any -> new Tally());
+    synchronized (served) {
+      return served.computeIfAbsent(id == null ? "" : id, any -> new Tally());
+    }
   }
 
   /** An answer or stream event with its usage object replaced by the one set to report, if any. */
@@ -491,6 +505,9 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
 
   /** A stream event as this upstream sends it, or null to leave it out. */
   private byte[] shaped(byte[] event, Set<Quirk> now) throws IOException {
+    if (now.isEmpty() && reportedUsage == null) {
+      return event; // as generated: benchmarks stream through here, no parse per event
+    }
     String text = new String(event, StandardCharsets.UTF_8);
     if (!text.startsWith("data: {")) {
       return now.contains(Quirk.UNFINISHED_STREAM) ? null : event; // [DONE]
