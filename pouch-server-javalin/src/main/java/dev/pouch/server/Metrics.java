@@ -104,15 +104,16 @@ final class Metrics implements ProxyEvents {
 
   /** A request refused or failed with an error code ({@code budget_exceeded}, …). */
   void refused(String errorCode) {
-    refusals
-        .computeIfAbsent(
-            errorCode,
-            code ->
-                Counter.builder("pouch.refusals")
-                    .description("Requests refused, by error code")
-                    .tag("reason", code)
-                    .register(registry))
+    counter(refusals, "pouch.refusals", "Requests refused, by error code", "reason", errorCode)
         .increment();
+  }
+
+  /** The counter {@code name} with one label, registered once and then taken from {@code cache}. */
+  private Counter counter(
+      Map<String, Counter> cache, String name, String description, String label, String value) {
+    return cache.computeIfAbsent(
+        value,
+        v -> Counter.builder(name).description(description).tag(label, v).register(registry));
   }
 
   @Override
@@ -132,28 +133,22 @@ final class Metrics implements ProxyEvents {
     counters[0].increment(record.costMicros());
     counters[1].increment(record.promptTokens());
     counters[2].increment(record.completionTokens());
-    settlements
-        .computeIfAbsent(
-            record.basis() == null ? "none" : record.basis().wireName(),
-            basis ->
-                Counter.builder("pouch.settlements")
-                    .description(
-                        "Settled requests by how their charge was decided (implausible_usage:"
-                            + " the upstream reported usage that cannot be true)")
-                    .tag("basis", basis)
-                    .register(registry))
+    counter(
+            settlements,
+            "pouch.settlements",
+            "Settled requests by how their charge was decided (implausible_usage: the upstream"
+                + " reported usage that cannot be true)",
+            "basis",
+            record.basis() == null ? "none" : record.basis().wireName())
         .increment();
     if (record.overrunMicros() > 0) {
-      overruns
-          .computeIfAbsent(
-              providerId,
-              p ->
-                  Counter.builder("pouch.overrun.micros")
-                      .description(
-                          "Charges above their reservation: output relayed past what the"
-                              + " reservation pays for (an upstream that ignores max_tokens)")
-                      .tag("provider", p)
-                      .register(registry))
+      counter(
+              overruns,
+              "pouch.overrun.micros",
+              "Charges above their reservation: output relayed past what the reservation pays"
+                  + " for (an upstream that ignores max_tokens)",
+              "provider",
+              providerId)
           .increment(record.overrunMicros());
     }
     Exchange exchange = Exchange.current();

@@ -150,7 +150,7 @@ final class OpenAiProvider implements Provider {
           unreachable);
     }
     try {
-      if (response.isRedirect() || (response.code() >= 300 && response.code() < 400)) {
+      if (response.code() >= 300 && response.code() < 400) {
         return redirectRefused(response);
       }
       if (!response.isSuccessful()) {

@@ -325,11 +325,6 @@ final class OpenAiStream implements UpstreamStream {
     return sawDone || reported != null || finishedChoices.cardinality() >= choices;
   }
 
-  /** Whether the upstream sent an error event: the assembler of a plain answer fails on it. */
-  boolean sawError() {
-    return sawError;
-  }
-
   @Override
   public byte[] cutTrailer() {
     return DONE.clone();
@@ -337,13 +332,8 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    byte[] json = OpenAiProvider.errorJson(message);
-    byte[] event = new byte[json.length + 8];
-    System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, event, 0, 6);
-    System.arraycopy(json, 0, event, 6, json.length);
-    event[event.length - 2] = '\n';
-    event[event.length - 1] = '\n';
-    return event;
+    String json = new String(OpenAiProvider.errorJson(message), StandardCharsets.UTF_8);
+    return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -238,13 +238,13 @@ final class ReservingTerminal implements RealChain.Terminal {
     try {
       response = provider.execute(request, new UpstreamCall(context.requestId(), open.outputCap()));
     } catch (UpstreamException failure) {
-      int status = ErrorResponses.status(failure.code());
-      if (failure.requestSent()) {
-        // It may have reached the upstream, which may bill it: charged, never refunded (G11).
-        open.settle(Ending.INTERRUPTED, Usage.UNKNOWN, 0, status, failure.code().wireCode());
-      } else {
-        open.settle(Ending.NOT_PROCESSED, Usage.UNKNOWN, 0, status, failure.code().wireCode());
-      }
+      // A request that may have reached the upstream may be billed: charged, never refunded (G11).
+      open.settle(
+          failure.requestSent() ? Ending.INTERRUPTED : Ending.NOT_PROCESSED,
+          Usage.UNKNOWN,
+          0,
+          ErrorResponses.status(failure.code()),
+          failure.code().wireCode());
       throw failure;
     } catch (PouchException refused) {
       // The provider refused the request itself, before sending it (a field it will not pass on).
