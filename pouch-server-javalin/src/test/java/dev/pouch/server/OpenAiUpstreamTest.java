@@ -314,8 +314,9 @@ class OpenAiUpstreamTest extends ServerTest {
     assertThat(reserved(key)).isZero();
     JsonNode row = onlyLogRow(key);
     assertThat(row.get("error_code").asText()).isEqualTo("client_closed");
-    assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
-    assertThat(spent(key)).isEqualTo(row.get("reserved_micros").asLong());
+    // charged by the pace of what it relayed (StoppedStreamTest), or in full before any pace
+    assertThat(row.get("settlement").asText()).isIn("client_closed", "full_reservation");
+    assertThat(spent(key)).isEqualTo(row.get("cost_micros").asLong()).isPositive();
   }
 
   @Test

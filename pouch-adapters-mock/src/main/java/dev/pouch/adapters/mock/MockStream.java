@@ -89,6 +89,11 @@ public final class MockStream implements UpstreamStream {
   }
 
   @Override
+  public boolean streamsEveryOutputToken() {
+    return true;
+  }
+
+  @Override
   public byte[] cutTrailer() {
     return OpenAiJson.doneEvent();
   }

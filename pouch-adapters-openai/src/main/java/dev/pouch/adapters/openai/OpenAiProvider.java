@@ -167,7 +167,8 @@ final class OpenAiProvider implements Provider {
                 priced,
                 () -> estimatePromptTokens(request), // counted only if no usage comes
                 assemble || request.includeUsage(),
-                request.choices());
+                request.choices(),
+                mayHideOutput(request, priced));
         if (assemble) {
           StreamAssembler.Assembled answer =
               new StreamAssembler(stream, upstreamCall.outputCap()).assemble();
@@ -234,6 +235,17 @@ final class OpenAiProvider implements Provider {
     body.put("code", "upstream_error");
     body.putNull("param");
     return error.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Whether the upstream may bill output tokens it does not stream: a reasoning model, a request
+   * asking for reasoning, or a model the table does not know.
+   */
+  private static boolean mayHideOutput(ChatRequest request, PricedModel priced) {
+    return priced == null
+        || priced.reasoning()
+        || request.body().containsKey("reasoning_effort")
+        || request.body().containsKey("reasoning");
   }
 
   /**

@@ -43,7 +43,10 @@ final class OpenAiStream implements UpstreamStream {
   private final SseEventReader events;
   private final TokenCounter tokens;
   private final TokenEncoding encoding;
+
+  /** Whether the upstream may bill output it does not stream (hidden reasoning). */
   private final boolean reasoning;
+
   private final LongSupplier promptCount;
   private long promptEstimate = -1; // counted once, when needed
   private final boolean clientWantsUsage;
@@ -80,14 +83,15 @@ final class OpenAiStream implements UpstreamStream {
       PricedModel priced,
       LongSupplier promptCount,
       boolean clientWantsUsage,
-      int choices) {
+      int choices,
+      boolean hiddenOutput) {
     this.call = call;
     this.choices = choices;
     this.response = response;
     this.events = new SseEventReader(response.body().source(), MAX_EVENT);
     this.tokens = tokens;
     this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
-    this.reasoning = priced != null && priced.reasoning();
+    this.reasoning = hiddenOutput;
     this.promptCount = promptCount;
     this.clientWantsUsage = clientWantsUsage;
   }
@@ -290,6 +294,11 @@ final class OpenAiStream implements UpstreamStream {
     }
     UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
     return new Usage(promptEstimate(), 0, countKept(), source);
+  }
+
+  @Override
+  public boolean streamsEveryOutputToken() {
+    return !reasoning;
   }
 
   /** The prompt's count, made only when the upstream reported no usage (it usually does). */

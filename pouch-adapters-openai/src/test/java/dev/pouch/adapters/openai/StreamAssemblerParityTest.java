@@ -163,7 +163,8 @@ class StreamAssemblerParityTest {
         client.newCall(new Request.Builder().url(server.url("/v1/chat/completions")).build());
     Response response = call.execute();
     PricedModel priced = PRICES.find("gpt-4o-mini").orElseThrow();
-    OpenAiStream stream = new OpenAiStream(call, response, tokens, priced, () -> 7L, true, 128);
+    OpenAiStream stream =
+        new OpenAiStream(call, response, tokens, priced, () -> 7L, true, 128, priced.reasoning());
     return new StreamAssembler(stream, 1_000, alwaysTrees).assemble();
   }
 }

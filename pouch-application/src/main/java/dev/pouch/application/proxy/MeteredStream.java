@@ -1,6 +1,7 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.domain.budget.Ending;
+import dev.pouch.domain.budget.Produced;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
@@ -20,13 +21,15 @@ final class MeteredStream implements ResponseStream {
   private final UpstreamStream upstream;
   private final OpenReservation reservation;
   private final int status;
+  private final OutputPace pace;
   private final Deque<byte[]> pending = new ArrayDeque<>(2);
   private volatile boolean ended;
 
-  MeteredStream(UpstreamStream upstream, OpenReservation reservation, int status) {
+  MeteredStream(UpstreamStream upstream, OpenReservation reservation, int status, OutputPace pace) {
     this.upstream = upstream;
     this.reservation = reservation;
     this.status = status;
+    this.pace = pace;
   }
 
   @Override
@@ -57,19 +60,34 @@ final class MeteredStream implements ResponseStream {
       settle(Ending.COMPLETED, null);
       return null;
     }
-    if (upstream.producedAtLeast() > reservation.outputCap()) {
+    long produced = upstream.producedAtLeast();
+    if (produced > reservation.outputCap()) {
       // The upstream ignores max_tokens: stop paying for it. The chunk past the cap is dropped.
       settle(Ending.CAPPED, null);
       return upstream.cutTrailer();
     }
+    pace.arrived(produced, System.nanoTime());
     return chunk;
   }
 
+  /**
+   * The client left (or a stop cut the stream): the upstream is cancelled, and charged what it
+   * produced until it noticed, bounded by the pace its output came at when every output token
+   * streams; else its full reservation unless usage was reported.
+   */
   @Override
   public void close() {
-    if (!ended) {
-      settle(Ending.INTERRUPTED, "client_closed");
+    if (ended) {
+      return;
     }
+    ended = true;
+    upstream.close();
+    long produced = upstream.producedAtLeast();
+    Produced bounds =
+        upstream.streamsEveryOutputToken()
+            ? pace.cancelledAt(produced, System.nanoTime())
+            : Produced.atLeast(produced);
+    reservation.settle(Ending.CLIENT_CLOSED, upstream.usage(), bounds, status, "client_closed");
   }
 
   /** Ends a stream that broke off: settled as interrupted, then an error event and the trailer. */
@@ -86,6 +104,7 @@ final class MeteredStream implements ResponseStream {
   private void settle(Ending ending, String errorCode) {
     ended = true;
     upstream.close();
-    reservation.settle(ending, upstream.usage(), upstream.producedAtLeast(), status, errorCode);
+    reservation.settle(
+        ending, upstream.usage(), Produced.atLeast(upstream.producedAtLeast()), status, errorCode);
   }
 }

@@ -4,6 +4,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Charge;
 import dev.pouch.domain.budget.Ending;
+import dev.pouch.domain.budget.Produced;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Settlement;
@@ -82,19 +83,18 @@ final class OpenReservation {
    *
    * @param ending how the exchange ended
    * @param usage what is known of the usage
-   * @param producedAtLeast a lower bound of the output tokens relayed, 0 when none
+   * @param produced Pouch's own bounds of the output tokens produced
    * @param status the HTTP status the client got
    * @param errorCode the error code recorded, or {@code null} on success
    */
-  void settle(Ending ending, Usage usage, long producedAtLeast, int status, String errorCode) {
+  void settle(Ending ending, Usage usage, Produced produced, int status, String errorCode) {
     if (!settled.compareAndSet(false, true)) {
       return;
     }
     long reserved = reservation.amountMicros();
     Charge charge;
     try {
-      charge =
-          Charge.decide(ending, usage, producedAtLeast, promptAtLeast, plan, reserved, pricing);
+      charge = Charge.decide(ending, usage, produced, promptAtLeast, plan, reserved, pricing);
     } catch (RuntimeException bug) {
       // Charge.decide is total; should it ever fail, the reservation is the bound to charge.
       log.atError()

@@ -6,6 +6,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Ending;
+import dev.pouch.domain.budget.Produced;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Usage;
@@ -242,7 +243,7 @@ final class ReservingTerminal implements RealChain.Terminal {
       open.settle(
           failure.requestSent() ? Ending.INTERRUPTED : Ending.NOT_PROCESSED,
           Usage.UNKNOWN,
-          0,
+          Produced.UNKNOWN,
           ErrorResponses.status(failure.code()),
           failure.code().wireCode());
       throw failure;
@@ -251,30 +252,35 @@ final class ReservingTerminal implements RealChain.Terminal {
       open.settle(
           Ending.NOT_PROCESSED,
           Usage.UNKNOWN,
-          0,
+          Produced.UNKNOWN,
           ErrorResponses.status(refused.code()),
           refused.code().wireCode());
       throw refused;
     } catch (RuntimeException bug) {
       // Nothing proves the request was not sent: charged, erring high.
-      open.settle(Ending.INTERRUPTED, Usage.UNKNOWN, 0, 500, ErrorCode.INTERNAL.wireCode());
+      open.settle(
+          Ending.INTERRUPTED, Usage.UNKNOWN, Produced.UNKNOWN, 500, ErrorCode.INTERNAL.wireCode());
       throw new InternalException("the provider failed: " + bug.getMessage(), bug);
     }
+    long responseNanos = System.nanoTime() - started;
     events.upstreamResponded(
-        open.providerId(),
-        response instanceof ProviderResponse.Streaming,
-        System.nanoTime() - started);
+        open.providerId(), response instanceof ProviderResponse.Streaming, responseNanos);
     if (response instanceof ProviderResponse.Complete complete) {
       open.settle(
           ending(complete, open.outputCap()),
           complete.usage(),
-          complete.producedAtLeast(),
+          Produced.atLeast(complete.producedAtLeast()),
           complete.status(),
           complete.status() >= 400 ? "upstream_" + complete.status() : null);
       return new ProxyResponse.Complete(complete.status(), complete.headers(), complete.body());
     }
     ProviderResponse.Streaming streaming = (ProviderResponse.Streaming) response;
-    MeteredStream metered = new MeteredStream(streaming.stream(), open, streaming.status());
+    MeteredStream metered =
+        new MeteredStream(
+            streaming.stream(),
+            open,
+            streaming.status(),
+            new OutputPace(responseNanos, settings.overrunMarginTokens()));
     ProxyResponse.Streaming result =
         new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
     produced = result;

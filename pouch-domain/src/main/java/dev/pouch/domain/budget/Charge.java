@@ -16,7 +16,9 @@ import java.util.Objects;
  *       the reservation pays for. Such usage is charged the full reservation and flagged {@link
  *       SettlementBasis#IMPLAUSIBLE_USAGE};
  *   <li>without reported usage, an answer that completed is charged Pouch's count ({@link
- *       UsageSource#COUNTED}), and anything else (interrupted, cut, usage unknown) the full
+ *       UsageSource#COUNTED}); a stream Pouch cancelled (the client left) with an upper bound of
+ *       its output is charged the prompt's bound and that output ({@link
+ *       SettlementBasis#CLIENT_CLOSED}); anything else (interrupted, cut, usage unknown) the full
  *       reservation: tokens may have been produced after the last one that arrived.
  * </ul>
  *
@@ -49,7 +51,7 @@ public record Charge(
    *
    * @param ending how the exchange ended
    * @param usage what is known of the usage ({@link Usage#UNKNOWN} when nothing)
-   * @param producedAtLeast a lower bound of the output tokens relayed (0 when none is known)
+   * @param produced Pouch's own bounds of the output tokens produced
    * @param promptAtLeast a lower bound of the prompt tokens (0 when none is known)
    * @param plan the reservation's plan: its prompt bound and billable output
    * @param reservedMicros the amount reserved
@@ -58,7 +60,7 @@ public record Charge(
   public static Charge decide(
       Ending ending,
       Usage usage,
-      long producedAtLeast,
+      Produced produced,
       long promptAtLeast,
       ReservationPlan plan,
       long reservedMicros,
@@ -66,7 +68,8 @@ public record Charge(
     Objects.requireNonNull(ending, "ending");
     Objects.requireNonNull(usage, "usage");
     Objects.requireNonNull(plan, "plan");
-    long floor = Math.max(0, producedAtLeast);
+    Objects.requireNonNull(produced, "produced");
+    long floor = produced.atLeast();
     if (ending == Ending.NOT_PROCESSED) {
       return new Charge(0, SettlementBasis.REFUNDED, 0, 0, 0);
     }
@@ -90,11 +93,31 @@ public record Charge(
         return new Charge(cost, SettlementBasis.COUNTED, usage.promptTokens(), 0, completion);
       }
     }
+    if (ending == Ending.CLIENT_CLOSED && produced.bounded()) {
+      return closed(produced, plan, reservedMicros, pricing);
+    }
     // Only the lower bound can raise this charge: a count with a guessed tokenizer (COUNTED) errs
     // high, and charging it above the reservation would overspend on an ordinary disconnect.
     SettlementBasis basis =
         ending == Ending.CAPPED ? SettlementBasis.CAPPED : SettlementBasis.FULL_RESERVATION;
     return full(basis, plan, floor, reservedMicros, pricing);
+  }
+
+  /**
+   * A stream Pouch cancelled: the prompt at its bound and the output at its upper bound, never more
+   * than the full reservation (nor less than what was relayed).
+   */
+  private static Charge closed(
+      Produced produced, ReservationPlan plan, long reservedMicros, ModelInfo pricing) {
+    Charge full =
+        full(SettlementBasis.FULL_RESERVATION, plan, produced.atLeast(), reservedMicros, pricing);
+    long output =
+        Math.max(produced.atLeast(), Math.min(produced.atMost(), plan.billableOutputTokens()));
+    long cost = cost(pricing, plan.promptTokens(), 0, output);
+    if (cost == ModelPrice.BEYOND_ANY_BUDGET || cost >= full.actualMicros()) {
+      return full;
+    }
+    return new Charge(cost, SettlementBasis.CLIENT_CLOSED, plan.promptTokens(), 0, output);
   }
 
   /** Whether reported usage could be true of this request. */

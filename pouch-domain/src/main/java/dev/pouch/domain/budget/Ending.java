@@ -6,9 +6,15 @@ public enum Ending {
   COMPLETED,
   /**
    * The upstream may have processed the request, but the answer did not finish: it broke off, timed
-   * out after the request was sent, failed with a server error, or the client left.
+   * out after the request was sent, or failed with a server error.
    */
   INTERRUPTED,
+  /**
+   * Pouch cancelled a stream that was still going: the client left, or a stop cut it. What the
+   * upstream produced until it noticed is bounded by {@link Produced#atMost()} when the stream
+   * could measure it, else unknown (then charged as interrupted).
+   */
+  CLIENT_CLOSED,
   /** Pouch cut the answer at the cap: the upstream went past the output the reservation pays. */
   CAPPED,
   /**

@@ -14,6 +14,12 @@ public enum SettlementBasis {
    * Usage unknown (broken stream, disconnect before any usage): charged at the full reservation.
    */
   FULL_RESERVATION,
+  /**
+   * Pouch cancelled a stream that was still going (the client left) and the upstream reported no
+   * usage: charged the prompt's bound and the output relayed plus a margin for what the upstream
+   * produced until it noticed (G6), never above the reservation.
+   */
+  CLIENT_CLOSED,
   /** Found open at start-up after a crash: charged at the full reservation. */
   RECOVERED,
   /**

@@ -44,6 +44,16 @@ public interface UpstreamStream extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether every output token the upstream bills is streamed as it is produced (no hidden
+   * reasoning). Then what was relayed, and the pace it came at, bound what a stream Pouch cancels
+   * was billed, and a client that stops a stream pays for about what it got (G6). The default is
+   * {@code false}: a cancelled stream is charged its full reservation unless usage was reported.
+   */
+  default boolean streamsEveryOutputToken() {
+    return false;
+  }
+
   /** Bytes that end the stream cleanly for the client when Pouch cuts it short. */
   byte[] cutTrailer();
 

@@ -25,7 +25,8 @@ class ChargeTest {
   private static final long RESERVED = PLAN.amountMicros(); // 232
 
   private static Charge decide(Ending ending, Usage usage, long producedAtLeast) {
-    return Charge.decide(ending, usage, producedAtLeast, 7, PLAN, RESERVED, MODEL);
+    return Charge.decide(
+        ending, usage, Produced.atLeast(producedAtLeast), 7, PLAN, RESERVED, MODEL);
   }
 
   private static Usage reported(long prompt, long cached, long completion) {
@@ -54,7 +55,14 @@ class ChargeTest {
         new ModelInfo("m", new ModelPrice(1_000_000, 500_000, 2_000_000), 128_000, 4_096);
 
     Charge charge =
-        Charge.decide(Ending.COMPLETED, reported(80, 40, 30), 30, 7, PLAN, RESERVED, cachedHalf);
+        Charge.decide(
+            Ending.COMPLETED,
+            reported(80, 40, 30),
+            Produced.atLeast(30),
+            7,
+            PLAN,
+            RESERVED,
+            cachedHalf);
 
     assertThat(charge.actualMicros()).isEqualTo(40 + 20 + 60);
   }
@@ -140,6 +148,45 @@ class ChargeTest {
     assertThat(charge.actualMicros()).isEqualTo(PROMPT_BOUND + 2 * relayed).isGreaterThan(RESERVED);
   }
 
+  @Test
+  void aCancelledStreamIsChargedThePromptBoundAndItsOutputBound() {
+    Charge charge =
+        Charge.decide(
+            Ending.CLIENT_CLOSED, Usage.UNKNOWN, new Produced(3, 20), 7, PLAN, RESERVED, MODEL);
+
+    assertThat(charge.actualMicros()).isEqualTo(PROMPT_BOUND + 2 * 20);
+    assertThat(charge.basis()).isEqualTo(SettlementBasis.CLIENT_CLOSED);
+    assertThat(charge.completionTokens()).isEqualTo(20);
+  }
+
+  @Test
+  void aCancelledStreamWithoutAnUpperBoundOrBeyondTheReservationIsChargedInFull() {
+    Charge unbounded = decide(Ending.CLIENT_CLOSED, Usage.UNKNOWN, 3);
+    Charge beyond =
+        Charge.decide(
+            Ending.CLIENT_CLOSED, Usage.UNKNOWN, new Produced(3, 5_000), 7, PLAN, RESERVED, MODEL);
+
+    assertThat(unbounded.actualMicros()).isEqualTo(RESERVED);
+    assertThat(unbounded.basis()).isEqualTo(SettlementBasis.FULL_RESERVATION);
+    assertThat(beyond.actualMicros()).isEqualTo(RESERVED);
+  }
+
+  @Test
+  void aCancelledStreamWithReportedUsageIsChargedItsUsage() {
+    Charge charge =
+        Charge.decide(
+            Ending.CLIENT_CLOSED,
+            reported(80, 0, 30),
+            new Produced(3, 20),
+            7,
+            PLAN,
+            RESERVED,
+            MODEL);
+
+    assertThat(charge.actualMicros()).isEqualTo(80 + 2 * 30);
+    assertThat(charge.basis()).isEqualTo(SettlementBasis.USAGE_REPORTED);
+  }
+
   /**
    * Whatever the usage, the ending and the lower bound: the decision never fails, a refund costs
    * nothing, anything else costs at least Pouch's own lower bound of the output, and no charge
@@ -161,9 +208,12 @@ class ChargeTest {
               : new Usage(prompt, cached, completion, source);
       Ending ending = Ending.values()[random.nextInt(Ending.values().length)];
       long relayed = random.nextInt(200);
-      String scenario = "seed " + seed + ": " + usage + " " + ending + " relayed " + relayed;
+      long atMost = random.nextBoolean() ? Long.MAX_VALUE : relayed + random.nextInt(200);
+      String scenario =
+          "seed " + seed + ": " + usage + " " + ending + " relayed " + relayed + ".." + atMost;
 
-      Charge charge = decide(ending, usage, relayed);
+      Charge charge =
+          Charge.decide(ending, usage, new Produced(relayed, atMost), 7, PLAN, RESERVED, MODEL);
 
       if (ending == Ending.NOT_PROCESSED) {
         assertThat(charge.actualMicros()).as(scenario).isZero();
