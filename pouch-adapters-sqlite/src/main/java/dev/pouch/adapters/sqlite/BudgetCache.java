@@ -10,9 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * depends on it: the guarded {@code UPDATE} decides every reservation on the file's numbers.
  *
  * <p>The writer puts every row it commits, in commit order, before the committing caller returns
- * ({@link Database#afterCommit}). A row read from the file by a reader may be older than a commit
- * that raced it, so it is kept only where no committed row is cached yet: a committed value always
- * wins over a read one.
+ * ({@link GroupCommitter#afterCommit}). A row read from the file by a reader may be older than a
+ * commit that raced it, so it is kept only where no committed row is cached yet: a committed value
+ * always wins over a read one.
  */
 final class BudgetCache {
   private final ConcurrentHashMap<String, Budget> budgets = new ConcurrentHashMap<>();

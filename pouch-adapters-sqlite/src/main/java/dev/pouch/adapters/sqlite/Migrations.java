@@ -1,6 +1,5 @@
 package dev.pouch.adapters.sqlite;
 
-import dev.pouch.adapters.sqlite.Database.Outcome;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -75,7 +74,7 @@ final class Migrations {
   private static boolean applyOne(Handle handle, int version, String file) {
     String script = load(file);
     boolean applied =
-        Database.inTransaction(
+        Transactions.inTransaction(
             handle,
             h -> {
               // checked inside the write transaction: another process may have migrated meanwhile

@@ -27,7 +27,7 @@ final class RequestRows {
 
   private RequestRows() {}
 
-  /** Appends {@code record} on {@code handle} (the writer, inside the caller's lock). */
+  /** Appends {@code record} on {@code handle} (the writer, inside a write's transaction). */
   static void insert(Handle handle, RequestRecord record) {
     WriterStatements.update(
         handle,

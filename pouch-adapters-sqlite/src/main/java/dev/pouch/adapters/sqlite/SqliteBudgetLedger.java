@@ -1,7 +1,6 @@
 package dev.pouch.adapters.sqlite;
 
-import dev.pouch.adapters.sqlite.Database.Outcome;
-import dev.pouch.adapters.sqlite.Database.Sync;
+import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;

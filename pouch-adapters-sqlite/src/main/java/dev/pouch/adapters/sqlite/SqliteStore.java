@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * Pouch's keys, budget ledger and request log in one SQLite file.
  *
  * <p>One object implements the three ports so that a settlement and its request-log row share a
- * transaction. Writes go through a single connection behind a fair lock, each durable ({@code
- * synchronous=FULL}, WAL) when the method returns; reads use a small pool of read-only connections
- * and never wait for the writer. Times are kept at millisecond precision. Thread-safe.
+ * transaction. Writes go through a single connection that commits callers' writes in groups: each
+ * is committed when the method returns, and durable ({@code synchronous=FULL}, WAL) except a
+ * settlement, whose fsync may come with a later commit; reads use a small pool of read-only
+ * connections and never wait for the writer. Times are kept at millisecond precision. Thread-safe.
  *
  * <p>A store from {@link #open} takes this process for the file's only writer, as the server does:
  * it keeps the budgets in memory, exactly as committed, and reads them there. A store from {@link

@@ -6,7 +6,6 @@ import static dev.pouch.testkit.TestData.settlement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pouch.adapters.sqlite.Database.Outcome;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import java.nio.file.Path;

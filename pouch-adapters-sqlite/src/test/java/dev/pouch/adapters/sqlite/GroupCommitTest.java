@@ -5,7 +5,7 @@ import static dev.pouch.testkit.TestData.settlement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pouch.adapters.sqlite.Database.Outcome;
+import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.testkit.TestData;
@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The group commit of {@link Database}: writes of many callers share one transaction, yet each
- * stays atomic, isolated and durable on return. To put chosen writes into one group without timing,
- * a first write holds the writer until the others are queued behind it.
+ * The group commit ({@link GroupCommitter}, used through {@link Database}): writes of many callers
+ * share one transaction, yet each stays atomic, isolated and durable on return. To put chosen
+ * writes into one group without timing, a first write holds the writer until the others are queued
+ * behind it.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES) // a guard against a hang, not a performance check
 class GroupCommitTest {
@@ -364,14 +365,14 @@ class GroupCommitTest {
           .as("a lone settlement is not")
           .isEqualTo(before + 1);
       // what SQLite itself runs each kind of work under: 2 = FULL, 1 = NORMAL
-      assertThat(synchronousMode(database, Database.Sync.LATER)).isEqualTo(1);
-      assertThat(synchronousMode(database, Database.Sync.NOW)).isEqualTo(2);
-      assertThat(synchronousMode(database, Database.Sync.LATER)).isEqualTo(1);
+      assertThat(synchronousMode(database, Sync.LATER)).isEqualTo(1);
+      assertThat(synchronousMode(database, Sync.NOW)).isEqualTo(2);
+      assertThat(synchronousMode(database, Sync.LATER)).isEqualTo(1);
 
       ExecutorService pool = Executors.newCachedThreadPool();
       try {
         Gate gate = holdWriter(store, pool);
-        Future<Integer> later = pool.submit(() -> synchronousMode(database, Database.Sync.LATER));
+        Future<Integer> later = pool.submit(() -> synchronousMode(database, Sync.LATER));
         awaitQueued(store, 1);
         Future<Boolean> reserved = pool.submit(() -> store.reserve(reservation("r2", "key_1", 5)));
         awaitQueued(store, 2);
@@ -396,7 +397,7 @@ class GroupCommitTest {
   }
 
   /** Runs a transaction of the given kind that reads the writer's {@code synchronous} pragma. */
-  private static int synchronousMode(Database database, Database.Sync sync) {
+  private static int synchronousMode(Database database, Sync sync) {
     return database.transaction(
         handle -> Outcome.commit(handle.select("PRAGMA synchronous").mapTo(Integer.class).one()),
         sync);

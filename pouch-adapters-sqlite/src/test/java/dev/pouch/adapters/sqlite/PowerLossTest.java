@@ -242,8 +242,8 @@ class PowerLossTest {
 
         run.powerLoss();
         // SQLite checkpoints on its own once the WAL holds 1,000 pages (wal_autocheckpoint, left
-        // at its default by Database): a checkpoint copies pages into the main file and may
-        // restart the WAL, and the lengths recorded here would no longer say what is durable.
+        // at its default by SqliteConnections): a checkpoint copies pages into the main file and
+        // may restart the WAL, and the lengths recorded here would no longer say what is durable.
         // This run writes far fewer pages; check that no checkpoint ran.
         assertThat(run.mainFile).as("no checkpoint wrote the main file").isEqualTo(mainAtStart);
         assertThat(Arrays.copyOf(run.walFile, WAL_HEADER_BYTES))
