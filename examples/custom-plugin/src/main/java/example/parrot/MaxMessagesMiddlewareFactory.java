@@ -3,7 +3,8 @@ package example.parrot;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
@@ -46,8 +47,11 @@ public final class MaxMessagesMiddlewareFactory implements MiddlewareFactory {
     return chain -> {
       int messages = chain.request().messages().size();
       if (messages > max) {
-        throw RequestRejectedException.invalidRequest(
-            "messages", "This key allows at most " + max + " messages per request.");
+        return ProxyResponse.refused(
+            Refusal.of(
+                ErrorCode.INVALID_REQUEST,
+                "This key allows at most " + max + " messages per request.",
+                "messages"));
       }
       ProxyResponse response = chain.proceed(chain.request());
       return response.withHeader(HEADER, Long.toString(max));

@@ -93,7 +93,8 @@ public final class EmbeddedGateway implements AutoCloseable {
               .proxy()
               .serveChatCompletions(
                   exchange.getRequestHeaders().getFirst("Authorization"),
-                  () -> parse(exchange.getRequestBody()));
+                  () -> parse(exchange.getRequestBody()),
+                  exchange.getRequestHeaders().getFirst("x-request-id"));
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       if (response instanceof ProxyResponse.Streaming) {
         stream(exchange, (ProxyResponse.Streaming) response);

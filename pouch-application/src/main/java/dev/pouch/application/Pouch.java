@@ -82,7 +82,8 @@ public final class Pouch implements AutoCloseable {
             keyService::suspend,
             webhooks,
             clock,
-            builder.events);
+            builder.events,
+            requestLog);
   }
 
   /** Starts the explicit wiring: stores are required, everything else has a default. */

@@ -222,6 +222,15 @@ final class AdminRoutes {
       throw RequestRejectedException.invalidRequest("limit", "limit must be from 1 to 1000");
     }
     RequestLog log = pouch.requestLog();
+    String id = ctx.queryParam("id");
+    if (id != null) {
+      // one request, by Pouch's id (x-request-id) or the id its client sent
+      if (id.isBlank() || id.length() > 200) {
+        throw RequestRejectedException.invalidRequest("id", "'id' must be a request id");
+      }
+      json.write(ctx, 200, log.find(id, limit).stream().map(AdminRoutes::row).toList());
+      return;
+    }
     String after = ctx.queryParam("after");
     Instant before = time(ctx, "before", null);
     if (after != null && before != null) {
@@ -257,6 +266,7 @@ final class AdminRoutes {
     json.put("latency_ms", r.latencyMillis());
     json.put("error_code", r.errorCode());
     json.put("priced_as", r.pricedAs());
+    json.put("client_request_id", r.clientRequestId());
     return json;
   }
 

@@ -4,6 +4,7 @@ import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.PouchException;
+import dev.pouch.domain.error.Refusal;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -28,8 +29,10 @@ final class ErrorHandling {
               .setCause(failure)
               .addKeyValue("path", ctx.path())
               .log("unexpected failure while serving a request");
-          writeCode(
-              ctx, ErrorCode.INTERNAL, "The server had an error while processing your request.");
+          write(
+              ctx,
+              Refusal.of(
+                  ErrorCode.INTERNAL, "The server had an error while processing your request."));
         });
     // Javalin's own refusals (no such route, wrong method) in OpenAI's shape too.
     cfg.routes.exception(
@@ -37,6 +40,7 @@ final class ErrorHandling {
         (failure, ctx) -> {
           int status = failure.getStatus();
           ErrorCode code = status == 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST;
+          // Javalin's status (404, 405) stands; the body says what was asked
           ctx.status(status)
               .contentType("application/json")
               .result(
@@ -46,16 +50,14 @@ final class ErrorHandling {
   }
 
   static void write(Context ctx, PouchException failure) {
-    ctx.attribute(ERROR_CODE_ATTRIBUTE, failure.code().wireCode());
-    ProxyResponse.Complete response = ErrorResponses.response(failure);
-    response.headers().forEach(ctx::header);
-    ctx.status(response.status()).result(response.body());
+    write(ctx, failure.refusal());
   }
 
-  private static void writeCode(Context ctx, ErrorCode code, String message) {
-    ctx.attribute(ERROR_CODE_ATTRIBUTE, code.wireCode());
-    ctx.status(ErrorResponses.status(code))
-        .contentType("application/json")
-        .result(ErrorResponses.body(code, message, null));
+  /** Writes a refusal in OpenAI's shape, and notes its code for the access log and metrics. */
+  static void write(Context ctx, Refusal refusal) {
+    ctx.attribute(ERROR_CODE_ATTRIBUTE, refusal.code().wireCode());
+    ProxyResponse.Complete response = ErrorResponses.response(refusal);
+    response.headers().forEach(ctx::header);
+    ctx.status(response.status()).result(response.body());
   }
 }

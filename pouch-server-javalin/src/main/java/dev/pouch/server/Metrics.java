@@ -151,10 +151,6 @@ final class Metrics implements ProxyEvents {
               providerId)
           .increment(record.overrunMicros());
     }
-    Exchange exchange = Exchange.current();
-    if (exchange != null) {
-      exchange.settled = record;
-    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.pouch.server;
 
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.log.RequestRecord;
 import io.javalin.config.JavalinConfig;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -42,6 +44,7 @@ final class Observability {
   private final Consumer<Path> backup;
   private final Path backupDir;
   private final Clock clock;
+  private final Supplier<String> requestIds;
 
   Observability(
       Metrics metrics,
@@ -52,7 +55,8 @@ final class Observability {
       BooleanSupplier storeReady,
       Consumer<Path> backup,
       Path backupDir,
-      Clock clock) {
+      Clock clock,
+      Supplier<String> requestIds) {
     this.metrics = metrics;
     this.drain = drain;
     this.json = json;
@@ -62,6 +66,7 @@ final class Observability {
     this.backup = backup;
     this.backupDir = backupDir;
     this.clock = clock;
+    this.requestIds = requestIds;
   }
 
   void install(JavalinConfig cfg) {
@@ -73,24 +78,27 @@ final class Observability {
   }
 
   private void begin(Context ctx) {
-    Exchange exchange = Exchange.begin(ctx);
+    Exchange exchange = Exchange.begin(ctx, requestIds);
     MDC.put(MDC_REQUEST_ID, exchange.requestId);
     ctx.header(Exchange.HEADER, exchange.requestId);
     if (drain.draining() && !"/healthz".equals(ctx.path())) {
       ctx.header("Connection", "close");
-      json.write(
+      ErrorHandling.write(
           ctx,
-          503,
-          error("The server is shutting down; retry on another instance.", "server_shutting_down"));
+          Refusal.of(
+              ErrorCode.SERVER_SHUTTING_DOWN,
+              "The server is shutting down; retry on another instance."));
       ctx.skipRemainingHandlers();
     }
   }
 
   private void ready(Context ctx) {
     if (drain.draining()) {
-      json.write(ctx, 503, error("The server is shutting down.", "server_shutting_down"));
+      ErrorHandling.write(
+          ctx, Refusal.of(ErrorCode.SERVER_SHUTTING_DOWN, "The server is shutting down."));
     } else if (!storeReady.getAsBoolean()) {
-      json.write(ctx, 503, error("The store is not reachable.", "store_unavailable"));
+      ErrorHandling.write(
+          ctx, Refusal.of(ErrorCode.STORE_UNAVAILABLE, "The store is not reachable."));
     } else {
       json.write(ctx, 200, Map.of("status", "ready"));
     }
@@ -98,13 +106,11 @@ final class Observability {
 
   private void scrape(Context ctx) {
     if (metricsAuth && !adminToken.matches(ctx.header("Authorization"))) {
-      json.write(
+      ErrorHandling.write(
           ctx,
-          401,
-          error(
-              "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'.",
-              "invalid_admin_token",
-              "invalid_request_error"));
+          Refusal.of(
+              ErrorCode.ADMIN_UNAUTHORIZED,
+              "Missing or wrong admin token: send 'Authorization: Bearer <admin token>'."));
       return;
     }
     ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
@@ -150,6 +156,7 @@ final class Observability {
       LoggingEventBuilder line = probe(route) ? access.atDebug() : access.atInfo();
       line =
           line.addKeyValue(MDC_REQUEST_ID, exchange.requestId)
+              .addKeyValue("client_request_id", exchange.clientRequestId)
               .addKeyValue("method", method)
               .addKeyValue("route", route)
               .addKeyValue("status", status)
@@ -174,7 +181,6 @@ final class Observability {
       }
       line.log("access");
     } finally {
-      Exchange.end();
       MDC.remove(MDC_REQUEST_ID);
     }
   }
@@ -194,18 +200,5 @@ final class Observability {
     } catch (RuntimeException noEndpoint) {
       return UNMATCHED;
     }
-  }
-
-  static Map<String, Object> error(String message, String code) {
-    return error(message, code, "server_error");
-  }
-
-  private static Map<String, Object> error(String message, String code, String type) {
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("message", message);
-    error.put("type", type);
-    error.put("param", null);
-    error.put("code", code);
-    return Map.of("error", error);
   }
 }

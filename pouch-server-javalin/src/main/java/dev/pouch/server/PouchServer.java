@@ -106,7 +106,8 @@ public final class PouchServer implements AutoCloseable {
               store::isReady,
               store::backupTo,
               config.dataDir().resolve("backups"),
-              clock);
+              clock,
+              pouch.proxy()::newRequestId);
       PouchRoutes routes = new PouchRoutes("", proxy, admin);
       this.app = Javalin.create(cfg -> configure(cfg, json, routes, observability));
     } catch (IOException | RuntimeException | Error e) {

@@ -1,6 +1,8 @@
 package dev.pouch.server;
 
 import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.in.RequestMeta;
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.ErrorCode;
@@ -18,10 +20,13 @@ import java.util.Map;
 /** The OpenAI-compatible routes under {@code /v1}. */
 final class ProxyRoutes {
   private static final byte[] CUT_EVENT =
-      ("data: {\"error\":{\"message\":\"The server is shutting down; this stream was cut.\","
-              + "\"type\":\"server_error\",\"param\":null,\"code\":\"server_shutting_down\"}}\n\n"
-              + "data: [DONE]\n\n")
-          .getBytes(StandardCharsets.UTF_8);
+      concat(
+          ErrorResponses.event(
+              ErrorResponses.body(
+                  ErrorCode.SERVER_SHUTTING_DOWN,
+                  "The server is shutting down; this stream was cut.",
+                  null)),
+          "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
 
   private final ProxyChat proxy;
   private final JsonBodies json;
@@ -46,41 +51,30 @@ final class ProxyRoutes {
       AppKey key = proxy.authenticate(ctx.header("Authorization"));
       Exchange exchange = Exchange.of(ctx);
       Map<String, Object> body = json.readObject(ctx);
+      RequestMeta meta;
       if (exchange != null) {
         exchange.keyPrefix = key.prefix();
         exchange.model = loggable(body.get("model"));
         exchange.stream = Boolean.TRUE.equals(body.get("stream"));
+        meta = new RequestMeta(exchange.requestId, exchange.clientRequestId, exchange.observer());
+      } else { // mounted in a host's Javalin without Pouch's observability
+        meta =
+            new RequestMeta(
+                proxy.newRequestId(), Exchange.clientRequestId(ctx), RequestMeta.NOBODY);
+        ctx.header(ProxyChat.REQUEST_ID_HEADER, meta.requestId());
       }
-      ProxyResponse response = proxy.chatCompletions(key, body);
+      ProxyResponse response = proxy.chatCompletions(key, body, meta);
       if (response instanceof ProxyResponse.Streaming streaming) {
         flight.streaming(streaming.stream());
         stream(ctx, streaming, flight, exchange, key.policy().provider().id());
+      } else if (response instanceof ProxyResponse.Refused refused) {
+        ErrorHandling.write(ctx, refused.refusal());
       } else {
         ProxyResponse.Complete complete = (ProxyResponse.Complete) response;
-        if (complete.status() >= 400
-            && !complete.headers().containsKey(ProxyChat.RESERVED_HEADER)) {
-          // refused by a middleware before any reservation: its error code, for metrics and logs
-          ctx.attribute(ErrorHandling.ERROR_CODE_ATTRIBUTE, refusalCode(complete.body()));
-        }
         complete.headers().forEach(ctx::header);
         ctx.status(complete.status()).result(complete.body());
       }
     }
-  }
-
-  /** The Pouch error code of a middleware's refusal body, or {@code middleware_refusal}. */
-  private String refusalCode(byte[] body) {
-    try {
-      String code = json.mapper().readTree(body).path("error").path("code").asText("");
-      for (ErrorCode known : ErrorCode.values()) {
-        if (known.wireCode().equals(code)) {
-          return code;
-        }
-      }
-    } catch (IOException notJson) {
-      // fall through: not Pouch's shape
-    }
-    return "middleware_refusal";
   }
 
   /** The requested model as logs may show it: a string, at most 100 characters. */
@@ -128,6 +122,12 @@ final class ProxyRoutes {
     } catch (IOException clientGone) {
       // The stream was closed (and settled) by try-with-resources; nothing more to send.
     }
+  }
+
+  private static byte[] concat(byte[] first, byte[] second) {
+    byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
   }
 
   private void models(Context ctx) {

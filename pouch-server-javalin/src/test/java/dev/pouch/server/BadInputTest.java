@@ -2,6 +2,7 @@ package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,20 @@ class BadInputTest extends ServerTest {
     return Map.of("model", "m", "messages", List.of(Map.of("role", "user", "content", "hi")));
   }
 
-  /** Everything a client or admin could see of the store. */
+  /**
+   * Everything a client or admin could see of the store, but the rows of refusals: a refusal of a
+   * well-formed request (expired key, model not allowed) gets its own row, at no cost.
+   */
   private String snapshot() {
-    return pouch.admin("GET", "/api/keys", null).raw()
-        + pouch.admin("GET", "/api/requests?limit=1000", null).raw();
+    StringBuilder rows = new StringBuilder();
+    for (JsonNode row : pouch.admin("GET", "/api/requests?limit=1000", null).body()) {
+      if (row.get("settlement").isNull()) {
+        assertThat(row.get("cost_micros").asLong()).as("a refusal costs nothing").isZero();
+      } else {
+        rows.append(row).append('\n');
+      }
+    }
+    return pouch.admin("GET", "/api/keys", null).raw() + rows;
   }
 
   private void assertRefused(Supplier<TestPouch.Reply> call, int status, String type, String code) {

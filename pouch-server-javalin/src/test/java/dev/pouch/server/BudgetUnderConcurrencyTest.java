@@ -93,13 +93,21 @@ class BudgetUnderConcurrencyTest extends ServerTest {
     assertThat(budget.get("reserved_micros").asLong()).isZero();
     assertThat(budget.get("spent_micros").asLong()).isEqualTo(expectedSpend);
     JsonNode log = pouch.admin("GET", "/api/requests?limit=1000&key_id=" + key.id(), null).body();
-    assertThat(log).hasSize(served);
+    assertThat(log).as("one row per request, refused ones too").hasSize(served + refused);
     long logged = 0;
+    int settled = 0;
     for (JsonNode row : log) {
+      if (row.get("settlement").isNull()) {
+        assertThat(row.get("error_code").asText()).isEqualTo("budget_exceeded");
+        assertThat(row.get("cost_micros").asLong()).isZero();
+      } else {
+        settled++;
+      }
       assertThat(row.get("overrun_micros").asLong()).isZero();
       logged += row.get("cost_micros").asLong();
     }
     assertThat(logged).isEqualTo(expectedSpend);
+    assertThat(settled).isEqualTo(served);
   }
 
   private static Map<String, Object> request(boolean stream, Integer maxTokens) {

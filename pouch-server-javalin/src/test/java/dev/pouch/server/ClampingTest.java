@@ -82,7 +82,11 @@ class ClampingTest extends ServerTest {
 
     assertThat(reply.status()).isEqualTo(429);
     assertThat(reply.errorCode()).isEqualTo("budget_exceeded");
-    assertThat(pouch.admin("GET", "/api/requests", null).body()).isEmpty();
+    JsonNode rows = pouch.admin("GET", "/api/requests", null).body();
+    assertThat(rows).as("the refusal's own row, at no cost").hasSize(1);
+    assertThat(rows.get(0).get("error_code").asText()).isEqualTo("budget_exceeded");
+    assertThat(rows.get(0).get("reserved_micros").asLong()).isZero();
+    assertThat(rows.get(0).get("cost_micros").asLong()).isZero();
     assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isZero();
   }
 }

@@ -87,9 +87,13 @@ class MoneyMiddlewareTest extends ServerTest {
     clock.advance(Duration.ofSeconds(60));
     TestPouch.Reply refilled = pouch.chat(key, chat(90 - (int) prompt));
     assertThat(refilled.status()).isEqualTo(200);
-    assertThat(pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body())
+    JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + key.id(), null).body();
+    assertThat(rows).as("one row per request").hasSize(6);
+    assertThat(rows)
+        .filteredOn(row -> row.get("settlement").isNull())
         .as("refused requests reserved nothing")
-        .hasSize(4);
+        .hasSize(2)
+        .allSatisfy(row -> assertThat(row.get("reserved_micros").asLong()).isZero());
   }
 
   @Test

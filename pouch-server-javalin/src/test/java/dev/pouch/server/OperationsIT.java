@@ -41,7 +41,7 @@ import org.sqlite.SQLiteConfig;
  * The fat jar as operators run it: SIGTERM mid-stream drains gracefully (streams that fit the grace
  * finish, the others are cut with an error event, every reservation is settled, checked straight in
  * the SQLite file before any restart), and {@code --log-format json} writes one JSON object per
- * line with an access line per request carrying its {@code x-request-id}.
+ * line with an access line per request carrying Pouch's {@code x-request-id} and the client's.
  */
 class OperationsIT {
   private static final String ADMIN_TOKEN = "pt-admin-operations-it";
@@ -165,12 +165,13 @@ class OperationsIT {
             chatRequest(pouch, key, chatBody(false)).header("x-request-id", "it-plain-1").build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
-    assertThat(answered.headers().firstValue("x-request-id")).hasValue("it-plain-1");
+    String plainId = pouchsId(answered, "it-plain-1");
     HttpResponse<String> streamed =
         http.send(
             chatRequest(pouch, key, chatBody(true)).header("x-request-id", "it-stream-1").build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(streamed.statusCode()).isEqualTo(200);
+    String streamId = pouchsId(streamed, "it-stream-1");
     HttpResponse<String> refused =
         http.send(
             HttpRequest.newBuilder(pouch.uri("/v1/chat/completions"))
@@ -180,7 +181,7 @@ class OperationsIT {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(refused.statusCode()).isEqualTo(401);
-    assertThat(refused.headers().firstValue("x-request-id")).hasValue("it-refused-1");
+    String refusedId = pouchsId(refused, "it-refused-1");
     pouch.stop();
 
     String stdout = pouch.stdout();
@@ -196,7 +197,8 @@ class OperationsIT {
         .doesNotContain(key.secret)
         .doesNotContain("sk-operations-it-upstream");
 
-    Map<String, JsonNode> plain = accessLine(lines, "it-plain-1", stdout);
+    Map<String, JsonNode> plain = accessLine(lines, plainId, stdout);
+    assertThat(plain.get("client_request_id").asText()).isEqualTo("it-plain-1");
     assertThat(plain.get("method").asText()).isEqualTo("POST");
     assertThat(plain.get("route").asText()).isEqualTo("/v1/chat/completions");
     assertThat(plain.get("status").asText()).isEqualTo("200");
@@ -209,14 +211,23 @@ class OperationsIT {
     assertThat(Long.parseLong(plain.get("cost_micros").asText())).isPositive();
     assertThat(Long.parseLong(plain.get("latency_ms").asText())).isNotNegative();
 
-    Map<String, JsonNode> stream = accessLine(lines, "it-stream-1", stdout);
+    Map<String, JsonNode> stream = accessLine(lines, streamId, stdout);
+    assertThat(stream.get("client_request_id").asText()).isEqualTo("it-stream-1");
     assertThat(stream.get("stream").asText()).isEqualTo("true");
     assertThat(stream.get("status").asText()).isEqualTo("200");
     assertThat(Long.parseLong(stream.get("cost_micros").asText())).isPositive();
 
-    Map<String, JsonNode> denied = accessLine(lines, "it-refused-1", stdout);
+    Map<String, JsonNode> denied = accessLine(lines, refusedId, stdout);
+    assertThat(denied.get("client_request_id").asText()).isEqualTo("it-refused-1");
     assertThat(denied.get("status").asText()).isEqualTo("401");
     assertThat(denied.get("error_code").asText()).isEqualTo("invalid_api_key");
+  }
+
+  /** Pouch's own id of a response, never the one its client sent. */
+  private static String pouchsId(HttpResponse<String> response, String clientId) {
+    String id = response.headers().firstValue("x-request-id").orElseThrow();
+    assertThat(id).startsWith("req_").isNotEqualTo(clientId);
+    return id;
   }
 
   /** The key-values of the one access line of a request, from Logback's JSON encoder. */

@@ -48,6 +48,46 @@ public abstract class RequestLogContract {
   }
 
   @Test
+  void aRowIsFoundByPouchsIdOrByTheIdItsClientSent() {
+    RequestRecord first = withClientId(record("req_1", "key_1", T0, 5), "client-abc");
+    RequestRecord second =
+        withClientId(record("req_2", "key_1", T0.plusMillis(1), 7), "client-abc");
+    RequestRecord other = record("req_3", "key_2", T0.plusMillis(2), 9);
+    requestLog.append(first);
+    requestLog.append(second);
+    requestLog.append(other);
+
+    assertThat(requestLog.find("req_1", 10)).containsExactly(first);
+    assertThat(requestLog.find("client-abc", 10))
+        .as("a client may reuse an id: every row, newest first")
+        .containsExactly(second, first);
+    assertThat(requestLog.find("client-abc", 1)).containsExactly(second);
+    assertThat(requestLog.find("req_3", 10)).containsExactly(other);
+    assertThat(requestLog.find("nothing", 10)).isEmpty();
+  }
+
+  private static RequestRecord withClientId(RequestRecord row, String clientRequestId) {
+    return new RequestRecord(
+        row.requestId(),
+        row.keyId(),
+        row.model(),
+        row.createdAt(),
+        row.status(),
+        row.streamed(),
+        row.promptTokens(),
+        row.cachedPromptTokens(),
+        row.completionTokens(),
+        row.reservedMicros(),
+        row.costMicros(),
+        row.basis(),
+        row.overrunMicros(),
+        row.latencyMillis(),
+        row.errorCode(),
+        row.pricedAs(),
+        clientRequestId);
+  }
+
+  @Test
   void listIsNewestFirstAndPagesWithBefore() {
     for (int i = 0; i < 5; i++) {
       requestLog.append(record("q" + i, "key_1", T0.plusSeconds(i), 10));

@@ -1,5 +1,6 @@
 package dev.pouch.bench;
 
+import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
@@ -59,7 +60,7 @@ public class ProxyPathBench {
   @Benchmark
   public int plainRequest() {
     AppKey key = proxy.authenticate(header);
-    ProxyResponse response = proxy.chatCompletions(key, plainBody);
+    ProxyResponse response = proxy.chatCompletions(key, plainBody, RequestMeta.of(proxy.newRequestId()));
     return response.status();
   }
 
@@ -72,7 +73,7 @@ public class ProxyPathBench {
   @Benchmark
   public long streamedRequest() {
     AppKey key = proxy.authenticate(header);
-    ProxyResponse response = proxy.chatCompletions(key, streamBody);
+    ProxyResponse response = proxy.chatCompletions(key, streamBody, RequestMeta.of(proxy.newRequestId()));
     if (!(response instanceof ProxyResponse.Streaming streaming)) {
       throw new IllegalStateException("expected a stream, got status " + response.status());
     }

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.mock;
 
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
@@ -100,7 +101,8 @@ public final class MockStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    return OpenAiJson.sseEvent(OpenAiJson.error(message, "upstream_error", "upstream_error", null));
+    return ErrorResponses.event(
+        ErrorResponses.json(message, "upstream_error", "upstream_error", null));
   }
 
   @Override

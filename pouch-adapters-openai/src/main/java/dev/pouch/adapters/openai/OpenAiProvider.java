@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -17,7 +17,6 @@ import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -219,22 +218,11 @@ final class OpenAiProvider implements Provider {
     return new ProviderResponse.Complete(
         502,
         Map.of("Content-Type", "application/json"),
-        errorJson(
+        ErrorResponses.upstreamError(
             "The upstream answered with a redirect ("
                 + response.code()
                 + "), which Pouch does not follow: check the key's base_url."),
         Usage.UNKNOWN);
-  }
-
-  /** An error body in OpenAI's shape, of type and code {@code upstream_error}. */
-  static byte[] errorJson(String message) {
-    ObjectNode error = MAPPER.createObjectNode();
-    ObjectNode body = error.putObject("error");
-    body.put("message", message);
-    body.put("type", "upstream_error");
-    body.put("code", "upstream_error");
-    body.putNull("param");
-    return error.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.pouch.adapters.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.provider.UpstreamStream;
@@ -341,8 +342,8 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    String json = new String(OpenAiProvider.errorJson(message), StandardCharsets.UTF_8);
-    return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    return ErrorResponses.event(
+        new String(ErrorResponses.upstreamError(message), StandardCharsets.UTF_8));
   }
 
   /**

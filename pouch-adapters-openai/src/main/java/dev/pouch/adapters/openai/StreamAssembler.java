@@ -3,6 +3,7 @@ package dev.pouch.adapters.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import java.io.IOException;
@@ -70,7 +71,7 @@ final class StreamAssembler {
       stream.close();
       return new Assembled(
           502,
-          OpenAiProvider.errorJson("The upstream failed before its answer was complete."),
+          ErrorResponses.upstreamError("The upstream failed before its answer was complete."),
           stream.usage(),
           stream.producedAtLeast());
     } finally {

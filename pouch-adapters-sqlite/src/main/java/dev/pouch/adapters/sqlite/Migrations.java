@@ -26,7 +26,8 @@ final class Migrations {
           "V2__priced_as.sql",
           "V3__key_suspension.sql",
           "V4__request_log_cursor.sql",
-          "V5__reservations_in_flight.sql");
+          "V5__reservations_in_flight.sql",
+          "V6__client_request_id.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

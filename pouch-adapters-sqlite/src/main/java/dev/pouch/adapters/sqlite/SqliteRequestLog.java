@@ -58,6 +58,25 @@ final class SqliteRequestLog implements RequestLog {
   }
 
   @Override
+  public List<RequestRecord> find(String id, int limit) {
+    Objects.requireNonNull(id, "id");
+    String sql =
+        "SELECT "
+            + RequestRows.COLUMNS
+            + " FROM request_log WHERE request_id = :id OR client_request_id = :id"
+            + " ORDER BY created_at DESC, seq DESC LIMIT :limit";
+    int page = Math.max(1, Math.min(MAX_PAGE, limit));
+    return database.read(
+        handle ->
+            handle
+                .createQuery(sql)
+                .bind("id", id)
+                .bind("limit", page)
+                .map(RequestRows.MAPPER)
+                .list());
+  }
+
+  @Override
   public List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit) {
     Objects.requireNonNull(afterRequestId, "afterRequestId");
     String sql =

@@ -216,6 +216,11 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
   }
 
   @Override
+  public List<RequestRecord> find(String id, int limit) {
+    return requests.find(id, limit);
+  }
+
+  @Override
   public List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit) {
     return requests.listAfter(keyId, afterRequestId, limit);
   }

@@ -100,9 +100,10 @@ class MigrationsTest {
         t0 + 5);
     handle.execute("INSERT INTO reservations VALUES ('r2', 'key_1', 200, ?, NULL, NULL, NULL)", t0);
     handle.execute(
-        "INSERT INTO request_log ("
-            + RequestRows.COLUMNS
-            + ") VALUES ('r1', 'key_1', 'gpt-4o-mini', ?, 200, 0, 10, 0, 5, 300, 120,"
+        "INSERT INTO request_log (request_id, key_id, model, created_at, status, streamed,"
+            + " prompt_tokens, cached_prompt_tokens, completion_tokens, reserved_micros,"
+            + " cost_micros, basis, overrun_micros, latency_millis, error_code, priced_as)"
+            + " VALUES ('r1', 'key_1', 'gpt-4o-mini', ?, 200, 0, 10, 0, 5, 300, 120,"
             + " 'usage_reported', 0, 5, NULL, NULL)",
         t0);
   }

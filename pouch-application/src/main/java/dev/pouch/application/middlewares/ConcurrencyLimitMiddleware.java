@@ -1,11 +1,10 @@
 package dev.pouch.application.middlewares;
 
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
@@ -32,8 +31,8 @@ final class ConcurrencyLimitMiddleware implements Middleware {
   public ProxyResponse intercept(Chain chain) {
     if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
-      return ErrorResponses.response(
-          RequestRejectedException.rateLimited(
+      return ProxyResponse.refused(
+          Refusal.rateLimited(
               "This key already has " + maxInFlight + " requests in flight; retry shortly.", 1));
     }
     Slot slot = new Slot();

@@ -1,10 +1,9 @@
 package dev.pouch.application.middlewares;
 
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
@@ -29,8 +28,8 @@ final class RateLimitMiddleware implements Middleware {
   public ProxyResponse intercept(Chain chain) {
     TokenBucket.Take decision = bucket.take(1, chain.context().receivedAt());
     if (!decision.allowed()) {
-      RequestRejectedException refusal =
-          RequestRejectedException.rateLimited(
+      Refusal refusal =
+          Refusal.rateLimited(
               "Rate limit reached for this key: "
                   + bucket.capacity()
                   + " requests per "
@@ -39,7 +38,7 @@ final class RateLimitMiddleware implements Middleware {
                   + decision.retryAfterSeconds()
                   + " s.",
               decision.retryAfterSeconds());
-      return withHeaders(ErrorResponses.response(refusal), decision);
+      return withHeaders(ProxyResponse.refused(refusal), decision);
     }
     return withHeaders(chain.proceed(chain.request()), decision);
   }

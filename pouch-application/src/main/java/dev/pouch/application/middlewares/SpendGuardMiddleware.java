@@ -9,7 +9,7 @@ import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -71,10 +72,10 @@ final class SpendGuardMiddleware implements Middleware {
     private long taken;
 
     @Override
-    public void reserving(ReservationQuote quote) {
+    public Optional<Refusal> reserving(ReservationQuote quote) {
       long spent = spendInWindow(context.receivedAt().toEpochMilli());
       if (maxPerMinute > 0 && spent >= maxPerMinute) {
-        throw trip(
+        return trip(
             context,
             "spent " + spent + " micros in the last minute, limit " + maxPerMinute,
             quote.amountMicros());
@@ -91,11 +92,12 @@ final class SpendGuardMiddleware implements Middleware {
         }
       }
       if (maxInFlight > 0 && wouldBe > maxInFlight) {
-        throw trip(
+        return trip(
             context,
             "money in flight would reach " + wouldBe + " micros, above " + maxInFlight,
             quote.amountMicros());
       }
+      return Optional.empty();
     }
 
     @Override
@@ -171,7 +173,7 @@ final class SpendGuardMiddleware implements Middleware {
   /**
    * Suspends the key (once per guard instance: resuming builds a new one) and tells the webhook.
    */
-  private RequestRejectedException trip(RequestContext context, String why, long requested) {
+  private Optional<Refusal> trip(RequestContext context, String why, long requested) {
     String reason = "spend_guard: " + why;
     if (tripped.compareAndSet(false, true)) {
       KeyControl control = context.control();
@@ -185,9 +187,12 @@ final class SpendGuardMiddleware implements Middleware {
         control.notify(webhookUrl, notice);
       }
     }
-    return new RequestRejectedException(
-        ErrorCode.KEY_SUSPENDED,
-        "This app key was suspended by its spend guard (" + why + "); an admin must resume it.");
+    return Optional.of(
+        Refusal.of(
+            ErrorCode.KEY_SUSPENDED,
+            "This app key was suspended by its spend guard ("
+                + why
+                + "); an admin must resume it."));
   }
 
   private static long saturatedAdd(long a, long b) {

@@ -5,13 +5,14 @@ import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.chain.ReservationQuote;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * {@code token_rate_limit}: at most {@code tokens} tokens (prompt + output) per {@code period}
@@ -56,14 +57,15 @@ final class TokenRateLimitMiddleware implements Middleware {
     }
 
     @Override
-    public void reserving(ReservationQuote quote) {
+    public Optional<Refusal> reserving(ReservationQuote quote) {
       long tokens = quote.worstCaseTokens();
       TokenBucket.Take take = bucket.take(tokens, at);
       if (!take.allowed()) {
-        throw RequestRejectedException.rateLimited(refusal(tokens, take), take.retryAfterSeconds());
+        return Optional.of(Refusal.rateLimited(refusal(tokens, take), take.retryAfterSeconds()));
       }
       worstCase = tokens;
       taken = take;
+      return Optional.empty();
     }
 
     @Override

@@ -2,8 +2,10 @@ package dev.pouch.application.proxy;
 
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.chain.ReservationQuote;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.log.RequestRecord;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,18 +25,25 @@ final class Observers {
   }
 
   /**
-   * Announces the quote; if an observer refuses, the ones already told hear {@code notReserved}.
+   * Announces the quote, and returns the first refusal; if an observer refuses (or fails), the ones
+   * already told hear {@code notReserved}.
    */
-  void reserving(ReservationQuote quote) {
+  Optional<Refusal> reserving(ReservationQuote quote) {
     for (RequestObserver observer : observers) {
+      Optional<Refusal> refusal;
       try {
-        observer.reserving(quote);
-      } catch (RuntimeException refusal) {
+        refusal = observer.reserving(quote);
+      } catch (RuntimeException bug) {
         notReserved();
-        throw refusal;
+        throw bug;
+      }
+      if (refusal.isPresent()) {
+        notReserved();
+        return refusal;
       }
       told++;
     }
+    return Optional.empty();
   }
 
   /** No reservation was taken after all. */

@@ -39,6 +39,7 @@ final class OpenReservation {
   private final Observers observers;
   private final ProxyEvents events;
   private final String providerId;
+  private final String clientRequestId;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   OpenReservation(
@@ -53,7 +54,8 @@ final class OpenReservation {
       Instant receivedAt,
       Observers observers,
       ProxyEvents events,
-      String providerId) {
+      String providerId,
+      String clientRequestId) {
     this.ledger = ledger;
     this.clock = clock;
     this.reservation = reservation;
@@ -66,6 +68,7 @@ final class OpenReservation {
     this.observers = observers;
     this.events = events;
     this.providerId = providerId;
+    this.clientRequestId = clientRequestId;
   }
 
   String providerId() {
@@ -135,7 +138,8 @@ final class OpenReservation {
             overrun,
             Duration.between(receivedAt, now).toMillis(),
             errorCode,
-            pricing == null ? null : pricing.pricedAs());
+            pricing == null ? null : pricing.pricedAs(),
+            clientRequestId);
     if (overrun > 0) {
       log.atWarn()
           .addKeyValue("request_id", reservation.id())

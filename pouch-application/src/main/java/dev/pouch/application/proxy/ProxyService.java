@@ -4,25 +4,28 @@ import dev.pouch.application.PouchSettings;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
+import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.PouchException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,8 @@ public final class ProxyService implements ProxyChat {
   private final WebhookSender webhooks;
   private final Clock clock;
   private final ProxyEvents events;
+  private final RequestLog requestLog;
+  private final RequestIds ids;
 
   public ProxyService(
       KeyRepository keys,
@@ -51,7 +56,8 @@ public final class ProxyService implements ProxyChat {
       BiConsumer<String, String> suspender,
       WebhookSender webhooks,
       Clock clock,
-      ProxyEvents events) {
+      ProxyEvents events,
+      RequestLog requestLog) {
     this.keys = keys;
     this.ledger = ledger;
     this.cache = cache;
@@ -61,6 +67,8 @@ public final class ProxyService implements ProxyChat {
     this.webhooks = webhooks;
     this.clock = clock;
     this.events = events;
+    this.requestLog = requestLog;
+    this.ids = new RequestIds(clock);
   }
 
   @Override
@@ -79,8 +87,37 @@ public final class ProxyService implements ProxyChat {
   }
 
   @Override
-  public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body) {
+  public String newRequestId() {
+    return ids.next();
+  }
+
+  @Override
+  public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta) {
     Instant now = clock.instant();
+    ReservingTerminal terminal =
+        new ReservingTerminal(
+            ledger, clock, settings, runtimes::forKey, events, meta.clientRequestId());
+    ProxyResponse response;
+    try {
+      response = serve(key, body, meta, now, terminal);
+    } catch (PouchException failure) {
+      // refused, or failed upstream after its settlement: answered in the route's error shape
+      response = ProxyResponse.refused(failure.refusal());
+    }
+    if (response instanceof ProxyResponse.Refused refused
+        && !terminal.reserved()
+        && isPolicy(refused.refusal())) {
+      logRefusal(key, body, meta, now, refused.refusal());
+    }
+    return response;
+  }
+
+  private ProxyResponse serve(
+      AppKey key,
+      Map<String, Object> body,
+      RequestMeta meta,
+      Instant now,
+      ReservingTerminal terminal) {
     if (key.isExpiredAt(now) && !key.autoRenew()) {
       throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
     }
@@ -98,8 +135,11 @@ public final class ProxyService implements ProxyChat {
     KeyRuntime runtime = runtimes.forKey(live);
     RequestContext context =
         new RequestContext(
-            newRequestId(), live, now, new HostKeyControl(live.id(), ledger, suspender, webhooks));
-    ReservingTerminal terminal = new ReservingTerminal(ledger, clock, settings, runtime, events);
+            meta.requestId(),
+            live,
+            now,
+            new HostKeyControl(live.id(), ledger, suspender, webhooks));
+    context.observe(meta.observer());
     ProxyResponse response;
     try {
       response =
@@ -110,6 +150,53 @@ public final class ProxyService implements ProxyChat {
     }
     terminal.abandonUnless(response);
     return response;
+  }
+
+  /**
+   * Whether a refusal is a decision of Pouch's on a well-formed request (expired, suspended, not
+   * allowed, rate-limited, over budget, unpriced), which gets a row; a malformed request does not:
+   * the client's bug, which hostile input could repeat without end.
+   */
+  private static boolean isPolicy(Refusal refusal) {
+    return refusal.code() != ErrorCode.INVALID_REQUEST
+        && refusal.code() != ErrorCode.REQUEST_TOO_LARGE;
+  }
+
+  /**
+   * The request-log row of a request refused before it reserved anything (one row per request that
+   * names a key): no tokens, no charge, its status and error code.
+   */
+  private void logRefusal(
+      AppKey key, Map<String, Object> body, RequestMeta meta, Instant receivedAt, Refusal refusal) {
+    Object model = body.get("model");
+    RequestRecord row =
+        new RequestRecord(
+            meta.requestId(),
+            key.id(),
+            model instanceof String name ? name : "",
+            receivedAt,
+            refusal.status(),
+            Boolean.TRUE.equals(body.get("stream")),
+            0,
+            0,
+            0,
+            0,
+            0,
+            null,
+            0,
+            Math.max(0, Duration.between(receivedAt, clock.instant()).toMillis()),
+            refusal.code().wireCode(),
+            null,
+            meta.clientRequestId());
+    try {
+      requestLog.append(row);
+    } catch (RuntimeException storeFailure) {
+      // The refusal itself stands; only its row is missing.
+      log.atError()
+          .setCause(storeFailure)
+          .addKeyValue("request_id", meta.requestId())
+          .log("could not record a refused request");
+    }
   }
 
   @Override
@@ -162,18 +249,6 @@ public final class ProxyService implements ProxyChat {
         && ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
       log.atInfo().addKeyValue("key_id", keyId).log("budget period reset");
     }
-  }
-
-  /**
-   * {@code req_}, the time in milliseconds (12 hex digits), then 64 random bits. Ids that grow with
-   * time land at the end of the indexes that hold them (reservations, request log), where a random
-   * id dirtied a random index page per request in every group commit.
-   */
-  private String newRequestId() {
-    HexFormat hex = HexFormat.of();
-    return "req_"
-        + hex.toHexDigits(clock.millis()).substring(4)
-        + hex.toHexDigits(ThreadLocalRandom.current().nextLong());
   }
 
   private static RequestRejectedException invalidKey(String message) {

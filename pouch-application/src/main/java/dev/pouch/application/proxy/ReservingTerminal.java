@@ -16,8 +16,10 @@ import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.error.UpstreamException;
+import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
@@ -27,6 +29,7 @@ import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The last link of every chain (DESIGN §3 steps 4–6): prices the final request, reserves its worst
@@ -39,27 +42,31 @@ final class ReservingTerminal implements RealChain.Terminal {
   private final BudgetLedger ledger;
   private final Clock clock;
   private final PouchSettings settings;
-  private final KeyRuntime runtime;
+  private final Function<AppKey, KeyRuntime> runtimes;
   private final ProxyEvents events;
+  private final String clientRequestId;
   private volatile ProxyResponse.Streaming produced;
+  private volatile boolean reserved;
 
   ReservingTerminal(
       BudgetLedger ledger,
       Clock clock,
       PouchSettings settings,
-      KeyRuntime runtime,
-      ProxyEvents events) {
+      Function<AppKey, KeyRuntime> runtimes,
+      ProxyEvents events,
+      String clientRequestId) {
     this.ledger = ledger;
     this.clock = clock;
     this.settings = settings;
-    this.runtime = runtime;
+    this.runtimes = runtimes;
     this.events = events;
+    this.clientRequestId = clientRequestId;
   }
 
   @Override
   public ProxyResponse execute(ChatRequest request, RequestContext context) {
     String keyId = context.key().id();
-    Provider provider = runtime.providerFor(context);
+    Provider provider = runtimes.apply(context.key()).providerFor(context);
     if (!context.key().policy().allowsModel(request.model())) {
       throw modelNotAllowed(request.model());
     }
@@ -96,9 +103,13 @@ final class ReservingTerminal implements RealChain.Terminal {
     }
     Observers observers = new Observers(context.observers());
     // Announced once, at the first plan: a re-plan (exact count, less headroom) only lowers it.
-    observers.reserving(
-        new ReservationQuote(
-            promptTokens, candidate.outputCap(), candidate.amountMicros(), budget));
+    Optional<Refusal> refused =
+        observers.reserving(
+            new ReservationQuote(
+                promptTokens, candidate.outputCap(), candidate.amountMicros(), budget));
+    if (refused.isPresent()) {
+      return ProxyResponse.refused(refused.get());
+    }
     ReservationPlan plan = null;
     Reservation taken = null;
     try {
@@ -111,6 +122,7 @@ final class ReservingTerminal implements RealChain.Terminal {
         if (ledger.reserve(reservation)) {
           plan = candidate;
           taken = reservation;
+          reserved = true;
         } else if (!exact) {
           // the headroom shrank meanwhile: plan again on fresh numbers, from an exact count
           budget = ledger.require(keyId);
@@ -147,7 +159,8 @@ final class ReservingTerminal implements RealChain.Terminal {
             context.receivedAt(),
             observers,
             events,
-            providerId);
+            providerId,
+            clientRequestId);
     return withBudgetHeaders(call(provider, upstreamRequest, context, open), keyId, taken);
   }
 
@@ -307,6 +320,11 @@ final class ReservingTerminal implements RealChain.Terminal {
   /** An upstream refusal: no tokens billed (no usage, or usage of zero tokens). */
   private static boolean producedNothing(Usage usage) {
     return usage.promptTokens() == 0 && usage.completionTokens() == 0;
+  }
+
+  /** Whether this request took a reservation (then its settlement writes its request-log row). */
+  boolean reserved() {
+    return reserved;
   }
 
   /**

@@ -273,6 +273,18 @@ public final class InMemoryStore implements KeyRepository, BudgetLedger, Request
   }
 
   @Override
+  public synchronized List<RequestRecord> find(String id, int limit) {
+    List<RequestRecord> found = new ArrayList<>();
+    for (int i = log.size() - 1; i >= 0 && found.size() < limit; i--) {
+      RequestRecord row = log.get(i);
+      if (id.equals(row.requestId()) || id.equals(row.clientRequestId())) {
+        found.add(row);
+      }
+    }
+    return found;
+  }
+
+  @Override
   public synchronized List<RequestRecord> listAfter(
       String keyId, String afterRequestId, int limit) {
     List<RequestRecord> newestFirst = list(keyId, null, 1_000);

@@ -5,6 +5,7 @@ import dev.pouch.application.PouchSettings;
 import dev.pouch.application.keys.CreatedKey;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.key.AppKey;
@@ -78,7 +79,12 @@ public final class TestPouch implements AfterEachCallback {
 
   /** Authenticates as a client would and sends the request. */
   public ProxyResponse chat(CreatedKey key, ChatBody body) {
-    return proxy().chatCompletions(authenticate(key), body.build());
+    return send(authenticate(key), body.build());
+  }
+
+  /** Sends a request for an authenticated key, under a new request id. */
+  public ProxyResponse send(AppKey key, java.util.Map<String, Object> body) {
+    return proxy().chatCompletions(key, body, RequestMeta.of(proxy().newRequestId()));
   }
 
   public Budget budget(CreatedKey key) {

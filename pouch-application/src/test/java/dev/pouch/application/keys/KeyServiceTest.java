@@ -2,6 +2,7 @@ package dev.pouch.application.keys;
 
 import static dev.pouch.application.fakes.ChatBody.chat;
 import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
+import static dev.pouch.application.fakes.PouchAssertions.assertRefused;
 import static dev.pouch.application.fakes.PouchAssertions.assertRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -145,7 +146,7 @@ class KeyServiceTest {
 
     keys.update(created.view().key().id(), aKey().allowedModels(FakeUpstream.DEAR_MODEL).build());
 
-    assertRejected(() -> pouch.chat(created, chat()), ErrorCode.MODEL_NOT_ALLOWED);
+    assertRefused(pouch.chat(created, chat()), ErrorCode.MODEL_NOT_ALLOWED);
     assertThat(pouch.upstream.calls()).hasSize(1);
   }
 
@@ -156,7 +157,7 @@ class KeyServiceTest {
 
     keys.update(created.view().key().id(), aKey().budget(1).build());
 
-    assertRejected(() -> pouch.chat(created, chat()), ErrorCode.BUDGET_EXCEEDED);
+    assertRefused(pouch.chat(created, chat()), ErrorCode.BUDGET_EXCEEDED);
   }
 
   @Test

@@ -13,7 +13,6 @@ import dev.pouch.application.keys.CreatedKey;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,7 +99,13 @@ class BudgetConcurrencyTest {
     assertThat(budget.reservedMicros()).isZero();
     assertThat(budget.spentMicros()).isEqualTo(billedTotal);
     List<RequestRecord> records = pouch.store.records();
-    assertThat(records).hasSize(served);
+    assertThat(records).as("one row per request, refused ones too").hasSize(REQUESTS);
+    assertThat(records).filteredOn(r -> r.basis() != null).hasSize(served);
+    assertThat(records)
+        .filteredOn(r -> r.basis() == null)
+        .hasSize(refusals.size())
+        .allSatisfy(r -> assertThat(r.costMicros()).isZero())
+        .allSatisfy(r -> assertThat(r.errorCode()).isEqualTo("budget_exceeded"));
     assertThat(records).allSatisfy(r -> assertThat(r.overrunMicros()).isZero());
     assertThat(pouch.store.openReservations()).isEmpty();
   }
@@ -116,11 +121,9 @@ class BudgetConcurrencyTest {
    */
   private ErrorCode send(CountDownLatch start, CreatedKey key, ChatBody body) throws Exception {
     start.await();
-    ProxyResponse response;
-    try {
-      response = pouch.chat(key, body);
-    } catch (PouchException refused) {
-      return refused.code();
+    ProxyResponse response = pouch.chat(key, body);
+    if (response instanceof ProxyResponse.Refused refused) {
+      return refused.refusal().code();
     }
     if (response instanceof ProxyResponse.Streaming streaming) {
       try (var stream = streaming.stream()) {

@@ -6,7 +6,7 @@ import static dev.pouch.application.fakes.FakeUpstream.INPUT_MICROS;
 import static dev.pouch.application.fakes.FakeUpstream.MAX_OUTPUT;
 import static dev.pouch.application.fakes.FakeUpstream.OUTPUT_MICROS;
 import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
-import static dev.pouch.application.fakes.PouchAssertions.assertRejected;
+import static dev.pouch.application.fakes.PouchAssertions.assertRefused;
 import static dev.pouch.application.fakes.TestPouch.MARGIN;
 import static dev.pouch.application.fakes.TestPouch.MIN_USEFUL;
 import static dev.pouch.application.fakes.TestPouch.reservationFor;
@@ -78,7 +78,7 @@ class ClampingTest {
     CreatedKey key = pouch.create(aKey().budget(10_000));
     pouch.store.givenSpent(key.view().key().id(), 10_000 - reservationFor(MIN_USEFUL) + 1);
 
-    assertRejected(() -> pouch.chat(key, chat()), ErrorCode.BUDGET_EXCEEDED);
+    assertRefused(pouch.chat(key, chat()), ErrorCode.BUDGET_EXCEEDED);
 
     assertThat(pouch.upstream.calls()).isEmpty();
     assertThat(pouch.store.reservations()).isEmpty();
@@ -157,7 +157,7 @@ class ClampingTest {
                 new Reservation(
                     "req_other", keyId, 2_000 - reservationFor(100) + 1, TestPouch.T0)));
 
-    assertRejected(() -> pouch.chat(key, chat().maxTokens(100)), ErrorCode.BUDGET_EXCEEDED);
+    assertRefused(pouch.chat(key, chat().maxTokens(100)), ErrorCode.BUDGET_EXCEEDED);
 
     assertThat(pouch.upstream.calls()).isEmpty();
   }

@@ -2,7 +2,7 @@ package dev.pouch.application.proxy;
 
 import static dev.pouch.application.fakes.ChatBody.chat;
 import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
-import static dev.pouch.application.fakes.PouchAssertions.assertRejected;
+import static dev.pouch.application.fakes.PouchAssertions.assertRefused;
 import static dev.pouch.application.fakes.TestPouch.ANSWER_COST;
 import static dev.pouch.application.fakes.TestPouch.T0;
 import static dev.pouch.application.fakes.TestPouch.reservationFor;
@@ -46,8 +46,7 @@ class KeyExpiryTest {
     AppKey authenticated = pouch.authenticate(key);
     pouch.clock.set(T0.plus(DAY));
 
-    assertRejected(
-        () -> pouch.proxy().chatCompletions(authenticated, chat().build()), ErrorCode.KEY_EXPIRED);
+    assertRefused(pouch.send(authenticated, chat().build()), ErrorCode.KEY_EXPIRED);
 
     assertThat(pouch.upstream.calls()).isEmpty();
     assertThat(pouch.stored(key).expiresAt()).isEqualTo(T0.plus(DAY));
@@ -116,7 +115,7 @@ class KeyExpiryTest {
     AppKey authenticated = pouch.authenticate(key);
     pouch.keys().update(key.view().key().id(), draft.name("renamed").build());
 
-    pouch.proxy().chatCompletions(authenticated, chat().build());
+    pouch.send(authenticated, chat().build());
 
     assertThat(pouch.stored(key).expiresAt()).isEqualTo(T0.plus(DAY).plus(DAY));
     assertThat(pouch.upstream.calls()).hasSize(1);
@@ -131,8 +130,8 @@ class KeyExpiryTest {
     AppKey first = pouch.authenticate(key);
     AppKey second = pouch.authenticate(key); // both hold the expired version
 
-    pouch.proxy().chatCompletions(first, chat().maxTokens(10).build());
-    pouch.proxy().chatCompletions(second, chat().maxTokens(10).build());
+    pouch.send(first, chat().maxTokens(10).build());
+    pouch.send(second, chat().maxTokens(10).build());
 
     assertThat(pouch.stored(key).expiresAt()).isEqualTo(T0.plus(DAY).plus(DAY));
     assertThat(pouch.store.history()).hasSize(1);
@@ -144,7 +143,7 @@ class KeyExpiryTest {
     CreatedKey key = pouch.create(aKey().budget(LIMIT).resetEvery(Duration.ofHours(1)));
     long spentBefore = LIMIT - reservationFor(10) + 1; // not even this request would fit
     pouch.store.givenSpent(key.view().key().id(), spentBefore);
-    assertRejected(() -> pouch.chat(key, chat().maxTokens(10)), ErrorCode.BUDGET_EXCEEDED);
+    assertRefused(pouch.chat(key, chat().maxTokens(10)), ErrorCode.BUDGET_EXCEEDED);
     pouch.clock.set(T0.plus(Duration.ofMinutes(150)));
 
     pouch.chat(key, chat().maxTokens(10));

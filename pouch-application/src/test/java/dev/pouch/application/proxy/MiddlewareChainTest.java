@@ -7,7 +7,7 @@ import static dev.pouch.application.fakes.FakeUpstream.DEAR_INPUT_MICROS;
 import static dev.pouch.application.fakes.FakeUpstream.DEAR_OUTPUT_MICROS;
 import static dev.pouch.application.fakes.FakeUpstream.DEFAULT_PROMPT_ESTIMATE;
 import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
-import static dev.pouch.application.fakes.PouchAssertions.assertRejected;
+import static dev.pouch.application.fakes.PouchAssertions.assertRefused;
 import static dev.pouch.application.fakes.TestPouch.ANSWER_COST;
 import static dev.pouch.application.fakes.TestPouch.MARGIN;
 import static dev.pouch.application.fakes.TestPouch.T0;
@@ -25,7 +25,7 @@ import dev.pouch.application.keys.CreatedKey;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.PouchException;
+import dev.pouch.domain.error.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -81,7 +81,7 @@ class MiddlewareChainTest {
                 .allowedModels(FakeUpstream.MODEL)
                 .rewritingModelTo("router", FakeUpstream.DEAR_MODEL));
 
-    assertRejected(() -> pouch.chat(key, chat()), ErrorCode.MODEL_NOT_ALLOWED);
+    assertRefused(pouch.chat(key, chat()), ErrorCode.MODEL_NOT_ALLOWED);
 
     assertThat(pouch.upstream.calls()).isEmpty();
     assertThat(pouch.store.reservations()).isEmpty();
@@ -111,8 +111,7 @@ class MiddlewareChainTest {
   void aMiddlewareCanRefuseARequestBeforeAnythingIsReserved() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT).scripted("limiter", Action.REFUSE));
 
-    PouchException refused =
-        assertRejected(() -> pouch.chat(key, chat()), ErrorCode.RATE_LIMIT_EXCEEDED);
+    Refusal refused = assertRefused(pouch.chat(key, chat()), ErrorCode.RATE_LIMIT_EXCEEDED);
 
     assertThat(refused.retryAfterSeconds()).isEqualTo(7);
     assertThat(pouch.store.reservations()).isEmpty();

@@ -1,16 +1,17 @@
 package dev.pouch.application.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.chain.ReservationQuote;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ObserversTest {
@@ -22,11 +23,9 @@ class ObserversTest {
   private RequestObserver recording(String name, boolean refuses) {
     return new RequestObserver() {
       @Override
-      public void reserving(ReservationQuote quote) {
+      public Optional<Refusal> reserving(ReservationQuote quote) {
         calls.add(name + ".reserving");
-        if (refuses) {
-          throw RequestRejectedException.rateLimited("no", 1);
-        }
+        return refuses ? Optional.of(Refusal.rateLimited("no", 1)) : Optional.empty();
       }
 
       @Override
@@ -47,8 +46,9 @@ class ObserversTest {
     Observers observers =
         new Observers(List.of(recording("a", false), recording("b", true), recording("c", false)));
 
-    assertThatThrownBy(() -> observers.reserving(QUOTE))
-        .isInstanceOf(RequestRejectedException.class);
+    assertThat(observers.reserving(QUOTE))
+        .map(Refusal::code)
+        .contains(ErrorCode.RATE_LIMIT_EXCEEDED);
 
     assertThat(calls).containsExactly("a.reserving", "b.reserving", "a.notReserved");
   }

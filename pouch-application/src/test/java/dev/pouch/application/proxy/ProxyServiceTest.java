@@ -3,11 +3,10 @@ package dev.pouch.application.proxy;
 import static dev.pouch.application.fakes.ChatBody.chat;
 import static dev.pouch.application.fakes.FakeUpstream.DEFAULT_PROMPT_ESTIMATE;
 import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
-import static dev.pouch.application.fakes.PouchAssertions.assertRejected;
+import static dev.pouch.application.fakes.PouchAssertions.assertRefused;
 import static dev.pouch.application.fakes.TestPouch.micros;
 import static dev.pouch.application.fakes.TestPouch.reservationFor;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.fakes.FakeStream;
 import dev.pouch.application.fakes.FakeUpstream;
@@ -18,7 +17,7 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
-import dev.pouch.domain.error.InternalException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Duration;
@@ -132,7 +131,7 @@ class ProxyServiceTest {
   }
 
   @Test
-  void anUpstreamThatWasNeverReachedIsRefundedAndRethrown() {
+  void anUpstreamThatWasNeverReachedIsRefundedAndReported() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
     UpstreamException unreachable =
         UpstreamException.beforeSending(ErrorCode.UPSTREAM_UNREACHABLE, "connection refused", null);
@@ -141,14 +140,15 @@ class ProxyServiceTest {
           throw unreachable;
         });
 
-    assertThatThrownBy(() -> pouch.chat(key, chat().maxTokens(50))).isSameAs(unreachable);
+    Refusal refused = assertRefused(pouch.chat(key, chat().maxTokens(50)), unreachable.code());
+    assertThat(refused.message()).isEqualTo(unreachable.getMessage());
 
     assertRefunded(key);
     assertThat(pouch.store.onlyRecord().status()).as("502 per the HTTP contract").isEqualTo(502);
   }
 
   @Test
-  void anUpstreamFailureAfterTheRequestWasSentIsChargedItsFullReservationAndRethrown() {
+  void anUpstreamFailureAfterTheRequestWasSentIsChargedItsFullReservationAndReported() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
     UpstreamException timeout =
         new UpstreamException(ErrorCode.UPSTREAM_TIMEOUT, "read timed out", null);
@@ -157,7 +157,8 @@ class ProxyServiceTest {
           throw timeout;
         });
 
-    assertThatThrownBy(() -> pouch.chat(key, chat().maxTokens(50))).isSameAs(timeout);
+    Refusal refused = assertRefused(pouch.chat(key, chat().maxTokens(50)), timeout.code());
+    assertThat(refused.message()).isEqualTo(timeout.getMessage());
 
     assertChargedInFull(key, SettlementBasis.FULL_RESERVATION);
     assertThat(pouch.store.onlyRecord().status()).isEqualTo(504);
@@ -172,9 +173,8 @@ class ProxyServiceTest {
           throw new IllegalStateException("provider bug");
         });
 
-    assertThatThrownBy(() -> pouch.chat(key, chat().maxTokens(50)))
-        .isInstanceOf(InternalException.class)
-        .hasCauseInstanceOf(IllegalStateException.class);
+    Refusal refused = assertRefused(pouch.chat(key, chat().maxTokens(50)), ErrorCode.INTERNAL);
+    assertThat(refused.message()).as("no internals").doesNotContain("provider bug");
 
     // nothing proves the request did not reach the upstream
     assertChargedInFull(key, SettlementBasis.FULL_RESERVATION);
@@ -219,7 +219,7 @@ class ProxyServiceTest {
   void aModelTheKeyMayNotUseIsRefusedBeforeAnythingIsReserved() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT).allowedModels(FakeUpstream.DEAR_MODEL));
 
-    assertRejected(() -> pouch.chat(key, chat().maxTokens(5)), ErrorCode.MODEL_NOT_ALLOWED);
+    assertRefused(pouch.chat(key, chat().maxTokens(5)), ErrorCode.MODEL_NOT_ALLOWED);
 
     assertNothingHappened();
   }
@@ -228,8 +228,8 @@ class ProxyServiceTest {
   void aModelWithoutPriceIsRefusedOnAKeyWithABudget() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
 
-    assertRejected(
-        () -> pouch.chat(key, chat().model(FakeUpstream.UNPRICED_MODEL).maxTokens(5)),
+    assertRefused(
+        pouch.chat(key, chat().model(FakeUpstream.UNPRICED_MODEL).maxTokens(5)),
         ErrorCode.MODEL_PRICE_UNKNOWN);
 
     assertNothingHappened();
@@ -249,8 +249,7 @@ class ProxyServiceTest {
   void aMalformedBodyIsRefusedNamingTheField() {
     CreatedKey key = pouch.create(aKey().budget(LIMIT));
 
-    var refused =
-        assertRejected(() -> pouch.chat(key, chat().maxTokens(0)), ErrorCode.INVALID_REQUEST);
+    var refused = assertRefused(pouch.chat(key, chat().maxTokens(0)), ErrorCode.INVALID_REQUEST);
 
     assertThat(refused.param()).isEqualTo("max_tokens");
     assertNothingHappened();
@@ -260,7 +259,7 @@ class ProxyServiceTest {
   void explicitMaxTokensTheBudgetCannotCoverAreRefusedWithoutCallingTheUpstream() {
     CreatedKey key = pouch.create(aKey().budget(reservationFor(50) - 1));
 
-    assertRejected(() -> pouch.chat(key, chat().maxTokens(50)), ErrorCode.BUDGET_EXCEEDED);
+    assertRefused(pouch.chat(key, chat().maxTokens(50)), ErrorCode.BUDGET_EXCEEDED);
 
     assertNothingHappened();
   }

@@ -1,11 +1,15 @@
 package dev.pouch.domain.chain;
 
+import dev.pouch.domain.error.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
-/** What goes back to the client: a complete body or a stream. */
+/**
+ * What goes back to the client: a complete body, a stream, or a refusal (written by the host in the
+ * route's error shape).
+ */
 public sealed interface ProxyResponse {
 
   int status();
@@ -48,6 +52,33 @@ public sealed interface ProxyResponse {
     public Streaming withHeader(String name, String value) {
       return new Streaming(status, ProxyResponse.plus(headers, name, value), stream);
     }
+  }
+
+  /** A refusal; see {@link Refusal}. */
+  record Refused(Refusal refusal) implements ProxyResponse {
+    public Refused {
+      Objects.requireNonNull(refusal, "refusal");
+    }
+
+    @Override
+    public int status() {
+      return refusal.status();
+    }
+
+    @Override
+    public Map<String, String> headers() {
+      return refusal.headers();
+    }
+
+    @Override
+    public Refused withHeader(String name, String value) {
+      return new Refused(refusal.withHeader(name, value));
+    }
+  }
+
+  /** Refuses the request: {@code return ProxyResponse.refused(...)} from a middleware. */
+  static Refused refused(Refusal refusal) {
+    return new Refused(refusal);
   }
 
   private static Map<String, String> plus(Map<String, String> headers, String name, String value) {

@@ -6,4 +6,10 @@ public final class InternalException extends PouchException {
   public InternalException(String message, Throwable cause) {
     super(ErrorCode.INTERNAL, message, null, 0, cause);
   }
+
+  /** What the client is told: nothing of the internals, which are for the logs. */
+  @Override
+  public Refusal refusal() {
+    return Refusal.of(ErrorCode.INTERNAL, "The server had an error while processing your request.");
+  }
 }

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * The root of Pouch's failures. Unchecked and sealed: the subclasses name who is at fault, the
- * {@link ErrorCode} names what happened, and the server maps the code to HTTP in one switch.
+ * {@link ErrorCode} names what happened, and each code has its HTTP status.
  */
 public abstract sealed class PouchException extends RuntimeException
     permits RequestRejectedException, UpstreamException, InternalException {
@@ -34,5 +34,10 @@ public abstract sealed class PouchException extends RuntimeException
   /** For rate limits, seconds until a retry can succeed; otherwise 0. */
   public long retryAfterSeconds() {
     return retryAfterSeconds;
+  }
+
+  /** What the client is told of this failure. */
+  public Refusal refusal() {
+    return new Refusal(code, getMessage(), param, retryAfterSeconds, java.util.Map.of());
   }
 }

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param latencyMillis time from arrival to the end of the response
  * @param errorCode the error code returned, or {@code null} on success
  * @param pricedAs the price source that priced the request (for reconciliation), or {@code null}
+ * @param clientRequestId the {@code x-request-id} the client sent, kept to correlate its logs with
+ *     this row (never a ledger key: Pouch chooses {@code requestId}), or {@code null}
  */
 public record RequestRecord(
     String requestId,
@@ -40,12 +42,51 @@ public record RequestRecord(
     long overrunMicros,
     long latencyMillis,
     String errorCode,
-    String pricedAs) {
+    String pricedAs,
+    String clientRequestId) {
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(createdAt, "createdAt");
+  }
+
+  /** A row without a client request id. */
+  public RequestRecord(
+      String requestId,
+      String keyId,
+      String model,
+      Instant createdAt,
+      int status,
+      boolean streamed,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reservedMicros,
+      long costMicros,
+      SettlementBasis basis,
+      long overrunMicros,
+      long latencyMillis,
+      String errorCode,
+      String pricedAs) {
+    this(
+        requestId,
+        keyId,
+        model,
+        createdAt,
+        status,
+        streamed,
+        promptTokens,
+        cachedPromptTokens,
+        completionTokens,
+        reservedMicros,
+        costMicros,
+        basis,
+        overrunMicros,
+        latencyMillis,
+        errorCode,
+        pricedAs,
+        null);
   }
 
   /** A row without a price source. */

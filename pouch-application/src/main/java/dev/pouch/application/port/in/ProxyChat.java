@@ -31,35 +31,58 @@ public interface ProxyChat {
    */
   AppKey authenticate(String authorizationHeader);
 
+  /** Response header of every answer: the request's id, as on its request-log row. */
+  String REQUEST_ID_HEADER = "x-request-id";
+
+  /** A new request id ({@code req_…}): the host gives one to every request it receives. */
+  String newRequestId();
+
   /**
    * Serves {@code POST /v1/chat/completions}: key checks, the key's middleware chain, worst-case
-   * reservation, the upstream call and exactly-once settlement.
+   * reservation, the upstream call and exactly-once settlement. Never throws a {@link
+   * PouchException}: a refusal, or an upstream failure, comes back as a {@link
+   * ProxyResponse.Refused} for the host to write in the route's error shape ({@link
+   * ErrorResponses}). Every request gets one request-log row, refused ones too.
    *
    * @param body the parsed JSON body (maps, lists, strings, numbers, booleans, nulls)
+   * @param meta the request's id, the client's own id, and the host's observer
    * @return the response; a streaming one must be closed by the caller
    */
-  ProxyResponse chatCompletions(AppKey key, Map<String, Object> body);
+  ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta);
 
   /**
    * Serves {@code POST /v1/chat/completions} for any HTTP stack in one call: authenticates, reads
    * the body, runs {@link #chatCompletions}, and turns every refusal into a complete response in
    * OpenAI's error shape (status, {@code Retry-After} included). It never throws a {@link
-   * PouchException}.
+   * PouchException}. The response carries {@code x-request-id}.
    *
    * @param authorizationHeader the {@code Authorization} header value, or {@code null}
    * @param body the host's JSON parser, called only once the key is verified; parse floats as
    *     {@link java.math.BigDecimal}, and throw {@link
    *     dev.pouch.domain.error.RequestRejectedException#invalidRequest} for a malformed body
+   * @param clientRequestId the {@code x-request-id} the client sent, or {@code null}
    * @return the response: write its status and headers, then its body, or copy a {@link
    *     ProxyResponse.Streaming}'s chunks as they come (flushing each) and close it
    */
   default ProxyResponse serveChatCompletions(
-      String authorizationHeader, Supplier<Map<String, Object>> body) {
+      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId) {
+    RequestMeta meta = new RequestMeta(newRequestId(), clientRequestId, RequestMeta.NOBODY);
+    ProxyResponse response;
     try {
-      return chatCompletions(authenticate(authorizationHeader), body.get());
+      response = chatCompletions(authenticate(authorizationHeader), body.get(), meta);
     } catch (PouchException refused) {
-      return ErrorResponses.response(refused);
+      response = ProxyResponse.refused(refused.refusal());
     }
+    if (response instanceof ProxyResponse.Refused refused) {
+      response = ErrorResponses.response(refused.refusal());
+    }
+    return response.withHeader(REQUEST_ID_HEADER, meta.requestId());
+  }
+
+  /** {@link #serveChatCompletions(String, Supplier, String)} for a client that sent no id. */
+  default ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body) {
+    return serveChatCompletions(authorizationHeader, body, null);
   }
 
   /** Ids of the models the key may use, for {@code GET /v1/models}. */

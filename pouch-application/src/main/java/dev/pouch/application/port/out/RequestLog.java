@@ -35,6 +35,15 @@ public interface RequestLog {
   List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit);
 
   /**
+   * The rows of one request, found by Pouch's id or by the {@code x-request-id} its client sent
+   * ({@link RequestRecord#clientRequestId()}; a client may reuse its ids), newest first.
+   *
+   * @param id a request id of either kind
+   * @param limit at most this many rows (1 to 1000)
+   */
+  List<RequestRecord> find(String id, int limit);
+
+  /**
    * Spend and tokens per time bucket, oldest first; buckets with no request are left out.
    *
    * @param keyId one key, or all keys when null

@@ -1,0 +1,29 @@
+package dev.pouch.application.port.in;
+
+import dev.pouch.domain.chain.RequestObserver;
+import java.util.Objects;
+
+/**
+ * What the host knows of a proxied request besides its key and body.
+ *
+ * @param requestId the id Pouch gave the request ({@link ProxyChat#newRequestId()}): the ledger's
+ *     key, the request-log row's id, and what the host returns in {@code x-request-id}
+ * @param clientRequestId the {@code x-request-id} the client sent, or {@code null}: kept on the
+ *     request-log row and in logs to correlate, never a ledger key (a client that chose a settled
+ *     id would reserve nothing)
+ * @param observer follows the request's money for the host (its access log), or {@link #NOBODY}
+ */
+public record RequestMeta(String requestId, String clientRequestId, RequestObserver observer) {
+  /** An observer that observes nothing. */
+  public static final RequestObserver NOBODY = new RequestObserver() {};
+
+  public RequestMeta {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(observer, "observer");
+  }
+
+  /** A request with its id only. */
+  public static RequestMeta of(String requestId) {
+    return new RequestMeta(requestId, null, NOBODY);
+  }
+}
