@@ -12,6 +12,7 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.ChatRequest;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +112,16 @@ public final class ProxyService implements ProxyChat {
     }
     terminal.abandonUnless(response);
     return response;
+  }
+
+  @Override
+  public ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body) {
+    try {
+      return chatCompletions(authenticate(authorizationHeader), body.get());
+    } catch (PouchException refused) {
+      return ErrorResponses.response(refused);
+    }
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.pouch.application.port.in;
 
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.key.AppKey;
@@ -53,14 +52,8 @@ public interface ProxyChat {
    * @return the response: write its status and headers, then its body, or copy a {@link
    *     ProxyResponse.Streaming}'s chunks as they come (flushing each) and close it
    */
-  default ProxyResponse serveChatCompletions(
-      String authorizationHeader, Supplier<Map<String, Object>> body) {
-    try {
-      return chatCompletions(authenticate(authorizationHeader), body.get());
-    } catch (PouchException refused) {
-      return ErrorResponses.response(refused);
-    }
-  }
+  ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body);
 
   /** Ids of the models the key may use, for {@code GET /v1/models}. */
   List<String> models(AppKey key);
