@@ -96,6 +96,7 @@ final class ProxyRoutes {
    * means the client left: closing the stream cancels the upstream and settles. A stream cut by a
    * stop ({@link Drain}) ends with an error event.
    */
+  @SuppressWarnings("try") // a cut stream is closed early on purpose: it settles before CUT_EVENT
   private void stream(
       Context ctx,
       ProxyResponse.Streaming streaming,
