@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.sqlite.SqliteStore;
+import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.domain.chain.ProxyResponse;
@@ -32,6 +33,7 @@ public final class EmbeddedGateway implements AutoCloseable {
   private static final long MAX_BODY_BYTES = 4 * 1024 * 1024;
 
   private final SqliteStore store;
+  private final JdkWebhookSender webhooks;
   private final Pouch pouch;
   private final HttpServer server;
   private final ExecutorService threads;
@@ -40,8 +42,10 @@ public final class EmbeddedGateway implements AutoCloseable {
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS) // prices stay exact
           .build();
 
-  private EmbeddedGateway(SqliteStore store, Pouch pouch, HttpServer server) {
+  private EmbeddedGateway(
+      SqliteStore store, JdkWebhookSender webhooks, Pouch pouch, HttpServer server) {
     this.store = store;
+    this.webhooks = webhooks;
     this.pouch = pouch;
     this.server = server;
     // streams hold their thread while they last: one thread per exchange
@@ -55,6 +59,7 @@ public final class EmbeddedGateway implements AutoCloseable {
    */
   public static EmbeddedGateway start(Path databaseFile, int port) throws IOException {
     SqliteStore store = SqliteStore.open(databaseFile);
+    JdkWebhookSender webhooks = new JdkWebhookSender();
     Pouch pouch =
         Pouch.builder()
             .keys(store)
@@ -62,11 +67,12 @@ public final class EmbeddedGateway implements AutoCloseable {
             .requestLog(store)
             .provider(new MockProviderFactory())
             .middlewares(BuiltinMiddlewares.all())
+            .webhooks(webhooks)
             .build();
     pouch.recoverOpenReservations(); // settle what a crash left open, before serving
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
-    EmbeddedGateway gateway = new EmbeddedGateway(store, pouch, server);
+    EmbeddedGateway gateway = new EmbeddedGateway(store, webhooks, pouch, server);
     server.setExecutor(gateway.threads);
     server.createContext("/v1/chat/completions", gateway::chatCompletions);
     server.start();
@@ -142,12 +148,15 @@ public final class EmbeddedGateway implements AutoCloseable {
     }
   }
 
-  /** Stops serving, then releases the core (its plugin instances) and the store. */
+  /**
+   * Stops serving, then releases the core (its plugin instances), the webhook sender and the store.
+   */
   @Override
   public void close() {
     server.stop(0);
     threads.shutdownNow();
     pouch.close();
+    webhooks.close();
     store.close();
   }
 }

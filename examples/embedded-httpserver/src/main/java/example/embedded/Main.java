@@ -1,7 +1,7 @@
 package example.embedded;
 
-import dev.pouch.application.keys.CreatedKey;
-import dev.pouch.application.keys.KeyDraft;
+import dev.pouch.application.port.in.CreatedKey;
+import dev.pouch.application.port.in.KeyDraft;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;

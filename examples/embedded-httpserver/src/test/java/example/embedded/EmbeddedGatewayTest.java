@@ -12,7 +12,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.domain.budget.Budget;
 import java.nio.file.Path;
 import java.util.ArrayList;

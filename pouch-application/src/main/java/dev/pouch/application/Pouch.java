@@ -3,7 +3,6 @@ package dev.pouch.application;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
-import dev.pouch.application.notices.JdkWebhookSender;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.ManageKeys;
@@ -18,6 +17,7 @@ import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.provider.ProviderFactory;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -48,7 +48,6 @@ public final class Pouch implements AutoCloseable {
   private final KeyService keyService;
   private final ProxyService proxy;
   private final WebhookSender webhooks;
-  private final boolean ownsWebhooks;
   private final Clock clock;
 
   private Pouch(Builder builder) {
@@ -70,8 +69,7 @@ public final class Pouch implements AutoCloseable {
             cache,
             runtimes::release,
             clock);
-    this.ownsWebhooks = builder.webhooks == null;
-    this.webhooks = ownsWebhooks ? new JdkWebhookSender() : builder.webhooks;
+    this.webhooks = builder.webhooks == null ? Pouch::dropNotice : builder.webhooks;
     this.proxy =
         new ProxyService(
             keys,
@@ -139,16 +137,19 @@ public final class Pouch implements AutoCloseable {
 
   /**
    * Releases what the core holds: the providers and middlewares created for keys (their pools and
-   * threads) and the default webhook sender. Streams still being copied settle when their HTTP
-   * layer closes them. The stores, factories and a sender given to the builder belong to the
-   * caller, who closes them after this.
+   * threads). Streams still being copied settle when their HTTP layer closes them. The stores,
+   * factories and a sender given to the builder belong to the caller, who closes them after this.
    */
   @Override
   public void close() {
     runtimes.close();
-    if (ownsWebhooks) {
-      webhooks.close();
-    }
+  }
+
+  /** Without a {@link Builder#webhooks sender}: a notice is logged (host only) and dropped. */
+  private static void dropNotice(URI url, String json) {
+    log.atWarn()
+        .addKeyValue("url_host", url.getHost())
+        .log("no webhook sender configured; notice dropped");
   }
 
   /** Explicit wiring of a {@link Pouch}. */
@@ -224,8 +225,9 @@ public final class Pouch implements AutoCloseable {
     }
 
     /**
-     * Where middlewares' webhook notices go; by default a {@link JdkWebhookSender} owned (and
-     * closed) by the built {@link Pouch}.
+     * Where middlewares' webhook notices go (spend guard trips, budget alerts), for example {@code
+     * JdkWebhookSender} from {@code pouch-adapters-webhook}. It belongs to the caller, who closes
+     * it after the {@link Pouch}. Without one, notices are logged at WARN and dropped.
      */
     public Builder webhooks(WebhookSender value) {
       this.webhooks = Objects.requireNonNull(value, "webhooks");

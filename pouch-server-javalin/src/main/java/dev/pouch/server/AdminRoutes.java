@@ -1,7 +1,7 @@
 package dev.pouch.server;
 
 import dev.pouch.application.Pouch;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;

@@ -1,10 +1,10 @@
 package dev.pouch.server;
 
-import dev.pouch.application.keys.KeyDraft;
 import dev.pouch.application.keys.KeyService;
-import dev.pouch.application.keys.KeyView;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.PluginRegistry;
+import dev.pouch.application.port.in.KeyDraft;
+import dev.pouch.application.port.in.KeyView;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;

@@ -4,6 +4,7 @@ import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
+import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.domain.chain.MiddlewareFactory;
@@ -35,6 +36,7 @@ public final class PouchServer implements AutoCloseable {
   private final DataDirLock dataLock;
   private final SqliteStore store;
   private final OpenAiProviderFactory openAi;
+  private final JdkWebhookSender webhooks;
   private final PluginDiscovery plugins;
   private final Pouch pouch;
   private final Javalin app;
@@ -63,6 +65,7 @@ public final class PouchServer implements AutoCloseable {
               clock);
       MockProviderFactory mock = new MockProviderFactory();
       List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
+      this.webhooks = new JdkWebhookSender();
       this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
       plugins.discover(config.pluginsDir());
       this.pouch =
@@ -78,6 +81,7 @@ public final class PouchServer implements AutoCloseable {
               .clock(clock)
               .secrets(sealer)
               .events(metrics)
+              .webhooks(webhooks)
               .build();
       try {
         pouch.sealStoredSecrets();
@@ -129,6 +133,7 @@ public final class PouchServer implements AutoCloseable {
 
   private void closeQuietly() {
     pouch.close();
+    webhooks.close();
     openAi.close();
     store.close();
     plugins.close();
@@ -235,6 +240,7 @@ public final class PouchServer implements AutoCloseable {
     log.atInfo().addKeyValue("cut", cut).log("requests drained; stopping");
     app.stop();
     pouch.close();
+    webhooks.close();
     openAi.close();
     store.close();
     plugins.close();

@@ -6,6 +6,7 @@ import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.key.AppKey;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -21,7 +22,7 @@ import java.util.Map;
 final class ProxyRoutes {
   private static final byte[] CUT_EVENT =
       concat(
-          ErrorResponses.event(
+          ErrorJson.event(
               ErrorResponses.body(
                   ErrorCode.SERVER_SHUTTING_DOWN,
                   "The server is shutting down; this stream was cut.",
@@ -90,6 +91,7 @@ final class ProxyRoutes {
    * means the client left: closing the stream cancels the upstream and settles. A stream cut by a
    * stop ({@link Drain}) ends with an error event.
    */
+  @SuppressWarnings("try") // a cut stream is closed early on purpose: it settles before CUT_EVENT
   private void stream(
       Context ctx,
       ProxyResponse.Streaming streaming,

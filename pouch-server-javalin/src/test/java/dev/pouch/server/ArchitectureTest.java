@@ -2,17 +2,48 @@ package dev.pouch.server;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The hexagon, stated as rules over the compiled classes of every module. */
 class ArchitectureTest {
+  private static final String ADAPTERS = "dev.pouch.adapters.";
+
+  /** Network, database and web libraries: only adapters and the server may use them. */
+  private static final String[] INFRASTRUCTURE = {
+    "java.net.http..",
+    "java.sql..",
+    "javax.sql..",
+    "javax.net..",
+    "com.sun.net.httpserver..",
+    "okhttp3..",
+    "okio..",
+    "io.javalin..",
+    "org.jdbi..",
+    "org.sqlite..",
+    "jakarta.servlet..",
+    "javax.servlet..",
+    "org.eclipse.jetty..",
+    "com.fasterxml.jackson..",
+    "com.openai..",
+    "com.knuddels..",
+    "io.micrometer..",
+    "ch.qos.logback.."
+  };
+
   private static JavaClasses pouch;
+
+  /** Every adapter, one per package under {@code dev.pouch.adapters}: sqlite, openai, … */
+  private static Set<String> adapters;
 
   @BeforeAll
   static void importClasses() {
@@ -20,6 +51,19 @@ class ArchitectureTest {
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("dev.pouch");
+    adapters = new TreeSet<>();
+    for (JavaClass javaClass : pouch) {
+      String name = javaClass.getPackageName();
+      if (name.startsWith(ADAPTERS)) {
+        adapters.add(name.substring(ADAPTERS.length()).split("\\.", 2)[0]);
+      }
+    }
+  }
+
+  @Test
+  void everyAdapterModuleIsOnTheClasspath() {
+    // the server depends on every adapter; a rule over an empty set would prove nothing
+    assertThat(adapters).contains("sqlite", "openai", "mock", "webhook");
   }
 
   @Test
@@ -64,15 +108,38 @@ class ArchitectureTest {
   }
 
   @Test
+  void theCoreUsesNoHttpClientServerOrDatabase() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.pouch.domain..", "dev.pouch.application..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(INFRASTRUCTURE)
+        .because("HTTP and storage belong to adapters behind the ports")
+        .check(pouch);
+  }
+
+  @Test
+  void portsSpeakOnlyDomainAndJdkTypes() {
+    classes()
+        .that()
+        .resideInAPackage("dev.pouch.application.port..")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage("dev.pouch.application.port..", "dev.pouch.domain..", "java..")
+        .because("a port must not expose the application's implementation (proxy, keys, …)")
+        .check(pouch);
+  }
+
+  @Test
   void noAdapterSeesAnotherAdapterOrTheServer() {
-    for (String adapter : new String[] {"sqlite", "openai", "mock"}) {
+    for (String adapter : adapters) {
       noClasses()
           .that()
-          .resideInAPackage("dev.pouch.adapters." + adapter + "..")
+          .resideInAPackage(ADAPTERS + adapter + "..")
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage(otherAdapters(adapter))
-          .allowEmptyShould(true)
           .check(pouch);
     }
   }
@@ -81,7 +148,7 @@ class ArchitectureTest {
   void onlyTheServerKnowsTheAdapters() {
     noClasses()
         .that()
-        .resideInAnyPackage("dev.pouch.domain..", "dev.pouch.application..")
+        .resideInAnyPackage("dev.pouch.domain..", "dev.pouch.application..", "dev.pouch.testkit..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("dev.pouch.adapters..", "dev.pouch.server..")
@@ -92,9 +159,9 @@ class ArchitectureTest {
   private static String[] otherAdapters(String self) {
     return Stream.concat(
             Stream.of("dev.pouch.server.."),
-            Stream.of("sqlite", "openai", "mock")
+            adapters.stream()
                 .filter(adapter -> !adapter.equals(self))
-                .map(adapter -> "dev.pouch.adapters." + adapter + ".."))
+                .map(adapter -> ADAPTERS + adapter + ".."))
         .toArray(String[]::new);
   }
 }

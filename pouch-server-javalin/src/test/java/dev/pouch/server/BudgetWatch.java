@@ -43,8 +43,12 @@ final class BudgetWatch implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running.set(false);
-    thread.join(10_000);
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

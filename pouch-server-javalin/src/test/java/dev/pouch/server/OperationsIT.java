@@ -241,7 +241,7 @@ class OperationsIT {
       Map<String, JsonNode> fields = new LinkedHashMap<>();
       JsonNode kvps = line.path("kvpList");
       for (JsonNode pair : kvps.isArray() ? kvps : List.of(kvps)) {
-        pair.fields().forEachRemaining(field -> fields.put(field.getKey(), field.getValue()));
+        pair.properties().forEach(field -> fields.put(field.getKey(), field.getValue()));
       }
       if (requestId.equals(line.path("mdc").path("request_id").asText())) {
         assertThat(fields.get("request_id").asText()).isEqualTo(requestId);

@@ -1,7 +1,7 @@
 package dev.pouch.adapters.mock;
 
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -101,8 +101,7 @@ public final class MockStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    return ErrorResponses.event(
-        ErrorResponses.json(message, "upstream_error", "upstream_error", null));
+    return ErrorJson.event(ErrorJson.body(message, "upstream_error", "upstream_error", null));
   }
 
   @Override

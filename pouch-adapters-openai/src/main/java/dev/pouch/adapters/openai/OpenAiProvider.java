@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.provider.ChatRequest;
@@ -218,7 +218,7 @@ final class OpenAiProvider implements Provider {
     return new ProviderResponse.Complete(
         502,
         Map.of("Content-Type", "application/json"),
-        ErrorResponses.upstreamError(
+        ErrorJson.upstreamError(
             "The upstream answered with a redirect ("
                 + response.code()
                 + "), which Pouch does not follow: check the key's base_url."),

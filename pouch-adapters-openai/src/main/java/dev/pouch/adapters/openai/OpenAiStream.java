@@ -2,9 +2,9 @@ package dev.pouch.adapters.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -342,8 +342,7 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    return ErrorResponses.event(
-        new String(ErrorResponses.upstreamError(message), StandardCharsets.UTF_8));
+    return ErrorJson.event(ErrorJson.body(message, "upstream_error", "upstream_error", null));
   }
 
   /**

@@ -3,9 +3,9 @@ package dev.pouch.adapters.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
+import dev.pouch.domain.error.ErrorJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -71,7 +71,7 @@ final class StreamAssembler {
       stream.close();
       return new Assembled(
           502,
-          ErrorResponses.upstreamError("The upstream failed before its answer was complete."),
+          ErrorJson.upstreamError("The upstream failed before its answer was complete."),
           stream.usage(),
           stream.producedAtLeast());
     } finally {

@@ -168,8 +168,7 @@ class ChunkFactsTest {
    * else that is not null.
    */
   private static boolean onlyAssemblerFields(JsonNode delta) {
-    for (var fields = delta.fields(); fields.hasNext(); ) {
-      var field = fields.next();
+    for (var field : delta.properties()) {
       JsonNode value = field.getValue();
       boolean ok =
           switch (field.getKey()) {

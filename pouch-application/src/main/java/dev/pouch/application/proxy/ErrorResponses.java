@@ -2,6 +2,7 @@ package dev.pouch.application.proxy;
 
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.Refusal;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * OpenAI's error shape {@code {"error":{"message","type","code","param"}}}: the one class that
- * writes it, for Pouch's refusals and failures, a provider's own upstream errors, and error events
- * in streams; shared by every HTTP stack that hosts Pouch (the Javalin server, an embedding
- * application). The status of a code is {@link ErrorCode#httpStatus()}.
+ * Pouch's refusals and failures in OpenAI's error shape (written by {@link ErrorJson}): the error
+ * type of each code and the complete responses, shared by every HTTP stack that hosts Pouch (the
+ * Javalin server, an embedding application). The status of a code is {@link
+ * ErrorCode#httpStatus()}.
  */
 public final class ErrorResponses {
   private ErrorResponses() {}
@@ -44,28 +45,9 @@ public final class ErrorResponses {
     };
   }
 
-  /**
-   * The error object itself: every other method writes through this one.
-   *
-   * @param type OpenAI's error type
-   * @param code the error code, or {@code null}
-   * @param param the request field at fault, or {@code null}
-   */
-  public static String json(String message, String type, String code, String param) {
-    return "{\"error\":{\"message\":"
-        + Json.quote(message)
-        + ",\"type\":"
-        + Json.quote(type)
-        + ",\"code\":"
-        + Json.quote(code)
-        + ",\"param\":"
-        + Json.quote(param)
-        + "}}";
-  }
-
   /** The error body for a code, message and param (param may be null). */
   public static String body(ErrorCode code, String message, String param) {
-    return json(message, type(code), code.wireCode(), param);
+    return ErrorJson.body(message, type(code), code.wireCode(), param);
   }
 
   /** The error body of a refusal. */
@@ -76,19 +58,6 @@ public final class ErrorResponses {
   /** The error body for a failure (no stack traces, no internals beyond the message). */
   public static String body(PouchException failure) {
     return body(failure.refusal());
-  }
-
-  /**
-   * The body of an error a provider answers for its upstream (a redirect not followed, a stream
-   * that broke off): type and code {@code upstream_error}.
-   */
-  public static byte[] upstreamError(String message) {
-    return json(message, "upstream_error", "upstream_error", null).getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** A server-sent event carrying an error, as a stream ends with when it cannot go on. */
-  public static byte[] event(String errorJson) {
-    return ("data: " + errorJson + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,6 +198,22 @@ public final class ProxyService implements ProxyChat {
           .addKeyValue("request_id", meta.requestId())
           .log("could not record a refused request");
     }
+  }
+
+  @Override
+  public ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId) {
+    RequestMeta meta = new RequestMeta(newRequestId(), clientRequestId, RequestMeta.NOBODY);
+    ProxyResponse response;
+    try {
+      response = chatCompletions(authenticate(authorizationHeader), body.get(), meta);
+    } catch (PouchException refused) {
+      response = ProxyResponse.refused(refused.refusal());
+    }
+    if (response instanceof ProxyResponse.Refused refused) {
+      response = ErrorResponses.response(refused.refusal());
+    }
+    return response.withHeader(REQUEST_ID_HEADER, meta.requestId());
   }
 
   @Override

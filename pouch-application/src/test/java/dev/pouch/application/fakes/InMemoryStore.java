@@ -102,7 +102,11 @@ public final class InMemoryStore implements KeyRepository, BudgetLedger, Request
 
   @Override
   public synchronized List<AppKey> list() {
-    return keys.values().stream().filter(k -> !deleted.containsKey(k.id())).toList();
+    // oldest first, then in insertion order, as the port says (and SQLite's created_at, rowid)
+    return keys.values().stream()
+        .filter(k -> !deleted.containsKey(k.id()))
+        .sorted(Comparator.comparing(AppKey::createdAt))
+        .toList();
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.pouch.application.fakes;
 
-import dev.pouch.application.keys.KeyDraft;
+import dev.pouch.application.port.in.KeyDraft;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

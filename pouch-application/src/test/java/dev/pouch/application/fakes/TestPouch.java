@@ -2,7 +2,7 @@ package dev.pouch.application.fakes;
 
 import dev.pouch.application.Pouch;
 import dev.pouch.application.PouchSettings;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;

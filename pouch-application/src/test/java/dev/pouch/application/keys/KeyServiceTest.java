@@ -11,6 +11,8 @@ import dev.pouch.application.fakes.FakeUpstream;
 import dev.pouch.application.fakes.KeyDraftBuilder;
 import dev.pouch.application.fakes.ScriptedMiddlewares.Action;
 import dev.pouch.application.fakes.TestPouch;
+import dev.pouch.application.port.in.CreatedKey;
+import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.domain.budget.Budget;

@@ -21,7 +21,7 @@ import dev.pouch.application.fakes.ScriptedMiddlewares;
 import dev.pouch.application.fakes.ScriptedMiddlewares.Action;
 import dev.pouch.application.fakes.ScriptedMiddlewares.ScriptedMiddleware;
 import dev.pouch.application.fakes.TestPouch;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pouch.application.fakes.ChatBody;
 import dev.pouch.application.fakes.FakeUpstream;
 import dev.pouch.application.fakes.TestPouch;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;

@@ -12,7 +12,7 @@ import dev.pouch.application.fakes.FakeStream;
 import dev.pouch.application.fakes.FakeUpstream;
 import dev.pouch.application.fakes.InMemoryStore.ReservationRow;
 import dev.pouch.application.fakes.TestPouch;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.chain.ProxyResponse;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.application.fakes.FakeUpstream;
 import dev.pouch.application.fakes.TestPouch;
-import dev.pouch.application.keys.CreatedKey;
+import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.RequestRejectedException;
 import java.nio.charset.StandardCharsets;

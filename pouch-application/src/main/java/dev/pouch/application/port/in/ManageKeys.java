@@ -1,8 +1,5 @@
 package dev.pouch.application.port.in;
 
-import dev.pouch.application.keys.CreatedKey;
-import dev.pouch.application.keys.KeyDraft;
-import dev.pouch.application.keys.KeyView;
 import java.util.List;
 
 /** Admin use cases on app keys. Unknown ids throw {@code NOT_FOUND}. */

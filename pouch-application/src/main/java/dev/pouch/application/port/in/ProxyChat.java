@@ -1,6 +1,5 @@
 package dev.pouch.application.port.in;
 
-import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.key.AppKey;
@@ -64,20 +63,8 @@ public interface ProxyChat {
    * @return the response: write its status and headers, then its body, or copy a {@link
    *     ProxyResponse.Streaming}'s chunks as they come (flushing each) and close it
    */
-  default ProxyResponse serveChatCompletions(
-      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId) {
-    RequestMeta meta = new RequestMeta(newRequestId(), clientRequestId, RequestMeta.NOBODY);
-    ProxyResponse response;
-    try {
-      response = chatCompletions(authenticate(authorizationHeader), body.get(), meta);
-    } catch (PouchException refused) {
-      response = ProxyResponse.refused(refused.refusal());
-    }
-    if (response instanceof ProxyResponse.Refused refused) {
-      response = ErrorResponses.response(refused.refusal());
-    }
-    return response.withHeader(REQUEST_ID_HEADER, meta.requestId());
-  }
+  ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId);
 
   /** {@link #serveChatCompletions(String, Supplier, String)} for a client that sent no id. */
   default ProxyResponse serveChatCompletions(

@@ -1,4 +1,4 @@
-package dev.pouch.application.keys;
+package dev.pouch.application.port.in;
 
 import java.util.Objects;
 

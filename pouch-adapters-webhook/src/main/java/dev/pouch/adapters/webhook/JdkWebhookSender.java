@@ -1,4 +1,4 @@
-package dev.pouch.application.notices;
+package dev.pouch.adapters.webhook;
 
 import dev.pouch.application.port.out.WebhookSender;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.pouch.application.keys;
+package dev.pouch.application.port.in;
 
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.RequestRejectedException;

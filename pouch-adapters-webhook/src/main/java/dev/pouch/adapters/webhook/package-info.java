@@ -1,0 +1,6 @@
+/**
+ * Webhook adapter: {@link dev.pouch.adapters.webhook.JdkWebhookSender}, a {@link
+ * dev.pouch.application.port.out.WebhookSender} over the JDK's HTTP client, which delivers the
+ * notices middlewares send through {@link dev.pouch.domain.chain.KeyControl#notify}.
+ */
+package dev.pouch.adapters.webhook;
