@@ -169,14 +169,11 @@ final class OpenAiProvider implements Provider {
                 request.choices(),
                 mayHideOutput(request, priced));
         if (assemble) {
-          StreamAssembler.Assembled answer =
-              new StreamAssembler(stream, upstreamCall.outputCap()).assemble();
-          return new ProviderResponse.Complete(
-              answer.status(),
+          return new ProviderResponse.Assembling(
+              streaming.code(),
               headers(streaming, "application/json", true),
-              answer.body(),
-              answer.usage(),
-              answer.producedAtLeast());
+              stream,
+              new StreamAssembler(stream));
         }
         return new ProviderResponse.Streaming(
             streaming.code(), headers(streaming, "text/event-stream", false), stream);

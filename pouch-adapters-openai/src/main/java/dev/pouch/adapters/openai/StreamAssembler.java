@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
-import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.error.ErrorJson;
+import dev.pouch.domain.provider.AnswerAssembler;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,82 +16,58 @@ import java.util.TreeMap;
  * Turns a streamed answer back into the plain {@code chat.completion} a client asked for (DESIGN §3
  * step 5): Pouch asks the upstream for a stream even for plain requests, so it can stop an upstream
  * that ignores {@code max_tokens} at the cap, where a plain answer could only be paid for after the
- * fact. Content, refusal, tool calls, logprobs, finish reasons and usage are assembled as OpenAI
- * documents them.
+ * fact. Framing only: Pouch's core pulls and meters the stream (cut, break, settlement) and hands
+ * each chunk here. Every field the upstream streamed is kept (content, refusal, reasoning, tool
+ * calls, logprobs, annotations, finish reasons, a provider's own fields) and usage is the
+ * upstream's, or else the stream's count.
  */
-final class StreamAssembler {
+final class StreamAssembler implements AnswerAssembler {
   private final OpenAiStream stream;
-  private final long outputCap;
   private final Map<Integer, ChoiceState> choices = new TreeMap<>();
   private ObjectNode head;
   private JsonNode reportedUsage;
-  private boolean cut;
   private final boolean alwaysTrees;
 
-  StreamAssembler(OpenAiStream stream, long outputCap) {
-    this(stream, outputCap, false);
+  StreamAssembler(OpenAiStream stream) {
+    this(stream, false);
   }
 
   /**
    * @param alwaysTrees assemble every chunk from its tree, as the reference the simple-chunk path
    *     is tested against
    */
-  StreamAssembler(OpenAiStream stream, long outputCap, boolean alwaysTrees) {
+  StreamAssembler(OpenAiStream stream, boolean alwaysTrees) {
     this.alwaysTrees = alwaysTrees;
     this.stream = stream;
-    this.outputCap = outputCap;
   }
 
-  /**
-   * Reads the whole stream (or up to the cap) and returns the assembled answer. An upstream that
-   * breaks off mid-answer (the body fails, an error event, or an end without {@code [DONE]}, usage
-   * or finish reasons) gives a 502 that is still charged: the upstream had the request and may have
-   * produced tokens after the last one that arrived (reported usage, else the full reservation).
-   */
-  Assembled assemble() {
-    try {
-      for (byte[] event = stream.next(); event != null; event = stream.next()) {
-        if (stream.producedAtLeast() > outputCap) {
-          cut = true; // the upstream ignores max_tokens: stop paying for it
-          break;
-        }
-        ChunkFacts facts = stream.lastFacts(); // read once, by the stream's meter
-        if (facts == null) {
-          continue; // not JSON
-        }
-        if (head == null || !facts.simple() || alwaysTrees) {
-          accept(stream.lastDataTree());
-        } else {
-          accept(facts); // most chunks: no tree needed
-        }
-      }
-      if (!cut && !stream.finished()) {
-        throw new UpstreamStreamError("the stream ended before the answer was complete");
-      }
-    } catch (IOException | UpstreamStreamError broken) {
-      stream.close();
-      return new Assembled(
-          502,
-          ErrorJson.upstreamError("The upstream failed before its answer was complete."),
-          stream.usage(),
-          stream.producedAtLeast());
-    } finally {
-      stream.close();
+  /** Reads the chunk the stream just returned, from what its meter already parsed. */
+  @Override
+  public void accept(byte[] chunk) {
+    ChunkFacts facts = stream.lastFacts(); // read once, by the stream's meter
+    if (facts == null) {
+      return; // not JSON
     }
-    Usage usage = stream.usage();
-    if (cut && usage.source() != UsageSource.REPORTED) {
-      // Only a count of what arrived is known; the upstream may have produced more before the
-      // cancel reached it: charge the reservation.
-      usage = new Usage(usage.promptTokens(), 0, usage.completionTokens(), UsageSource.UNKNOWN);
+    if (head == null || !facts.simple() || alwaysTrees) {
+      try {
+        accept(stream.lastDataTree());
+      } catch (IOException parsedOnceAlready) {
+        throw new UncheckedIOException(parsedOnceAlready);
+      }
+    } else {
+      accept(facts); // most chunks: no tree needed
     }
-    return new Assembled(200, body(usage), usage, stream.producedAtLeast());
   }
 
-  /**
-   * The assembled answer (or a 502 when the upstream broke off), the usage to bill, and the chunks
-   * with output that arrived (a lower bound of the output: the charge never counts fewer).
-   */
-  record Assembled(int status, byte[] body, Usage usage, long producedAtLeast) {}
+  @Override
+  public byte[] answer(boolean cut) {
+    return body(stream.usage(), cut);
+  }
+
+  @Override
+  public byte[] failure(String message) {
+    return ErrorJson.upstreamError(message);
+  }
 
   /**
    * A chunk read from its tree, keeping every field: the head's fields as the first chunk gave
@@ -99,7 +76,7 @@ final class StreamAssembler {
    */
   private void accept(JsonNode chunk) {
     if (chunk.has("error")) {
-      throw new UpstreamStreamError(chunk.toString());
+      return; // the upstream failed mid-answer: the stream is not finished, the core answers 502
     }
     if (head == null) {
       head = OpenAiProvider.MAPPER.createObjectNode();
@@ -141,7 +118,7 @@ final class StreamAssembler {
     }
   }
 
-  private byte[] body(Usage usage) {
+  private byte[] body(Usage usage, boolean cut) {
     ObjectNode answer = OpenAiProvider.MAPPER.createObjectNode();
     answer.put("id", head == null ? "chatcmpl-pouch" : head.path("id").asText("chatcmpl-pouch"));
     answer.put("object", "chat.completion");
@@ -167,13 +144,6 @@ final class StreamAssembler {
       counted.put("total_tokens", usage.promptTokens() + usage.completionTokens());
     }
     return answer.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** An error event in the middle of the stream: the upstream failed after it started. */
-  static final class UpstreamStreamError extends RuntimeException {
-    UpstreamStreamError(String event) {
-      super("the upstream sent an error mid-stream: " + event);
-    }
   }
 
   /** One choice as its deltas arrive. */

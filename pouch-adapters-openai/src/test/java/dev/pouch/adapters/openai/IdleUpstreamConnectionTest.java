@@ -11,6 +11,7 @@ import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
+import dev.pouch.testkit.PlainAnswers;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ class IdleUpstreamConnectionTest {
                 20,
                 "messages",
                 List.of(Map.of("role", "user", "content", "Hello"))));
-    return (ProviderResponse.Complete) provider.execute(request, new UpstreamCall(id, 20));
+    return PlainAnswers.read(provider.execute(request, new UpstreamCall(id, 20)), 20);
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
 import dev.pouch.domain.provider.UpstreamStream;
+import dev.pouch.testkit.PlainAnswers;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -117,8 +118,8 @@ class OpenAiProviderTest {
             .build());
 
     ProviderResponse.Complete answer =
-        (ProviderResponse.Complete)
-            provider.execute(request("gpt-4o", false, false), new UpstreamCall("req_1", 50));
+        PlainAnswers.read(
+            provider.execute(request("gpt-4o", false, false), new UpstreamCall("req_1", 50)), 50);
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.usage()).isEqualTo(new Usage(1200, 1024, 7, UsageSource.REPORTED));
@@ -139,8 +140,8 @@ class OpenAiProviderTest {
             .build());
 
     ProviderResponse.Complete answer =
-        (ProviderResponse.Complete)
-            provider.execute(request("gpt-4o", false, false), new UpstreamCall("r", 50));
+        PlainAnswers.read(
+            provider.execute(request("gpt-4o", false, false), new UpstreamCall("r", 50)), 50);
 
     // OpenAI's cookbook: 3 tokens per message plus its strings' tokens, 3 to prime the reply;
     // gpt-4o uses o200k_base, counted here by jtokkit itself ("user" 1, "Hello there" 2: 9)
@@ -370,11 +371,11 @@ class OpenAiProviderTest {
             .build());
 
     ProviderResponse.Complete assembled =
-        (ProviderResponse.Complete)
-            provider.execute(request("o3", false, false), new UpstreamCall("r", 50));
+        PlainAnswers.read(
+            provider.execute(request("o3", false, false), new UpstreamCall("r", 50)), 50);
     ProviderResponse.Complete json =
-        (ProviderResponse.Complete)
-            provider.execute(request("o3", false, false), new UpstreamCall("r", 50));
+        PlainAnswers.read(
+            provider.execute(request("o3", false, false), new UpstreamCall("r", 50)), 50);
 
     assertThat(assembled.status()).isEqualTo(200);
     assertThat(assembled.usage().source()).isEqualTo(UsageSource.UNKNOWN);
@@ -394,8 +395,8 @@ class OpenAiProviderTest {
             .build());
 
     ProviderResponse.Complete answer =
-        (ProviderResponse.Complete)
-            provider.execute(request("gpt-4o", true, false), new UpstreamCall("r", 50));
+        PlainAnswers.read(
+            provider.execute(request("gpt-4o", true, false), new UpstreamCall("r", 50)), 50);
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(body);

@@ -2,9 +2,12 @@ package dev.pouch.adapters.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.testkit.PlainAnswers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
 import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -144,8 +147,8 @@ class StreamAssemblerParityTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("streams")
   void simpleChunksAssembleAsTheirTreesDo(String name, String sse) throws IOException {
-    StreamAssembler.Assembled fromFacts = assemble(sse, false);
-    StreamAssembler.Assembled fromTrees = assemble(sse, true);
+    ProviderResponse.Complete fromFacts = assemble(sse, false);
+    ProviderResponse.Complete fromTrees = assemble(sse, true);
 
     assertThat(fromFacts.status()).isEqualTo(fromTrees.status());
     assertThat(new String(fromFacts.body(), StandardCharsets.UTF_8))
@@ -153,7 +156,7 @@ class StreamAssemblerParityTest {
     assertThat(fromFacts.usage()).isEqualTo(fromTrees.usage());
   }
 
-  private StreamAssembler.Assembled assemble(String sse, boolean alwaysTrees) throws IOException {
+  private ProviderResponse.Complete assemble(String sse, boolean alwaysTrees) throws IOException {
     server.enqueue(
         new MockResponse.Builder()
             .headers(Headers.of("Content-Type", "text/event-stream"))
@@ -165,6 +168,9 @@ class StreamAssemblerParityTest {
     PricedModel priced = PRICES.find("gpt-4o-mini").orElseThrow();
     OpenAiStream stream =
         new OpenAiStream(call, response, tokens, priced, () -> 7L, true, 128, priced.reasoning());
-    return new StreamAssembler(stream, 1_000, alwaysTrees).assemble();
+    return PlainAnswers.read(
+        new ProviderResponse.Assembling(
+            200, Map.of(), stream, new StreamAssembler(stream, alwaysTrees)),
+        1_000);
   }
 }

@@ -10,6 +10,7 @@ import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
+import dev.pouch.testkit.PlainAnswers;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ class StreamAssemblerTest {
             + "data: [DONE]\n\n");
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     JsonNode sent = OpenAiProvider.MAPPER.readTree(server.takeRequest().getBody().utf8());
     assertThat(sent.get("stream").asBoolean()).isTrue();
@@ -144,9 +145,7 @@ class StreamAssemblerTest {
             + "data: [DONE]\n\n");
 
     JsonNode answer =
-        json(
-            (ProviderResponse.Complete)
-                provider(true).execute(plain(50), new UpstreamCall("r", 100)));
+        json(PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 100)), 100));
 
     assertThat(answer.at("/choices/0/message/content").isNull()).isTrue();
     assertThat(answer.at("/choices/0/message/tool_calls/0/id").asText()).isEqualTo("call_1");
@@ -204,7 +203,7 @@ class StreamAssemblerTest {
             + "data: [DONE]\n\n");
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     JsonNode answer = json(response);
     assertThat(answer.get("object").asText()).isEqualTo("chat.completion");
@@ -238,15 +237,16 @@ class StreamAssemblerTest {
     enqueueStream(body.toString());
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(5), new UpstreamCall("r", 5));
+        PlainAnswers.read(provider(true).execute(plain(5), new UpstreamCall("r", 5)), 5);
 
     JsonNode answer = json(response);
     assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("length");
     assertThat(answer.at("/choices/0/message/content").asText().strip().split(" "))
         .hasSizeLessThanOrEqualTo(5);
     assertThat(response.usage().source())
-        .as("only a count is known after a cut: the reservation is charged")
-        .isEqualTo(UsageSource.UNKNOWN);
+        .as("only a count is known after a cut (the core charges the reservation: ChargeTest)")
+        .isEqualTo(UsageSource.COUNTED);
+    assertThat(response.producedAtLeast()).as("past the cap: the core cuts here").isGreaterThan(5);
   }
 
   @Test
@@ -256,7 +256,7 @@ class StreamAssemblerTest {
             + event("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     assertThat(response.status()).isEqualTo(502);
     assertThat(json(response).at("/error/type").asText()).isEqualTo("upstream_error");
@@ -269,7 +269,7 @@ class StreamAssemblerTest {
     enqueueStream(event("{\"error\":{\"message\":\"nope\",\"type\":\"server_error\"}}"));
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     // a 200 head means the upstream had the request: a 5xx without reported usage is charged the
     // full reservation (Charge.decide), not refunded like a 4xx refusal
@@ -283,7 +283,7 @@ class StreamAssemblerTest {
     enqueueStream(delta(0, "{\"content\":\"Partial\"}", null));
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(true).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(true).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     assertThat(response.status()).isEqualTo(502);
     assertThat(response.usage().source()).isNotEqualTo(UsageSource.REPORTED);
@@ -300,7 +300,7 @@ class StreamAssemblerTest {
             .build());
 
     ProviderResponse.Complete response =
-        (ProviderResponse.Complete) provider(false).execute(plain(50), new UpstreamCall("r", 50));
+        PlainAnswers.read(provider(false).execute(plain(50), new UpstreamCall("r", 50)), 50);
 
     JsonNode sent = OpenAiProvider.MAPPER.readTree(server.takeRequest().getBody().utf8());
     assertThat(sent.has("stream")).isFalse();

@@ -11,63 +11,111 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forwards an upstream stream while watching its metered usage: cuts it when the upstream goes past
- * the output the reservation pays for, turns an upstream failure into an error event, and settles
- * exactly once at the end, on failure, or when the client goes away ({@link #close()}).
+ * The one metering component of every answer received as a stream, whether the client gets a stream
+ * ({@link #next()}) or a plain answer ({@link PlainAnswer}): it cuts the upstream when it goes past
+ * the output the reservation pays for, tells a finished stream from one that broke off, and settles
+ * exactly once at the end, on failure, or when the client goes away ({@link #close()}). A provider
+ * supplies the transport and the framing ({@link UpstreamStream}); the policy is here.
  */
 final class MeteredStream implements ResponseStream {
   private static final Logger log = LoggerFactory.getLogger(MeteredStream.class);
 
+  /** What one pull of the upstream gave, once the metering policy has seen it. */
+  sealed interface Step {
+    /** Bytes to pass on. */
+    record Output(byte[] bytes) implements Step {}
+
+    /** The upstream went past the cap: cut, and settled. */
+    record Cut() implements Step {}
+
+    /** The upstream broke off before its answer was complete: settled as interrupted. */
+    record Broken(String message) implements Step {}
+
+    /** The upstream said its answer is complete: settled. */
+    record Finished() implements Step {}
+  }
+
   private final UpstreamStream upstream;
   private final OpenReservation reservation;
   private final int status;
+  private final int brokenStatus;
   private final OutputPace pace;
   private final Deque<byte[]> pending = new ArrayDeque<>(2);
   private volatile boolean ended;
 
-  MeteredStream(UpstreamStream upstream, OpenReservation reservation, int status, OutputPace pace) {
+  /**
+   * @param status the status the client got (a stream's head is sent at once)
+   * @param brokenStatus the status recorded when the upstream breaks off: a stream's own status, or
+   *     502 for a plain answer (the client has not had its head yet)
+   */
+  MeteredStream(
+      UpstreamStream upstream,
+      OpenReservation reservation,
+      int status,
+      int brokenStatus,
+      OutputPace pace) {
     this.upstream = upstream;
     this.reservation = reservation;
     this.status = status;
+    this.brokenStatus = brokenStatus;
     this.pace = pace;
   }
 
-  @Override
-  public byte[] next() {
-    if (!pending.isEmpty()) {
-      return pending.poll();
-    }
+  /** Pulls the upstream once and applies the policy; after the end, {@link Step.Finished}. */
+  Step pull() {
     if (ended) {
-      return null;
+      return new Step.Finished();
     }
     byte[] chunk;
     try {
       chunk = upstream.next();
     } catch (IOException | RuntimeException failure) {
       if (ended) {
-        return null; // closed from another thread while we waited
+        return new Step.Finished(); // closed from another thread while we waited
       }
       log.atWarn()
           .addKeyValue("reason", failure.getMessage())
-          .log("upstream stream failed; ending it with an error event");
-      return fail("upstream_error", "The upstream stream failed before it was complete.");
+          .log("upstream stream failed; ending it with an error");
+      settle(Ending.INTERRUPTED, brokenStatus, "upstream_error");
+      return new Step.Broken("The upstream stream failed before it was complete.");
     }
     if (chunk == null) {
       if (!upstream.finished()) {
         // Ended without saying it was complete (or after an error event): it broke off.
-        return fail("upstream_incomplete", "The upstream stream ended before it was complete.");
+        settle(Ending.INTERRUPTED, brokenStatus, "upstream_incomplete");
+        return new Step.Broken("The upstream stream ended before it was complete.");
       }
-      settle(Ending.COMPLETED, null);
-      return null;
+      settle(Ending.COMPLETED, status, null);
+      return new Step.Finished();
     }
     long produced = upstream.producedAtLeast();
     if (produced > reservation.outputCap()) {
       // The upstream ignores max_tokens: stop paying for it. The chunk past the cap is dropped.
-      settle(Ending.CAPPED, null);
-      return upstream.cutTrailer();
+      settle(Ending.CAPPED, status, null);
+      return new Step.Cut();
     }
     pace.arrived(produced, System.nanoTime());
-    return chunk;
+    return new Step.Output(chunk);
+  }
+
+  /** The stream as the client gets it: a cut ends with the trailer, a break with an error event. */
+  @Override
+  public byte[] next() {
+    if (!pending.isEmpty()) {
+      return pending.poll();
+    }
+    Step step = pull();
+    if (step instanceof Step.Output output) {
+      return output.bytes();
+    }
+    if (step instanceof Step.Cut) {
+      return upstream.cutTrailer();
+    }
+    if (step instanceof Step.Broken broken) {
+      pending.add(upstream.cutTrailer());
+      return upstream.errorEvent(broken.message());
+    }
+    return null;
   }
 
   /**
@@ -90,21 +138,25 @@ final class MeteredStream implements ResponseStream {
     reservation.settle(Ending.CLIENT_CLOSED, upstream.usage(), bounds, status, "client_closed");
   }
 
-  /** Ends a stream that broke off: settled as interrupted, then an error event and the trailer. */
-  private byte[] fail(String errorCode, String message) {
-    settle(Ending.INTERRUPTED, errorCode);
-    pending.add(upstream.cutTrailer());
-    return upstream.errorEvent(message);
+  /** Pouch itself failed while reading the stream (a framing bug): charged as interrupted. */
+  void failed() {
+    if (!ended) {
+      settle(Ending.INTERRUPTED, 500, "internal_error");
+    }
   }
 
   /**
    * Stops the upstream, then settles on what it produced: usage and the lower bound are read after
    * the close, so they include whatever the stream still held when it was cut.
    */
-  private void settle(Ending ending, String errorCode) {
+  private void settle(Ending ending, int recordedStatus, String errorCode) {
     ended = true;
     upstream.close();
     reservation.settle(
-        ending, upstream.usage(), Produced.atLeast(upstream.producedAtLeast()), status, errorCode);
+        ending,
+        upstream.usage(),
+        Produced.atLeast(upstream.producedAtLeast()),
+        recordedStatus,
+        errorCode);
   }
 }

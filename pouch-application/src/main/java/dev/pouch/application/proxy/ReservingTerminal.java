@@ -277,7 +277,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     }
     long responseNanos = System.nanoTime() - started;
     events.upstreamResponded(
-        open.providerId(), response instanceof ProviderResponse.Streaming, responseNanos);
+        open.providerId(), !(response instanceof ProviderResponse.Complete), responseNanos);
     if (response instanceof ProviderResponse.Complete complete) {
       open.settle(
           ending(complete, open.outputCap()),
@@ -287,13 +287,15 @@ final class ReservingTerminal implements RealChain.Terminal {
           complete.status() >= 400 ? "upstream_" + complete.status() : null);
       return new ProxyResponse.Complete(complete.status(), complete.headers(), complete.body());
     }
+    OutputPace pace = new OutputPace(responseNanos, settings.overrunMarginTokens());
+    if (response instanceof ProviderResponse.Assembling plain) {
+      MeteredStream metered =
+          new MeteredStream(plain.stream(), open, plain.status(), PlainAnswer.BROKE_OFF, pace);
+      return PlainAnswer.collect(metered, plain.assembler(), plain.status(), plain.headers());
+    }
     ProviderResponse.Streaming streaming = (ProviderResponse.Streaming) response;
     MeteredStream metered =
-        new MeteredStream(
-            streaming.stream(),
-            open,
-            streaming.status(),
-            new OutputPace(responseNanos, settings.overrunMarginTokens()));
+        new MeteredStream(streaming.stream(), open, streaming.status(), streaming.status(), pace);
     ProxyResponse.Streaming result =
         new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
     produced = result;

@@ -4,7 +4,10 @@ import dev.pouch.domain.budget.Usage;
 import java.util.Map;
 import java.util.Objects;
 
-/** What a provider returns for an executed call: a complete answer or a stream being received. */
+/**
+ * What a provider returns for an executed call: a complete answer, a stream being received, or a
+ * plain answer received as a stream for the core to meter and the provider's assembler to frame.
+ */
 public sealed interface ProviderResponse {
 
   int status();
@@ -48,6 +51,24 @@ public sealed interface ProviderResponse {
     public Streaming {
       headers = Map.copyOf(headers);
       Objects.requireNonNull(stream, "stream");
+    }
+  }
+
+  /**
+   * A plain answer the provider receives as a stream (so that Pouch can stop an upstream that
+   * ignores the output limit at the cap, where a whole answer could only be paid for after the
+   * fact). Pouch meters the stream as it meters streams, and asks {@code assembler} for the answer.
+   *
+   * @param status the status of a complete answer
+   * @param headers the headers of the plain answer (its content type)
+   */
+  record Assembling(
+      int status, Map<String, String> headers, UpstreamStream stream, AnswerAssembler assembler)
+      implements ProviderResponse {
+    public Assembling {
+      headers = Map.copyOf(headers);
+      Objects.requireNonNull(stream, "stream");
+      Objects.requireNonNull(assembler, "assembler");
     }
   }
 }
