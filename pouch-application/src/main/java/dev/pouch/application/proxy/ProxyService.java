@@ -97,7 +97,13 @@ public final class ProxyService implements ProxyChat {
     Instant now = clock.instant();
     ReservingTerminal terminal =
         new ReservingTerminal(
-            ledger, clock, settings, runtimes::forKey, events, meta.clientRequestId());
+            ledger,
+            clock,
+            settings,
+            runtimes::forKey,
+            events,
+            meta.clientRequestId(),
+            new BudgetSnapshot(ledger, key.id()));
     ProxyResponse response;
     try {
       response = serve(key, body, meta, now, terminal);
@@ -132,7 +138,7 @@ public final class ProxyService implements ProxyChat {
     // Validate before renewing: a malformed request must not restart anyone's budget period.
     ChatRequest request = ChatRequest.of(body);
     AppKey live = renewIfExpired(key, now);
-    startPeriodIfElapsed(live.id(), now);
+    startPeriodIfElapsed(live.id(), now, terminal.budget());
     KeyRuntime runtime = runtimes.forKey(live);
     RequestContext context =
         new RequestContext(
@@ -260,12 +266,16 @@ public final class ProxyService implements ProxyChat {
     return current;
   }
 
-  private void startPeriodIfElapsed(String keyId, Instant now) {
-    Budget budget = ledger.require(keyId);
-    if (budget.periodElapsedAt(now)
-        && ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
+  /** Starts a new budget period when the last one elapsed; the request's snapshot follows. */
+  private void startPeriodIfElapsed(String keyId, Instant now, BudgetSnapshot snapshot) {
+    Budget budget = snapshot.get();
+    if (!budget.periodElapsedAt(now)) {
+      return;
+    }
+    if (ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
       log.atInfo().addKeyValue("key_id", keyId).log("budget period reset");
     }
+    snapshot.refresh(); // started here or by a concurrent request
   }
 
   private static RequestRejectedException invalidKey(String message) {

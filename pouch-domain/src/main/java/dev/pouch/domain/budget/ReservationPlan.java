@@ -1,6 +1,7 @@
 package dev.pouch.domain.budget;
 
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.money.Micros;
 import dev.pouch.domain.money.ModelPrice;
@@ -26,6 +27,13 @@ public record ReservationPlan(
     boolean clamped,
     long amountMicros,
     long billableOutputTokens) {
+
+  /** A worst case that does not fit in a long: no budget can hold it, so it cannot be priced. */
+  private static final Affordability BEYOND_ANY_BUDGET =
+      refused(
+          ErrorCode.INVALID_REQUEST,
+          "This request's worst case cannot be priced: it is beyond any budget. Lower max_tokens"
+              + " or the prompt.");
 
   /**
    * Plans a request whose output is all limited by {@code max_tokens}; see {@link #plan(ModelPrice,
@@ -80,6 +88,39 @@ public record ReservationPlan(
       long minUsefulOutput,
       long overrunMargin,
       long uncappedOutput) {
+    Affordability quote =
+        quote(
+            price,
+            promptTokens,
+            requestedOutputTokens,
+            choices,
+            modelMaxOutput,
+            budget,
+            minUsefulOutput,
+            overrunMargin,
+            uncappedOutput);
+    if (quote instanceof Affordability.Unaffordable refused) {
+      Refusal refusal = refused.refusal();
+      throw new RequestRejectedException(refusal.code(), refusal.message(), refusal.param());
+    }
+    return ((Affordability.Affordable) quote).plan();
+  }
+
+  /**
+   * Plans a request against its budget, as {@link #plan(ModelPrice, long, Long, int, long, Budget,
+   * long, long, long)} does, with the refusal as a value: {@code BUDGET_EXCEEDED} when not even a
+   * minimal answer fits, {@code INVALID_REQUEST} when the worst case is beyond any budget.
+   */
+  public static Affordability quote(
+      ModelPrice price,
+      long promptTokens,
+      Long requestedOutputTokens,
+      int choices,
+      long modelMaxOutput,
+      Budget budget,
+      long minUsefulOutput,
+      long overrunMargin,
+      long uncappedOutput) {
     if (choices < 1) {
       throw new IllegalArgumentException("choices must be at least 1");
     }
@@ -90,11 +131,15 @@ public record ReservationPlan(
     if (requestedOutputTokens != null) {
       long output = Math.min(requestedOutputTokens, modelMaxOutput);
       long billable = totalOutput(output, choices, allowance);
-      long amount = priced(price, promptTokens, billable);
-      if (!budget.isUnlimited() && amount > budget.headroomMicros()) {
-        throw exceeded(budget, amount);
+      long amount = price.worstCase(promptTokens, billable);
+      if (amount == ModelPrice.BEYOND_ANY_BUDGET) {
+        return BEYOND_ANY_BUDGET;
       }
-      return new ReservationPlan(promptTokens, output, choices, false, amount, billable);
+      if (!budget.isUnlimited() && amount > budget.headroomMicros()) {
+        return exceeded(budget, amount);
+      }
+      return new Affordability.Affordable(
+          new ReservationPlan(promptTokens, output, choices, false, amount, billable));
     }
     long affordable =
         budget.isUnlimited()
@@ -106,12 +151,16 @@ public record ReservationPlan(
     long output = Math.min(affordable, modelMaxOutput);
     long minimum = Math.min(minUsefulOutput, modelMaxOutput);
     if (output < minimum) {
-      throw exceeded(
+      return exceeded(
           budget, price.worstCase(promptTokens, totalOutput(minimum, choices, allowance)));
     }
     long billable = totalOutput(output, choices, allowance);
-    long amount = priced(price, promptTokens, billable);
-    return new ReservationPlan(promptTokens, output, choices, true, amount, billable);
+    long amount = price.worstCase(promptTokens, billable);
+    if (amount == ModelPrice.BEYOND_ANY_BUDGET) {
+      return BEYOND_ANY_BUDGET;
+    }
+    return new Affordability.Affordable(
+        new ReservationPlan(promptTokens, output, choices, true, amount, billable));
   }
 
   /** Output tokens of all choices together that Pouch lets the upstream produce. */
@@ -129,25 +178,13 @@ public record ReservationPlan(
     return saturatedAdd(total, allowance);
   }
 
-  /** The worst case's price; a request whose worst case does not fit in a long is refused. */
-  private static long priced(ModelPrice price, long promptTokens, long outputTokens) {
-    long amount = price.worstCase(promptTokens, outputTokens);
-    if (amount == ModelPrice.BEYOND_ANY_BUDGET) {
-      throw RequestRejectedException.invalidRequest(
-          null,
-          "This request's worst case cannot be priced: it is beyond any budget. Lower max_tokens"
-              + " or the prompt.");
-    }
-    return amount;
-  }
-
   private static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
-  private static RequestRejectedException exceeded(Budget budget, long needed) {
-    return new RequestRejectedException(
+  private static Affordability exceeded(Budget budget, long needed) {
+    return refused(
         ErrorCode.BUDGET_EXCEEDED,
         "This key's budget cannot cover the request: it needs up to "
             + (needed == ModelPrice.BEYOND_ANY_BUDGET
@@ -156,5 +193,9 @@ public record ReservationPlan(
             + " and $"
             + Micros.toUsdString(budget.headroomMicros())
             + " remains in this period.");
+  }
+
+  private static Affordability refused(ErrorCode code, String message) {
+    return new Affordability.Unaffordable(Refusal.of(code, message));
   }
 }
