@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.server.security.AdminToken;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

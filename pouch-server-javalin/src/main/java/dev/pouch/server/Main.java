@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.server.operations.LogFormat;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 

@@ -2,6 +2,14 @@ package dev.pouch.server;
 
 import dev.pouch.application.Pouch;
 import dev.pouch.domain.error.PouchException;
+import dev.pouch.server.admin.AdminRoutes;
+import dev.pouch.server.http.ErrorHandling;
+import dev.pouch.server.http.JsonBodies;
+import dev.pouch.server.operations.Drain;
+import dev.pouch.server.operations.Metrics;
+import dev.pouch.server.proxy.ProxyRoutes;
+import dev.pouch.server.security.AdminAuthLimiter;
+import dev.pouch.server.security.AdminToken;
 import io.javalin.config.JavalinConfig;
 import java.time.Clock;
 import java.util.Objects;

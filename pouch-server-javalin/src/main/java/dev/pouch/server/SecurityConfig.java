@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.server.security.MasterKey;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pouch.server.security.AdminToken;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

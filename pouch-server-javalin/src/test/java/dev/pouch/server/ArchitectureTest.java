@@ -2,8 +2,10 @@ package dev.pouch.server;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -14,9 +16,21 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The hexagon, stated as rules over the compiled classes of every module. */
+/**
+ * The hexagon and the server's parts, stated as rules over the compiled classes of every module.
+ */
 class ArchitectureTest {
   private static final String ADAPTERS = "dev.pouch.adapters.";
+  private static final String SERVER = "dev.pouch.server";
+
+  /** The server's parts; the package {@code dev.pouch.server} itself wires them. */
+  private static final String[] SERVER_PARTS = {
+    SERVER + ".proxy..",
+    SERVER + ".admin..",
+    SERVER + ".operations..",
+    SERVER + ".security..",
+    SERVER + ".http.."
+  };
 
   /** Network, database and web libraries: only adapters and the server may use them. */
   private static final String[] INFRASTRUCTURE = {
@@ -153,6 +167,59 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .resideInAnyPackage("dev.pouch.adapters..", "dev.pouch.server..")
         .check(pouch);
+  }
+
+  @Test
+  void theServersPartsDoNotReachBackIntoItsWiringNorKnowTheAdapters() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(SERVER_PARTS)
+        .should()
+        .dependOnClassesThat(
+            JavaClass.Predicates.resideInAPackage(SERVER)
+                .and(DescribedPredicate.not(JavaClass.Predicates.simpleNameEndingWith("Config"))))
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.pouch.adapters..")
+        .because("the package dev.pouch.server assembles the parts; they only read its settings")
+        .check(pouch);
+  }
+
+  @Test
+  void theProxyAndTheAdminApiDoNotSeeEachOther() {
+    noClasses()
+        .that()
+        .resideInAPackage(SERVER + ".proxy..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(SERVER + ".admin..")
+        .check(pouch);
+    noClasses()
+        .that()
+        .resideInAPackage(SERVER + ".admin..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(SERVER + ".proxy..")
+        .check(pouch);
+  }
+
+  @Test
+  void httpAndSecurityDependOnNoOtherPartOfTheServer() {
+    for (String leaf : new String[] {SERVER + ".http..", SERVER + ".security.."}) {
+      noClasses()
+          .that()
+          .resideInAPackage(leaf)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              Stream.of(SERVER_PARTS).filter(part -> !part.equals(leaf)).toArray(String[]::new))
+          .check(pouch);
+    }
+  }
+
+  @Test
+  void theServersPartsDependOnEachOtherWithoutCycles() {
+    slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(pouch);
   }
 
   /** The server's package and every adapter package but {@code self}'s. */

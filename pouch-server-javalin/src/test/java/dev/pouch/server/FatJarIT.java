@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pouch.server.security.AdminToken;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

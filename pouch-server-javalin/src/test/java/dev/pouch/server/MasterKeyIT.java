@@ -3,6 +3,7 @@ package dev.pouch.server;
 import static dev.pouch.server.PouchProcess.jdk17;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pouch.server.security.MasterKey;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -15,6 +15,8 @@ import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.server.security.AesGcmSecretSealer;
+import dev.pouch.server.security.MasterKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;

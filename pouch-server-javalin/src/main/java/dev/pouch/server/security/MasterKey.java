@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.security;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +18,9 @@ import java.util.Set;
  * when set, else {@code master.key} in the data folder, generated at first start with owner-only
  * permissions ({@code rw-------}).
  */
-final class MasterKey {
-  static final String FILE_NAME = "master.key";
-  static final String ENV = "POUCH_MASTER_KEY";
+public final class MasterKey {
+  public static final String FILE_NAME = "master.key";
+  public static final String ENV = "POUCH_MASTER_KEY";
 
   private MasterKey() {}
 
@@ -30,7 +30,8 @@ final class MasterKey {
    * @throws IllegalArgumentException when the environment value or the file is not base64 of 32
    *     bytes (the message never contains the value)
    */
-  static byte[] load(Path dataDir, String fromEnvironment, SecureRandom random) throws IOException {
+  public static byte[] load(Path dataDir, String fromEnvironment, SecureRandom random)
+      throws IOException {
     if (fromEnvironment != null) {
       return decode(fromEnvironment, ENV);
     }

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -21,7 +21,7 @@ import java.util.Map;
  * Reading request bodies (bounded in size and nesting) into JSON trees, and writing JSON. Numbers
  * with a fraction become {@link java.math.BigDecimal}, never double, so prices stay exact.
  */
-final class JsonBodies {
+public final class JsonBodies {
   private static final int MAX_NESTING = 64;
   private static final int MAX_STRING = 16 * 1024 * 1024;
   private static final int MAX_NUMBER_LENGTH = 256;
@@ -36,7 +36,7 @@ final class JsonBodies {
   private final ObjectMapper mapper;
   private final long maxBodyBytes;
 
-  JsonBodies(long maxBodyBytes) {
+  public JsonBodies(long maxBodyBytes) {
     this.maxBodyBytes = maxBodyBytes;
     this.mapper =
         JsonMapper.builder()
@@ -65,7 +65,7 @@ final class JsonBodies {
    * @throws RequestRejectedException {@code REQUEST_TOO_LARGE} over the limit, {@code
    *     INVALID_REQUEST} when it is not a JSON object
    */
-  Map<String, Object> readObject(Context ctx) {
+  public Map<String, Object> readObject(Context ctx) {
     byte[] bytes = readBounded(ctx);
     if (bytes.length == 0) {
       throw RequestRejectedException.invalidRequest(null, "The request body is empty; send JSON.");
@@ -74,7 +74,7 @@ final class JsonBodies {
   }
 
   /** As {@link #readObject}, but an empty body is an empty object (optional bodies). */
-  Map<String, Object> readOptionalObject(Context ctx) {
+  public Map<String, Object> readOptionalObject(Context ctx) {
     byte[] bytes = readBounded(ctx);
     return bytes.length == 0 ? Map.of() : parseObject(bytes);
   }
@@ -163,7 +163,7 @@ final class JsonBodies {
   }
 
   /** Writes {@code value} as the JSON response body with {@code status}. */
-  void write(Context ctx, int status, Object value) {
+  public void write(Context ctx, int status, Object value) {
     try {
       ctx.status(status).contentType("application/json").result(mapper.writeValueAsBytes(value));
     } catch (JsonProcessingException bug) {

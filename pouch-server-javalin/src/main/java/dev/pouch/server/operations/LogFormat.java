@@ -1,16 +1,17 @@
-package dev.pouch.server;
+package dev.pouch.server.operations;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
+import dev.pouch.server.OperationsConfig;
 import java.net.URL;
 import org.slf4j.LoggerFactory;
 
 /** Switches Logback to the JSON configuration ({@code logback-json.xml}) for {@code json}. */
-final class LogFormat {
+public final class LogFormat {
   private LogFormat() {}
 
-  static void apply(String format) {
+  public static void apply(String format) {
     if (!OperationsConfig.JSON.equals(format)
         || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;

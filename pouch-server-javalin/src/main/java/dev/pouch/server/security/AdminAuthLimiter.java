@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.security;
 
 import dev.pouch.domain.error.RequestRejectedException;
 import java.time.Clock;
@@ -12,7 +12,7 @@ import java.util.Map;
  * right), until a token has refilled — at most a minute, never a permanent lock-out. Thread-safe;
  * the address table is bounded.
  */
-final class AdminAuthLimiter {
+public final class AdminAuthLimiter {
   private static final int MAX_ADDRESSES = 10_000;
 
   private final double capacity;
@@ -30,7 +30,7 @@ final class AdminAuthLimiter {
     }
   }
 
-  AdminAuthLimiter(int perMinute, Clock clock) {
+  public AdminAuthLimiter(int perMinute, Clock clock) {
     this.capacity = perMinute;
     this.perMilli = perMinute / 60_000.0;
     this.clock = clock;
@@ -41,7 +41,7 @@ final class AdminAuthLimiter {
    *
    * @throws RequestRejectedException 429 {@code rate_limit_exceeded} with a retry delay
    */
-  synchronized void check(String address) {
+  public synchronized void check(String address) {
     Bucket bucket = refilled(address);
     if (bucket != null && bucket.tokens < 1) {
       long waitMillis = (long) Math.ceil((1 - bucket.tokens) / perMilli);
@@ -52,7 +52,7 @@ final class AdminAuthLimiter {
   }
 
   /** Counts one failed authentication of {@code address}. */
-  synchronized void failed(String address) {
+  public synchronized void failed(String address) {
     Bucket bucket = refilled(address);
     if (bucket == null) {
       if (buckets.size() >= MAX_ADDRESSES) {

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.admin;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -15,7 +15,7 @@ import java.util.Map;
  * single-page app's own paths ({@code /keys}, {@code /usage}) survive a reload; API paths ({@code
  * /v1/*}, {@code /api/*}, {@code /healthz}) keep their OpenAI-shaped 404.
  */
-final class AdminUiRoutes {
+public final class AdminUiRoutes {
   static final String ROOT = "dev/pouch/admin-ui/";
 
   private static final Map<String, String> TYPES =
@@ -33,7 +33,7 @@ final class AdminUiRoutes {
   private final ClassLoader loader = AdminUiRoutes.class.getClassLoader();
 
   /** Declares the catch-all GET route; call it after every other route. */
-  void install(JavalinConfig cfg) {
+  public void install(JavalinConfig cfg) {
     cfg.routes.get("/", this::serve);
     cfg.routes.get("/*", this::serve);
   }

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.http;
 
 import dev.pouch.application.proxy.ErrorResponses;
 import dev.pouch.domain.chain.ProxyResponse;
@@ -12,15 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Every failure leaves the server in OpenAI's error shape, with the status of DESIGN §4. */
-final class ErrorHandling {
+public final class ErrorHandling {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
 
   /** Context attribute: the wire code of the error answered, for the access log and metrics. */
-  static final String ERROR_CODE_ATTRIBUTE = "pouch.error_code";
+  public static final String ERROR_CODE_ATTRIBUTE = "pouch.error_code";
 
   private ErrorHandling() {}
 
-  static void install(JavalinConfig cfg) {
+  public static void install(JavalinConfig cfg) {
     cfg.routes.exception(PouchException.class, (failure, ctx) -> write(ctx, failure));
     cfg.routes.exception(
         Exception.class,
@@ -49,12 +49,12 @@ final class ErrorHandling {
         });
   }
 
-  static void write(Context ctx, PouchException failure) {
+  public static void write(Context ctx, PouchException failure) {
     write(ctx, failure.refusal());
   }
 
   /** Writes a refusal in OpenAI's shape, and notes its code for the access log and metrics. */
-  static void write(Context ctx, Refusal refusal) {
+  public static void write(Context ctx, Refusal refusal) {
     ctx.attribute(ERROR_CODE_ATTRIBUTE, refusal.code().wireCode());
     ProxyResponse.Complete response = ErrorResponses.response(refusal);
     response.headers().forEach(ctx::header);

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.admin;
 
 import dev.pouch.application.Pouch;
 import dev.pouch.application.port.in.CreatedKey;
@@ -8,6 +8,9 @@ import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.SchemaField;
+import dev.pouch.server.http.JsonBodies;
+import dev.pouch.server.security.AdminAuthLimiter;
+import dev.pouch.server.security.AdminToken;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -19,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The admin API under {@code /api} (DESIGN §4), behind the admin token. */
-final class AdminRoutes {
+public final class AdminRoutes {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRoutes.class);
   private static final int DEFAULT_LOG_LIMIT = 100;
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
@@ -31,7 +34,7 @@ final class AdminRoutes {
   private final KeyJson keyJson;
   private final Clock clock;
 
-  AdminRoutes(
+  public AdminRoutes(
       Pouch pouch, AdminToken token, AdminAuthLimiter limiter, JsonBodies json, Clock clock) {
     this.pouch = pouch;
     this.token = token;
@@ -42,7 +45,7 @@ final class AdminRoutes {
   }
 
   /** Adds the routes under {@code prefix} ("" for the root). */
-  void install(JavalinConfig cfg, String prefix) {
+  public void install(JavalinConfig cfg, String prefix) {
     cfg.routes.before(prefix + "/api/*", this::requireAdmin);
     cfg.routes.post(prefix + "/api/keys", this::create);
     cfg.routes.get(

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.http;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,7 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's own refusals, made before a request reaches Javalin (header fields too large → 431, URI
  * too long → 414, malformed HTTP → 400), in OpenAI's error shape instead of an HTML page.
  */
-final class JsonErrorHandler extends ErrorHandler {
+public final class JsonErrorHandler extends ErrorHandler {
 
   @Override
   protected void generateResponse(

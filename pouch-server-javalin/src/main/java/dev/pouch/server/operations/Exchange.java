@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.operations;
 
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.log.RequestRecord;
@@ -12,21 +12,21 @@ import java.util.regex.Pattern;
  * flag and the settlement (which the request's {@link #observer()} receives). Created by {@link
  * Observability} before any handler, reachable from the {@link Context}.
  */
-final class Exchange {
+public final class Exchange {
   static final String HEADER = "x-request-id";
   private static final String ATTRIBUTE = "pouch.exchange";
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
   /** Pouch's id of the request: the ledger's key and the request-log row's id. */
-  final String requestId;
+  public final String requestId;
 
   /** The {@code x-request-id} the client sent, if valid: logged to correlate, never a key. */
-  final String clientRequestId;
+  public final String clientRequestId;
 
-  final long startedNanos;
-  volatile String keyPrefix;
-  volatile String model;
-  volatile boolean stream;
+  public final long startedNanos;
+  public volatile String keyPrefix;
+  public volatile String model;
+  public volatile boolean stream;
   volatile RequestRecord settled;
 
   private Exchange(String requestId, String clientRequestId, long startedNanos) {
@@ -43,18 +43,18 @@ final class Exchange {
   }
 
   /** The exchange of this request, or {@code null} if none began (Pouch mounted without it). */
-  static Exchange of(Context ctx) {
+  public static Exchange of(Context ctx) {
     return ctx.attribute(ATTRIBUTE);
   }
 
   /** The client's {@code x-request-id} when it is a plausible id, else {@code null}. */
-  static String clientRequestId(Context ctx) {
+  public static String clientRequestId(Context ctx) {
     String incoming = ctx.header(HEADER);
     return incoming != null && VALID_ID.matcher(incoming).matches() ? incoming : null;
   }
 
   /** Receives the request's settlement, for the access line. */
-  RequestObserver observer() {
+  public RequestObserver observer() {
     return new RequestObserver() {
       @Override
       public void settled(RequestRecord record) {

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.operations;
 
 import dev.pouch.domain.chain.ResponseStream;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * another thread is unsafe with some providers (OkHttp's sources are single-threaded), so it is
  * only the last resort for a stream whose upstream stays silent after the cut.
  */
-final class Drain {
+public final class Drain {
   private static final Logger log = LoggerFactory.getLogger(Drain.class);
 
   /** After the cut, how long the cut streams' threads get to notice it and end their stream. */
@@ -27,17 +27,17 @@ final class Drain {
   private volatile boolean draining;
 
   /** One proxied request in flight; closing it leaves the set. */
-  final class Flight implements AutoCloseable {
+  public final class Flight implements AutoCloseable {
     private volatile ResponseStream stream;
     private volatile boolean cut;
 
     /** The response is a stream: it may be cut at the end of the grace period. */
-    void streaming(ResponseStream value) {
+    public void streaming(ResponseStream value) {
       this.stream = value;
     }
 
     /** Whether the stop cut this stream. */
-    boolean wasCut() {
+    public boolean wasCut() {
       return cut;
     }
 
@@ -67,7 +67,7 @@ final class Drain {
   }
 
   /** Registers a request; call {@link Flight#close} when it is done. */
-  Flight enter() {
+  public Flight enter() {
     Flight flight = new Flight();
     inFlight.add(flight);
     return flight;
@@ -78,7 +78,7 @@ final class Drain {
   }
 
   /** Streams being copied to clients now. */
-  int activeStreams() {
+  public int activeStreams() {
     int count = 0;
     for (Flight flight : inFlight) {
       if (flight.stream != null) {
@@ -93,7 +93,7 @@ final class Drain {
    * streams that remain and waits a little for their threads to end them. Returns how many were
    * cut.
    */
-  int drain(Duration grace) {
+  public int drain(Duration grace) {
     draining = true;
     int waiting = inFlight.size();
     if (waiting > 0) {

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.admin;
 
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.plugins.PluginCatalog;

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.security;
 
 import dev.pouch.application.keys.KeySecrets;
 import java.io.IOException;
@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * the new file at its next admin request (it compares the file's identity and modification time on
  * every check and re-reads it when they changed), so the old token stops working at once.
  */
-final class AdminToken {
-  static final String FILE_NAME = "admin-token.sha256";
+public final class AdminToken {
+  public static final String FILE_NAME = "admin-token.sha256";
   private static final String BEARER = "Bearer ";
   private static final Logger log = LoggerFactory.getLogger(AdminToken.class);
 
@@ -42,14 +42,14 @@ final class AdminToken {
   }
 
   /** The outcome of loading: the token checker, and the new token if one was just generated. */
-  record Loaded(AdminToken token, String generatedToken) {}
+  public record Loaded(AdminToken token, String generatedToken) {}
 
   /** A token given in clear (by an embedding application); only its hash is kept. */
-  static AdminToken of(String token) {
+  public static AdminToken of(String token) {
     return new AdminToken(null, snapshot(KeySecrets.hash(token)));
   }
 
-  static Loaded load(Path dataDir, String fromEnvironment) throws IOException {
+  public static Loaded load(Path dataDir, String fromEnvironment) throws IOException {
     if (fromEnvironment != null) {
       return new Loaded(new AdminToken(null, snapshot(KeySecrets.hash(fromEnvironment))), null);
     }
@@ -67,7 +67,7 @@ final class AdminToken {
    * Generates a new admin token, replaces the stored hash atomically and returns the token (the
    * only time it exists in clear). Works whether or not a server is running on {@code dataDir}.
    */
-  static String rotate(Path dataDir) throws IOException {
+  public static String rotate(Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     String token = newToken();
     Path temp = dataDir.resolve(FILE_NAME + ".new");
@@ -140,7 +140,7 @@ final class AdminToken {
   }
 
   /** Whether {@code authorization} ({@code Bearer …}) carries the admin token; constant time. */
-  boolean matches(String authorization) {
+  public boolean matches(String authorization) {
     if (!presentsToken(authorization)) {
       return false;
     }
@@ -154,7 +154,7 @@ final class AdminToken {
    * Whether {@code authorization} offers a token at all: a {@code Bearer} value that is not blank.
    * A request without one is no guess of the admin token.
    */
-  static boolean presentsToken(String authorization) {
+  public static boolean presentsToken(String authorization) {
     return authorization != null
         && authorization.startsWith(BEARER)
         && !candidate(authorization).isEmpty();

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.proxy;
 
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;
@@ -8,6 +8,11 @@ import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.server.http.ErrorHandling;
+import dev.pouch.server.http.JsonBodies;
+import dev.pouch.server.operations.Drain;
+import dev.pouch.server.operations.Exchange;
+import dev.pouch.server.operations.Metrics;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -19,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The OpenAI-compatible routes under {@code /v1}. */
-final class ProxyRoutes {
+public final class ProxyRoutes {
   private static final byte[] CUT_EVENT =
       concat(
           ErrorJson.event(
@@ -34,7 +39,7 @@ final class ProxyRoutes {
   private final Drain drain;
   private final Metrics metrics;
 
-  ProxyRoutes(ProxyChat proxy, JsonBodies json, Drain drain, Metrics metrics) {
+  public ProxyRoutes(ProxyChat proxy, JsonBodies json, Drain drain, Metrics metrics) {
     this.proxy = proxy;
     this.json = json;
     this.drain = drain;
@@ -42,7 +47,7 @@ final class ProxyRoutes {
   }
 
   /** Adds the routes under {@code prefix} ("" for the root). */
-  void install(JavalinConfig cfg, String prefix) {
+  public void install(JavalinConfig cfg, String prefix) {
     cfg.routes.post(prefix + "/v1/chat/completions", this::chatCompletions);
     cfg.routes.get(prefix + "/v1/models", this::models);
   }

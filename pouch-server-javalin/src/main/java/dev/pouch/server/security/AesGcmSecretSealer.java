@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.security;
 
 import dev.pouch.application.port.out.SecretSealer;
 import java.nio.ByteBuffer;
@@ -21,8 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * master key: it names the key without revealing it, so a value sealed under another master key
  * fails with a clear message instead of as a bad tag.
  */
-final class AesGcmSecretSealer implements SecretSealer {
-  static final String PREFIX = "enc:v1:";
+public final class AesGcmSecretSealer implements SecretSealer {
+  public static final String PREFIX = "enc:v1:";
   private static final int KEY_BYTES = 32;
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -31,7 +31,7 @@ final class AesGcmSecretSealer implements SecretSealer {
   private final String keyId;
   private final SecureRandom random;
 
-  AesGcmSecretSealer(byte[] masterKey, SecureRandom random) {
+  public AesGcmSecretSealer(byte[] masterKey, SecureRandom random) {
     Objects.requireNonNull(masterKey, "masterKey");
     if (masterKey.length != KEY_BYTES) {
       throw new IllegalArgumentException("the master key must be 32 bytes (AES-256)");
@@ -42,7 +42,7 @@ final class AesGcmSecretSealer implements SecretSealer {
   }
 
   /** The id stored with every value this sealer seals. */
-  String keyId() {
+  public String keyId() {
     return keyId;
   }
 

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.security;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * since browsers send them without credentials; from other origins they get no CORS headers, so the
  * browser refuses the real request.
  */
-final class Cors {
+public final class Cors {
   /** The answer headers a browser script may read (budget, rate limits, retry delay). */
   static final String EXPOSED =
       "Retry-After, x-pouch-reserved-micros, x-pouch-budget-remaining-micros,"
@@ -36,7 +36,8 @@ final class Cors {
   }
 
   /** Adds CORS to {@code prefix/*} when {@code origins} is not empty; call before auth filters. */
-  static void install(JavalinConfig cfg, String prefix, List<String> origins, String methods) {
+  public static void install(
+      JavalinConfig cfg, String prefix, List<String> origins, String methods) {
     if (origins.isEmpty()) {
       return;
     }

@@ -1,4 +1,4 @@
-package dev.pouch.server;
+package dev.pouch.server.operations;
 
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.domain.log.RequestRecord;
@@ -22,7 +22,7 @@ import java.util.function.IntSupplier;
  * ids, priced model names (others are {@code unpriced}) and error codes, never key ids or request
  * content.
  */
-final class Metrics implements ProxyEvents {
+public final class Metrics implements ProxyEvents {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final String UNPRICED = "unpriced";
 
@@ -57,7 +57,7 @@ final class Metrics implements ProxyEvents {
   private final Map<String, Counter> settlements = new ConcurrentHashMap<>();
   private final Map<String, Counter> overruns = new ConcurrentHashMap<>();
 
-  Metrics(IntSupplier activeStreams) {
+  public Metrics(IntSupplier activeStreams) {
     Gauge.builder("pouch.streams.active", activeStreams::getAsInt)
         .description("Streams being copied to clients")
         .register(registry);
@@ -91,7 +91,7 @@ final class Metrics implements ProxyEvents {
   }
 
   /** Time from the start of a proxied request to its stream's first bytes written. */
-  void firstByte(String providerId, long nanos) {
+  public void firstByte(String providerId, long nanos) {
     firstByte
         .computeIfAbsent(
             providerId,

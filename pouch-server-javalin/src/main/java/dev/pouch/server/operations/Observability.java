@@ -1,9 +1,12 @@
-package dev.pouch.server;
+package dev.pouch.server.operations;
 
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.server.http.ErrorHandling;
+import dev.pouch.server.http.JsonBodies;
+import dev.pouch.server.security.AdminToken;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -28,7 +31,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * request_id} in the logging MDC), one access-log line, the HTTP metrics, and the endpoints {@code
  * /readyz} and {@code /metrics}. Also refuses new requests with 503 once a stop began.
  */
-final class Observability {
+public final class Observability {
   static final String MDC_REQUEST_ID = "request_id";
   private static final Logger access = LoggerFactory.getLogger("pouch.access");
   private static final String UNMATCHED = "unmatched";
@@ -46,7 +49,7 @@ final class Observability {
   private final Clock clock;
   private final Supplier<String> requestIds;
 
-  Observability(
+  public Observability(
       Metrics metrics,
       Drain drain,
       JsonBodies json,
@@ -69,7 +72,7 @@ final class Observability {
     this.requestIds = requestIds;
   }
 
-  void install(JavalinConfig cfg) {
+  public void install(JavalinConfig cfg) {
     cfg.routes.before(this::begin);
     cfg.routes.get("/readyz", this::ready);
     cfg.routes.get("/metrics", this::scrape);
