@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 public interface ProxyChat {
 
   /**
-   * Response header of every proxied answer (streams too, in the head): the budget's headroom right
-   * after this request's worst case was reserved. Absent for unlimited budgets.
+   * Response header of every proxied answer (streams too, in the head): the budget's headroom as
+   * the request read it, less this request's worst case. Absent for unlimited budgets.
    */
   String REMAINING_HEADER = "x-pouch-budget-remaining-micros";
 
