@@ -3,6 +3,11 @@ package dev.pouch.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -11,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +97,39 @@ class StoppedStreamTest extends FakeUpstreamServerTest {
         .isLessThan(1_000);
     assertThat(row.get("cost_micros").asLong())
         .as("a small part of the reservation")
+        .isLessThan(row.get("reserved_micros").asLong() / 10);
+  }
+
+  @Test
+  void theOpenAiSdksStreamClosedAfterAFewChunksIsChargedWhatWasProduced() throws Exception {
+    TestPouch.CreatedTestKey key = slowKey();
+    OpenAIClient client =
+        OpenAIOkHttpClient.builder()
+            .apiKey(key.secret())
+            .baseUrl(pouch.openAiBaseUrl())
+            .maxRetries(0)
+            .build();
+    ChatCompletionCreateParams params =
+        ChatCompletionCreateParams.builder()
+            .model("gpt-4o-mini")
+            .addUserMessage("Tell me about foxes.")
+            .build();
+
+    int seen = 0;
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client.chat().completions().createStreaming(params)) {
+      Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+      while (seen < READ_BEFORE_STOP && chunks.hasNext()) {
+        if (chunks.next().choices().stream().anyMatch(c -> c.delta().content().isPresent())) {
+          seen++;
+        }
+      }
+    } // "Stop generating": the SDK closes the response
+    assertThat(seen).isEqualTo(READ_BEFORE_STOP);
+
+    JsonNode row = settledRow(key);
+    assertThat(row.get("settlement").asText()).isEqualTo("client_closed");
+    assertThat(row.get("cost_micros").asLong())
         .isLessThan(row.get("reserved_micros").asLong() / 10);
   }
 
