@@ -10,6 +10,7 @@ import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
+import dev.pouch.domain.provider.ChatRequest;
 
 /**
  * The {@code max_messages} middleware: refuses requests with more messages than the key allows
@@ -45,8 +46,8 @@ public final class MaxMessagesMiddlewareFactory implements MiddlewareFactory {
   public Middleware create(PluginConfig config) {
     long max = config.integer(MAX_MESSAGES, Long.MAX_VALUE);
     return chain -> {
-      int messages = chain.request().messages().size();
-      if (messages > max) {
+      // a chat request's messages; other APIs' operations pass
+      if (chain.request() instanceof ChatRequest chat && chat.messages().size() > max) {
         return ProxyResponse.refused(
             Refusal.of(
                 ErrorCode.INVALID_REQUEST,

@@ -7,6 +7,7 @@ import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
@@ -61,12 +62,14 @@ final class ParrotProvider implements Provider {
   }
 
   @Override
-  public long estimatePromptTokens(ChatRequest request) {
+  public long estimatePromptTokens(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return words(prompt(request)).size() + (long) request.messages().size();
   }
 
   @Override
-  public ProviderResponse execute(ChatRequest request, UpstreamCall call) {
+  public ProviderResponse execute(Operation operation, UpstreamCall call) {
+    ChatRequest request = ChatRequest.of(operation);
     if (request.choices() != 1) {
       throw RequestRejectedException.invalidRequest("n", "Parrot answers with one choice only.");
     }

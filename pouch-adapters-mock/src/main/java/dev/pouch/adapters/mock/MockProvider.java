@@ -5,6 +5,7 @@ import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
@@ -50,7 +51,8 @@ final class MockProvider implements Provider {
   }
 
   @Override
-  public long estimatePromptTokens(ChatRequest request) {
+  public long estimatePromptTokens(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return MockTokens.promptTokens(request);
   }
 
@@ -60,7 +62,8 @@ final class MockProvider implements Provider {
    * the whole answer, limited to {@link UpstreamCall#outputCap()} tokens.
    */
   @Override
-  public ProviderResponse execute(ChatRequest request, UpstreamCall call) {
+  public ProviderResponse execute(Operation operation, UpstreamCall call) {
+    ChatRequest request = ChatRequest.of(operation);
     MockCompletion completion = MockCompletion.of(request, behavior);
     if (request.stream()) {
       return new ProviderResponse.Streaming(

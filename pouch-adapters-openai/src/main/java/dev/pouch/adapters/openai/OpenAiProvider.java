@@ -11,6 +11,7 @@ import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UnpricedField;
@@ -85,35 +86,41 @@ final class OpenAiProvider implements Provider {
   }
 
   @Override
-  public long estimatePromptTokens(ChatRequest request) {
+  public long estimatePromptTokens(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
   }
 
   /** UTF-8 bytes instead of tokens for every text: see {@link TokenCounter#promptTokensBound}. */
   @Override
-  public long boundPromptTokens(ChatRequest request) {
+  public long boundPromptTokens(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return tokens.promptTokensBound(request, prices.find(request.model()).orElse(null));
   }
 
   @Override
-  public long promptTokensAtLeast(ChatRequest request) {
+  public long promptTokensAtLeast(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return tokens.promptTokensAtLeast(request);
   }
 
   /** A predicted output's rejected tokens are billed as output beyond {@code max_tokens}. */
   @Override
-  public long boundUncappedOutputTokens(ChatRequest request) {
+  public long boundUncappedOutputTokens(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return tokens.predictionBound(request);
   }
 
   /** See {@link ChatFields}: audio, web search and fields the key does not allow. */
   @Override
-  public Optional<UnpricedField> unpricedField(ChatRequest request) {
+  public Optional<UnpricedField> unpricedField(Operation operation) {
+    ChatRequest request = ChatRequest.of(operation);
     return ChatFields.unpriced(request, extraFields);
   }
 
   @Override
-  public ProviderResponse execute(ChatRequest request, UpstreamCall upstreamCall) {
+  public ProviderResponse execute(Operation operation, UpstreamCall upstreamCall) {
+    ChatRequest request = ChatRequest.of(operation);
     requireStandardPricing(request);
     PricedModel priced = prices.find(request.model()).orElse(null);
     // A plain request goes upstream as a stream, so an upstream that ignores max_tokens can be

@@ -7,7 +7,7 @@ import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 
 /**
  * {@code max_tokens_cap}: no request of the key may ask for more than {@code max_tokens} output
@@ -25,7 +25,7 @@ final class MaxTokensCapMiddleware implements Middleware {
 
   @Override
   public ProxyResponse intercept(Chain chain) {
-    ChatRequest request = chain.request();
+    Operation request = chain.request();
     Long asked = request.maxOutputTokens();
     return chain.proceed(asked == null || asked > cap ? request.withMaxOutputTokens(cap) : request);
   }

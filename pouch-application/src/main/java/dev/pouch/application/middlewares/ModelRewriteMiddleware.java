@@ -7,7 +7,7 @@ import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 import java.util.Map;
 
 /**
@@ -27,7 +27,7 @@ final class ModelRewriteMiddleware implements Middleware {
 
   @Override
   public ProxyResponse intercept(Chain chain) {
-    ChatRequest request = chain.request();
+    Operation request = chain.request();
     String target = aliases.get(request.model());
     return chain.proceed(target == null ? request : request.withModel(target));
   }

@@ -37,6 +37,7 @@ public final class ErrorResponses {
           KEY_SUSPENDED,
           MODEL_PRICE_UNKNOWN,
           UNSUPPORTED_PARAMETER,
+          UNSUPPORTED_OPERATION,
           INVALID_REQUEST,
           INVALID_CONFIG,
           NOT_FOUND,

@@ -21,6 +21,7 @@ import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -136,7 +137,7 @@ public final class ProxyService implements ProxyChat {
               + "); an admin must resume it.");
     }
     // Validate before renewing: a malformed request must not restart anyone's budget period.
-    ChatRequest request = ChatRequest.of(body);
+    Operation request = ChatRequest.of(body);
     AppKey live = renewIfExpired(key, now);
     startPeriodIfElapsed(live.id(), now, terminal.budget());
     KeyRuntime runtime = runtimes.forKey(live);

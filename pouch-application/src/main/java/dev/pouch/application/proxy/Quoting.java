@@ -8,8 +8,8 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.money.ModelPrice;
-import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.UnpricedField;
 import java.util.Optional;
@@ -24,7 +24,7 @@ final class Quoting {
   /** Limits for a model the provider does not know, on a key without budget. */
   private static final long UNKNOWN_MODEL_MAX_OUTPUT = 1_000_000;
 
-  private final ChatRequest request;
+  private final Operation request;
   private final Provider provider;
   private final ModelInfo model;
   private final PouchSettings settings;
@@ -33,7 +33,7 @@ final class Quoting {
   private long promptTokens;
   private boolean exact;
 
-  private Quoting(ChatRequest request, Provider provider, ModelInfo model, PouchSettings settings) {
+  private Quoting(Operation request, Provider provider, ModelInfo model, PouchSettings settings) {
     this.request = request;
     this.provider = provider;
     this.model = model;
@@ -50,7 +50,13 @@ final class Quoting {
   }
 
   static Start start(
-      ChatRequest request, AppKey key, Provider provider, Budget budget, PouchSettings settings) {
+      Operation request, AppKey key, Provider provider, Budget budget, PouchSettings settings) {
+    if (!provider.serves(request.api())) {
+      return new Start.Refused(
+          Refusal.of(
+              ErrorCode.UNSUPPORTED_OPERATION,
+              "This key's provider does not serve " + request.api() + "."));
+    }
     if (!key.policy().allowsModel(request.model())) {
       return new Start.Refused(modelNotAllowed(request.model()));
     }

@@ -3,7 +3,7 @@ package dev.pouch.application.proxy;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,12 +16,12 @@ final class RealChain implements Middleware.Chain {
 
   /** The end of the chain: reserve, execute, settle. */
   interface Terminal {
-    ProxyResponse execute(ChatRequest request, RequestContext context);
+    ProxyResponse execute(Operation request, RequestContext context);
   }
 
   private final List<Middleware> middlewares;
   private final int index;
-  private final ChatRequest request;
+  private final Operation request;
   private final RequestContext context;
   private final Terminal terminal;
   private final AtomicBoolean proceeded = new AtomicBoolean();
@@ -29,7 +29,7 @@ final class RealChain implements Middleware.Chain {
   RealChain(
       List<Middleware> middlewares,
       int index,
-      ChatRequest request,
+      Operation request,
       RequestContext context,
       Terminal terminal) {
     this.middlewares = middlewares;
@@ -40,7 +40,7 @@ final class RealChain implements Middleware.Chain {
   }
 
   @Override
-  public ChatRequest request() {
+  public Operation request() {
     return request;
   }
 
@@ -50,7 +50,7 @@ final class RealChain implements Middleware.Chain {
   }
 
   @Override
-  public ProxyResponse proceed(ChatRequest next) {
+  public ProxyResponse proceed(Operation next) {
     Objects.requireNonNull(next, "request");
     if (!proceeded.compareAndSet(false, true)) {
       throw new IllegalStateException(

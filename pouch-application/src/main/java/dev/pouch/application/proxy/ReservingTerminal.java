@@ -13,7 +13,7 @@ import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import java.time.Clock;
 import java.util.Optional;
@@ -59,7 +59,7 @@ final class ReservingTerminal implements RealChain.Terminal {
   }
 
   @Override
-  public ProxyResponse execute(ChatRequest request, RequestContext context) {
+  public ProxyResponse execute(Operation request, RequestContext context) {
     Provider provider = runtimes.apply(context.key()).providerFor(context);
     Quoting.Start start = Quoting.start(request, context.key(), provider, budget.get(), settings);
     if (start instanceof Quoting.Start.Refused refused) {
@@ -110,7 +110,7 @@ final class ReservingTerminal implements RealChain.Terminal {
             events,
             providerId,
             clientRequestId);
-    ChatRequest upstreamRequest = limitedToPlan(request, taken.plan(), budget.get());
+    Operation upstreamRequest = limitedToPlan(request, taken.plan(), budget.get());
     ProxyResponse response =
         upstream.exchange(provider, upstreamRequest, context.requestId(), open);
     return withBudgetHeaders(response, taken.reservation());
@@ -123,8 +123,7 @@ final class ReservingTerminal implements RealChain.Terminal {
    * budget is written in. An upstream that honours either field then cannot produce more than the
    * reservation pays for.
    */
-  private static ChatRequest limitedToPlan(
-      ChatRequest request, ReservationPlan plan, Budget budget) {
+  private static Operation limitedToPlan(Operation request, ReservationPlan plan, Budget budget) {
     if (request.hasOutputLimit() || (plan.clamped() && !budget.isUnlimited())) {
       return request.withMaxOutputTokens(plan.maxOutputTokens());
     }

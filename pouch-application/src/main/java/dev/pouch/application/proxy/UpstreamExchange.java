@@ -10,7 +10,7 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.UpstreamException;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
@@ -31,7 +31,7 @@ final class UpstreamExchange {
   }
 
   ProxyResponse exchange(
-      Provider provider, ChatRequest request, String requestId, OpenReservation open) {
+      Provider provider, Operation request, String requestId, OpenReservation open) {
     ProviderResponse response;
     long started = System.nanoTime();
     try {

@@ -11,6 +11,7 @@ import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderFactory;
 import dev.pouch.domain.provider.ProviderResponse;
@@ -233,12 +234,14 @@ public final class FakeUpstream {
     }
 
     @Override
-    public long estimatePromptTokens(ChatRequest request) {
+    public long estimatePromptTokens(Operation operation) {
+      ChatRequest request = ChatRequest.of(operation);
       return promptEstimate;
     }
 
     @Override
-    public ProviderResponse execute(ChatRequest request, UpstreamCall call) {
+    public ProviderResponse execute(Operation operation, UpstreamCall call) {
+      ChatRequest request = ChatRequest.of(operation);
       Call received = new Call(request, call, config);
       calls.add(received);
       return answer.apply(received);

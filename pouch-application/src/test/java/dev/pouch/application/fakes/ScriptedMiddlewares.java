@@ -3,13 +3,13 @@ package dev.pouch.application.fakes;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
-import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
-import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.Operation;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -113,13 +113,13 @@ public final class ScriptedMiddlewares implements MiddlewareFactory {
     public ProxyResponse intercept(Chain chain) {
       requests.incrementAndGet();
       trace.add(label + " >");
-      ChatRequest request = chain.request();
+      Operation request = chain.request();
       ProxyResponse response =
           switch (action) {
             case PASS -> chain.proceed(request);
             case REWRITE_MODEL -> chain.proceed(request.withModel(model));
             case SHORT_CIRCUIT -> ProxyResponse.Complete.json(200, SHORT_CIRCUIT_BODY);
-            case REFUSE -> throw RequestRejectedException.rateLimited(label + " says slow down", 7);
+            case REFUSE -> ProxyResponse.refused(Refusal.rateLimited(label + " says slow down", 7));
             case PROCEED_TWICE -> {
               chain.proceed(request);
               yield chain.proceed(request);

@@ -27,6 +27,8 @@ public enum ErrorCode {
    * {@link PouchException#param()}.
    */
   UNSUPPORTED_PARAMETER("unsupported_parameter", 400),
+  /** The key's provider does not serve this API (an operation it has no framing for). */
+  UNSUPPORTED_OPERATION("unsupported_operation", 400),
   /** Malformed JSON, wrong field types, or a value out of range. */
   INVALID_REQUEST("invalid_request", 400),
   /** A plugin configuration does not match its schema; see {@link PouchException#param()}. */

@@ -14,7 +14,7 @@ import java.util.Objects;
  * fields Pouch does not know pass through untouched. The fields Pouch acts on are checked once, in
  * {@link #of}, and read through typed accessors; edits return a new request.
  */
-public final class ChatRequest {
+public final class ChatRequest implements Operation {
   /** Largest {@code n} accepted (OpenAI's limit). */
   public static final int MAX_CHOICES = 128;
 
@@ -65,10 +65,30 @@ public final class ChatRequest {
   }
 
   /** The whole body; unmodifiable. */
+  @Override
+  public String api() {
+    return CHAT_COMPLETIONS;
+  }
+
+  /**
+   * The chat request an operation is, for a provider that serves chat completions only.
+   *
+   * @throws IllegalArgumentException when it is another API's operation (the core asks {@link
+   *     Provider#serves} first, so this is a bug)
+   */
+  public static ChatRequest of(Operation operation) {
+    if (operation instanceof ChatRequest chat) {
+      return chat;
+    }
+    throw new IllegalArgumentException("not a chat completions request: " + operation.api());
+  }
+
+  @Override
   public Map<String, Object> body() {
     return body;
   }
 
+  @Override
   public String model() {
     return (String) body.get("model");
   }
@@ -78,6 +98,7 @@ public final class ChatRequest {
     return (List<?>) body.get("messages");
   }
 
+  @Override
   public boolean stream() {
     return Boolean.TRUE.equals(body.get("stream"));
   }
@@ -89,6 +110,7 @@ public final class ChatRequest {
   }
 
   /** Number of choices ({@code n}); 1 when absent. */
+  @Override
   public int choices() {
     Long n = integer(body, "n");
     return n == null ? 1 : n.intValue();
@@ -98,6 +120,7 @@ public final class ChatRequest {
    * The client's output limit per choice: {@code max_completion_tokens}, else {@code max_tokens},
    * else {@code null}. When both are set, the smaller one binds.
    */
+  @Override
   public Long maxOutputTokens() {
     Long completion = integer(body, MAX_COMPLETION_TOKENS);
     Long legacy = integer(body, MAX_TOKENS);
@@ -110,11 +133,13 @@ public final class ChatRequest {
   /**
    * Whether the client set an output limit ({@code max_tokens} or {@code max_completion_tokens}).
    */
+  @Override
   public boolean hasOutputLimit() {
     return body.containsKey(MAX_TOKENS) || body.containsKey(MAX_COMPLETION_TOKENS);
   }
 
   /** A copy asking for another model. */
+  @Override
   public ChatRequest withModel(String model) {
     return with("model", Objects.requireNonNull(model, "model"));
   }
@@ -124,6 +149,7 @@ public final class ChatRequest {
    * max_completion_tokens} if present, {@code max_tokens} otherwise, both if both): every limit
    * field an upstream may honour then says the same, so none allows more than the other.
    */
+  @Override
   public ChatRequest withMaxOutputTokens(long tokens) {
     Map<String, Object> copy = new LinkedHashMap<>(body);
     boolean completion = copy.containsKey(MAX_COMPLETION_TOKENS);

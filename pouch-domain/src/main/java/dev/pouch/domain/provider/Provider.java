@@ -18,11 +18,20 @@ public interface Provider extends AutoCloseable {
   /** The model's price and limits, or empty when this provider does not know the model. */
   Optional<ModelInfo> model(String name);
 
+  /**
+   * Whether this provider serves the API of {@link Operation#api()}; the core refuses the others
+   * before pricing, so the methods below only see operations it serves. The default serves chat
+   * completions.
+   */
+  default boolean serves(String api) {
+    return Operation.CHAT_COMPLETIONS.equals(api);
+  }
+
   /** Models to list in {@code GET /v1/models}; may be empty when any model name works. */
   List<ModelInfo> models();
 
   /** A strict upper bound of the prompt tokens the upstream can bill for {@code request}. */
-  long estimatePromptTokens(ChatRequest request);
+  long estimatePromptTokens(Operation request);
 
   /**
    * A cheap upper bound of the prompt tokens, never below {@link #estimatePromptTokens} but
@@ -30,7 +39,7 @@ public interface Provider extends AutoCloseable {
    * headroom covers it with room to spare, and asks for {@link #estimatePromptTokens} only near the
    * limit. The default is {@link #estimatePromptTokens} itself.
    */
-  default long boundPromptTokens(ChatRequest request) {
+  default long boundPromptTokens(Operation request) {
     return estimatePromptTokens(request);
   }
 
@@ -39,7 +48,7 @@ public interface Provider extends AutoCloseable {
    * (never a tokenization): reported usage below it cannot be true, and is charged as implausible.
    * The default is 0 (no bound known).
    */
-  default long promptTokensAtLeast(ChatRequest request) {
+  default long promptTokensAtLeast(Operation request) {
     return 0;
   }
 
@@ -48,7 +57,7 @@ public interface Provider extends AutoCloseable {
    * OpenAI, a predicted output: its rejected tokens are billed as output). Reserved on top of the
    * cap; never below the truth. The default is 0.
    */
-  default long boundUncappedOutputTokens(ChatRequest request) {
+  default long boundUncappedOutputTokens(Operation request) {
     return 0;
   }
 
@@ -58,7 +67,7 @@ public interface Provider extends AutoCloseable {
    * such a request on a key with a budget, with a 400 naming the field, rather than serve it
    * unmetered. The default finds none.
    */
-  default Optional<UnpricedField> unpricedField(ChatRequest request) {
+  default Optional<UnpricedField> unpricedField(Operation request) {
     return Optional.empty();
   }
 
@@ -72,7 +81,7 @@ public interface Provider extends AutoCloseable {
    *     or times out; {@link dev.pouch.domain.error.UpstreamException#beforeSending} only when no
    *     byte of the request reached it (then the request is refunded, else charged)
    */
-  ProviderResponse execute(ChatRequest request, UpstreamCall call);
+  ProviderResponse execute(Operation request, UpstreamCall call);
 
   /** Releases what this instance holds. The default holds nothing. */
   @Override

@@ -1,0 +1,50 @@
+package dev.pouch.domain.provider;
+
+import java.util.Map;
+
+/**
+ * One request to an upstream API, as far as Pouch must know it to price and cap it, whatever the
+ * API: chat completions today ({@link ChatRequest}); the Responses API, embeddings and Anthropic's
+ * Messages build on it. The core runs every operation through one flow (quote, reserve, execute,
+ * meter, settle) and reads only what is here; the middleware chain passes operations along.
+ * Immutable: an edit returns a copy.
+ *
+ * <p>Two things an operation does not hold, because they need a provider's knowledge: the prompt's
+ * bound (a tokenizer reads the body: {@link Provider#estimatePromptTokens}) and the meter of the
+ * answer (a parser reads it: {@link UpstreamStream}, {@link AnswerAssembler}).
+ */
+public interface Operation {
+
+  /** Chat completions' name, as {@link #api()} gives it. */
+  String CHAT_COMPLETIONS = "chat.completions";
+
+  /** Which API this operation calls, e.g. {@value #CHAT_COMPLETIONS}. */
+  String api();
+
+  /** The model asked for. */
+  String model();
+
+  /** Whether the client asked for a stream. */
+  boolean stream();
+
+  /** How many answers the operation asks for (OpenAI's {@code n}); 1 where the API has none. */
+  int choices();
+
+  /** The output limit per answer the request sets, or {@code null} when it sets none. */
+  Long maxOutputTokens();
+
+  /** Whether the request carries any output-limit field. */
+  boolean hasOutputLimit();
+
+  /** A copy asking for another model. */
+  Operation withModel(String model);
+
+  /**
+   * A copy whose output is limited to {@code tokens} per answer: every output-limit field the
+   * request carries says so, or the API's own field is set when it carries none.
+   */
+  Operation withMaxOutputTokens(long tokens);
+
+  /** The body as it goes upstream, as a JSON tree (maps, lists, strings, numbers, booleans). */
+  Map<String, Object> body();
+}
