@@ -19,7 +19,7 @@ final class PlainAnswer {
 
   static ProxyResponse.Complete collect(
       MeteredStream metered, AnswerAssembler assembler, int status, Map<String, String> headers) {
-    try (metered) {
+    try {
       for (; ; ) {
         MeteredStream.Step step = metered.pull();
         if (step instanceof MeteredStream.Step.Output output) {
@@ -33,8 +33,12 @@ final class PlainAnswer {
         }
       }
     } catch (RuntimeException bug) {
-      metered.failed(); // nothing proves the upstream stopped early: charged, erring high
+      // Settled before the close below, which would take it for a client that left: nothing
+      // proves the upstream stopped early, so it is charged as interrupted, erring high.
+      metered.failed();
       throw new InternalException("the provider could not frame its answer", bug);
+    } finally {
+      metered.close(); // a no-op once settled
     }
   }
 }

@@ -35,6 +35,7 @@ public final class FakeStream implements UpstreamStream {
   private final CountDownLatch closed = new CountDownLatch(1);
   private final CountDownLatch hanging = new CountDownLatch(1);
   private boolean reportsUsage = true;
+  private boolean everyTokenStreams;
   private int position;
   private long completionTokens;
   private volatile boolean usageSent;
@@ -72,6 +73,17 @@ public final class FakeStream implements UpstreamStream {
   public FakeStream hangUntilClosed() {
     steps.add(new Hang());
     return this;
+  }
+
+  /** Every billed output token streams (no hidden reasoning): a cancel can be bounded. */
+  public FakeStream streamingEveryToken() {
+    everyTokenStreams = true;
+    return this;
+  }
+
+  @Override
+  public boolean streamsEveryOutputToken() {
+    return everyTokenStreams;
   }
 
   /** No usage chunk at the end: only the count of what streamed is known. */
