@@ -111,6 +111,47 @@ class OpenAiSdkClientTest extends ServerTest {
             RateLimitException.class, e -> assertThat(e.getMessage()).contains("budget"));
   }
 
+  @Test
+  void aBudgetRefusalIsSentOnceEvenByAClientThatRetries() {
+    TestPouch.CreatedTestKey poor =
+        pouch.createKey(KeyBody.mock("poor").prices("1000", "1000").budgetMicros(5));
+    OpenAIClient retrying =
+        OpenAIOkHttpClient.builder()
+            .apiKey(poor.secret())
+            .baseUrl(pouch.openAiBaseUrl())
+            .maxRetries(2) // the SDK's default: it retries a 429 unless told not to
+            .build();
+
+    assertThatThrownBy(() -> retrying.chat().completions().create(question().build()))
+        .isInstanceOf(RateLimitException.class);
+
+    // every request that names a key has a request-log row: one row, one request
+    TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + poor.id(), null);
+    assertThat(rows.body()).hasSize(1);
+    assertThat(rows.body().get(0).get("error_code").asText()).isEqualTo("budget_exceeded");
+  }
+
+  @Test
+  void aRateLimitIsStillRetriedAfterItsRetryAfter() {
+    TestPouch.CreatedTestKey limited =
+        pouch.createKey(
+            KeyBody.mock("limited")
+                .middleware("rate_limit", java.util.Map.of("limit", 1, "period", 1)));
+    OpenAIClient retrying =
+        OpenAIOkHttpClient.builder()
+            .apiKey(limited.secret())
+            .baseUrl(pouch.openAiBaseUrl())
+            .maxRetries(2)
+            .build();
+    retrying.chat().completions().create(question().build());
+
+    ChatCompletion second = retrying.chat().completions().create(question().build());
+
+    assertThat(second.choices()).hasSize(1);
+    TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + limited.id(), null);
+    assertThat(rows.body()).as("refused once, retried after Retry-After, then served").hasSize(3);
+  }
+
   /** The price rule: tokens × micro-dollars per million tokens, rounded up once. */
   static long costMicros(long prompt, long inputPerMTok, long output, long outputPerMTok) {
     long scaled = prompt * inputPerMTok + output * outputPerMTok;

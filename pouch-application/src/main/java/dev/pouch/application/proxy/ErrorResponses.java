@@ -61,15 +61,40 @@ public final class ErrorResponses {
     return body(failure.refusal());
   }
 
+  /** Header of a refusal that a retry cannot change: OpenAI's SDKs then send the request once. */
+  public static final String SHOULD_RETRY_HEADER = "x-should-retry";
+
   /**
-   * A complete response for a refusal: its status, {@code Retry-After} for rate limits, and its
-   * headers.
+   * Whether retrying the same request may succeed: a rate limit (after {@code Retry-After}), an
+   * upstream or store that failed, a server that is stopping. Anything else (an exhausted budget, a
+   * suspended or expired key, a model not allowed, a bad request) fails again until someone acts.
+   */
+  public static boolean retryable(ErrorCode code) {
+    return switch (code) {
+      case RATE_LIMIT_EXCEEDED,
+          UPSTREAM_UNREACHABLE,
+          UPSTREAM_TIMEOUT,
+          INTERNAL,
+          SERVER_SHUTTING_DOWN,
+          STORE_UNAVAILABLE ->
+          true;
+      default -> false;
+    };
+  }
+
+  /**
+   * A complete response for a refusal: its status, {@code Retry-After} for rate limits, {@code
+   * x-should-retry: false} when a retry cannot help (DESIGN §4: an exhausted budget is a 429 that
+   * the OpenAI SDKs would otherwise retry), and its headers.
    */
   public static ProxyResponse.Complete response(Refusal refusal) {
     Map<String, String> headers = new LinkedHashMap<>(refusal.headers());
     headers.put("Content-Type", "application/json");
     if (refusal.retryAfterSeconds() > 0) {
       headers.put("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+    }
+    if (!retryable(refusal.code())) {
+      headers.put(SHOULD_RETRY_HEADER, "false");
     }
     return new ProxyResponse.Complete(
         refusal.status(), headers, body(refusal).getBytes(StandardCharsets.UTF_8));
