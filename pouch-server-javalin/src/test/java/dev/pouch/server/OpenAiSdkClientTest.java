@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.models.Model;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,6 +152,29 @@ class OpenAiSdkClientTest extends ServerTest {
     assertThat(second.choices()).hasSize(1);
     TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + limited.id(), null);
     assertThat(rows.body()).as("refused once, retried after Retry-After, then served").hasSize(3);
+  }
+
+  @Test
+  void theSdkListsAndRetrievesTheModelsAKeyCanReachAndNoOthers() {
+    TestPouch.CreatedTestKey narrow =
+        pouch.createKey(KeyBody.mock("narrow").allowedModels("gpt-4o-mini", "org/model-1"));
+    OpenAIClient sdk = client(narrow.secret());
+
+    assertThat(sdk.models().list().data())
+        .extracting(Model::id)
+        .containsExactly("gpt-4o-mini", "org/model-1");
+    assertThat(sdk.models().retrieve("gpt-4o-mini").id()).isEqualTo("gpt-4o-mini");
+    assertThat(sdk.models().retrieve("org/model-1").id()).isEqualTo("org/model-1");
+    assertThatThrownBy(() -> sdk.models().retrieve("gpt-4o"))
+        .isInstanceOfSatisfying(
+            NotFoundException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(404);
+              assertThat(e.getMessage()).contains("gpt-4o").contains("cannot use it");
+            });
+    TestPouch.Reply raw = pouch.send("GET", "/v1/models/gpt-4o", narrow.bearer(), null);
+    assertThat(raw.errorCode()).isEqualTo("model_not_found");
+    assertThat(raw.errorType()).isEqualTo("invalid_request_error");
   }
 
   /** The price rule: tokens × micro-dollars per million tokens, rounded up once. */

@@ -35,6 +35,8 @@ public enum ErrorCode {
   INVALID_CONFIG("invalid_config", 400),
   /** The request body is over the size limit. */
   REQUEST_TOO_LARGE("request_too_large", 413),
+  /** No such model for this key ({@code GET /v1/models/{id}}). */
+  MODEL_NOT_FOUND("model_not_found", 404),
   /** An admin resource (key, plugin) does not exist. */
   NOT_FOUND("not_found", 404),
   /** The admin token is missing or wrong. */

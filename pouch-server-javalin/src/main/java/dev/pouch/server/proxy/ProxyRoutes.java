@@ -7,6 +7,7 @@ import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
+import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
@@ -50,6 +51,8 @@ public final class ProxyRoutes {
   public void install(JavalinConfig cfg, String prefix) {
     cfg.routes.post(prefix + "/v1/chat/completions", this::chatCompletions);
     cfg.routes.get(prefix + "/v1/models", this::models);
+    // <id>, not {id}: model ids may hold slashes (org/model)
+    cfg.routes.get(prefix + "/v1/models/<id>", this::model);
   }
 
   private void chatCompletions(Context ctx) throws IOException {
@@ -139,20 +142,34 @@ public final class ProxyRoutes {
 
   private void models(Context ctx) {
     AppKey key = proxy.authenticate(ctx.header("Authorization"));
-    List<String> ids = proxy.models(key);
-    long created = Instant.EPOCH.getEpochSecond();
     List<Map<String, Object>> data =
-        ids.stream()
-            .map(
-                id -> {
-                  Map<String, Object> model = new LinkedHashMap<>();
-                  model.put("id", id);
-                  model.put("object", "model");
-                  model.put("created", created);
-                  model.put("owned_by", key.policy().provider().id());
-                  return model;
-                })
-            .toList();
+        proxy.models(key).stream().map(id -> modelObject(id, key)).toList();
     json.write(ctx, 200, Map.of("object", "list", "data", data));
+  }
+
+  /** {@code GET /v1/models/{id}}: a model the key can reach, else 404 as OpenAI answers it. */
+  private void model(Context ctx) {
+    AppKey key = proxy.authenticate(ctx.header("Authorization"));
+    String id = ctx.pathParam("id");
+    if (!proxy.models(key).contains(id)) {
+      ErrorHandling.write(
+          ctx,
+          Refusal.of(
+              ErrorCode.MODEL_NOT_FOUND,
+              "The model '" + loggable(id) + "' does not exist or this key cannot use it.",
+              "model"));
+      return;
+    }
+    json.write(ctx, 200, modelObject(id, key));
+  }
+
+  /** OpenAI's model object; {@code created} is not known, so the epoch. */
+  private static Map<String, Object> modelObject(String id, AppKey key) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("id", id);
+    model.put("object", "model");
+    model.put("created", Instant.EPOCH.getEpochSecond());
+    model.put("owned_by", key.policy().provider().id());
+    return model;
   }
 }
