@@ -101,7 +101,7 @@ public final class MockStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    return ErrorJson.event(ErrorJson.body(message, "upstream_error", "upstream_error", null));
+    return ErrorJson.upstreamErrorEvent(message);
   }
 
   @Override

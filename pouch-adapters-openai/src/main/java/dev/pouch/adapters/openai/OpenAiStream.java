@@ -342,7 +342,7 @@ final class OpenAiStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    return ErrorJson.event(ErrorJson.body(message, "upstream_error", "upstream_error", null));
+    return ErrorJson.upstreamErrorEvent(message);
   }
 
   /**

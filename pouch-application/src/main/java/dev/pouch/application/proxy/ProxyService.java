@@ -96,36 +96,34 @@ public final class ProxyService implements ProxyChat {
   @Override
   public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta) {
     Instant now = clock.instant();
-    ReservingTerminal terminal =
-        new ReservingTerminal(
-            ledger,
-            clock,
-            settings,
-            runtimes::forKey,
-            events,
-            meta.clientRequestId(),
-            new BudgetSnapshot(ledger, key.id()));
+    BudgetSnapshot budget = new BudgetSnapshot(ledger, key.id());
+    ReservingTerminal terminal = null; // built once the live key's runtime is known
     ProxyResponse response;
     try {
-      response = serve(key, body, meta, now, terminal);
+      refuseUnusable(key, now);
+      // Validate before renewing: a malformed request must not restart anyone's budget period.
+      Operation request = ChatRequest.of(body);
+      AppKey live = renewIfExpired(key, now);
+      startPeriodIfElapsed(live.id(), now, budget);
+      KeyRuntime runtime = runtimes.forKey(live);
+      terminal =
+          new ReservingTerminal(
+              ledger, clock, settings, runtime, events, meta.clientRequestId(), budget);
+      response = runChain(request, live, meta, now, runtime, terminal);
     } catch (PouchException failure) {
       // refused, or failed upstream after its settlement: answered in the route's error shape
       response = ProxyResponse.refused(failure.refusal());
     }
     if (response instanceof ProxyResponse.Refused refused
-        && !terminal.reserved()
+        && (terminal == null || !terminal.reserved())
         && isPolicy(refused.refusal())) {
       logRefusal(key, body, meta, now, refused.refusal());
     }
     return response;
   }
 
-  private ProxyResponse serve(
-      AppKey key,
-      Map<String, Object> body,
-      RequestMeta meta,
-      Instant now,
-      ReservingTerminal terminal) {
+  /** Refuses a key that is expired without renewal, or suspended. */
+  private static void refuseUnusable(AppKey key, Instant now) {
     if (key.isExpiredAt(now) && !key.autoRenew()) {
       throw new RequestRejectedException(ErrorCode.KEY_EXPIRED, "This app key has expired.");
     }
@@ -136,11 +134,16 @@ public final class ProxyService implements ProxyChat {
               + key.suspension().reason()
               + "); an admin must resume it.");
     }
-    // Validate before renewing: a malformed request must not restart anyone's budget period.
-    Operation request = ChatRequest.of(body);
-    AppKey live = renewIfExpired(key, now);
-    startPeriodIfElapsed(live.id(), now, terminal.budget());
-    KeyRuntime runtime = runtimes.forKey(live);
+  }
+
+  /** The key's middlewares, then the terminal; a stream the chain did not pass on is closed. */
+  private ProxyResponse runChain(
+      Operation request,
+      AppKey live,
+      RequestMeta meta,
+      Instant now,
+      KeyRuntime runtime,
+      ReservingTerminal terminal) {
     RequestContext context =
         new RequestContext(
             meta.requestId(),

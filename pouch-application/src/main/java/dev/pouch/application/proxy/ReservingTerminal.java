@@ -12,12 +12,10 @@ import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.Refusal;
-import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The last link of every chain (DESIGN §3 steps 4–6), one stage per class, top-down: {@link Quoting
@@ -29,7 +27,7 @@ import java.util.function.Function;
 final class ReservingTerminal implements RealChain.Terminal {
   private final BudgetLedger ledger;
   private final Clock clock;
-  private final Function<AppKey, KeyRuntime> runtimes;
+  private final KeyRuntime runtime;
   private final ProxyEvents events;
   private final String clientRequestId;
   private final BudgetSnapshot budget;
@@ -43,14 +41,14 @@ final class ReservingTerminal implements RealChain.Terminal {
       BudgetLedger ledger,
       Clock clock,
       PouchSettings settings,
-      Function<AppKey, KeyRuntime> runtimes,
+      KeyRuntime runtime,
       ProxyEvents events,
       String clientRequestId,
       BudgetSnapshot budget) {
     this.ledger = ledger;
     this.clock = clock;
     this.settings = settings;
-    this.runtimes = runtimes;
+    this.runtime = runtime;
     this.events = events;
     this.clientRequestId = clientRequestId;
     this.budget = budget;
@@ -60,7 +58,7 @@ final class ReservingTerminal implements RealChain.Terminal {
 
   @Override
   public ProxyResponse execute(Operation request, RequestContext context) {
-    Provider provider = runtimes.apply(context.key()).providerFor(context);
+    Provider provider = runtime.providerFor(context);
     Quoting.Start start = Quoting.start(request, context.key(), provider, budget.get(), settings);
     if (start instanceof Quoting.Start.Refused refused) {
       return ProxyResponse.refused(refused.refusal());
@@ -147,11 +145,6 @@ final class ReservingTerminal implements RealChain.Terminal {
       produced = streaming;
     }
     return result;
-  }
-
-  /** The request's view of its budget, read once and carried (see {@link BudgetSnapshot}). */
-  BudgetSnapshot budget() {
-    return budget;
   }
 
   /** Whether this request took a reservation (then its settlement writes its request-log row). */

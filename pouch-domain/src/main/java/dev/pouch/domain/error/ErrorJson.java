@@ -35,7 +35,16 @@ public final class ErrorJson {
    * that broke off): type and code {@code upstream_error}.
    */
   public static byte[] upstreamError(String message) {
-    return body(message, "upstream_error", "upstream_error", null).getBytes(StandardCharsets.UTF_8);
+    return upstreamBody(message).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@link #upstreamError} as the event a stream ends with when its upstream broke off. */
+  public static byte[] upstreamErrorEvent(String message) {
+    return event(upstreamBody(message));
+  }
+
+  private static String upstreamBody(String message) {
+    return body(message, "upstream_error", "upstream_error", null);
   }
 
   /** A server-sent event carrying an error object, as a stream ends with when it cannot go on. */

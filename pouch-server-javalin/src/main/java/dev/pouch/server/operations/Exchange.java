@@ -1,5 +1,6 @@
 package dev.pouch.server.operations;
 
+import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.log.RequestRecord;
 import io.javalin.http.Context;
@@ -13,7 +14,6 @@ import java.util.regex.Pattern;
  * Observability} before any handler, reachable from the {@link Context}.
  */
 public final class Exchange {
-  static final String HEADER = "x-request-id";
   private static final String ATTRIBUTE = "pouch.exchange";
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
@@ -49,7 +49,7 @@ public final class Exchange {
 
   /** The client's {@code x-request-id} when it is a plausible id, else {@code null}. */
   public static String clientRequestId(Context ctx) {
-    String incoming = ctx.header(HEADER);
+    String incoming = ctx.header(ProxyChat.REQUEST_ID_HEADER);
     return incoming != null && VALID_ID.matcher(incoming).matches() ? incoming : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.pouch.server.operations;
 
+import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -83,7 +84,7 @@ public final class Observability {
   private void begin(Context ctx) {
     Exchange exchange = Exchange.begin(ctx, requestIds);
     MDC.put(MDC_REQUEST_ID, exchange.requestId);
-    ctx.header(Exchange.HEADER, exchange.requestId);
+    ctx.header(ProxyChat.REQUEST_ID_HEADER, exchange.requestId);
     if (drain.draining() && !"/healthz".equals(ctx.path())) {
       ctx.header("Connection", "close");
       ErrorHandling.write(
