@@ -4,6 +4,7 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.EmbeddingsRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
@@ -14,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The mock provider for one key: knows every model name, answers from {@link MockCompletion}, and
- * reports exact usage. Stateless apart from its settings, hence thread-safe.
+ * The mock provider for one key: knows every model name, answers chat from {@link MockCompletion}
+ * and embeddings from {@link MockEmbeddings}, and reports exact usage. Stateless apart from its
+ * settings, hence thread-safe.
  */
 final class MockProvider implements Provider {
   static final String PRICED_AS = "mock provider config";
@@ -50,10 +52,18 @@ final class MockProvider implements Provider {
     return List.of(info(MODEL));
   }
 
+  /** Chat completions and embeddings. */
+  @Override
+  public boolean serves(String api) {
+    return Operation.CHAT_COMPLETIONS.equals(api) || Operation.EMBEDDINGS.equals(api);
+  }
+
   @Override
   public long estimatePromptTokens(Operation operation) {
-    ChatRequest request = ChatRequest.of(operation);
-    return MockTokens.promptTokens(request);
+    if (operation instanceof EmbeddingsRequest embeddings) {
+      return MockEmbeddings.promptTokens(embeddings);
+    }
+    return MockTokens.promptTokens(ChatRequest.of(operation));
   }
 
   /**
@@ -63,6 +73,11 @@ final class MockProvider implements Provider {
    */
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
+    if (operation instanceof EmbeddingsRequest embeddings) {
+      sleep(behavior.latencyMs());
+      MockEmbeddings answer = MockEmbeddings.of(embeddings);
+      return new ProviderResponse.Complete(200, JSON_HEADERS, answer.toJson(), answer.usage());
+    }
     ChatRequest request = ChatRequest.of(operation);
     MockCompletion completion = MockCompletion.of(request, behavior);
     if (request.stream()) {

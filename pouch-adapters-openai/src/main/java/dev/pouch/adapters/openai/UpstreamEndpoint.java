@@ -5,7 +5,7 @@ import okhttp3.HttpUrl;
 import okhttp3.Request;
 
 /** Where a key's requests go and how they authenticate. Never prints the API key. */
-record UpstreamEndpoint(HttpUrl chatCompletions, String apiKey, String organization) {
+record UpstreamEndpoint(HttpUrl base, String apiKey, String organization) {
 
   /**
    * The endpoint of a key's config.
@@ -34,8 +34,7 @@ record UpstreamEndpoint(HttpUrl chatCompletions, String apiKey, String organizat
           param(OpenAiProviderFactory.BASE_URL),
           "base_url must be an http(s) URL such as https://api.openai.com/v1");
     }
-    HttpUrl chat = base.newBuilder().addPathSegments("chat/completions").build();
-    return new UpstreamEndpoint(chat, apiKey, organization);
+    return new UpstreamEndpoint(base, apiKey, organization);
   }
 
   private static void requireVisibleAscii(String field, String value) {
@@ -59,9 +58,14 @@ record UpstreamEndpoint(HttpUrl chatCompletions, String apiKey, String organizat
     return "provider.config." + field;
   }
 
-  /** A request to the chat-completions URL with this endpoint's credentials. */
-  Request.Builder request() {
-    Request.Builder builder = new Request.Builder().url(chatCompletions);
+  /** The URL of an API's path under the base URL, e.g. {@code chat/completions}. */
+  HttpUrl url(String path) {
+    return base.newBuilder().addPathSegments(path).build();
+  }
+
+  /** A request to an API's path with this endpoint's credentials. */
+  Request.Builder request(String path) {
+    Request.Builder builder = new Request.Builder().url(url(path));
     if (apiKey != null && !apiKey.isBlank()) {
       builder.header("Authorization", "Bearer " + apiKey);
     }
@@ -73,6 +77,6 @@ record UpstreamEndpoint(HttpUrl chatCompletions, String apiKey, String organizat
 
   @Override
   public String toString() {
-    return "UpstreamEndpoint[" + chatCompletions + "]";
+    return "UpstreamEndpoint[" + base + "]";
   }
 }

@@ -94,7 +94,9 @@ class UpstreamEndpointTest {
     assertThat(factory.create(factory.info().schema().validate(raw))).isNotNull();
 
     Request request =
-        UpstreamEndpoint.of("https://example.test/v1", key, "org-AbC123").request().build();
+        UpstreamEndpoint.of("https://example.test/v1", key, "org-AbC123")
+            .request("chat/completions")
+            .build();
 
     assertThat(request.header("Authorization")).isEqualTo("Bearer " + key);
     assertThat(request.header("OpenAI-Organization")).isEqualTo("org-AbC123");
@@ -103,7 +105,8 @@ class UpstreamEndpointTest {
 
   @Test
   void theServersDefaultBaseUrlIsStillStripped() {
-    assertThat(UpstreamEndpoint.of(" https://example.test/v1\n", null, null).chatCompletions())
+    assertThat(
+            UpstreamEndpoint.of(" https://example.test/v1\n", null, null).url("chat/completions"))
         .hasToString("https://example.test/v1/chat/completions");
   }
 }

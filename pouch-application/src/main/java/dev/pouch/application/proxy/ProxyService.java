@@ -19,9 +19,9 @@ import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
-import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
+import dev.pouch.domain.provider.Operations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,7 +94,7 @@ public final class ProxyService implements ProxyChat {
   }
 
   @Override
-  public ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta) {
+  public ProxyResponse serve(String api, AppKey key, Map<String, Object> body, RequestMeta meta) {
     Instant now = clock.instant();
     BudgetSnapshot budget = new BudgetSnapshot(ledger, key.id());
     ReservingTerminal terminal = null; // built once the live key's runtime is known
@@ -102,7 +102,7 @@ public final class ProxyService implements ProxyChat {
     try {
       refuseUnusable(key, now);
       // Validate before renewing: a malformed request must not restart anyone's budget period.
-      Operation request = ChatRequest.of(body);
+      Operation request = Operations.parse(api, body);
       AppKey live = renewIfExpired(key, now);
       startPeriodIfElapsed(live.id(), now, budget);
       KeyRuntime runtime = runtimes.forKey(live);
@@ -211,12 +211,15 @@ public final class ProxyService implements ProxyChat {
   }
 
   @Override
-  public ProxyResponse serveChatCompletions(
-      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId) {
+  public ProxyResponse serve(
+      String api,
+      String authorizationHeader,
+      Supplier<Map<String, Object>> body,
+      String clientRequestId) {
     RequestMeta meta = new RequestMeta(newRequestId(), clientRequestId, RequestMeta.NOBODY);
     ProxyResponse response;
     try {
-      response = chatCompletions(authenticate(authorizationHeader), body.get(), meta);
+      response = serve(api, authenticate(authorizationHeader), body.get(), meta);
     } catch (PouchException refused) {
       response = ProxyResponse.refused(refused.refusal());
     }

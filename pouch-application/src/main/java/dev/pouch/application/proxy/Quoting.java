@@ -30,6 +30,7 @@ final class Quoting {
   private final PouchSettings settings;
   private final long maxOutput;
   private final long uncapped;
+  private final boolean producesOutput;
   private long promptTokens;
   private boolean exact;
 
@@ -40,6 +41,8 @@ final class Quoting {
     this.settings = settings;
     this.maxOutput = model == null ? UNKNOWN_MODEL_MAX_OUTPUT : model.maxOutputTokens();
     this.uncapped = provider.boundUncappedOutputTokens(request);
+    // An API without output (embeddings) has no cap to overrun, so no margin to reserve.
+    this.producesOutput = !Long.valueOf(0).equals(request.maxOutputTokens());
   }
 
   /** The quote of a request, or the refusal of one that cannot be metered on this key. */
@@ -147,7 +150,7 @@ final class Quoting {
         maxOutput,
         budget,
         settings.minUsefulOutputTokens(),
-        settings.overrunMarginTokens(),
+        producesOutput ? settings.overrunMarginTokens() : 0,
         uncapped);
   }
 }

@@ -1,8 +1,6 @@
 package dev.pouch.domain.provider;
 
 import dev.pouch.domain.error.RequestRejectedException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,10 +32,7 @@ public final class ChatRequest implements Operation {
    */
   public static ChatRequest of(Map<String, Object> body) {
     Objects.requireNonNull(body, "body");
-    Object model = body.get("model");
-    if (!(model instanceof String name) || name.isBlank()) {
-      throw RequestRejectedException.invalidRequest("model", "'model' must be a non-empty string");
-    }
+    BodyFields.requireModel(body);
     Object messages = body.get("messages");
     if (!(messages instanceof List<?> list) || list.isEmpty()) {
       throw RequestRejectedException.invalidRequest(
@@ -49,18 +44,15 @@ public final class ChatRequest implements Operation {
             "messages", "each entry of 'messages' must be an object");
       }
     }
-    Object stream = body.get("stream");
-    if (stream != null && !(stream instanceof Boolean)) {
-      throw RequestRejectedException.invalidRequest("stream", "'stream' must be a boolean");
-    }
+    BodyFields.optionalBoolean(body, "stream");
     Object options = body.get("stream_options");
     if (options != null && !(options instanceof Map<?, ?>)) {
       throw RequestRejectedException.invalidRequest(
           "stream_options", "'stream_options' must be an object");
     }
-    positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
-    positiveInteger(body, MAX_COMPLETION_TOKENS, Long.MAX_VALUE);
-    positiveInteger(body, "n", MAX_CHOICES);
+    BodyFields.positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
+    BodyFields.positiveInteger(body, MAX_COMPLETION_TOKENS, Long.MAX_VALUE);
+    BodyFields.positiveInteger(body, "n", MAX_CHOICES);
     return new ChatRequest(new LinkedHashMap<>(body));
   }
 
@@ -112,7 +104,7 @@ public final class ChatRequest implements Operation {
   /** Number of choices ({@code n}); 1 when absent. */
   @Override
   public int choices() {
-    Long n = integer(body, "n");
+    Long n = BodyFields.integer(body, "n");
     return n == null ? 1 : n.intValue();
   }
 
@@ -122,8 +114,8 @@ public final class ChatRequest implements Operation {
    */
   @Override
   public Long maxOutputTokens() {
-    Long completion = integer(body, MAX_COMPLETION_TOKENS);
-    Long legacy = integer(body, MAX_TOKENS);
+    Long completion = BodyFields.integer(body, MAX_COMPLETION_TOKENS);
+    Long legacy = BodyFields.integer(body, MAX_TOKENS);
     if (completion == null) {
       return legacy;
     }
@@ -171,44 +163,6 @@ public final class ChatRequest implements Operation {
       copy.put(field, value);
     }
     return new ChatRequest(copy);
-  }
-
-  private static void positiveInteger(Map<String, Object> body, String field, long max) {
-    Object value = body.get(field);
-    if (value == null) {
-      return;
-    }
-    Long number = integer(body, field);
-    if (number == null || number < 1 || number > max) {
-      throw RequestRejectedException.invalidRequest(
-          field,
-          "'"
-              + field
-              + "' must be an integer from 1"
-              + (max == Long.MAX_VALUE ? "" : " to " + max));
-    }
-  }
-
-  /** A whole-number field as long, or null when absent or not a whole number. */
-  private static Long integer(Map<String, Object> body, String field) {
-    Object value = body.get(field);
-    if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-      return ((Number) value).longValue();
-    }
-    try {
-      if (value instanceof BigInteger big) {
-        return big.longValueExact();
-      }
-      if (value instanceof BigDecimal decimal) {
-        return decimal.longValueExact();
-      }
-      if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.0e15) {
-        return d.longValue();
-      }
-    } catch (ArithmeticException notWhole) {
-      return null;
-    }
-    return null;
   }
 
   @Override

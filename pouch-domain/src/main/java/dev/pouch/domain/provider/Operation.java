@@ -4,10 +4,10 @@ import java.util.Map;
 
 /**
  * One request to an upstream API, as far as Pouch must know it to price and cap it, whatever the
- * API: chat completions today ({@link ChatRequest}); the Responses API, embeddings and Anthropic's
- * Messages build on it. The core runs every operation through one flow (quote, reserve, execute,
- * meter, settle) and reads only what is here; the middleware chain passes operations along.
- * Immutable: an edit returns a copy.
+ * API: chat completions ({@link ChatRequest}), embeddings ({@link EmbeddingsRequest}), and the
+ * others {@link Operations#parse} knows. The core runs every operation through one flow (quote,
+ * reserve, execute, meter, settle) and reads only what is here; the middleware chain passes
+ * operations along. Immutable: an edit returns a copy.
  *
  * <p>Two things an operation does not hold, because they need a provider's knowledge: the prompt's
  * bound (a tokenizer reads the body: {@link Provider#estimatePromptTokens}) and the meter of the
@@ -15,8 +15,17 @@ import java.util.Map;
  */
 public interface Operation {
 
-  /** Chat completions' name, as {@link #api()} gives it. */
+  /** Chat completions' name, as {@link #api()} gives it ({@code POST /v1/chat/completions}). */
   String CHAT_COMPLETIONS = "chat.completions";
+
+  /** Embeddings' name ({@code POST /v1/embeddings}): no output tokens. */
+  String EMBEDDINGS = "embeddings";
+
+  /** Legacy completions' name ({@code POST /v1/completions}). */
+  String COMPLETIONS = "completions";
+
+  /** The Responses API's name ({@code POST /v1/responses}). */
+  String RESPONSES = "responses";
 
   /** Which API this operation calls, e.g. {@value #CHAT_COMPLETIONS}. */
   String api();
@@ -30,7 +39,10 @@ public interface Operation {
   /** How many answers the operation asks for (OpenAI's {@code n}); 1 where the API has none. */
   int choices();
 
-  /** The output limit per answer the request sets, or {@code null} when it sets none. */
+  /**
+   * The output limit per answer the request sets, or {@code null} when it sets none (then Pouch
+   * chooses one the budget can pay for); 0 for an API that produces no output tokens (embeddings).
+   */
   Long maxOutputTokens();
 
   /** Whether the request carries any output-limit field. */
@@ -41,7 +53,8 @@ public interface Operation {
 
   /**
    * A copy whose output is limited to {@code tokens} per answer: every output-limit field the
-   * request carries says so, or the API's own field is set when it carries none.
+   * request carries says so, or the API's own field is set when it carries none. An API without
+   * output returns itself.
    */
   Operation withMaxOutputTokens(long tokens);
 

@@ -9,6 +9,7 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.operations.Drain;
@@ -49,13 +50,18 @@ public final class ProxyRoutes {
 
   /** Adds the routes under {@code prefix} ("" for the root). */
   public void install(JavalinConfig cfg, String prefix) {
-    cfg.routes.post(prefix + "/v1/chat/completions", this::chatCompletions);
+    post(cfg, prefix + "/v1/chat/completions", Operation.CHAT_COMPLETIONS);
+    post(cfg, prefix + "/v1/embeddings", Operation.EMBEDDINGS);
     cfg.routes.get(prefix + "/v1/models", this::models);
     // <id>, not {id}: model ids may hold slashes (org/model)
     cfg.routes.get(prefix + "/v1/models/<id>", this::model);
   }
 
-  private void chatCompletions(Context ctx) throws IOException {
+  private void post(JavalinConfig cfg, String path, String api) {
+    cfg.routes.post(path, ctx -> serve(ctx, api));
+  }
+
+  private void serve(Context ctx, String api) throws IOException {
     try (Drain.Flight flight = drain.enter()) {
       AppKey key = proxy.authenticate(ctx.header("Authorization"));
       Exchange exchange = Exchange.of(ctx);
@@ -72,7 +78,7 @@ public final class ProxyRoutes {
                 proxy.newRequestId(), Exchange.clientRequestId(ctx), RequestMeta.NOBODY);
         ctx.header(ProxyChat.REQUEST_ID_HEADER, meta.requestId());
       }
-      ProxyResponse response = proxy.chatCompletions(key, body, meta);
+      ProxyResponse response = proxy.serve(api, key, body, meta);
       if (response instanceof ProxyResponse.Streaming streaming) {
         flight.streaming(streaming.stream());
         stream(ctx, streaming, flight, exchange, key.policy().provider().id());

@@ -7,10 +7,12 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.pouch.adapters.mock.MockCompletion;
+import dev.pouch.adapters.mock.MockEmbeddings;
 import dev.pouch.adapters.mock.MockStream;
 import dev.pouch.adapters.mock.OpenAiJson;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.EmbeddingsRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +75,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FakeOpenAiUpstream.class);
   private static final String CHAT_PATH = "/v1/chat/completions";
+  private static final String EMBEDDINGS_PATH = "/v1/embeddings";
   private static final String MODELS_PATH = "/v1/models";
   private static final String INVALID_REQUEST = "invalid_request_error";
 
@@ -390,6 +394,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     String method = exchange.getRequestMethod();
     if (CHAT_PATH.equals(path) && "POST".equals(method)) {
       chat(exchange);
+    } else if (EMBEDDINGS_PATH.equals(path) && "POST".equals(method)) {
+      embeddings(exchange);
     } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
       exchange.getRequestBody().readAllBytes();
       if (authorized(exchange)) {
@@ -402,14 +408,21 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     exchange.close();
   }
 
-  private void chat(HttpExchange exchange) throws IOException {
+  /** What every POST shares, once it was read and may be answered. */
+  private record Received(byte[] raw, Tally tally, FakeUpstreamSettings settings) {}
+
+  /**
+   * Counts, records and tallies a POST, then checks its key and its header overrides (and hangs or
+   * fails as they say). Null when it was already answered.
+   */
+  private Received receive(HttpExchange exchange) throws IOException {
     requestsReceived.incrementAndGet();
     byte[] raw = exchange.getRequestBody().readAllBytes();
     record(new String(raw, StandardCharsets.UTF_8));
     Tally tally = tally(exchange); // the request was received, even if it is never answered
     lastAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
     if (!authorized(exchange)) {
-      return;
+      return null;
     }
     FakeUpstreamSettings settings;
     Integer forcedStatus;
@@ -418,18 +431,23 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       forcedStatus = forcedStatus(exchange.getRequestHeaders());
     } catch (IllegalArgumentException badHeader) {
       sendError(exchange, 400, badHeader.getMessage(), INVALID_REQUEST, null);
-      return;
+      return null;
     }
     if (settings.hang()) {
       hang();
     }
     if (forcedStatus != null) {
       sendForcedError(exchange, forcedStatus);
-      return;
+      return null;
     }
-    ChatRequest request;
+    return new Received(raw, tally, settings);
+  }
+
+  /** The request parsed by {@code parser}, or null when it was answered with OpenAI's 400. */
+  private <T> T parse(HttpExchange exchange, byte[] raw, Function<Map<String, Object>, T> parser)
+      throws IOException {
     try {
-      request = ChatRequest.of(parseObject(raw));
+      return parser.apply(parseObject(raw));
     } catch (IOException | IllegalArgumentException malformed) {
       sendError(
           exchange,
@@ -438,9 +456,41 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
               + " using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
           INVALID_REQUEST,
           null);
-      return;
     } catch (RequestRejectedException invalid) {
       sendError(exchange, 400, invalid.getMessage(), INVALID_REQUEST, null, invalid.param());
+    }
+    return null;
+  }
+
+  /** {@code POST /v1/embeddings}: the mock's vectors, usage = the inputs' tokens. */
+  private void embeddings(HttpExchange exchange) throws IOException {
+    Received received = receive(exchange);
+    if (received == null) {
+      return;
+    }
+    EmbeddingsRequest request = parse(exchange, received.raw(), EmbeddingsRequest::of);
+    if (request == null) {
+      return;
+    }
+    long prompt = MockEmbeddings.promptTokens(request);
+    promptTokens.addAndGet(prompt);
+    received.tally().prompt.addAndGet(prompt);
+    if (quirks.contains(Quirk.DROP_AFTER_REQUEST)) {
+      throw new IOException("fake upstream drops the connection after reading the request");
+    }
+    pause(received.settings().latencyMs());
+    sendJson(exchange, 200, withReportedUsage(MockEmbeddings.of(request).toJson()));
+  }
+
+  private void chat(HttpExchange exchange) throws IOException {
+    Received received = receive(exchange);
+    if (received == null) {
+      return;
+    }
+    Tally tally = received.tally();
+    FakeUpstreamSettings settings = received.settings();
+    ChatRequest request = parse(exchange, received.raw(), ChatRequest::of);
+    if (request == null) {
       return;
     }
     Set<Quirk> now = quirks;

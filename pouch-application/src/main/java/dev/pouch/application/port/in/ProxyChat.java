@@ -3,14 +3,16 @@ package dev.pouch.application.port.in;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.provider.Operation;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The OpenAI-compatible use cases, for callers holding an app key. An HTTP host (the Javalin
- * server, or any stack embedding Pouch) needs only {@link #serveChatCompletions}: header and parsed
- * body in, status, headers and a complete or streamed body out.
+ * server, or any stack embedding Pouch) needs only {@link #serve(String, String, Supplier,
+ * String)}: the API, header and parsed body in, status, headers and a complete or streamed body
+ * out.
  */
 public interface ProxyChat {
 
@@ -37,23 +39,29 @@ public interface ProxyChat {
   String newRequestId();
 
   /**
-   * Serves {@code POST /v1/chat/completions}: key checks, the key's middleware chain, worst-case
-   * reservation, the upstream call and exactly-once settlement. Never throws a {@link
-   * PouchException}: a refusal, or an upstream failure, comes back as a {@link
-   * ProxyResponse.Refused} for the host to write in the route's error shape ({@link
-   * ErrorResponses}). Every request gets one request-log row, refused ones too.
+   * Serves one request of the API {@code api} ({@link Operation#CHAT_COMPLETIONS}, {@link
+   * Operation#EMBEDDINGS}, …: see {@link dev.pouch.domain.provider.Operations}): key checks, the
+   * key's middleware chain, worst-case reservation, the upstream call and exactly-once settlement.
+   * Never throws a {@link PouchException}: a refusal, or an upstream failure, comes back as a
+   * {@link ProxyResponse.Refused} for the host to write in the route's error shape. Every request
+   * gets one request-log row, refused ones too.
    *
    * @param body the parsed JSON body (maps, lists, strings, numbers, booleans, nulls)
    * @param meta the request's id, the client's own id, and the host's observer
    * @return the response; a streaming one must be closed by the caller
    */
-  ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta);
+  ProxyResponse serve(String api, AppKey key, Map<String, Object> body, RequestMeta meta);
+
+  /** {@link #serve(String, AppKey, Map, RequestMeta)} of {@code POST /v1/chat/completions}. */
+  default ProxyResponse chatCompletions(AppKey key, Map<String, Object> body, RequestMeta meta) {
+    return serve(Operation.CHAT_COMPLETIONS, key, body, meta);
+  }
 
   /**
-   * Serves {@code POST /v1/chat/completions} for any HTTP stack in one call: authenticates, reads
-   * the body, runs {@link #chatCompletions}, and turns every refusal into a complete response in
-   * OpenAI's error shape (status, {@code Retry-After} included). It never throws a {@link
-   * PouchException}. The response carries {@code x-request-id}.
+   * Serves one request of the API {@code api} for any HTTP stack in one call: authenticates, reads
+   * the body, runs {@link #serve(String, AppKey, Map, RequestMeta)}, and turns every refusal into a
+   * complete response in OpenAI's error shape (status, {@code Retry-After} included). It never
+   * throws a {@link PouchException}. The response carries {@code x-request-id}.
    *
    * @param authorizationHeader the {@code Authorization} header value, or {@code null}
    * @param body the host's JSON parser, called only once the key is verified; parse floats as
@@ -63,8 +71,17 @@ public interface ProxyChat {
    * @return the response: write its status and headers, then its body, or copy a {@link
    *     ProxyResponse.Streaming}'s chunks as they come (flushing each) and close it
    */
-  ProxyResponse serveChatCompletions(
-      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId);
+  ProxyResponse serve(
+      String api,
+      String authorizationHeader,
+      Supplier<Map<String, Object>> body,
+      String clientRequestId);
+
+  /** {@link #serve(String, String, Supplier, String)} of {@code POST /v1/chat/completions}. */
+  default ProxyResponse serveChatCompletions(
+      String authorizationHeader, Supplier<Map<String, Object>> body, String clientRequestId) {
+    return serve(Operation.CHAT_COMPLETIONS, authorizationHeader, body, clientRequestId);
+  }
 
   /** {@link #serveChatCompletions(String, Supplier, String)} for a client that sent no id. */
   default ProxyResponse serveChatCompletions(
