@@ -76,7 +76,7 @@ class BudgetUnderConcurrencyTest extends ServerTest {
                 OUTPUT_PER_MTOK);
       } else {
         refused++;
-        assertThat(reply.status()).isEqualTo(429);
+        assertThat(reply.status()).isEqualTo(402);
         assertThat(reply.errorCode()).isEqualTo("budget_exceeded");
         assertThat(reply.errorType()).isEqualTo("insufficient_quota");
       }

@@ -39,11 +39,11 @@ class ClampingTest extends ServerTest {
     // keep asking until the budget is gone: never more than the limit, always a clear refusal
     for (int i = 0; i < 10; i++) {
       TestPouch.Reply next = pouch.chat(key, unbounded());
-      assertThat(next.status()).isIn(200, 429);
+      assertThat(next.status()).isIn(200, 402);
     }
     assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isLessThanOrEqualTo(limit);
     TestPouch.Reply refused = pouch.chat(key, unbounded());
-    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.status()).isEqualTo(402);
     assertThat(refused.errorCode()).isEqualTo("budget_exceeded");
   }
 
@@ -80,7 +80,7 @@ class ClampingTest extends ServerTest {
                 "messages",
                 List.of(Map.of("role", "user", "content", "hi"))));
 
-    assertThat(reply.status()).isEqualTo(429);
+    assertThat(reply.status()).isEqualTo(402);
     assertThat(reply.errorCode()).isEqualTo("budget_exceeded");
     JsonNode rows = pouch.admin("GET", "/api/requests", null).body();
     assertThat(rows).as("the refusal's own row, at no cost").hasSize(1);

@@ -7,7 +7,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
-import com.openai.errors.RateLimitException;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -110,7 +110,11 @@ class OpenAiSdkClientTest extends ServerTest {
 
     assertThatThrownBy(() -> client(poor.secret()).chat().completions().create(question().build()))
         .isInstanceOfSatisfying(
-            RateLimitException.class, e -> assertThat(e.getMessage()).contains("budget"));
+            OpenAIServiceException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(402);
+              assertThat(e.getMessage()).contains("budget");
+            });
   }
 
   @Test
@@ -121,11 +125,12 @@ class OpenAiSdkClientTest extends ServerTest {
         OpenAIOkHttpClient.builder()
             .apiKey(poor.secret())
             .baseUrl(pouch.openAiBaseUrl())
-            .maxRetries(2) // the SDK's default: it retries a 429 unless told not to
+            .maxRetries(2) // the SDK's default
             .build();
 
     assertThatThrownBy(() -> retrying.chat().completions().create(question().build()))
-        .isInstanceOf(RateLimitException.class);
+        .isInstanceOfSatisfying(
+            OpenAIServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(402));
 
     // every request that names a key has a request-log row: one row, one request
     TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + poor.id(), null);

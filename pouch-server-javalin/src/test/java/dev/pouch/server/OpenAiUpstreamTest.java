@@ -462,27 +462,43 @@ class OpenAiUpstreamTest extends ServerTest {
   }
 
   @Test
-  void modelsListsThePricedModelsOrTheAllowedOnes() {
+  void modelsListsWhatTheUpstreamServesAndPouchPricesOrTheAllowedOnes() {
     upstream = FakeOpenAiUpstream.start();
     TestPouch.CreatedTestKey open = pouch.createKey(KeyBody.openAi("all", upstream.baseUrl()));
     TestPouch.CreatedTestKey narrow =
-        pouch.createKey(KeyBody.openAi("narrow", upstream.baseUrl()).allowedModels("gpt-4o-mini"));
+        pouch.createKey(
+            KeyBody.openAi("narrow", upstream.baseUrl())
+                .allowedModels("gpt-4o-mini", "my-finetune")
+                .budgetMicros(1_000_000));
+    TestPouch.CreatedTestKey unlisted =
+        pouch.createKey(KeyBody.openAi("unlisted", "http://127.0.0.1:" + closedPort() + "/v1"));
 
-    List<String> all =
-        pouch
-            .send("GET", "/v1/models", open.bearer(), null)
-            .body()
-            .get("data")
-            .findValuesAsText("id");
-    List<String> allowed =
-        pouch
-            .send("GET", "/v1/models", narrow.bearer(), null)
-            .body()
-            .get("data")
-            .findValuesAsText("id");
+    assertThat(FakeOpenAiUpstream.MODELS).contains("mock-model");
+    assertThat(modelIds(open))
+        .as("the upstream's list, less the model without a price")
+        .containsExactly("gpt-4o-mini", "gpt-4.1");
+    assertThat(modelIds(narrow))
+        .as("allowed, and priced on a key with a budget")
+        .containsExactly("gpt-4o-mini");
+    assertThat(modelIds(unlisted))
+        .as("an upstream that does not list its models: the price table")
+        .contains("gpt-4o", "gpt-4o-mini", "gpt-4.1", "text-embedding-3-small");
+  }
 
-    assertThat(all).contains("gpt-4o", "gpt-4o-mini", "gpt-4.1");
-    assertThat(allowed).containsExactly("gpt-4o-mini");
+  private static int closedPort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private List<String> modelIds(TestPouch.CreatedTestKey key) {
+    return pouch
+        .send("GET", "/v1/models", key.bearer(), null)
+        .body()
+        .get("data")
+        .findValuesAsText("id");
   }
 
   @Test

@@ -98,7 +98,13 @@ class OperationsTest extends ServerTest {
                 metrics,
                 "pouch_http_requests_seconds_count{method=\"POST\",route=\"/v1/chat/completions\","
                     + "status=\"429\"}"))
-        .isEqualTo(2);
+        .isEqualTo(1);
+    assertThat(
+            sample(
+                metrics,
+                "pouch_http_requests_seconds_count{method=\"POST\",route=\"/v1/chat/completions\","
+                    + "status=\"402\"}"))
+        .isEqualTo(1);
     assertThat(
             sample(
                 metrics,

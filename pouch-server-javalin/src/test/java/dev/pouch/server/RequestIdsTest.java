@@ -114,7 +114,7 @@ class RequestIdsTest extends ServerTest {
 
     assertRefusedRow(rateLimited, 429, "rate_limit_exceeded", false);
     assertRefusedRow(notAllowed, 403, "model_not_allowed", true);
-    assertRefusedRow(overBudget, 429, "budget_exceeded", false);
+    assertRefusedRow(overBudget, 402, "budget_exceeded", false);
     assertThat(rowsFound("rl-1")).hasSize(1);
     assertThat(pouch.budget(broke.id()).get("spent_micros").asLong()).isZero();
   }

@@ -9,6 +9,7 @@ import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ final class OpenAiProvider implements Provider {
 
   private final PriceBook prices;
   private final Map<String, OpenAiApi> apis;
+  private final UpstreamModels upstreamModels;
 
   OpenAiProvider(
       UpstreamEndpoint endpoint,
@@ -32,8 +34,10 @@ final class OpenAiProvider implements Provider {
       Set<String> extraFields,
       OkHttpClient client,
       PriceBook prices,
-      TokenCounter tokens) {
+      TokenCounter tokens,
+      Clock clock) {
     this.prices = prices;
+    this.upstreamModels = new UpstreamModels(endpoint, client, clock);
     OpenAiHttp http = new OpenAiHttp(endpoint, client);
     this.apis =
         Map.of(
@@ -48,8 +52,16 @@ final class OpenAiProvider implements Provider {
     return prices.modelInfo(name);
   }
 
+  /**
+   * The models the upstream lists that the price book prices (a dated snapshot by its base model's
+   * entry); the price book's models when the upstream does not list its own.
+   */
   @Override
   public List<ModelInfo> models() {
+    Optional<Set<String>> served = upstreamModels.ids();
+    if (served.isPresent()) {
+      return served.get().stream().flatMap(id -> prices.modelInfo(id).stream()).toList();
+    }
     String version = prices.version();
     return prices.models().stream().map(m -> m.toModelInfo(m.id(), version)).toList();
   }

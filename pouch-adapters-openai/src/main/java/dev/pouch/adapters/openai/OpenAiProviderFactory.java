@@ -39,9 +39,11 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   private final PriceBook prices;
   private final TokenCounter tokens;
   private final PluginInfo info;
+  private final Clock clock;
 
   public OpenAiProviderFactory(OpenAiSettings settings, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
     // Many concurrent calls to one host: the pool must keep as many idle connections as calls run
     // at once, or every call past it opens and closes its own (with 64, 200 concurrent calls left
     // ~8,500 sockets in TIME_WAIT per 15 s and cost 60 % more CPU per request). Idle ones close
@@ -145,7 +147,8 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
         extraFields(config.string(EXTRA_FIELDS, "")),
         keyClient,
         prices,
-        tokens);
+        tokens,
+        clock);
   }
 
   /** The names of a comma-separated list, blanks dropped. */

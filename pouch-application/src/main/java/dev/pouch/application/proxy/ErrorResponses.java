@@ -85,8 +85,8 @@ public final class ErrorResponses {
 
   /**
    * A complete response for a refusal: its status, {@code Retry-After} for rate limits, {@code
-   * x-should-retry: false} when a retry cannot help (DESIGN §4: an exhausted budget is a 429 that
-   * the OpenAI SDKs would otherwise retry), and its headers.
+   * x-should-retry: false} when a retry cannot help (the OpenAI SDKs retry a 409, a 429 and any 5xx
+   * unless told not to), and its headers.
    */
   public static ProxyResponse.Complete response(Refusal refusal) {
     Map<String, String> headers = new LinkedHashMap<>(refusal.headers());

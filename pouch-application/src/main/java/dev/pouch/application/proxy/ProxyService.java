@@ -22,6 +22,7 @@ import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Operations;
+import dev.pouch.domain.provider.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -229,12 +230,23 @@ public final class ProxyService implements ProxyChat {
     return response.withHeader(REQUEST_ID_HEADER, meta.requestId());
   }
 
+  /**
+   * The key's allowed models (on a key with a budget, only those its provider prices: the others
+   * would be refused), else what its provider lists.
+   */
   @Override
   public List<String> models(AppKey key) {
-    if (!key.policy().allowedModels().isEmpty()) {
-      return key.policy().allowedModels();
+    Provider provider = runtimes.forKey(key).provider();
+    List<String> allowed = key.policy().allowedModels();
+    if (allowed.isEmpty()) {
+      return provider.models().stream().map(ModelInfo::id).toList();
     }
-    return runtimes.forKey(key).provider().models().stream().map(ModelInfo::id).toList();
+    if (ledger.require(key.id()).isUnlimited()) {
+      return allowed;
+    }
+    return allowed.stream()
+        .filter(id -> provider.model(id).map(model -> model.price() != null).orElse(false))
+        .toList();
   }
 
   /**

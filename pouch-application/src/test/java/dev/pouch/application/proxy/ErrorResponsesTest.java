@@ -23,7 +23,7 @@ class ErrorResponsesTest {
         Arguments.of(ErrorCode.MODEL_NOT_ALLOWED, 403, "invalid_request_error"),
         Arguments.of(ErrorCode.MODEL_PRICE_UNKNOWN, 400, "invalid_request_error"),
         Arguments.of(ErrorCode.UNSUPPORTED_PARAMETER, 400, "invalid_request_error"),
-        Arguments.of(ErrorCode.BUDGET_EXCEEDED, 429, "insufficient_quota"),
+        Arguments.of(ErrorCode.BUDGET_EXCEEDED, 402, "insufficient_quota"),
         Arguments.of(ErrorCode.KEY_SUSPENDED, 403, "invalid_request_error"),
         Arguments.of(ErrorCode.RATE_LIMIT_EXCEEDED, 429, "rate_limit_exceeded"),
         Arguments.of(ErrorCode.INVALID_REQUEST, 400, "invalid_request_error"),

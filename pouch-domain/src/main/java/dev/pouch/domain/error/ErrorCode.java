@@ -16,8 +16,11 @@ public enum ErrorCode {
    * The model has no known price while the key has a budget: refuse rather than serve unmetered.
    */
   MODEL_PRICE_UNKNOWN("model_price_unknown", 400),
-  /** The remaining budget cannot cover even a minimal answer. */
-  BUDGET_EXCEEDED("budget_exceeded", 429),
+  /**
+   * The remaining budget cannot cover even a minimal answer: 402, which no SDK or framework retries
+   * (a 429 is retried by the Vercel AI SDK and Spring AI whatever the headers say).
+   */
+  BUDGET_EXCEEDED("budget_exceeded", 402),
   /** A spend guard suspended the key. */
   KEY_SUSPENDED("key_suspended", 403),
   /** A rate limit refused the request; see {@link PouchException#retryAfterSeconds()}. */

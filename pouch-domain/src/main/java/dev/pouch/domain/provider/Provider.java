@@ -27,7 +27,12 @@ public interface Provider extends AutoCloseable {
     return Operation.CHAT_COMPLETIONS.equals(api);
   }
 
-  /** Models to list in {@code GET /v1/models}; may be empty when any model name works. */
+  /**
+   * Models to list in {@code GET /v1/models} for a key that allows any model: those the upstream
+   * serves and this provider prices (the provider's own table when the upstream does not list its
+   * models); may be empty when any model name works. Called per listing: a provider that asks its
+   * upstream keeps the answer for a while.
+   */
   List<ModelInfo> models();
 
   /** A strict upper bound of the prompt tokens the upstream can bill for {@code request}. */

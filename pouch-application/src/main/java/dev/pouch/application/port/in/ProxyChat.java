@@ -89,6 +89,9 @@ public interface ProxyChat {
     return serveChatCompletions(authorizationHeader, body, null);
   }
 
-  /** Ids of the models the key may use, for {@code GET /v1/models}. */
+  /**
+   * Ids of the models the key can reach and Pouch can price, for {@code GET /v1/models}: the key's
+   * allowed models, else the provider's list ({@link dev.pouch.domain.provider.Provider#models}).
+   */
   List<String> models(AppKey key);
 }
