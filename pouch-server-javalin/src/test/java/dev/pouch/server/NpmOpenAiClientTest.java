@@ -1,0 +1,213 @@
+package dev.pouch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
+import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
+import dev.pouch.server.NpmOpenAiClient.Call;
+import dev.pouch.server.NpmOpenAiClient.Result;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official npm {@code openai} client (v6, Node), pointed at Pouch over real HTTP, works as it
+ * does against OpenAI: each test runs one Node process for its group of calls ({@link
+ * NpmOpenAiClient}, {@code src/test/node/scenarios.mjs}) and compares what the client saw with the
+ * request log, the ledger and what the fake upstream served. The client keeps its default retries
+ * (two), so the number of HTTP requests it sends is part of what is checked.
+ */
+class NpmOpenAiClientTest extends ServerTest {
+  private static final String TEXT = "the quick brown fox jumps over the lazy dog again and again";
+  private static final Map<String, Object> INCLUDE_USAGE =
+      Map.of("stream_options", Map.of("include_usage", true));
+
+  private FakeOpenAiUpstream upstream;
+
+  @AfterEach
+  void stopUpstream() {
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  @Test
+  void plainAndStreamedAnswersArriveWholeAndTheirUsageIsWhatTheLedgerCharged() {
+    upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    TestPouch.CreatedTestKey key =
+        pouch.createKey(KeyBody.openAi("npm", upstream.baseUrl()).budgetMicros(1_000_000));
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("chat.create", key),
+            Call.of("chat.stream", key).args(INCLUDE_USAGE));
+
+    assertThat(run.clientVersion()).as("the pinned openai v6").startsWith("6.");
+    Map<String, JsonNode> rows = ServedCharges.rows(pouch, key);
+    Map<String, FakeOpenAiUpstream.Served> served = upstream.servedByRequest();
+    assertThat(rows).as("one row per call").hasSize(2);
+
+    JsonNode plain = run.get(0).value();
+    assertThat(plain.get("choices")).hasSize(1);
+    assertThat(plain.at("/choices/0/content").asText()).isEqualTo(TEXT);
+    assertThat(plain.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    JsonNode plainRow = rows.get(plain.get("request_id").asText());
+    assertThat(plainRow).as("the row of the x-request-id the client got").isNotNull();
+    assertUsageIsTheRow(plain.get("usage"), plainRow);
+    assertThat(plainRow.get("streamed").asBoolean()).isFalse();
+    assertThat(served.get(plainRow.get("id").asText()).completionTokens())
+        .isEqualTo(plain.at("/usage/completion_tokens").asLong());
+    assertThat(run.get(0).http()).as("one HTTP request").hasSize(1);
+
+    JsonNode stream = run.get(1).value();
+    JsonNode streamRow = rows.get(stream.get("request_id").asText());
+    long tokensServed = served.get(streamRow.get("id").asText()).completionTokens();
+    assertThat(stream.get("text").asText()).isEqualTo(TEXT);
+    assertThat(stream.get("content_chunks").asLong())
+        .as("every token the upstream sent reached the client as its own chunk")
+        .isEqualTo(tokensServed)
+        .isEqualTo(TEXT.split(" ").length);
+    assertThat(stream.get("chunks").asLong())
+        .as("plus the role, finish and usage chunks, and nothing else")
+        .isEqualTo(tokensServed + 3);
+    assertThat(stream.get("role_chunks").asInt()).isEqualTo(1);
+    assertThat(stream.get("finish_chunks").asInt()).isEqualTo(1);
+    assertThat(stream.get("usage_chunks").asInt()).isEqualTo(1);
+    assertThat(stream.get("chunk_ids").asInt()).as("one completion id").isEqualTo(1);
+    assertThat(stream.get("finish_reason").asText()).isEqualTo("stop");
+    assertUsageIsTheRow(stream.get("usage"), streamRow);
+    assertThat(streamRow.get("streamed").asBoolean()).isTrue();
+    assertThat(run.get(1).http()).as("one HTTP request").hasSize(1);
+
+    ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong())
+        .isEqualTo(usageCost(plain.get("usage")) + usageCost(stream.get("usage")))
+        .isPositive();
+  }
+
+  @Test
+  void modelsRetrieveFindsAnAllowedModelAndAnyOtherIsANotFoundError() {
+    TestPouch.CreatedTestKey narrow =
+        pouch.createKey(KeyBody.mock("narrow").allowedModels("gpt-4o-mini", "org/model-1"));
+    TestPouch.CreatedTestKey unknown = new TestPouch.CreatedTestKey("none", "pa-not-a-real-key");
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("models.list", narrow),
+            Call.of("models.retrieve", narrow).args(Map.of("model", "gpt-4o-mini")),
+            Call.of("models.retrieve", narrow).args(Map.of("model", "org/model-1")),
+            Call.of("models.retrieve", narrow).args(Map.of("model", "gpt-4o")),
+            Call.of("models.retrieve", unknown).args(Map.of("model", "gpt-4o-mini")));
+
+    assertThat(run.get(0).value().get("ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly("gpt-4o-mini", "org/model-1");
+    assertThat(run.get(1).value().get("id").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(run.get(1).value().get("object").asText()).isEqualTo("model");
+    assertThat(run.get(2).value().get("id").asText()).isEqualTo("org/model-1");
+    JsonNode notFound = run.get(3).error();
+    assertThat(notFound.get("class").asText()).isEqualTo("NotFoundError");
+    assertThat(notFound.get("status").asInt()).isEqualTo(404);
+    assertThat(notFound.get("code").asText()).isEqualTo("model_not_found");
+    assertThat(notFound.get("message").asText()).contains("gpt-4o");
+    assertThat(run.get(3).http()).as("a 404 is not retried").hasSize(1);
+    JsonNode unauthorized = run.get(4).error();
+    assertThat(unauthorized.get("class").asText()).isEqualTo("AuthenticationError");
+    assertThat(unauthorized.get("status").asInt()).isEqualTo(401);
+  }
+
+  @Test
+  void budgetRefusalIsSentExactlyOnceByTheClientWithItsDefaultRetries() {
+    TestPouch.CreatedTestKey poor =
+        pouch.createKey(KeyBody.mock("poor").prices("1000", "1000").budgetMicros(5));
+
+    Result refused =
+        NpmOpenAiClient.run(pouch.openAiBaseUrl(), Call.of("chat.create", poor)).get(0);
+
+    JsonNode error = refused.error();
+    int status = error.get("status").asInt();
+    assertThat(status).as("a client error, whatever its number").isBetween(400, 499);
+    assertThat(error.get("class").asText())
+        .as("the class openai-node gives a %d", status)
+        .isEqualTo(clientErrorClass(status));
+    assertThat(error.get("message").asText()).contains("budget");
+    List<JsonNode> sent = refused.http();
+    assertThat(sent).as("exactly one HTTP request, no retry").hasSize(1);
+    assertThat(sent.get(0).get("should_retry").asText()).isEqualTo("false");
+    TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + poor.id(), null);
+    assertThat(rows.body()).as("one request reached Pouch").hasSize(1);
+    assertThat(rows.body().get(0).get("error_code").asText()).isEqualTo("budget_exceeded");
+    assertThat(pouch.budget(poor.id()).get("spent_micros").asLong()).isZero();
+    assertThat(pouch.budget(poor.id()).get("reserved_micros").asLong()).isZero();
+  }
+
+  @Test
+  void rateLimitRefusalIsRetriedByTheClientAfterItsRetryAfter() {
+    TestPouch.CreatedTestKey limited =
+        pouch.createKey(
+            KeyBody.mock("limited").middleware("rate_limit", Map.of("limit", 1, "period", 1)));
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("chat.create", limited),
+            Call.of("chat.create", limited));
+
+    assertThat(run.get(0).http()).hasSize(1);
+    assertThat(run.get(1).value().get("choices")).hasSize(1);
+    List<JsonNode> sent = run.get(1).http();
+    assertThat(sent).as("refused once, then retried and served").hasSize(2);
+    assertThat(sent.get(0).get("status").asInt()).isEqualTo(429);
+    assertThat(sent.get(1).get("status").asInt()).isEqualTo(200);
+    double retryAfterSeconds = Double.parseDouble(sent.get(0).get("retry_after").asText());
+    assertThat(retryAfterSeconds).isPositive();
+    long waitedMillis = sent.get(1).get("at_ms").asLong() - sent.get(0).get("at_ms").asLong();
+    assertThat(waitedMillis)
+        .as("waited Retry-After, not its own backoff (0.5 s at most)")
+        .isGreaterThanOrEqualTo((long) (retryAfterSeconds * 1000) - 25);
+    JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + limited.id(), null).body();
+    assertThat(rows).as("served, refused, served: three requests reached Pouch").hasSize(3);
+    assertThat(rows.get(1).get("error_code").asText()).isEqualTo("rate_limit_exceeded");
+  }
+
+  /** The usage the client read equals the request-log row's tokens, priced at the row's cost. */
+  private static void assertUsageIsTheRow(JsonNode usage, JsonNode row) {
+    assertThat(usage.get("prompt_tokens").asLong()).isEqualTo(row.get("prompt_tokens").asLong());
+    assertThat(usage.get("completion_tokens").asLong())
+        .isEqualTo(row.get("completion_tokens").asLong());
+    assertThat(row.get("settlement").asText()).isEqualTo("usage_reported");
+    assertThat(row.get("cost_micros").asLong()).isEqualTo(usageCost(usage));
+  }
+
+  /** What {@code usage} costs at gpt-4o-mini's table prices. */
+  private static long usageCost(JsonNode usage) {
+    return ServedCharges.cost(
+        usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong());
+  }
+
+  /** The error class openai-node's {@code APIError.generate} gives a 4xx status. */
+  private static String clientErrorClass(int status) {
+    switch (status) {
+      case 400:
+        return "BadRequestError";
+      case 401:
+        return "AuthenticationError";
+      case 403:
+        return "PermissionDeniedError";
+      case 404:
+        return "NotFoundError";
+      case 409:
+        return "ConflictError";
+      case 422:
+        return "UnprocessableEntityError";
+      case 429:
+        return "RateLimitError";
+      default:
+        return "APIError";
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// The calls the npm `openai` client makes against Pouch, one entry per scenario: the place to add an
+// endpoint (see README.md). A scenario gets a configured client and the call's `args`, and returns
+// plain JSON for the Java side to assert on; an error it throws becomes the call's `error` in
+// run.mjs, so refusals are results too.
+
+const QUESTION = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Who are you?' }],
+};
+
+export const scenarios = {
+  /** POST /chat/completions, plain: `args` are body fields over a one-question default. */
+  'chat.create': async (client, args) => {
+    const { data, request_id } = await client.chat.completions
+      .create({ ...QUESTION, ...args, stream: false })
+      .withResponse();
+    return {
+      request_id,
+      id: data.id,
+      object: data.object,
+      model: data.model,
+      choices: data.choices.map((c) => ({
+        content: c.message.content,
+        finish_reason: c.finish_reason,
+      })),
+      usage: data.usage,
+    };
+  },
+
+  /**
+   * POST /chat/completions, streamed: every chunk is read and classified (role, content, finish,
+   * usage), so the Java side can compare the count with what the upstream sent.
+   */
+  'chat.stream': async (client, args) => {
+    const { data: stream, request_id } = await client.chat.completions
+      .create({ ...QUESTION, ...args, stream: true })
+      .withResponse();
+    const seen = { chunks: 0, role_chunks: 0, content_chunks: 0, finish_chunks: 0, usage_chunks: 0 };
+    const ids = new Set();
+    let text = '';
+    let finishReason = null;
+    let usage = null;
+    for await (const chunk of stream) {
+      seen.chunks++;
+      ids.add(chunk.id);
+      for (const choice of chunk.choices) {
+        if (choice.delta?.role) seen.role_chunks++;
+        if (choice.delta?.content) {
+          seen.content_chunks++;
+          text += choice.delta.content;
+        }
+        if (choice.finish_reason) {
+          seen.finish_chunks++;
+          finishReason = choice.finish_reason;
+        }
+      }
+      if (chunk.usage) {
+        seen.usage_chunks++;
+        usage = chunk.usage;
+      }
+    }
+    return { request_id, ...seen, chunk_ids: ids.size, text, finish_reason: finishReason, usage };
+  },
+
+  /** GET /models: the ids the key can reach. */
+  'models.list': async (client) => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    return { ids };
+  },
+
+  /** GET /models/{model}. */
+  'models.retrieve': async (client, { model }) => {
+    const found = await client.models.retrieve(model);
+    return { id: found.id, object: found.object, owned_by: found.owned_by };
+  },
+};
