@@ -59,6 +59,11 @@ final class NpmOpenAiClient {
       return new Call(scenario, key, newArgs, client);
     }
 
+    /** Client options over the client's defaults, e.g. {@code Map.of("maxRetries", 0)}. */
+    Call clientOptions(Map<String, ?> options) {
+      return new Call(scenario, key, args, options);
+    }
+
     Map<String, Object> toJson() {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("scenario", scenario);
@@ -212,7 +217,10 @@ final class NpmOpenAiClient {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           process.descendants().forEach(ProcessHandle::destroyForcibly);
           process.destroyForcibly();
-          fail("%s did not finish within %s:%n%s", command, timeout, Files.readString(err));
+          // the command itself is not shown: its calls carry key secrets
+          fail(
+              "`%s %s` did not finish within %s:%n%s",
+              command.get(0), command.get(1), timeout, Files.readString(err));
         }
         return new Finished(
             process.exitValue(),

@@ -155,7 +155,8 @@ class NpmOpenAiClientTest extends ServerTest {
         NpmOpenAiClient.run(
             pouch.openAiBaseUrl(),
             Call.of("chat.create", limited),
-            Call.of("chat.create", limited));
+            Call.of("chat.create", limited),
+            Call.of("chat.create", limited).clientOptions(Map.of("maxRetries", 0)));
 
     assertThat(run.get(0).http()).hasSize(1);
     assertThat(run.get(1).value().get("choices")).hasSize(1);
@@ -169,9 +170,15 @@ class NpmOpenAiClientTest extends ServerTest {
     assertThat(waitedMillis)
         .as("waited Retry-After, not its own backoff (0.5 s at most)")
         .isGreaterThanOrEqualTo((long) (retryAfterSeconds * 1000) - 25);
+    JsonNode withoutRetries = run.get(2).error();
+    assertThat(withoutRetries.get("class").asText()).isEqualTo("RateLimitError");
+    assertThat(withoutRetries.get("code").asText()).isEqualTo("rate_limit_exceeded");
+    assertThat(run.get(2).http()).as("maxRetries 0: the refusal is reported at once").hasSize(1);
     JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + limited.id(), null).body();
-    assertThat(rows).as("served, refused, served: three requests reached Pouch").hasSize(3);
-    assertThat(rows.get(1).get("error_code").asText()).isEqualTo("rate_limit_exceeded");
+    assertThat(rows)
+        .as("served; refused, then served; refused: four requests reached Pouch, newest first")
+        .extracting(row -> row.get("error_code").asText(null))
+        .containsExactly("rate_limit_exceeded", null, "rate_limit_exceeded", null);
   }
 
   /** The usage the client read equals the request-log row's tokens, priced at the row's cost. */
