@@ -29,9 +29,11 @@ export const scenarios = {
 
   /**
    * POST /chat/completions, streamed: every chunk is read and classified (role, content, finish,
-   * usage), so the Java side can compare the count with what the upstream sent.
+   * usage), so the Java side can compare the count with what the upstream sent. With
+   * `stop_after_content_chunks: n` (not sent) the loop breaks after n content chunks, which makes
+   * the client abort the response ("Stop generating").
    */
-  'chat.stream': async (client, args) => {
+  'chat.stream': async (client, { stop_after_content_chunks: stopAfter, ...args }) => {
     const { data: stream, request_id } = await client.chat.completions
       .create({ ...QUESTION, ...args, stream: true })
       .withResponse();
@@ -58,8 +60,12 @@ export const scenarios = {
         seen.usage_chunks++;
         usage = chunk.usage;
       }
+      if (stopAfter !== undefined && seen.content_chunks >= stopAfter) {
+        break;
+      }
     }
-    return { request_id, ...seen, chunk_ids: ids.size, text, finish_reason: finishReason, usage };
+    const stopped = stopAfter !== undefined && seen.content_chunks >= stopAfter;
+    return { request_id, ...seen, chunk_ids: ids.size, text, finish_reason: finishReason, usage, stopped };
   },
 
   /** GET /models: the ids the key can reach. */

@@ -7,9 +7,10 @@ import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import dev.pouch.server.NpmOpenAiClient.Call;
 import dev.pouch.server.NpmOpenAiClient.Result;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +20,17 @@ import org.junit.jupiter.api.Test;
  * request log, the ledger and what the fake upstream served. The client keeps its default retries
  * (two), so the number of HTTP requests it sends is part of what is checked.
  */
-class NpmOpenAiClientTest extends ServerTest {
+class NpmOpenAiClientTest extends FakeUpstreamServerTest {
   private static final String TEXT = "the quick brown fox jumps over the lazy dog again and again";
   private static final Map<String, Object> INCLUDE_USAGE =
       Map.of("stream_options", Map.of("include_usage", true));
-
-  private FakeOpenAiUpstream upstream;
-
-  @AfterEach
-  void stopUpstream() {
-    if (upstream != null) {
-      upstream.close();
-    }
-  }
+  private static final int READ_BEFORE_STOP = 10;
 
   @Test
   void plainAndStreamedAnswersArriveWholeAndTheirUsageIsWhatTheLedgerCharged() {
-    upstream = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
     TestPouch.CreatedTestKey key =
-        pouch.createKey(KeyBody.openAi("npm", upstream.baseUrl()).budgetMicros(1_000_000));
+        upstreamKey(KeyBody.openAi("npm", "unused").budgetMicros(1_000_000));
 
     NpmOpenAiClient.Run run =
         NpmOpenAiClient.run(
@@ -89,6 +82,40 @@ class NpmOpenAiClientTest extends ServerTest {
   }
 
   @Test
+  void aStreamTheClientBreaksOffIsChargedWhatWasProducedNotItsReservation() throws Exception {
+    // 2,000 tokens 20 ms apart: the upstream could go on for 40 seconds
+    startUpstream(
+        FakeUpstreamSettings.DEFAULT
+            .withChunkDelayMs(20)
+            .withResponseText(String.join(" ", Collections.nCopies(2_000, "fox"))));
+    TestPouch.CreatedTestKey key =
+        upstreamKey(KeyBody.openAi("stopper", "unused").budgetMicros(1_000_000));
+
+    JsonNode stopped =
+        NpmOpenAiClient.run(
+                pouch.openAiBaseUrl(),
+                Call.of("chat.stream", key)
+                    .args(Map.of("stop_after_content_chunks", READ_BEFORE_STOP)))
+            .get(0)
+            .value();
+
+    assertThat(stopped.get("stopped").asBoolean()).isTrue();
+    assertThat(stopped.get("content_chunks").asInt()).isEqualTo(READ_BEFORE_STOP);
+    awaitSettled(key);
+    assertThat(upstream.streamsAborted()).as("the upstream saw the cancel").isEqualTo(1);
+    ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+    JsonNode row = ServedCharges.rows(pouch, key).get(stopped.get("request_id").asText());
+    assertThat(row.get("settlement").asText()).isEqualTo("client_closed");
+    assertThat(row.get("completion_tokens").asLong())
+        .as("at least what the client read, far below the 2,000 it could have streamed")
+        .isGreaterThanOrEqualTo(READ_BEFORE_STOP)
+        .isLessThan(1_000);
+    assertThat(row.get("cost_micros").asLong())
+        .as("a small part of the reservation")
+        .isLessThan(row.get("reserved_micros").asLong() / 10);
+  }
+
+  @Test
   void modelsRetrieveFindsAnAllowedModelAndAnyOtherIsANotFoundError() {
     TestPouch.CreatedTestKey narrow =
         pouch.createKey(KeyBody.mock("narrow").allowedModels("gpt-4o-mini", "org/model-1"));
@@ -125,22 +152,27 @@ class NpmOpenAiClientTest extends ServerTest {
     TestPouch.CreatedTestKey poor =
         pouch.createKey(KeyBody.mock("poor").prices("1000", "1000").budgetMicros(5));
 
-    Result refused =
-        NpmOpenAiClient.run(pouch.openAiBaseUrl(), Call.of("chat.create", poor)).get(0);
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("chat.create", poor),
+            Call.of("chat.stream", poor).args(INCLUDE_USAGE));
 
-    JsonNode error = refused.error();
-    int status = error.get("status").asInt();
-    assertThat(status).as("a client error, whatever its number").isBetween(400, 499);
-    assertThat(error.get("class").asText())
-        .as("the class openai-node gives a %d", status)
-        .isEqualTo(clientErrorClass(status));
-    assertThat(error.get("message").asText()).contains("budget");
-    List<JsonNode> sent = refused.http();
-    assertThat(sent).as("exactly one HTTP request, no retry").hasSize(1);
-    assertThat(sent.get(0).get("should_retry").asText()).isEqualTo("false");
-    TestPouch.Reply rows = pouch.admin("GET", "/api/requests?key_id=" + poor.id(), null);
-    assertThat(rows.body()).as("one request reached Pouch").hasSize(1);
-    assertThat(rows.body().get(0).get("error_code").asText()).isEqualTo("budget_exceeded");
+    for (Result refused : run.results()) {
+      JsonNode error = refused.error();
+      int status = error.get("status").asInt();
+      assertThat(status).as("a client error, whatever its number").isBetween(400, 499);
+      assertThat(error.get("class").asText())
+          .as("the class openai-node gives a %d", status)
+          .isEqualTo(clientErrorClass(status));
+      assertThat(error.get("message").asText()).contains("budget");
+      assertThat(refused.http()).as("exactly one HTTP request, no retry").hasSize(1);
+    }
+    JsonNode rows = pouch.admin("GET", "/api/requests?key_id=" + poor.id(), null).body();
+    assertThat(rows)
+        .as("one request per call reached Pouch, plain and streamed")
+        .extracting(row -> row.get("error_code").asText())
+        .containsExactly("budget_exceeded", "budget_exceeded");
     assertThat(pouch.budget(poor.id()).get("spent_micros").asLong()).isZero();
     assertThat(pouch.budget(poor.id()).get("reserved_micros").asLong()).isZero();
   }
@@ -179,6 +211,16 @@ class NpmOpenAiClientTest extends ServerTest {
         .as("served; refused, then served; refused: four requests reached Pouch, newest first")
         .extracting(row -> row.get("error_code").asText(null))
         .containsExactly("rate_limit_exceeded", null, "rate_limit_exceeded", null);
+  }
+
+  /** Waits until the upstream saw the client's cancel and nothing stays reserved. */
+  private void awaitSettled(TestPouch.CreatedTestKey key) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while ((upstream.streamsAborted() == 0
+            || pouch.budget(key.id()).get("reserved_micros").asLong() != 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
   }
 
   /** The usage the client read equals the request-log row's tokens, priced at the row's cost. */
