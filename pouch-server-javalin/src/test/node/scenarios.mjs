@@ -68,6 +68,28 @@ export const scenarios = {
     return { request_id, ...seen, chunk_ids: ids.size, text, finish_reason: finishReason, usage, stopped };
   },
 
+  /**
+   * POST /embeddings: `args` are body fields over a one-string default. Without an
+   * `encoding_format` the client asks for base64 and decodes it into numbers itself.
+   */
+  'embeddings.create': async (client, args) => {
+    const { data, request_id } = await client.embeddings
+      .create({ model: 'text-embedding-3-small', input: 'one two three', ...args })
+      .withResponse();
+    return {
+      request_id,
+      object: data.object,
+      model: data.model,
+      embeddings: data.data.map((e) => ({
+        index: e.index,
+        numbers: Array.isArray(e.embedding) && e.embedding.every(Number.isFinite),
+        length: e.embedding.length,
+        norm: Array.isArray(e.embedding) ? Math.hypot(...e.embedding) : null,
+      })),
+      usage: data.usage,
+    };
+  },
+
   /** GET /models: the ids the key can reach. */
   'models.list': async (client) => {
     const ids = [];

@@ -1,6 +1,7 @@
 package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
@@ -113,6 +114,53 @@ class NpmOpenAiClientTest extends FakeUpstreamServerTest {
     assertThat(row.get("cost_micros").asLong())
         .as("a small part of the reservation")
         .isLessThan(row.get("reserved_micros").asLong() / 10);
+  }
+
+  @Test
+  void embeddingsArriveAsUnitVectorsAndTheirUsageIsWhatTheLedgerCharged() throws Exception {
+    startUpstream(FakeUpstreamSettings.DEFAULT);
+    TestPouch.CreatedTestKey key =
+        upstreamKey(KeyBody.openAi("npm-embeddings", "unused").budgetMicros(1_000_000));
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("embeddings.create", key),
+            Call.of("embeddings.create", key).args(Map.of("input", List.of("alpha beta", "gamma"))),
+            Call.of("embeddings.create", key).args(Map.of("input", "short", "dimensions", 8)));
+
+    assertThat(
+            pouch.json().readTree(upstream.requestBodies().get(0)).get("encoding_format").asText())
+        .as("the npm client asks for base64 by default")
+        .isEqualTo("base64");
+    Map<String, JsonNode> rows = ServedCharges.rows(pouch, key);
+    Map<String, FakeOpenAiUpstream.Served> served = upstream.servedByRequest();
+    assertThat(rows).as("one row per call").hasSize(3);
+    List<Integer> vectors = List.of(1, 2, 1);
+    List<Integer> lengths = List.of(1536, 1536, 8);
+    long charged = 0;
+    for (int call = 0; call < 3; call++) {
+      JsonNode answer = run.get(call).value();
+      assertThat(answer.get("embeddings")).hasSize(vectors.get(call));
+      for (JsonNode vector : answer.get("embeddings")) {
+        assertThat(vector.get("numbers").asBoolean()).as("decoded into numbers").isTrue();
+        assertThat(vector.get("length").asInt()).isEqualTo(lengths.get(call));
+        assertThat(vector.get("norm").asDouble()).as("a unit vector").isCloseTo(1.0, within(1e-3));
+      }
+      JsonNode row = rows.get(answer.get("request_id").asText());
+      long prompt = answer.at("/usage/prompt_tokens").asLong();
+      assertThat(row.get("prompt_tokens").asLong()).isEqualTo(prompt);
+      assertThat(served.get(row.get("id").asText()).promptTokens()).isEqualTo(prompt);
+      assertThat(row.get("completion_tokens").asLong()).isZero();
+      assertThat(row.get("settlement").asText()).isEqualTo("usage_reported");
+      assertThat(row.get("cost_micros").asLong())
+          .as("text-embedding-3-small's $0.02 per million input tokens")
+          .isEqualTo(OpenAiSdkClientTest.costMicros(prompt, 20_000, 0, 0));
+      assertThat(run.get(call).http()).as("one HTTP request").hasSize(1);
+      charged += row.get("cost_micros").asLong();
+    }
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isEqualTo(charged);
+    assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
   }
 
   @Test
