@@ -19,7 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * max_tokens} of them ({@code "length"}). With {@link MockBehavior#ignoreMaxTokens()} the text is
  * repeated until it has at least {@code 2 × max_tokens + 10} words, whatever the client asked.
  */
-public final class MockCompletion {
+public final class MockCompletion implements StreamScript {
   /** Most tokens one choice can have when the mock ignores {@code max_tokens} (a safety stop). */
   public static final long MAX_IGNORED_TOKENS = 10_000_000;
 
@@ -97,7 +97,7 @@ public final class MockCompletion {
   }
 
   /** Whole repetitions of the text until at least {@code 2 × limit + 10} words. */
-  private static long ignoringLimit(long wordCount, Long limit) {
+  static long ignoringLimit(long wordCount, Long limit) {
     if (wordCount == 0 || limit == null) {
       return wordCount;
     }
@@ -120,6 +120,7 @@ public final class MockCompletion {
   }
 
   /** The behaviour this answer was generated with (pacing and failures of its stream). */
+  @Override
   public MockBehavior behavior() {
     return behavior;
   }
@@ -129,6 +130,7 @@ public final class MockCompletion {
     return id;
   }
 
+  @Override
   public long promptTokens() {
     return promptTokens;
   }
@@ -209,17 +211,20 @@ public final class MockCompletion {
   }
 
   /** Events of a stream: n role chunks, n × tokens content chunks, n finish chunks, usage, DONE. */
-  long streamEvents(boolean includeUsage) {
+  @Override
+  public long streamEvents(boolean includeUsage) {
     return 2L * choices + completionTokens() + (includeUsage ? 1 : 0) + 1;
   }
 
   /** Whether stream event {@code position} is a content chunk (one token). */
-  boolean isContentEvent(long position) {
+  @Override
+  public boolean isContentEvent(long position) {
     return position >= choices && position < choices + completionTokens();
   }
 
   /** Stream event {@code position} (0-based), or {@code null} past the end. */
-  byte[] streamEvent(long position, boolean includeUsage) {
+  @Override
+  public byte[] streamEvent(long position, boolean includeUsage) {
     long p = position;
     if (p < choices) {
       ObjectNode delta = OpenAiJson.MAPPER.createObjectNode();

@@ -10,7 +10,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link MockCompletion} streamed as OpenAI's SSE events, one whole event per {@link #next()}: a
+ * A generated answer ({@link StreamScript}: a {@link MockCompletion}, a {@link MockTextCompletion})
+ * streamed as OpenAI's SSE events, one whole event per {@link #next()}; for a chat completion: a
  * role chunk per choice, one content chunk per token (token by token, choice by choice), a finish
  * chunk per choice, the usage chunk when asked for, then {@code data: [DONE]}.
  *
@@ -20,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * always exact: the mock is its own upstream.
  */
 public final class MockStream implements UpstreamStream {
-  private final MockCompletion completion;
+  private final StreamScript completion;
   private final boolean includeUsage;
   private final long events;
   private final ReentrantLock lock = new ReentrantLock();
@@ -35,7 +36,7 @@ public final class MockStream implements UpstreamStream {
   /** Content chunks (tokens) emitted; read by any thread. */
   private volatile long tokensEmitted;
 
-  MockStream(MockCompletion completion, boolean includeUsage) {
+  MockStream(StreamScript completion, boolean includeUsage) {
     this.completion = completion;
     this.includeUsage = includeUsage;
     this.events = completion.streamEvents(includeUsage);
@@ -83,15 +84,18 @@ public final class MockStream implements UpstreamStream {
     }
   }
 
-  /** The prompt tokens and the tokens emitted so far (exact, reported by the mock itself). */
+  /**
+   * The prompt tokens and the output tokens billed so far: those emitted, and candidates never
+   * streamed (exact, reported by the mock itself).
+   */
   @Override
   public Usage usage() {
-    return Usage.reported(completion.promptTokens(), tokensEmitted);
+    return Usage.reported(completion.promptTokens(), completion.unseenTokens() + tokensEmitted);
   }
 
   @Override
   public boolean streamsEveryOutputToken() {
-    return true;
+    return completion.unseenTokens() == 0;
   }
 
   @Override
