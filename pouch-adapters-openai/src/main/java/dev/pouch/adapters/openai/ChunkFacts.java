@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What the stream tap needs of one {@code chat.completion.chunk}: the usage object, whether the
+ * What the stream tap needs of one {@code chat.completion.chunk} (or, read as {@link
+ * Shape#TEXT_COMPLETION}, one legacy {@code text_completion} chunk): the usage object, whether the
  * chunk names a usage at all, its choices, and the output texts of their deltas; and, for the
  * assembler of a plain answer, each choice's delta when the chunk is <em>simple</em>. Read straight
  * from the JSON text with a streaming parser, which builds no tree (a tree per chunk was most of
@@ -28,7 +29,7 @@ import java.util.Set;
  * @param choices how many elements {@code choices} has
  * @param choicesWithOutput how many choices' deltas carry output text
  * @param outputs the non-empty output texts of every delta, in order: content, refusal, reasoning
- *     and tool-call names and arguments
+ *     and tool-call names and arguments (of a text completion: each choice's {@code text})
  * @param simple whether {@code deltas} tell the assembler everything it needs of the chunk
  * @param deltas each choice's delta, in order, when the chunk is simple (else empty)
  * @param namesError whether the chunk has an {@code error} field: the upstream failed mid-stream
@@ -79,15 +80,35 @@ record ChunkFacts(
    * tree. Malformed JSON throws, as a tree parse would.
    */
   static ChunkFacts parse(String json) throws IOException {
-    return parse(OpenAiProvider.MAPPER.createParser(json));
+    return parse(OpenAiProvider.MAPPER.createParser(json), Shape.CHAT);
   }
 
   /** The facts of a chunk's JSON in {@code length} UTF-8 bytes from {@code offset}. */
   static ChunkFacts parse(byte[] json, int offset, int length) throws IOException {
-    return parse(OpenAiProvider.MAPPER.createParser(json, offset, length));
+    return parse(json, offset, length, Shape.CHAT);
   }
 
-  private static ChunkFacts parse(JsonParser json) throws IOException {
+  /** The facts of a chunk of {@code shape}'s API, from its JSON text. */
+  static ChunkFacts parse(String json, Shape shape) throws IOException {
+    return parse(OpenAiProvider.MAPPER.createParser(json), shape);
+  }
+
+  /** The facts of a chunk of {@code shape}'s API, from {@code length} UTF-8 bytes of JSON. */
+  static ChunkFacts parse(byte[] json, int offset, int length, Shape shape) throws IOException {
+    return parse(OpenAiProvider.MAPPER.createParser(json, offset, length), shape);
+  }
+
+  /**
+   * Where a chunk's choices hold their output: a chat chunk's in its {@code delta}, a legacy
+   * completion's ({@code text_completion}) in the choice's own {@code text}, which a simple chunk's
+   * {@link ChoiceDelta#content()} then holds.
+   */
+  enum Shape {
+    CHAT,
+    TEXT_COMPLETION
+  }
+
+  private static ChunkFacts parse(JsonParser json, Shape shape) throws IOException {
     try (JsonParser parser = json) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("a stream chunk is not a JSON object");
@@ -128,7 +149,7 @@ record ChunkFacts(
             int before = outputs.size();
             ChoiceDelta delta = null;
             if (parser.currentToken() == JsonToken.START_OBJECT) {
-              delta = readChoice(parser, outputs, finished);
+              delta = readChoice(parser, outputs, finished, shape);
             } else {
               parser.skipChildren();
             }
@@ -179,8 +200,10 @@ record ChunkFacts(
    * returns the choice as the assembler reads it, or null when it is not simple.
    */
   private static ChoiceDelta readChoice(
-      JsonParser parser, List<String> outputs, List<Integer> finished) throws IOException {
+      JsonParser parser, List<String> outputs, List<Integer> finished, Shape shape)
+      throws IOException {
     int mark = outputs.size();
+    String text = null; // a legacy completion's output
     // a repeated key counts once, with its last value, as in a tree
     int index = 0;
     boolean indexSimple = true;
@@ -218,11 +241,23 @@ record ChunkFacts(
           logprobsSimple = value == JsonToken.VALUE_NULL;
           parser.skipChildren();
         }
+        case "text" -> {
+          if (shape == Shape.TEXT_COMPLETION && value == JsonToken.VALUE_STRING) {
+            text = parser.getText();
+          } else {
+            text = null;
+            othersSimple &= shape == Shape.TEXT_COMPLETION && value == JsonToken.VALUE_NULL;
+          }
+          parser.skipChildren();
+        }
         default -> {
           othersSimple = false; // a field the assembler must keep (vLLM's stop_reason …)
           parser.skipChildren();
         }
       }
+    }
+    if (text != null) {
+      addText(text, outputs);
     }
     if (finish != null) {
       finished.add(index);
@@ -230,7 +265,9 @@ record ChunkFacts(
     if (!indexSimple || !finishSimple || !logprobsSimple || !othersSimple || !delta.simple()) {
       return null;
     }
-    return new ChoiceDelta(index, delta.content(), delta.refusal(), finish);
+    return shape == Shape.TEXT_COMPLETION
+        ? new ChoiceDelta(index, text, null, finish)
+        : new ChoiceDelta(index, delta.content(), delta.refusal(), finish);
   }
 
   /**

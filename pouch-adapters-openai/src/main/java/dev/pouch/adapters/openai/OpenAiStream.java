@@ -77,6 +77,13 @@ final class OpenAiStream implements UpstreamStream {
   /** Held by the thread reading the stream; {@link #close()} meters what is buffered if free. */
   private final ReentrantLock reading = new ReentrantLock();
 
+  /** Where the chunks hold their output: chat deltas, or legacy completions' texts. */
+  private final ChunkFacts.Shape shape;
+
+  /** A legacy completion's echoed prompts, which are not output; null when nothing is echoed. */
+  private final EchoedPrompts echoed;
+
+  /** A chat completions stream. */
   OpenAiStream(
       Call call,
       Response response,
@@ -86,6 +93,39 @@ final class OpenAiStream implements UpstreamStream {
       boolean clientWantsUsage,
       int choices,
       boolean hiddenOutput) {
+    this(
+        call,
+        response,
+        tokens,
+        priced,
+        promptCount,
+        clientWantsUsage,
+        choices,
+        hiddenOutput,
+        ChunkFacts.Shape.CHAT,
+        null);
+  }
+
+  /**
+   * A stream of {@code shape}'s chunks.
+   *
+   * @param choices how many choices the stream returns (each ends with a finish reason)
+   * @param hiddenOutput whether the upstream may bill output it does not stream
+   * @param echoed the prompts a legacy completion repeats before its output, or null
+   */
+  OpenAiStream(
+      Call call,
+      Response response,
+      TokenCounter tokens,
+      PricedModel priced,
+      LongSupplier promptCount,
+      boolean clientWantsUsage,
+      int choices,
+      boolean hiddenOutput,
+      ChunkFacts.Shape shape,
+      EchoedPrompts echoed) {
+    this.shape = shape;
+    this.echoed = echoed;
     this.call = call;
     this.choices = choices;
     this.response = response;
@@ -162,7 +202,7 @@ final class OpenAiStream implements UpstreamStream {
     }
     ChunkFacts facts;
     try {
-      facts = ChunkFacts.parse(event, start, length);
+      facts = ChunkFacts.parse(event, start, length, shape);
     } catch (JsonProcessingException notJsonOrNotUtf8) {
       return meterText(event); // text replaces bytes that are not UTF-8, and fails on bad JSON
     }
@@ -201,12 +241,12 @@ final class OpenAiStream implements UpstreamStream {
       sawDone |= DONE_DATA.equals(data == null ? null : data.strip());
       return event;
     }
-    ChunkFacts facts = ChunkFacts.parse(data);
+    ChunkFacts facts = ChunkFacts.parse(data, shape);
     lastText = data;
     return tap(event, facts);
   }
 
-  private byte[] tap(byte[] event, ChunkFacts facts) {
+  private byte[] tap(byte[] event, ChunkFacts facts) throws IOException {
     lastFacts = facts;
     sawError |= facts.namesError();
     for (int index : facts.finishedChoices()) {
@@ -218,7 +258,10 @@ final class OpenAiStream implements UpstreamStream {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
     keep(facts.outputs());
-    deltasWithOutput.addAndGet(facts.choicesWithOutput());
+    deltasWithOutput.addAndGet(
+        echoed == null || facts.choicesWithOutput() == 0
+            ? facts.choicesWithOutput()
+            : echoed.outputChunks(lastDataTree()));
     if (clientWantsUsage) {
       return event;
     }
@@ -311,12 +354,13 @@ final class OpenAiStream implements UpstreamStream {
   }
 
   /**
-   * The number of deltas that carried output. Each holds at least one token, so an honest upstream
-   * is never cut, whatever tokenizer it uses (a count with a guessed tokenizer could exceed its
-   * true usage), and the charge never counts fewer. Reported usage is not used here: it is what
-   * settlement checks against this bound, and a broken upstream may report anything. An upstream
-   * that packs many tokens into one delta is cut later; the charge is still bounded by the
-   * reservation's margin only if it sends a few tokens per delta, as OpenAI-compatible servers do.
+   * The number of deltas that carried output (a legacy completion's echoed prompt is not output:
+   * see {@link EchoedPrompts}). Each holds at least one token, so an honest upstream is never cut,
+   * whatever tokenizer it uses (a count with a guessed tokenizer could exceed its true usage), and
+   * the charge never counts fewer. Reported usage is not used here: it is what settlement checks
+   * against this bound, and a broken upstream may report anything. An upstream that packs many
+   * tokens into one delta is cut later; the charge is still bounded by the reservation's margin
+   * only if it sends a few tokens per delta, as OpenAI-compatible servers do.
    */
   @Override
   public long producedAtLeast() {

@@ -296,7 +296,7 @@ public final class TokenCounter {
    * UTF-8 bytes of a value's JSON: above its token count in any byte-level encoding. Falls back to
    * three bytes per character of its {@code toString()} if it cannot be written as JSON.
    */
-  private static long jsonBytes(Object value) {
+  static long jsonBytes(Object value) {
     String json = toJson(value);
     if (json != null) {
       return utf8Bytes(json);

@@ -60,6 +60,7 @@ public final class CompletionRequest implements Operation {
     long prompts = promptCount(body.get(PROMPT));
     requireType(body, "stream", Boolean.class, "a boolean");
     requireType(body, "echo", Boolean.class, "a boolean");
+    requireType(body, "suffix", String.class, "a string");
     requireType(body, "stream_options", Map.class, "an object");
     positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
     positiveInteger(body, "n", MAX_N);

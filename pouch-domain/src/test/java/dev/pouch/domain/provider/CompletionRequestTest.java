@@ -106,6 +106,7 @@ class CompletionRequestTest {
         Arguments.of("prompt", List.of(true)),
         Arguments.of("stream", "true"),
         Arguments.of("echo", "yes"),
+        Arguments.of("suffix", List.of("x")),
         Arguments.of("stream_options", true),
         Arguments.of("max_tokens", 0L),
         Arguments.of("max_tokens", -1L),
