@@ -19,7 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * max_tokens} of them ({@code "length"}). With {@link MockBehavior#ignoreMaxTokens()} the text is
  * repeated until it has at least {@code 2 × max_tokens + 10} words, whatever the client asked.
  */
-public final class MockCompletion implements StreamScript {
+public final class MockCompletion implements GeneratedAnswer {
   /** Most tokens one choice can have when the mock ignores {@code max_tokens} (a safety stop). */
   public static final long MAX_IGNORED_TOKENS = 10_000_000;
 
@@ -146,6 +146,7 @@ public final class MockCompletion implements StreamScript {
   }
 
   /** Tokens of all choices together. */
+  @Override
   public long completionTokens() {
     return tokensPerChoice * choices;
   }
@@ -179,6 +180,7 @@ public final class MockCompletion implements StreamScript {
    *
    * @param withUsage whether to include the {@code usage} object (OpenAI always does)
    */
+  @Override
   public byte[] toJson(boolean withUsage) {
     ObjectNode root = header("chat.completion");
     ArrayNode list = root.putArray("choices");
@@ -206,6 +208,7 @@ public final class MockCompletion implements StreamScript {
    * @param includeUsage whether to send the usage chunk at the end ({@code
    *     stream_options.include_usage})
    */
+  @Override
   public MockStream stream(boolean includeUsage) {
     return new MockStream(this, includeUsage);
   }

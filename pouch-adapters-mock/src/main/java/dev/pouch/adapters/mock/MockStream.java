@@ -10,10 +10,10 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A generated answer ({@link StreamScript}: a {@link MockCompletion}, a {@link MockTextCompletion})
- * streamed as OpenAI's SSE events, one whole event per {@link #next()}; for a chat completion: a
- * role chunk per choice, one content chunk per token (token by token, choice by choice), a finish
- * chunk per choice, the usage chunk when asked for, then {@code data: [DONE]}.
+ * A generated answer ({@link GeneratedAnswer}: a {@link MockCompletion}, a {@link
+ * MockTextCompletion}) streamed as OpenAI's SSE events, one whole event per {@link #next()}; for a
+ * chat completion: a role chunk per choice, one content chunk per token (token by token, choice by
+ * choice), a finish chunk per choice, the usage chunk when asked for, then {@code data: [DONE]}.
  *
  * <p>Pacing: {@code latencyMs} before the first event, {@code chunkDelayMs} before each further
  * one. The pauses end at once when {@link #close()} is called from another thread. With {@code
@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * always exact: the mock is its own upstream.
  */
 public final class MockStream implements UpstreamStream {
-  private final StreamScript completion;
+  private final GeneratedAnswer completion;
   private final boolean includeUsage;
   private final long events;
   private final ReentrantLock lock = new ReentrantLock();
@@ -36,7 +36,7 @@ public final class MockStream implements UpstreamStream {
   /** Content chunks (tokens) emitted; read by any thread. */
   private volatile long tokensEmitted;
 
-  MockStream(StreamScript completion, boolean includeUsage) {
+  MockStream(GeneratedAnswer completion, boolean includeUsage) {
     this.completion = completion;
     this.includeUsage = includeUsage;
     this.events = completion.streamEvents(includeUsage);

@@ -24,7 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * spaces), which is not output. Prompt tokens: the words of each text prompt, the length of each
  * token array, and the words of {@code suffix} once per prompt.
  */
-public final class MockTextCompletion implements StreamScript {
+public final class MockTextCompletion implements GeneratedAnswer {
   private static final String STOP = "stop";
   private static final String LENGTH = "length";
 
@@ -167,6 +167,7 @@ public final class MockTextCompletion implements StreamScript {
   }
 
   /** Output tokens billed: every candidate's, returned or not. */
+  @Override
   public long completionTokens() {
     return tokensPerAnswer * billedAnswers();
   }
@@ -209,6 +210,7 @@ public final class MockTextCompletion implements StreamScript {
    *
    * @param withUsage whether to include the {@code usage} object (OpenAI always does)
    */
+  @Override
   public byte[] toJson(boolean withUsage) {
     ObjectNode root = header();
     ArrayNode list = root.putArray("choices");
@@ -231,6 +233,7 @@ public final class MockTextCompletion implements StreamScript {
    * one chunk per answer holding its prompt, then one chunk per token (token by token, answer by
    * answer), a finish chunk per answer, the usage chunk when asked for, then {@code [DONE]}.
    */
+  @Override
   public MockStream stream(boolean includeUsage) {
     return new MockStream(this, includeUsage);
   }

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.pouch.adapters.mock.GeneratedAnswer;
 import dev.pouch.adapters.mock.MockCompletion;
 import dev.pouch.adapters.mock.MockEmbeddings;
 import dev.pouch.adapters.mock.MockStream;
+import dev.pouch.adapters.mock.MockTextCompletion;
 import dev.pouch.adapters.mock.OpenAiJson;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.CompletionRequest;
 import dev.pouch.domain.provider.EmbeddingsRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,8 +47,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fake OpenAI server over real HTTP ({@code 127.0.0.1}), standing in for "OpenAI itself" in tests
- * and benchmarks. It answers {@code POST /v1/chat/completions} (plain and streamed, with the mock's
- * generation logic, see {@link MockCompletion}) and {@code GET /v1/models}, requires {@code
+ * and benchmarks. It answers {@code POST /v1/chat/completions} and the legacy {@code POST
+ * /v1/completions} (plain and streamed, with the mock's generation logic, see {@link
+ * MockCompletion} and {@link MockTextCompletion}) and {@code GET /v1/models}, requires {@code
  * Authorization: Bearer <anything>}, and counts what it serves so a test can compare it with what
  * Pouch charged.
  *
@@ -76,6 +80,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FakeOpenAiUpstream.class);
   private static final String CHAT_PATH = "/v1/chat/completions";
   private static final String EMBEDDINGS_PATH = "/v1/embeddings";
+  private static final String COMPLETIONS_PATH = "/v1/completions";
   private static final String MODELS_PATH = "/v1/models";
   private static final String INVALID_REQUEST = "invalid_request_error";
 
@@ -396,6 +401,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       chat(exchange);
     } else if (EMBEDDINGS_PATH.equals(path) && "POST".equals(method)) {
       embeddings(exchange);
+    } else if (COMPLETIONS_PATH.equals(path) && "POST".equals(method)) {
+      completions(exchange);
     } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
       exchange.getRequestBody().readAllBytes();
       if (authorized(exchange)) {
@@ -507,27 +514,79 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       settings = settings.withIgnoreMaxTokens(true);
     }
     MockCompletion completion = MockCompletion.of(request, settings.behavior());
-    promptTokens.addAndGet(completion.promptTokens());
-    tally.prompt.addAndGet(completion.promptTokens());
+    serve(exchange, tally, settings, now, completion, request.stream(), request.includeUsage());
+  }
+
+  /**
+   * {@code POST /v1/completions}: a legacy {@code text_completion} (see {@link
+   * MockTextCompletion}), plain or streamed, with chat's headers, quirks and tallies. Candidates
+   * {@code best_of} generates beyond {@code n} are billed and counted as served, never sent.
+   */
+  private void completions(HttpExchange exchange) throws IOException {
+    Received received = receive(exchange);
+    if (received == null) {
+      return;
+    }
+    FakeUpstreamSettings settings = received.settings();
+    CompletionRequest request = parse(exchange, received.raw(), CompletionRequest::of);
+    if (request == null) {
+      return;
+    }
+    Set<Quirk> now = quirks;
+    if (now.contains(Quirk.REDIRECT)) {
+      exchange.getResponseHeaders().set("Location", baseUrl() + "/completions");
+      sendJson(exchange, 307, "{}".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (now.contains(Quirk.RUNAWAY)) {
+      request = request.with("max_tokens", MockCompletion.MAX_IGNORED_TOKENS);
+      settings = settings.withIgnoreMaxTokens(true);
+    }
+    MockTextCompletion completion = MockTextCompletion.of(request, settings.behavior());
+    serve(
+        exchange,
+        received.tally(),
+        settings,
+        now,
+        completion,
+        request.stream(),
+        request.includeUsage());
+  }
+
+  /**
+   * Answers with a generated {@code answer}, streamed or whole, misbehaving as {@code now} says;
+   * its prompt is tallied once generated, its output as it is written.
+   */
+  private void serve(
+      HttpExchange exchange,
+      Tally tally,
+      FakeUpstreamSettings settings,
+      Set<Quirk> now,
+      GeneratedAnswer answer,
+      boolean stream,
+      boolean includeUsage)
+      throws IOException {
+    promptTokens.addAndGet(answer.promptTokens());
+    tally.prompt.addAndGet(answer.promptTokens());
     if (now.contains(Quirk.DROP_AFTER_REQUEST)) {
       throw new IOException("fake upstream drops the connection after reading the request");
     }
     if (now.contains(Quirk.BREAK_AFTER_HEAD)) {
       exchange
           .getResponseHeaders()
-          .set("Content-Type", request.stream() ? "text/event-stream" : "application/json");
+          .set("Content-Type", stream ? "text/event-stream" : "application/json");
       exchange.sendResponseHeaders(200, 0);
       exchange.getResponseBody().flush();
       throw new IOException("fake upstream breaks off after the response head");
     }
-    if (request.stream()) {
-      stream(exchange, completion, request.includeUsage() && !settings.omitUsage(), tally, now);
+    if (stream) {
+      stream(exchange, answer, includeUsage && !settings.omitUsage(), tally, now);
     } else {
       pause(settings.latencyMs());
       // counted before the write: a client reading the answer must already see it counted
-      completionTokensSent.addAndGet(completion.completionTokens());
-      tally.completion.addAndGet(completion.completionTokens());
-      sendJson(exchange, 200, withReportedUsage(completion.toJson(!settings.omitUsage())));
+      completionTokensSent.addAndGet(answer.completionTokens());
+      tally.completion.addAndGet(answer.completionTokens());
+      sendJson(exchange, 200, withReportedUsage(answer.toJson(!settings.omitUsage())));
     }
   }
 
@@ -586,7 +645,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    */
   private void stream(
       HttpExchange exchange,
-      MockCompletion completion,
+      GeneratedAnswer completion,
       boolean includeUsage,
       Tally tally,
       Set<Quirk> now)

@@ -1,17 +1,34 @@
 package dev.pouch.adapters.mock;
 
 /**
- * The events a {@link MockStream} plays: one generated answer as OpenAI streams it (a chat
- * completion's chunks, a text completion's chunks), in order, with which of them carry one output
- * token each.
+ * One answer the mock generated (a {@link MockCompletion}, a {@link MockTextCompletion}): whole, as
+ * OpenAI's JSON, or as the events a {@link MockStream} plays in order, with which of them carry one
+ * output token each.
  */
-public interface StreamScript {
+public interface GeneratedAnswer {
+
+  /**
+   * The answer as a paced stream of these events.
+   *
+   * @param includeUsage whether to send the usage chunk at the end
+   */
+  MockStream stream(boolean includeUsage);
 
   /** Pacing and failures of the stream. */
   MockBehavior behavior();
 
   /** The prompt tokens the answer bills. */
   long promptTokens();
+
+  /** The output tokens the whole answer bills. */
+  long completionTokens();
+
+  /**
+   * The whole answer as OpenAI's JSON.
+   *
+   * @param withUsage whether to include the {@code usage} object (OpenAI always does)
+   */
+  byte[] toJson(boolean withUsage);
 
   /** How many events the stream has, the usage chunk included when asked for. */
   long streamEvents(boolean includeUsage);
