@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code POST /v1/completions} (OpenAI's legacy completions) through Pouch's metered pipeline,
  * driven by the official openai-java SDK over real HTTP against the fake upstream on an {@code
- * openai} key: the ledger equals what the upstream served at gpt-3.5-turbo-instruct's prices, to the
- * micro-dollar, plain and streamed; the worst case (16 tokens when {@code max_tokens} is absent,
- * every prompt × {@code best_of}) is what is reserved; a budget that cannot pay is refused; an
- * upstream ignoring {@code max_tokens} is cut; a client that stops a stream pays for what it got.
+ * openai} key: the ledger equals what the upstream served at gpt-3.5-turbo-instruct's prices, to
+ * the micro-dollar, plain and streamed; the worst case (16 tokens when {@code max_tokens} is
+ * absent, every prompt × {@code best_of}) is what is reserved; a budget that cannot pay is refused;
+ * an upstream ignoring {@code max_tokens} is cut; a client that stops a stream pays for what it
+ * got.
  */
 class CompletionsTest extends FakeUpstreamServerTest {
   private static final String MODEL = "gpt-3.5-turbo-instruct";
@@ -177,8 +178,7 @@ class CompletionsTest extends FakeUpstreamServerTest {
     TestPouch.Reply reply = post(key, completion());
 
     assertThat(reply.status()).isEqualTo(200);
-    assertThat(reserved(reply))
-        .isEqualTo(cost(promptBound("Say this is a test"), 16 + MARGIN));
+    assertThat(reserved(reply)).isEqualTo(cost(promptBound("Say this is a test"), 16 + MARGIN));
     JsonNode sent = pouch.json().readTree(upstream.lastRequestBody().orElseThrow());
     assertThat(sent.get("max_tokens").asLong()).isEqualTo(16);
     onlyRowChargedExactlyWhatWasServed(key);
@@ -189,7 +189,9 @@ class CompletionsTest extends FakeUpstreamServerTest {
     TestPouch.CreatedTestKey key = key(1_000_000);
 
     TestPouch.Reply reply =
-        post(key, completion("prompt", List.of("One", "Two"), "n", 1, "best_of", 3, "max_tokens", 4));
+        post(
+            key,
+            completion("prompt", List.of("One", "Two"), "n", 1, "best_of", 3, "max_tokens", 4));
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.body().path("choices")).hasSize(2);
@@ -205,8 +207,7 @@ class CompletionsTest extends FakeUpstreamServerTest {
     TestPouch.Reply reply =
         post(
             key,
-            completion(
-                "prompt", List.of("One", "Two"), "n", 2, "max_tokens", 3, "stream", true));
+            completion("prompt", List.of("One", "Two"), "n", 2, "max_tokens", 3, "stream", true));
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reserved(reply)).isEqualTo(cost(promptBound("One", "Two"), 2 * 2 * 3 + MARGIN));
@@ -322,6 +323,47 @@ class CompletionsTest extends FakeUpstreamServerTest {
     JsonNode row = settledRow(key);
     assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
     assertThat(row.get("cost_micros").asLong()).isEqualTo(row.get("reserved_micros").asLong());
+  }
+
+  @Test
+  void theMockProviderAnswersCompletionsPlainAndStreamedAndChargesItsUsage() {
+    TestPouch.CreatedTestKey key =
+        pouch.createKey(
+            KeyBody.mock("mock-completions")
+                .prices("2.50", "10.00")
+                .providerSetting("response_text", "four words of mock")
+                .budgetMicros(1_000_000));
+    OpenAIClient client = client(key);
+    CompletionCreateParams.Builder params =
+        CompletionCreateParams.builder().model("mock-model").prompt("Say something").n(2);
+
+    Completion plain = client.completions().create(params.build());
+    StringBuilder streamed = new StringBuilder();
+    try (StreamResponse<Completion> stream =
+        client
+            .completions()
+            .createStreaming(
+                params
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                    .build())) {
+      stream.stream()
+          .flatMap(chunk -> chunk.choices().stream())
+          .filter(choice -> choice.index() == 1)
+          .forEach(choice -> streamed.append(choice.text()));
+    }
+
+    assertThat(plain.choices()).hasSize(2);
+    assertThat(plain.choices().get(1).text()).isEqualTo(" four words of mock");
+    assertThat(streamed.toString()).isEqualTo(" four words of mock");
+    long prompt = plain.usage().orElseThrow().promptTokens();
+    long output = plain.usage().orElseThrow().completionTokens();
+    assertThat(prompt).isEqualTo(2); // the mock's words
+    assertThat(output).isEqualTo(8);
+    long each = OpenAiSdkClientTest.costMicros(prompt, 2_500_000, output, 10_000_000);
+    Map<String, JsonNode> rows = ServedCharges.rows(pouch, key);
+    assertThat(rows).hasSize(2);
+    rows.values().forEach(row -> assertThat(row.get("cost_micros").asLong()).isEqualTo(each));
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isEqualTo(2 * each);
   }
 
   /** Reads ten chunks with text, then walks away. */

@@ -1,5 +1,7 @@
 package dev.pouch.adapters.mock;
 
+import dev.pouch.domain.budget.Usage;
+
 /**
  * One answer the mock generated (a {@link MockCompletion}, a {@link MockTextCompletion}): whole, as
  * OpenAI's JSON, or as the events a {@link MockStream} plays in order, with which of them carry one
@@ -22,6 +24,12 @@ public interface GeneratedAnswer {
 
   /** The output tokens the whole answer bills. */
   long completionTokens();
+
+  /** The exact usage of the whole answer. */
+  Usage usage();
+
+  /** This answer limited to {@code outputCap} output tokens over every answer billed. */
+  GeneratedAnswer capped(long outputCap);
 
   /**
    * The whole answer as OpenAI's JSON.

@@ -110,6 +110,7 @@ public final class MockCompletion implements GeneratedAnswer {
    * This answer limited to {@code outputCap} completion tokens over all choices: when longer, each
    * choice is cut to {@code floor(outputCap / n)} tokens with {@code finish_reason "length"}.
    */
+  @Override
   public MockCompletion capped(long outputCap) {
     long perChoice = outputCap / choices;
     if (tokensPerChoice <= perChoice) {
@@ -165,6 +166,7 @@ public final class MockCompletion implements GeneratedAnswer {
   }
 
   /** The exact usage of the whole answer. */
+  @Override
   public Usage usage() {
     return Usage.reported(promptTokens, completionTokens());
   }

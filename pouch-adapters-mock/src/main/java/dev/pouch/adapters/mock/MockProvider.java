@@ -4,6 +4,7 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.CompletionRequest;
 import dev.pouch.domain.provider.EmbeddingsRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
@@ -52,16 +53,21 @@ final class MockProvider implements Provider {
     return List.of(info(MODEL));
   }
 
-  /** Chat completions and embeddings. */
+  /** Chat completions, embeddings and legacy completions. */
   @Override
   public boolean serves(String api) {
-    return Operation.CHAT_COMPLETIONS.equals(api) || Operation.EMBEDDINGS.equals(api);
+    return Operation.CHAT_COMPLETIONS.equals(api)
+        || Operation.EMBEDDINGS.equals(api)
+        || Operation.COMPLETIONS.equals(api);
   }
 
   @Override
   public long estimatePromptTokens(Operation operation) {
     if (operation instanceof EmbeddingsRequest embeddings) {
       return MockEmbeddings.promptTokens(embeddings);
+    }
+    if (operation instanceof CompletionRequest completion) {
+      return MockTextCompletion.promptTokens(completion);
     }
     return MockTokens.promptTokens(ChatRequest.of(operation));
   }
@@ -78,14 +84,21 @@ final class MockProvider implements Provider {
       MockEmbeddings answer = MockEmbeddings.of(embeddings);
       return new ProviderResponse.Complete(200, JSON_HEADERS, answer.toJson(), answer.usage());
     }
-    ChatRequest request = ChatRequest.of(operation);
-    MockCompletion completion = MockCompletion.of(request, behavior);
-    if (request.stream()) {
-      return new ProviderResponse.Streaming(
-          200, SSE_HEADERS, completion.stream(request.includeUsage()));
+    GeneratedAnswer answer;
+    boolean includeUsage;
+    if (operation instanceof CompletionRequest completion) {
+      answer = MockTextCompletion.of(completion, behavior);
+      includeUsage = completion.includeUsage();
+    } else {
+      ChatRequest chat = ChatRequest.of(operation);
+      answer = MockCompletion.of(chat, behavior);
+      includeUsage = chat.includeUsage();
+    }
+    if (operation.stream()) {
+      return new ProviderResponse.Streaming(200, SSE_HEADERS, answer.stream(includeUsage));
     }
     sleep(behavior.latencyMs());
-    MockCompletion capped = completion.capped(call.outputCap());
+    GeneratedAnswer capped = answer.capped(call.outputCap());
     return new ProviderResponse.Complete(200, JSON_HEADERS, capped.toJson(true), capped.usage());
   }
 

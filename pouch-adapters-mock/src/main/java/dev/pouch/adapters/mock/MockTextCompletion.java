@@ -122,6 +122,7 @@ public final class MockTextCompletion implements GeneratedAnswer {
    * This answer limited to {@code outputCap} completion tokens over all billed candidates: when
    * longer, each is cut to {@code floor(outputCap / candidates)} tokens ({@code "length"}).
    */
+  @Override
   public MockTextCompletion capped(long outputCap) {
     long perAnswer = outputCap / billedAnswers();
     if (tokensPerAnswer <= perAnswer) {
@@ -182,6 +183,7 @@ public final class MockTextCompletion implements GeneratedAnswer {
   }
 
   /** The exact usage of the whole answer. */
+  @Override
   public Usage usage() {
     return Usage.reported(promptTokens, completionTokens());
   }

@@ -33,7 +33,6 @@ public final class CompletionRequest implements Operation {
   /** Largest {@code best_of} accepted (OpenAI's limit). */
   public static final int MAX_BEST_OF = 20;
 
-  static final String API = "completions";
   static final String MAX_TOKENS = "max_tokens";
   private static final String PROMPT = "prompt";
   private static final String PROMPT_SHAPES =
@@ -92,7 +91,7 @@ public final class CompletionRequest implements Operation {
 
   @Override
   public String api() {
-    return API; // TODO(rebase): Operation.COMPLETIONS
+    return COMPLETIONS;
   }
 
   /** The whole body; unmodifiable. */

@@ -19,6 +19,8 @@ public final class Operations {
         return ChatRequest.of(body);
       case Operation.EMBEDDINGS:
         return EmbeddingsRequest.of(body);
+      case Operation.COMPLETIONS:
+        return CompletionRequest.of(body);
       default:
         throw new IllegalArgumentException("no such API: " + api);
     }

@@ -36,7 +36,7 @@ class CompletionRequestTest {
   void aMinimalBodyIsOnePromptOneAnswerOfSixteenTokens() {
     CompletionRequest request = CompletionRequest.of(body());
 
-    assertThat(request.api()).isEqualTo(CompletionRequest.API);
+    assertThat(request.api()).isEqualTo(Operation.COMPLETIONS);
     assertThat(request.model()).isEqualTo("gpt-3.5-turbo-instruct");
     assertThat(request.prompts()).containsExactly("Say this is a test");
     assertThat(request.stream()).isFalse();

@@ -52,6 +52,7 @@ public final class ProxyRoutes {
   public void install(JavalinConfig cfg, String prefix) {
     post(cfg, prefix + "/v1/chat/completions", Operation.CHAT_COMPLETIONS);
     post(cfg, prefix + "/v1/embeddings", Operation.EMBEDDINGS);
+    post(cfg, prefix + "/v1/completions", Operation.COMPLETIONS);
     cfg.routes.get(prefix + "/v1/models", this::models);
     // <id>, not {id}: model ids may hold slashes (org/model)
     cfg.routes.get(prefix + "/v1/models/<id>", this::model);
