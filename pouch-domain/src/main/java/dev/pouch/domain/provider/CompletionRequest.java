@@ -1,8 +1,6 @@
 package dev.pouch.domain.provider;
 
 import dev.pouch.domain.error.RequestRejectedException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -52,18 +50,15 @@ public final class CompletionRequest implements Operation {
    */
   public static CompletionRequest of(Map<String, Object> body) {
     Objects.requireNonNull(body, "body");
-    Object model = body.get("model");
-    if (!(model instanceof String name) || name.isBlank()) {
-      throw RequestRejectedException.invalidRequest("model", "'model' must be a non-empty string");
-    }
+    BodyFields.requireModel(body);
     long prompts = promptCount(body.get(PROMPT));
-    requireType(body, "stream", Boolean.class, "a boolean");
-    requireType(body, "echo", Boolean.class, "a boolean");
+    BodyFields.optionalBoolean(body, "stream");
+    BodyFields.optionalBoolean(body, "echo");
     requireType(body, "suffix", String.class, "a string");
     requireType(body, "stream_options", Map.class, "an object");
-    positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
-    positiveInteger(body, "n", MAX_N);
-    positiveInteger(body, "best_of", MAX_BEST_OF);
+    BodyFields.positiveInteger(body, MAX_TOKENS, Long.MAX_VALUE);
+    BodyFields.positiveInteger(body, "n", MAX_N);
+    BodyFields.positiveInteger(body, "best_of", MAX_BEST_OF);
     long n = integerOr(body, "n", 1);
     long bestOf = integerOr(body, "best_of", n);
     if (bestOf < n) {
@@ -243,12 +238,12 @@ public final class CompletionRequest implements Operation {
   }
 
   private static boolean isToken(Object value) {
-    Long token = wholeNumber(value);
+    Long token = BodyFields.wholeNumber(value);
     return token != null && token >= 0;
   }
 
   private static boolean isWholeNumber(Object value) {
-    return wholeNumber(value) != null;
+    return BodyFields.wholeNumber(value) != null;
   }
 
   private static void requireType(
@@ -259,46 +254,9 @@ public final class CompletionRequest implements Operation {
     }
   }
 
-  private static void positiveInteger(Map<String, Object> body, String field, long max) {
-    Object value = body.get(field);
-    if (value == null) {
-      return;
-    }
-    Long number = wholeNumber(value);
-    if (number == null || number < 1 || number > max) {
-      throw RequestRejectedException.invalidRequest(
-          field,
-          "'"
-              + field
-              + "' must be an integer from 1"
-              + (max == Long.MAX_VALUE ? "" : " to " + max));
-    }
-  }
-
   private static long integerOr(Map<String, Object> body, String field, long absent) {
-    Long value = wholeNumber(body.get(field));
+    Long value = BodyFields.integer(body, field);
     return value == null ? absent : value;
-  }
-
-  /** A whole number as long, or null when absent or not a whole number. */
-  private static Long wholeNumber(Object value) {
-    if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-      return ((Number) value).longValue();
-    }
-    try {
-      if (value instanceof BigInteger big) {
-        return big.longValueExact();
-      }
-      if (value instanceof BigDecimal decimal) {
-        return decimal.longValueExact();
-      }
-      if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.0e15) {
-        return d.longValue();
-      }
-    } catch (ArithmeticException notWhole) {
-      return null;
-    }
-    return null;
   }
 
   @Override
