@@ -1,13 +1,13 @@
 package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
-import com.openai.errors.RateLimitException;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
@@ -219,7 +219,9 @@ class CompletionsTest extends FakeUpstreamServerTest {
     TestPouch.CreatedTestKey key = key(1_000);
     OpenAIClient client = client(key);
 
-    assertThatThrownBy(
+    OpenAIServiceException refused =
+        catchThrowableOfType(
+            OpenAIServiceException.class,
             () ->
                 client
                     .completions()
@@ -228,9 +230,10 @@ class CompletionsTest extends FakeUpstreamServerTest {
                             .model(MODEL)
                             .prompt("Write a novel.")
                             .maxTokens(4000)
-                            .build()))
-        .isInstanceOf(RateLimitException.class)
-        .hasMessageContaining("budget");
+                            .build()));
+
+    assertThat(refused.statusCode()).isEqualTo(402);
+    assertThat(refused.getMessage()).contains("budget");
     assertThat(upstream.requestsReceived()).isZero();
     assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isZero();
   }

@@ -29,6 +29,7 @@ class MixedEndpointsBudgetTest extends ServerTest {
   private static final Map<String, long[]> PRICES =
       Map.of(
           "gpt-4o-mini", new long[] {150_000, 600_000},
+          "gpt-3.5-turbo-instruct", new long[] {1_500_000, 2_000_000},
           "text-embedding-3-small", new long[] {20_000, 0});
 
   private FakeOpenAiUpstream upstream;
@@ -55,6 +56,15 @@ class MixedEndpointsBudgetTest extends ServerTest {
         chat.put("stream_options", Map.of("include_usage", true));
       }
       kinds.add(new Kind("/v1/chat/completions", chat));
+      Map<String, Object> completion = new LinkedHashMap<>();
+      completion.put("model", "gpt-3.5-turbo-instruct");
+      completion.put("prompt", List.of("Budgets are", "A ledger is"));
+      completion.put("max_tokens", 20);
+      if (stream) {
+        completion.put("stream", true);
+        completion.put("stream_options", Map.of("include_usage", true));
+      }
+      kinds.add(new Kind("/v1/completions", completion));
     }
     kinds.add(
         new Kind(
