@@ -21,6 +21,8 @@ public final class Operations {
         return EmbeddingsRequest.of(body);
       case Operation.COMPLETIONS:
         return CompletionRequest.of(body);
+      case Operation.RESPONSES:
+        return ResponsesRequest.of(body);
       default:
         throw new IllegalArgumentException("no such API: " + api);
     }
