@@ -1,6 +1,7 @@
 package dev.pouch.adapters.mock;
 
 import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.error.ErrorJson;
 
 /**
  * One answer the mock generated (a {@link MockCompletion}, a {@link MockTextCompletion}): whole, as
@@ -53,5 +54,20 @@ public interface GeneratedAnswer {
    */
   default long unseenTokens() {
     return 0;
+  }
+
+  /**
+   * What ends the stream cleanly when Pouch cuts it. The default is chat's {@code data: [DONE]}.
+   *
+   * @param position the position of the next event (the sequence number it would have)
+   * @param tokensEmitted the output tokens streamed so far
+   */
+  default byte[] cutTrailer(long position, long tokensEmitted) {
+    return OpenAiJson.doneEvent();
+  }
+
+  /** The event telling the client the stream failed, at {@code position}; chat's by default. */
+  default byte[] errorEvent(long position, String message) {
+    return ErrorJson.upstreamErrorEvent(message);
   }
 }

@@ -1,7 +1,6 @@
 package dev.pouch.adapters.mock;
 
 import dev.pouch.domain.budget.Usage;
-import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -11,9 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A generated answer ({@link GeneratedAnswer}: a {@link MockCompletion}, a {@link
- * MockTextCompletion}) streamed as OpenAI's SSE events, one whole event per {@link #next()}; for a
- * chat completion: a role chunk per choice, one content chunk per token (token by token, choice by
- * choice), a finish chunk per choice, the usage chunk when asked for, then {@code data: [DONE]}.
+ * MockTextCompletion}, a {@link MockResponse}) streamed as OpenAI's SSE events, one whole event per
+ * {@link #next()}; for a chat completion: a role chunk per choice, one content chunk per token
+ * (token by token, choice by choice), a finish chunk per choice, the usage chunk when asked for,
+ * then {@code data: [DONE]}.
  *
  * <p>Pacing: {@code latencyMs} before the first event, {@code chunkDelayMs} before each further
  * one. The pauses end at once when {@link #close()} is called from another thread. With {@code
@@ -100,12 +100,12 @@ public final class MockStream implements UpstreamStream {
 
   @Override
   public byte[] cutTrailer() {
-    return OpenAiJson.doneEvent();
+    return completion.cutTrailer(position, tokensEmitted);
   }
 
   @Override
   public byte[] errorEvent(String message) {
-    return ErrorJson.upstreamErrorEvent(message);
+    return completion.errorEvent(position, message);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.pouch.adapters.mock;
 
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ResponsesRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,8 +10,8 @@ import java.util.Map;
  * The mock's deterministic token rule. A text's tokens are its words: maximal runs of
  * non-whitespace characters. A request's prompt tokens are {@code 3 + Σ over messages (4 + words of
  * every string value anywhere inside the message, role included) + words of every string value
- * inside tools and functions}. The mock both estimates and reports this number, so the estimate
- * always equals the usage.
+ * inside tools and functions} (a Responses request: see {@link #promptTokens(ResponsesRequest)}).
+ * The mock both estimates and reports this number, so the estimate always equals the usage.
  */
 public final class MockTokens {
   /** Tokens every request costs (reply priming). */
@@ -67,6 +68,26 @@ public final class MockTokens {
     return tokens
         + stringTokens(request.body().get("tools"))
         + stringTokens(request.body().get("functions"));
+  }
+
+  /**
+   * Prompt tokens of a Responses API request by the same rule: the instructions count as a message,
+   * so does a string input and each input item.
+   */
+  public static long promptTokens(ResponsesRequest request) {
+    long tokens = PER_REQUEST;
+    if (request.instructions() != null) {
+      tokens += PER_MESSAGE + count(request.instructions());
+    }
+    Object input = request.input();
+    if (input instanceof String text) {
+      tokens += PER_MESSAGE + count(text);
+    } else if (input instanceof List<?> items) {
+      for (Object item : items) {
+        tokens += PER_MESSAGE + stringTokens(item);
+      }
+    }
+    return tokens + stringTokens(request.body().get("tools"));
   }
 
   /** Words of every string value found recursively inside a JSON tree (keys are not counted). */

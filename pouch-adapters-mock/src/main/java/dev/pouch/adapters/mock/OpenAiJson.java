@@ -33,6 +33,16 @@ public final class OpenAiJson {
     return event;
   }
 
+  /** {@code event: <type>\ndata: <json>\n\n}: a named event, as the Responses API sends them. */
+  public static byte[] namedEvent(String type, JsonNode json) {
+    byte[] name = ("event: " + type + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] data = sseEvent(json);
+    byte[] event = new byte[name.length + data.length];
+    System.arraycopy(name, 0, event, 0, name.length);
+    System.arraycopy(data, 0, event, name.length, data.length);
+    return event;
+  }
+
   /**
    * OpenAI's error object: {@code {"error":{"message","type","param","code"}}}.
    *

@@ -52,6 +52,24 @@ public final class ErrorJson {
     return ("data: " + errorJson + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The Responses API's error event, as its streams end when they cannot go on: {@code event:
+   * error} with {@code {"type":"error","code","message","param":null,"sequence_number"}}.
+   *
+   * @param sequenceNumber the event's place in its stream, or a negative number when unknown (the
+   *     field is then left out)
+   */
+  public static byte[] responsesErrorEvent(String code, String message, long sequenceNumber) {
+    return ("event: error\ndata: {\"type\":\"error\",\"code\":"
+            + quote(code)
+            + ",\"message\":"
+            + quote(message)
+            + ",\"param\":null"
+            + (sequenceNumber < 0 ? "" : ",\"sequence_number\":" + sequenceNumber)
+            + "}\n\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   /** {@code value} as a JSON string literal, quotes included; {@code null} as {@code null}. */
   public static String quote(String value) {
     if (value == null) {
