@@ -8,10 +8,8 @@ import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -36,14 +34,9 @@ final class OpenAiStream implements UpstreamStream {
   /** Events metered from the buffer when the stream is closed, at most (bounds the work). */
   private static final int MAX_DRAINED_EVENTS = 10_000;
 
-  /** Output text kept for a later count before it is counted at once (bounds the memory). */
-  private static final long MAX_UNCOUNTED_CHARS = 16_384;
-
   private final Call call;
   private final Response response;
   private final SseEventReader events;
-  private final TokenCounter tokens;
-  private final TokenEncoding encoding;
 
   /** Whether the upstream may bill output it does not stream (hidden reasoning). */
   private final boolean reasoning;
@@ -52,13 +45,9 @@ final class OpenAiStream implements UpstreamStream {
   private long promptEstimate = -1; // counted once, when needed
   private final boolean clientWantsUsage;
 
-  /**
-   * Output texts not counted yet: counted only if the upstream sends no usage (it usually does).
-   */
-  private final List<String> uncounted = new ArrayList<>(); // guarded by this
+  /** Output texts, counted only if the upstream sends no usage (it usually does). */
+  private final KeptOutput output;
 
-  private long uncountedChars; // guarded by this
-  private long counted; // guarded by this
   private ChunkFacts lastFacts; // only the reading thread
   // the data of the last event: in lastEvent from lastStart, or lastText; only the reading thread
   private byte[] lastEvent;
@@ -130,8 +119,7 @@ final class OpenAiStream implements UpstreamStream {
     this.choices = choices;
     this.response = response;
     this.events = new SseEventReader(response.body().source(), MAX_EVENT);
-    this.tokens = tokens;
-    this.encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
+    this.output = new KeptOutput(tokens, priced == null ? TokenEncoding.BYTES : priced.encoding());
     this.reasoning = hiddenOutput;
     this.promptCount = promptCount;
     this.clientWantsUsage = clientWantsUsage;
@@ -257,7 +245,7 @@ final class OpenAiStream implements UpstreamStream {
     if (facts.usage() != null) {
       OpenAiUsage.reported(facts.usage()).ifPresent(usage -> reported = usage);
     }
-    keep(facts.outputs());
+    output.keep(facts.outputs());
     deltasWithOutput.addAndGet(
         echoed == null || facts.choicesWithOutput() == 0
             ? facts.choicesWithOutput()
@@ -287,32 +275,6 @@ final class OpenAiStream implements UpstreamStream {
         : OpenAiProvider.MAPPER.readTree(lastEvent, lastStart, lastLength);
   }
 
-  /**
-   * Keeps a chunk's output texts (never empty ones) to count later. Counting each delta as it comes
-   * (o200k, a regex per call) cost more than the rest of the metering together, and the count is
-   * needed only when the stream ends without the upstream's usage. Each delta is still counted on
-   * its own, as before: a delta is usually one generated token, and counting the joined text could
-   * come out lower than what was generated.
-   */
-  private synchronized void keep(List<String> texts) {
-    for (String text : texts) {
-      uncounted.add(text);
-      uncountedChars += text.length();
-    }
-    if (uncountedChars > MAX_UNCOUNTED_CHARS) {
-      countKept(); // bounds the memory a long answer holds
-    }
-  }
-
-  private synchronized long countKept() {
-    for (String text : uncounted) {
-      counted += tokens.count(text, encoding);
-    }
-    uncounted.clear();
-    uncountedChars = 0;
-    return counted;
-  }
-
   /** The event's data (several data lines joined by newlines), or null if it has none. */
   static String data(String event) {
     StringBuilder data = null;
@@ -337,7 +299,7 @@ final class OpenAiStream implements UpstreamStream {
       return usage;
     }
     UsageSource source = ended && reasoning ? UsageSource.UNKNOWN : UsageSource.COUNTED;
-    return new Usage(promptEstimate(), 0, countKept(), source);
+    return new Usage(promptEstimate(), 0, output.count(), source);
   }
 
   @Override

@@ -22,22 +22,44 @@ final class OpenAiUsage {
   static final long MALFORMED = Long.MAX_VALUE;
 
   /**
+   * The names of a usage object's fields in one API: chat completions' {@code prompt_tokens}, the
+   * Responses API's {@code input_tokens} and so on. The billing meaning is the same: the prompt
+   * includes its cached part, the output includes its reasoning.
+   */
+  record UsageFields(String prompt, String output, String promptDetails, String outputDetails) {
+    static final UsageFields CHAT =
+        new UsageFields(
+            "prompt_tokens",
+            "completion_tokens",
+            "prompt_tokens_details",
+            "completion_tokens_details");
+    static final UsageFields RESPONSES =
+        new UsageFields(
+            "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details");
+  }
+
+  /** Chat completions' usage: see {@link #reported(JsonNode, UsageFields)}. */
+  static Optional<Usage> reported(JsonNode usage) {
+    return reported(usage, UsageFields.CHAT);
+  }
+
+  /**
    * Usage as the upstream reported it, when it sent a {@code usage} object: prompt tokens (cached
    * ones included, billed at the cached price) and completion tokens (reasoning included: it is
    * output). Counts are taken as they are, never clamped or rounded: one that is malformed reads as
    * {@link #MALFORMED}, and a cached count above the prompt stays above it, so that settlement sees
    * the usage cannot be true.
    */
-  static Optional<Usage> reported(JsonNode usage) {
+  static Optional<Usage> reported(JsonNode usage, UsageFields fields) {
     if (usage == null || !usage.isObject()) {
       return Optional.empty();
     }
-    long prompt = count(usage.get("prompt_tokens"));
-    long completion = count(usage.get("completion_tokens"));
-    if (!consistent(usage, prompt, completion)) {
+    long prompt = count(usage.get(fields.prompt()));
+    long completion = count(usage.get(fields.output()));
+    if (!consistent(usage, fields, prompt, completion)) {
       completion = MALFORMED;
     }
-    JsonNode details = usage.get("prompt_tokens_details");
+    JsonNode details = usage.get(fields.promptDetails());
     long cached = 0;
     if (details != null && !details.isNull()) {
       JsonNode cachedTokens = details.isObject() ? details.get("cached_tokens") : details;
@@ -50,7 +72,8 @@ final class OpenAiUsage {
    * Whether the parts agree: a total, when given, is prompt + completion, and the reasoning tokens
    * are part of the completion. Usage whose parts disagree cannot all be true.
    */
-  private static boolean consistent(JsonNode usage, long prompt, long completion) {
+  private static boolean consistent(
+      JsonNode usage, UsageFields fields, long prompt, long completion) {
     if (prompt == MALFORMED || completion == MALFORMED) {
       return true; // already implausible
     }
@@ -58,7 +81,7 @@ final class OpenAiUsage {
     if (total != null && !total.isNull() && count(total) != prompt + completion) {
       return false;
     }
-    JsonNode reasoning = usage.path("completion_tokens_details").get("reasoning_tokens");
+    JsonNode reasoning = usage.path(fields.outputDetails()).get("reasoning_tokens");
     return reasoning == null || reasoning.isNull() || count(reasoning) <= completion;
   }
 

@@ -8,6 +8,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ResponsesRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -335,6 +336,121 @@ public final class TokenCounter {
       }
     }
     return bytes;
+  }
+
+  /**
+   * An upper bound of the prompt tokens billed for a Responses API request, by the rules of {@link
+   * #promptTokens(ChatRequest, PricedModel)}: {@code instructions} and a string {@code input} are
+   * each a message; each input item is a message whose string fields are counted (a message's text,
+   * a function call's name and arguments, a tool output …), its content parts as chat's ({@code
+   * input_text}/{@code output_text}/{@code refusal} their text, {@code input_image} the model's
+   * image bound, {@code input_file} the context window, anything else the bytes of its JSON);
+   * {@code tools}, {@code tool_choice} and {@code text} (a structured output's schema) as tool
+   * definitions; a field an admin allowed as the bytes of its JSON.
+   */
+  public long promptTokens(ResponsesRequest request, PricedModel modelOrNull) {
+    return promptTokens(request, Bounds.of(modelOrNull, false));
+  }
+
+  /** {@link #promptTokens(ResponsesRequest, PricedModel)} with texts as their UTF-8 bytes. */
+  public long promptTokensBound(ResponsesRequest request, PricedModel modelOrNull) {
+    return promptTokens(request, Bounds.of(modelOrNull, true));
+  }
+
+  private long promptTokens(ResponsesRequest request, Bounds bounds) {
+    long total = REPLY_PRIMING;
+    if (request.instructions() != null) {
+      total = add(total, add(TOKENS_PER_MESSAGE, text(request.instructions(), bounds)));
+    }
+    Object input = request.input();
+    if (input instanceof String text) {
+      total = add(total, add(TOKENS_PER_MESSAGE, text(text, bounds)));
+    } else if (input instanceof List<?> items) {
+      for (Object item : items) {
+        total = add(total, inputItem(item, bounds));
+      }
+    }
+    Map<String, Object> body = request.body();
+    Object tools = body.get("tools");
+    boolean hasTools = tools instanceof List<?> list && !list.isEmpty();
+    for (String field : RESPONSES_TOOL_FIELDS) {
+      Object value = body.get(field);
+      if (value != null) {
+        total = add(total, structured(value, bounds));
+      }
+    }
+    if (hasTools) {
+      total = add(total, TOOLS_BLOCK);
+    }
+    for (Map.Entry<String, Object> field : body.entrySet()) {
+      if (field.getValue() != null && ResponsesFields.isExtra(field.getKey())) {
+        total = add(total, jsonBytes(field.getValue())); // as if rendered into the prompt once
+      }
+    }
+    if (bounds.encoding == TokenEncoding.BYTES) {
+      total = add(total, TEMPLATE_ALLOWANCE);
+      if (hasTools) {
+        total = add(total, TOOLS_TEMPLATE_ALLOWANCE);
+      }
+    }
+    return total;
+  }
+
+  /** Top-level fields of a Responses request that shape the prompt like tool definitions. */
+  private static final List<String> RESPONSES_TOOL_FIELDS = List.of("tools", "tool_choice", "text");
+
+  private long inputItem(Object item, Bounds bounds) {
+    if (!(item instanceof Map<?, ?> fields)) {
+      return add(TOKENS_PER_MESSAGE, jsonBytes(item));
+    }
+    long tokens = TOKENS_PER_MESSAGE;
+    for (Map.Entry<?, ?> field : fields.entrySet()) {
+      Object key = field.getKey();
+      Object value = field.getValue();
+      if (("content".equals(key) || "output".equals(key)) && value instanceof List<?> parts) {
+        for (Object part : parts) {
+          tokens = add(tokens, add(TOKENS_PER_PART, responsesPart(part, bounds)));
+        }
+      } else {
+        tokens = add(tokens, scalar(value, bounds));
+      }
+    }
+    return tokens;
+  }
+
+  private long responsesPart(Object part, Bounds bounds) {
+    if (part instanceof Map<?, ?> fields) {
+      Object type = fields.get("type");
+      if (("input_text".equals(type) || "output_text".equals(type) || "text".equals(type))
+          && fields.get("text") instanceof String text) {
+        return text(text, bounds);
+      }
+      if ("refusal".equals(type) && fields.get("refusal") instanceof String refusal) {
+        return text(refusal, bounds);
+      }
+      if ("input_image".equals(type)) {
+        return bounds.imageTokens;
+      }
+      if ("input_file".equals(type)) {
+        return bounds.unseenPart;
+      }
+    }
+    return jsonBytes(part); // annotations, logprobs, anything new: its bytes
+  }
+
+  /**
+   * A lower bound of a Responses request's prompt tokens: one per message ({@code instructions}, a
+   * string input, each input item), as {@link #promptTokensAtLeast(ChatRequest)}.
+   */
+  long promptTokensAtLeast(ResponsesRequest request) {
+    long messages = request.instructions() == null ? 0 : 1;
+    Object input = request.input();
+    if (input instanceof String) {
+      messages++;
+    } else if (input instanceof List<?> items) {
+      messages += items.size();
+    }
+    return messages;
   }
 
   /**
