@@ -9,13 +9,16 @@ import com.sun.net.httpserver.HttpServer;
 import dev.pouch.adapters.mock.GeneratedAnswer;
 import dev.pouch.adapters.mock.MockCompletion;
 import dev.pouch.adapters.mock.MockEmbeddings;
+import dev.pouch.adapters.mock.MockResponse;
 import dev.pouch.adapters.mock.MockStream;
 import dev.pouch.adapters.mock.MockTextCompletion;
 import dev.pouch.adapters.mock.OpenAiJson;
+import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.CompletionRequest;
 import dev.pouch.domain.provider.EmbeddingsRequest;
+import dev.pouch.domain.provider.ResponsesRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -49,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * A fake OpenAI server over real HTTP ({@code 127.0.0.1}), standing in for "OpenAI itself" in tests
  * and benchmarks. It answers {@code POST /v1/chat/completions} and the legacy {@code POST
  * /v1/completions} (plain and streamed, with the mock's generation logic, see {@link
- * MockCompletion} and {@link MockTextCompletion}) and {@code GET /v1/models}, requires {@code
- * Authorization: Bearer <anything>}, and counts what it serves so a test can compare it with what
- * Pouch charged.
+ * MockCompletion} and {@link MockTextCompletion}), {@code POST /v1/responses} (the Responses API,
+ * plain and streamed, see {@link MockResponse}), {@code POST /v1/embeddings} and {@code GET
+ * /v1/models}, requires {@code Authorization: Bearer <anything>}, and counts what it serves so a
+ * test can compare it with what Pouch charged.
  *
  * <p>Per-request overrides by header: {@code x-fake-latency-ms}, {@code x-fake-chunk-delay-ms},
  * {@code x-fake-ignore-max-tokens}, {@code x-fake-fail-after-chunks}, {@code x-fake-omit-usage},
@@ -81,6 +85,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private static final String CHAT_PATH = "/v1/chat/completions";
   private static final String EMBEDDINGS_PATH = "/v1/embeddings";
   private static final String COMPLETIONS_PATH = "/v1/completions";
+  private static final String RESPONSES_PATH = "/v1/responses";
   private static final String MODELS_PATH = "/v1/models";
   private static final String INVALID_REQUEST = "invalid_request_error";
 
@@ -265,7 +270,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return defaults;
   }
 
-  /** Requests received on {@code /v1/chat/completions}, refused ones included. */
+  /** Requests received on the POST endpoints, refused ones included. */
   public long requestsReceived() {
     return requestsReceived.get();
   }
@@ -401,6 +406,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       chat(exchange);
     } else if (EMBEDDINGS_PATH.equals(path) && "POST".equals(method)) {
       embeddings(exchange);
+    } else if (RESPONSES_PATH.equals(path) && "POST".equals(method)) {
+      responses(exchange);
     } else if (COMPLETIONS_PATH.equals(path) && "POST".equals(method)) {
       completions(exchange);
     } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
@@ -554,6 +561,35 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   }
 
   /**
+   * {@code POST /v1/responses}: the Responses API, plain (a {@code response} object) or streamed
+   * (its typed events, see {@link MockResponse}), honouring {@code max_output_tokens} (the answer
+   * then ends {@code incomplete}); usage always in the final response, unless omitted.
+   */
+  private void responses(HttpExchange exchange) throws IOException {
+    Received received = receive(exchange);
+    if (received == null) {
+      return;
+    }
+    FakeUpstreamSettings settings = received.settings();
+    ResponsesRequest request = parse(exchange, received.raw(), ResponsesRequest::of);
+    if (request == null) {
+      return;
+    }
+    Set<Quirk> now = quirks;
+    if (now.contains(Quirk.REDIRECT)) {
+      exchange.getResponseHeaders().set("Location", baseUrl() + "/responses");
+      sendJson(exchange, 307, "{}".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (now.contains(Quirk.RUNAWAY)) {
+      request = request.with("max_output_tokens", MockCompletion.MAX_IGNORED_TOKENS);
+      settings = settings.withIgnoreMaxTokens(true);
+    }
+    MockResponse answer = MockResponse.of(request, settings.behavior());
+    serve(exchange, received.tally(), settings, now, answer, request.stream(), true);
+  }
+
+  /**
    * Answers with a generated {@code answer}, streamed or whole, misbehaving as {@code now} says;
    * its prompt is tallied once generated, its output as it is written.
    */
@@ -612,27 +648,69 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return OpenAiJson.bytes(object);
   }
 
+  /** How an API's stream ends, fails and reports usage, for the quirks. */
+  private enum Shape {
+    /** Chat and legacy completions: {@code data:} chunks with choices, usage, {@code [DONE]}. */
+    CHUNKS,
+    /** The Responses API: named, typed events; the final response carries the usage. */
+    RESPONSES;
+
+    static Shape of(GeneratedAnswer answer) {
+      return answer instanceof MockResponse ? RESPONSES : CHUNKS;
+    }
+
+    /** The error event {@link Quirk#ERROR_EVENT} sends, at {@code position}. */
+    byte[] errorEvent(long position) {
+      String message = "The server had an error while processing your request.";
+      return this == CHUNKS
+          ? OpenAiJson.sseEvent(OpenAiJson.error(message, "server_error", null, null))
+          : ErrorJson.responsesErrorEvent("server_error", message, position);
+    }
+
+    /** Whether the event says the answer is complete (left out by an unfinished stream). */
+    boolean endsAnswer(JsonNode data) {
+      if (this == RESPONSES) {
+        String type = data.path("type").asText();
+        return type.equals("response.completed") || type.equals("response.incomplete");
+      }
+      boolean finish = data.path("usage").isObject();
+      for (JsonNode choice : data.path("choices")) {
+        finish |= choice.path("finish_reason").isTextual();
+      }
+      return finish;
+    }
+
+    /** The object holding an event's usage, to replace it, or null. */
+    ObjectNode usageHolder(JsonNode data) {
+      JsonNode holder = this == CHUNKS ? data : data.path("response");
+      return holder instanceof ObjectNode object && object.path("usage").isObject() ? object : null;
+    }
+  }
+
   /** A stream event as this upstream sends it, or null to leave it out. */
-  private byte[] shaped(byte[] event, Set<Quirk> now) throws IOException {
+  private byte[] shaped(byte[] event, Set<Quirk> now, Shape shape) throws IOException {
     if (now.isEmpty() && reportedUsage == null) {
       return event; // as generated: benchmarks stream through here, no parse per event
     }
     String text = new String(event, StandardCharsets.UTF_8);
-    if (!text.startsWith("data: {")) {
+    int data = text.indexOf("data: {");
+    if (data < 0) {
       return now.contains(Quirk.UNFINISHED_STREAM) ? null : event; // [DONE]
     }
-    JsonNode chunk = OpenAiJson.MAPPER.readTree(text.substring(6));
-    boolean usageChunk = chunk.path("usage").isObject();
-    boolean finishChunk = false;
-    for (JsonNode choice : chunk.path("choices")) {
-      finishChunk |= choice.path("finish_reason").isTextual();
-    }
-    if (now.contains(Quirk.UNFINISHED_STREAM) && (usageChunk || finishChunk)) {
+    String head = text.substring(0, data);
+    JsonNode chunk = OpenAiJson.MAPPER.readTree(text.substring(data + 6));
+    if (now.contains(Quirk.UNFINISHED_STREAM) && shape.endsAnswer(chunk)) {
       return null;
     }
-    if (usageChunk && reportedUsage != null) {
-      ((ObjectNode) chunk).set("usage", reportedUsage);
-      return OpenAiJson.sseEvent(chunk);
+    ObjectNode holder = shape.usageHolder(chunk);
+    if (holder != null && reportedUsage != null) {
+      holder.set("usage", reportedUsage);
+      byte[] framed = OpenAiJson.sseEvent(chunk);
+      byte[] named = head.getBytes(StandardCharsets.UTF_8);
+      byte[] all = new byte[named.length + framed.length];
+      System.arraycopy(named, 0, all, 0, named.length);
+      System.arraycopy(framed, 0, all, named.length, framed.length);
+      return all;
     }
     return event;
   }
@@ -650,6 +728,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       Tally tally,
       Set<Quirk> now)
       throws IOException {
+    Shape shape = Shape.of(completion);
     try (MockStream stream = completion.stream(includeUsage)) {
       byte[] event = stream.next();
       Headers headers = exchange.getResponseHeaders();
@@ -659,19 +738,13 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       long counted = 0;
       try {
         exchange.sendResponseHeaders(200, 0);
-        while (event != null) {
+        for (long position = 0; event != null; position++) {
           if (now.contains(Quirk.ERROR_EVENT) && counted >= 3) {
-            out.write(
-                OpenAiJson.sseEvent(
-                    OpenAiJson.error(
-                        "The server had an error while processing your request.",
-                        "server_error",
-                        null,
-                        null)));
+            out.write(shape.errorEvent(position));
             out.flush();
             break;
           }
-          byte[] shaped = shaped(event, now);
+          byte[] shaped = shaped(event, now, shape);
           if (shaped != null) {
             out.write(shaped);
             out.flush();
