@@ -18,8 +18,8 @@ import okhttp3.OkHttpClient;
 
 /**
  * The {@code openai} provider for one key: prices from the price book, and one {@link OpenAiApi}
- * per API it serves (chat completions, embeddings, legacy completions), each sending its requests
- * over the shared OkHttp client ({@link OpenAiHttp}).
+ * per API it serves (chat completions, embeddings, legacy completions, the Responses API), each
+ * sending its requests over the shared OkHttp client ({@link OpenAiHttp}).
  */
 final class OpenAiProvider implements Provider {
   static final ObjectMapper MAPPER = JsonMapper.builder().build();
@@ -46,7 +46,9 @@ final class OpenAiProvider implements Provider {
             Operation.EMBEDDINGS,
             new Embeddings(http, extraFields, prices, tokens),
             Operation.COMPLETIONS,
-            new Completions(http, streamPlainRequests, extraFields, prices, tokens));
+            new Completions(http, streamPlainRequests, extraFields, prices, tokens),
+            Operation.RESPONSES,
+            new Responses(http, streamPlainRequests, extraFields, prices, tokens));
   }
 
   @Override

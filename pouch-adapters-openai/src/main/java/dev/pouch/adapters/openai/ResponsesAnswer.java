@@ -36,7 +36,7 @@ final class ResponsesAnswer {
       }
       case "response.output_item.added", "response.output_item.done" -> {
         if (event.get("item") instanceof ObjectNode item) {
-          items.put(event.path("output_index").asInt(items.size()), item);
+          items.put(event.path("output_index").asInt(items.size()), item.deepCopy());
         }
       }
       case "response.content_part.added", "response.content_part.done" ->
@@ -76,7 +76,7 @@ final class ResponsesAnswer {
     while (array.size() <= index) {
       array.addObject();
     }
-    array.set(index, value);
+    array.set(index, value.deepCopy());
   }
 
   /**

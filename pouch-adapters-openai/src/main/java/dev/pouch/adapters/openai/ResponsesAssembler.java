@@ -1,5 +1,6 @@
 package dev.pouch.adapters.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.AnswerAssembler;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class ResponsesAssembler implements AnswerAssembler {
   private final ResponsesStream stream;
+  private final ResponsesAnswer answer = new ResponsesAnswer();
 
   ResponsesAssembler(ResponsesStream stream) {
     this.stream = stream;
@@ -22,15 +24,17 @@ final class ResponsesAssembler implements AnswerAssembler {
 
   @Override
   public void accept(byte[] chunk) {
-    // the stream's meter already fed the answer
+    JsonNode event = stream.lastEvent();
+    if (event != null) {
+      answer.accept(event);
+    }
   }
 
   @Override
   public byte[] answer(boolean cut) {
-    ObjectNode terminal = stream.answer().terminal();
-    ObjectNode answer =
-        !cut && terminal != null ? terminal : stream.answer().incomplete(stream.usage());
-    return answer.toString().getBytes(StandardCharsets.UTF_8);
+    ObjectNode terminal = answer.terminal();
+    ObjectNode body = !cut && terminal != null ? terminal : answer.incomplete(stream.usage());
+    return body.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   @Override

@@ -30,8 +30,9 @@ import okhttp3.Response;
  *       error} event is a stream that broke off (charged its usage, else the full reservation).
  * </ul>
  *
- * The events also build the answer ({@link ResponsesAnswer}), so a cut ends with a {@code
- * response.incomplete} event holding what arrived, and a plain answer is assembled from it.
+ * The events relayed also build the answer ({@link ResponsesAnswer}), so that a cut ends with a
+ * {@code response.incomplete} event holding what the client got; a plain answer's assembler builds
+ * its own from the events it is given ({@link #lastEvent()}).
  */
 final class ResponsesStream implements UpstreamStream {
   /** No honest SSE event is this long; a longer one is a broken or hostile upstream. */
@@ -49,7 +50,9 @@ final class ResponsesStream implements UpstreamStream {
   private final boolean hiddenOutput;
   private final LongSupplier promptCount;
   private long promptEstimate = -1; // counted once, when needed; guarded by this
-  private final ResponsesAnswer answer = new ResponsesAnswer();
+  private final ResponsesAnswer relayed = new ResponsesAnswer();
+  private JsonNode lastEvent; // the data of the event next() returned last; the reading thread
+  private JsonNode unrelayed; // that event until the next pull shows it was relayed
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
   private volatile boolean ended;
@@ -83,24 +86,33 @@ final class ResponsesStream implements UpstreamStream {
   public byte[] next() throws IOException {
     reading.lock();
     try {
+      if (unrelayed != null) {
+        relayed.accept(unrelayed); // pulled again: the core passed the last event on
+        unrelayed = null;
+      }
       if (ended) {
         return null;
       }
+      lastEvent = null;
       byte[] event = events.next();
       if (event == null) {
         ended = true;
         return null;
       }
-      meter(event);
+      lastEvent = meter(event);
+      unrelayed = lastEvent;
       return event;
     } finally {
       reading.unlock();
     }
   }
 
-  /** The answer the events built so far (for the plain answer's assembler). */
-  ResponsesAnswer answer() {
-    return answer;
+  /**
+   * The data of the event {@link #next()} returned last, or null if it was not JSON: a plain
+   * answer's assembler reads it instead of parsing the event again. Only for the reading thread.
+   */
+  JsonNode lastEvent() {
+    return lastEvent;
   }
 
   /** Meters what already arrived but was not read (see {@link OpenAiStream}); never waits. */
@@ -119,18 +131,18 @@ final class ResponsesStream implements UpstreamStream {
     }
   }
 
-  private void meter(byte[] bytes) {
+  /** Meters one event; returns its data, or null if it has no JSON data. */
+  private JsonNode meter(byte[] bytes) {
     String data = OpenAiStream.data(new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8));
     if (data == null || !data.startsWith("{")) {
-      return; // a comment or keep-alive
+      return null; // a comment or keep-alive
     }
     JsonNode event;
     try {
       event = OpenAiProvider.MAPPER.readTree(data);
     } catch (IOException notJson) {
-      return; // forwarded as it is; nothing to meter
+      return null; // forwarded as it is; nothing to meter
     }
-    answer.accept(event);
     String type = event.path("type").asText("");
     switch (type) {
       case "error" -> failed = true;
@@ -153,6 +165,7 @@ final class ResponsesStream implements UpstreamStream {
         }
       }
     }
+    return event;
   }
 
   private void readUsage(JsonNode event) {
@@ -210,15 +223,15 @@ final class ResponsesStream implements UpstreamStream {
     }
     var event = OpenAiProvider.MAPPER.createObjectNode();
     event.put("type", "response.incomplete");
-    event.put("sequence_number", answer.nextSequence());
-    event.set("response", answer.incomplete(null));
+    event.put("sequence_number", relayed.nextSequence());
+    event.set("response", relayed.incomplete(null));
     return ("event: response.incomplete\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
   public byte[] errorEvent(String message) {
     errorSent = true;
-    return ErrorJson.responsesErrorEvent("upstream_error", message, answer.nextSequence());
+    return ErrorJson.responsesErrorEvent("upstream_error", message, relayed.nextSequence());
   }
 
   /**

@@ -1,0 +1,160 @@
+package dev.pouch.adapters.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.provider.Operation;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.ResponsesRequest;
+import dev.pouch.domain.provider.UnpricedField;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import okhttp3.Call;
+import okhttp3.Response;
+
+/**
+ * The Responses API ({@code POST /responses}): the prompt's bounds from {@link TokenCounter}, what
+ * is refused on a key with a budget from {@link ResponsesFields}; a plain request goes upstream as
+ * a stream and is assembled back ({@link ResponsesAssembler}), so an upstream that ignores {@code
+ * max_output_tokens} is stopped at the cap; a stream is forwarded event by event ({@link
+ * ResponsesStream}).
+ */
+final class Responses implements OpenAiApi {
+  static final String PATH = "responses";
+
+  private final OpenAiHttp http;
+  private final boolean streamPlainRequests;
+  private final Set<String> extraFields;
+  private final PriceBook prices;
+  private final TokenCounter tokens;
+
+  Responses(
+      OpenAiHttp http,
+      boolean streamPlainRequests,
+      Set<String> extraFields,
+      PriceBook prices,
+      TokenCounter tokens) {
+    this.http = http;
+    this.streamPlainRequests = streamPlainRequests;
+    this.extraFields = Set.copyOf(extraFields);
+    this.prices = prices;
+    this.tokens = tokens;
+  }
+
+  @Override
+  public long estimatePromptTokens(Operation operation) {
+    ResponsesRequest request = ResponsesRequest.of(operation);
+    return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
+  }
+
+  @Override
+  public long boundPromptTokens(Operation operation) {
+    ResponsesRequest request = ResponsesRequest.of(operation);
+    return tokens.promptTokensBound(request, prices.find(request.model()).orElse(null));
+  }
+
+  @Override
+  public long promptTokensAtLeast(Operation operation) {
+    return tokens.promptTokensAtLeast(ResponsesRequest.of(operation));
+  }
+
+  /** See {@link ResponsesFields}: stored context, fee tools, background, unknown fields. */
+  @Override
+  public Optional<UnpricedField> unpricedField(Operation operation) {
+    return ResponsesFields.unpriced(ResponsesRequest.of(operation), extraFields);
+  }
+
+  @Override
+  public ProviderResponse execute(Operation operation, UpstreamCall upstreamCall) {
+    ResponsesRequest request = ResponsesRequest.of(operation);
+    ChatCompletions.requireStandardPricing(request.body().get("service_tier"));
+    PricedModel priced = prices.find(request.model()).orElse(null);
+    boolean assemble = !request.stream() && streamPlainRequests;
+    ResponsesRequest upstream = assemble ? request.with("stream", true) : request;
+    return http.post(
+        PATH,
+        upstreamCall.requestId(),
+        OpenAiProvider.json(upstream.body()),
+        upstream.stream(),
+        (call, response) -> read(call, response, request, upstream, priced, assemble));
+  }
+
+  private ProviderResponse read(
+      Call call,
+      Response response,
+      ResponsesRequest request,
+      ResponsesRequest upstream,
+      PricedModel priced,
+      boolean assemble)
+      throws IOException {
+    boolean hidden = ChatCompletions.mayHideOutput(request.body(), priced);
+    if (upstream.stream() && OpenAiHttp.isEventStream(response)) {
+      ResponsesStream stream =
+          new ResponsesStream(
+              call, response, tokens, priced, () -> estimatePromptTokens(request), hidden);
+      if (assemble) {
+        return new ProviderResponse.Assembling(
+            response.code(),
+            OpenAiHttp.headers(response, "application/json", true),
+            stream,
+            new ResponsesAssembler(stream));
+      }
+      return new ProviderResponse.Streaming(
+          response.code(), OpenAiHttp.headers(response, "text/event-stream", false), stream);
+    }
+    byte[] body = OpenAiHttp.answerBody(response);
+    return new ProviderResponse.Complete(
+        response.code(),
+        OpenAiHttp.headers(response, "application/json", false),
+        body,
+        usageOf(body, request, priced, hidden));
+  }
+
+  /**
+   * Usage of a plain response: as reported; else counted from its output (every string of every
+   * output item); unknown when output may be hidden (reasoning), so charged in full.
+   */
+  private Usage usageOf(byte[] body, ResponsesRequest request, PricedModel priced, boolean hidden) {
+    JsonNode answer;
+    try {
+      answer = OpenAiProvider.MAPPER.readTree(body);
+    } catch (IOException notJson) {
+      return Usage.UNKNOWN;
+    }
+    Optional<Usage> reported =
+        OpenAiUsage.reported(answer.path("usage"), OpenAiUsage.UsageFields.RESPONSES);
+    if (reported.isPresent()) {
+      return reported.get();
+    }
+    if (hidden) {
+      return Usage.UNKNOWN;
+    }
+    TokenEncoding encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
+    long output = 0;
+    for (JsonNode item : answer.path("output")) {
+      output += strings(item, encoding);
+    }
+    return Usage.counted(estimatePromptTokens(request), output);
+  }
+
+  /** Tokens of every string inside an output item but its id and type, erring high. */
+  private long strings(JsonNode node, TokenEncoding encoding) {
+    if (node.isTextual()) {
+      return tokens.count(node.asText(), encoding);
+    }
+    long count = 0;
+    if (node.isArray()) {
+      for (JsonNode element : node) {
+        count += strings(element, encoding);
+      }
+    }
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
+      if (!field.getKey().equals("id") && !field.getKey().equals("type")) {
+        count += strings(field.getValue(), encoding);
+      }
+    }
+    return count;
+  }
+}
