@@ -10,14 +10,16 @@ import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.ResponsesRequest;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The mock provider for one key: knows every model name, answers chat from {@link MockCompletion}
- * and embeddings from {@link MockEmbeddings}, and reports exact usage. Stateless apart from its
+ * The mock provider for one key: knows every model name, answers chat from {@link MockCompletion},
+ * embeddings from {@link MockEmbeddings}, legacy completions from {@link MockTextCompletion} and
+ * the Responses API from {@link MockResponse}, and reports exact usage. Stateless apart from its
  * settings, hence thread-safe.
  */
 final class MockProvider implements Provider {
@@ -53,12 +55,13 @@ final class MockProvider implements Provider {
     return List.of(info(MODEL));
   }
 
-  /** Chat completions, embeddings and legacy completions. */
+  /** Chat completions, embeddings, legacy completions and the Responses API. */
   @Override
   public boolean serves(String api) {
     return Operation.CHAT_COMPLETIONS.equals(api)
         || Operation.EMBEDDINGS.equals(api)
-        || Operation.COMPLETIONS.equals(api);
+        || Operation.COMPLETIONS.equals(api)
+        || Operation.RESPONSES.equals(api);
   }
 
   @Override
@@ -68,6 +71,9 @@ final class MockProvider implements Provider {
     }
     if (operation instanceof CompletionRequest completion) {
       return MockTextCompletion.promptTokens(completion);
+    }
+    if (operation instanceof ResponsesRequest responses) {
+      return MockTokens.promptTokens(responses);
     }
     return MockTokens.promptTokens(ChatRequest.of(operation));
   }
@@ -89,6 +95,9 @@ final class MockProvider implements Provider {
     if (operation instanceof CompletionRequest completion) {
       answer = MockTextCompletion.of(completion, behavior);
       includeUsage = completion.includeUsage();
+    } else if (operation instanceof ResponsesRequest responses) {
+      answer = MockResponse.of(responses, behavior);
+      includeUsage = true; // a Responses stream always ends with its usage
     } else {
       ChatRequest chat = ChatRequest.of(operation);
       answer = MockCompletion.of(chat, behavior);
