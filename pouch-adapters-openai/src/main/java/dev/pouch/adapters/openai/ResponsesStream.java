@@ -58,7 +58,7 @@ final class ResponsesStream implements UpstreamStream {
   private volatile boolean ended;
   private volatile boolean completed;
   private volatile boolean failed;
-  private volatile boolean errorSent;
+  private volatile boolean endedByUpstream; // its body ended, or broke off
 
   /** Held by the thread reading the stream; {@link #close()} meters what is buffered if free. */
   private final ReentrantLock reading = new ReentrantLock();
@@ -94,9 +94,16 @@ final class ResponsesStream implements UpstreamStream {
         return null;
       }
       lastEvent = null;
-      byte[] event = events.next();
+      byte[] event;
+      try {
+        event = events.next();
+      } catch (IOException broken) {
+        endedByUpstream = true;
+        throw broken;
+      }
       if (event == null) {
         ended = true;
+        endedByUpstream = true;
         return null;
       }
       lastEvent = meter(event);
@@ -212,13 +219,14 @@ final class ResponsesStream implements UpstreamStream {
   }
 
   /**
-   * A {@code response.incomplete} event with what arrived ({@code incomplete_details.reason
-   * "max_output_tokens"}), which ends the stream for a Responses client; nothing after an error
-   * event, which already ended it.
+   * For a stream Pouch cut at the cap: a {@code response.incomplete} event with what the client got
+   * ({@code incomplete_details.reason "max_output_tokens"}), which ends the stream for a Responses
+   * client. Nothing for a stream that ended or broke off on its own: the error event Pouch sends
+   * then already ends it (a Responses stream has no {@code [DONE]}).
    */
   @Override
   public byte[] cutTrailer() {
-    if (errorSent) {
+    if (endedByUpstream) {
       return NOTHING.clone();
     }
     var event = OpenAiProvider.MAPPER.createObjectNode();
@@ -230,7 +238,6 @@ final class ResponsesStream implements UpstreamStream {
 
   @Override
   public byte[] errorEvent(String message) {
-    errorSent = true;
     return ErrorJson.responsesErrorEvent("upstream_error", message, relayed.nextSequence());
   }
 

@@ -291,15 +291,24 @@ class OpenAiResponsesTest {
   @Test
   void aCutStreamEndsWithAnIncompleteResponseAndABreakWithTheResponsesErrorEvent()
       throws Exception {
-    enqueueStream(opening() + delta(3, "Hi") + delta(4, " you"));
+    enqueueStream(opening() + delta(3, "Hi") + delta(4, " you") + delta(5, " all"));
+    enqueueStream(opening() + delta(3, "Hi"));
     UpstreamStream stream =
         ((ProviderResponse.Streaming)
                 provider.execute(request("stream", true), new UpstreamCall("r", 50)))
             .stream();
-    drain(stream);
+    for (int i = 0; i < 6; i++) {
+      stream.next(); // the last delta read is past the cap: the core drops it and cuts
+    }
+    stream.close();
+    UpstreamStream broken =
+        ((ProviderResponse.Streaming)
+                provider.execute(request("stream", true), new UpstreamCall("r", 50)))
+            .stream();
+    drain(broken);
 
     String trailer = new String(stream.cutTrailer(), StandardCharsets.UTF_8);
-    String error = new String(stream.errorEvent("gone"), StandardCharsets.UTF_8);
+    String error = new String(broken.errorEvent("gone"), StandardCharsets.UTF_8);
 
     assertThat(trailer).startsWith("event: response.incomplete\ndata: ").endsWith("\n\n");
     JsonNode incomplete =
@@ -311,7 +320,8 @@ class OpenAiResponsesTest {
     JsonNode errorJson = json(error.substring(error.indexOf('{')).getBytes(StandardCharsets.UTF_8));
     assertThat(errorJson.get("type").asText()).isEqualTo("error");
     assertThat(errorJson.get("message").asText()).isEqualTo("gone");
-    assertThat(stream.cutTrailer()).isEmpty(); // the error event already ended the stream
+    assertThat(errorJson.get("sequence_number").asLong()).isEqualTo(4);
+    assertThat(broken.cutTrailer()).isEmpty(); // the error event ends a stream that broke off
   }
 
   @Test
