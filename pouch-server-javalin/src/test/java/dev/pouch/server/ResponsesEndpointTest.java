@@ -13,13 +13,25 @@ import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStatus;
 import com.openai.models.responses.ResponseStreamEvent;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code POST /v1/responses} over real HTTP, driven by the official openai-java SDK: against the
@@ -290,6 +302,51 @@ class ResponsesEndpointTest extends FakeUpstreamServerTest {
     assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
     assertThat(row.get("cost_micros").asLong()).isEqualTo(row.get("reserved_micros").asLong());
     ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+  }
+
+  @Test
+  void aStopCutsAResponsesStreamWithTheResponsesErrorEventAndLeavesNothingReserved(
+      @TempDir Path otherData) throws Exception {
+    TestPouch stopping =
+        TestPouch.start(
+            otherData,
+            config ->
+                config.withOperations(
+                    config.operations().withShutdownGrace(Duration.ofSeconds(1))));
+    TestPouch.CreatedTestKey key =
+        stopping.createKey(
+            KeyBody.mock("endless")
+                .prices("1", "1")
+                .budgetMicros(1_000_000)
+                .providerSetting("stream_chunk_delay_ms", 200));
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(stopping.openAiBaseUrl() + "/responses"))
+            .header("Authorization", key.bearer())
+            .POST(
+                HttpRequest.BodyPublishers.ofByteArray(
+                    stopping.json().writeValueAsBytes(body("stream", true))))
+            .build();
+    HttpResponse<InputStream> response =
+        stopping.http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    List<String> received = new ArrayList<>();
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      assertThat(lines.readLine()).isEqualTo("event: response.created");
+      CompletableFuture<Void> stop = CompletableFuture.runAsync(stopping::close);
+      String line;
+      while ((line = lines.readLine()) != null) {
+        if (!line.isEmpty()) {
+          received.add(line);
+        }
+      }
+      stop.get(30, TimeUnit.SECONDS);
+    }
+
+    assertThat(received.get(received.size() - 2)).isEqualTo("event: error");
+    JsonNode error = pouch.json().readTree(received.get(received.size() - 1).substring(6));
+    assertThat(error.get("type").asText()).isEqualTo("error");
+    assertThat(error.get("code").asText()).isEqualTo("server_shutting_down");
+    assertThat(received).noneMatch(l -> l.contains("[DONE]"));
   }
 
   @Test

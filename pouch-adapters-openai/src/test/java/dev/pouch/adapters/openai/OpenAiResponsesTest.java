@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.plugin.PluginConfig;
+import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.ResponsesRequest;
@@ -148,7 +149,7 @@ class OpenAiResponsesTest {
     PlainAnswers.read(provider.execute(request(), new UpstreamCall("req_1", 50)), 50);
 
     RecordedRequest sent = server.takeRequest();
-    assertThat(provider.serves(ResponsesRequest.API)).isTrue();
+    assertThat(provider.serves(Operation.RESPONSES)).isTrue();
     assertThat(sent.getUrl().encodedPath()).isEqualTo("/v1/responses");
     assertThat(sent.getHeaders().get("X-Request-Id")).isEqualTo("req_1");
   }

@@ -16,9 +16,6 @@ import java.util.Objects;
  * answer per request). Edits return a new request.
  */
 public final class ResponsesRequest implements Operation {
-  /** The Responses API's name, as {@link #api()} gives it. */
-  public static final String API = Operation.RESPONSES;
-
   static final String MAX_OUTPUT_TOKENS = "max_output_tokens";
 
   private final Map<String, Object> body;
@@ -96,7 +93,7 @@ public final class ResponsesRequest implements Operation {
 
   @Override
   public String api() {
-    return API;
+    return RESPONSES;
   }
 
   @Override

@@ -37,7 +37,7 @@ class ResponsesRequestTest {
   void aMinimalBodyIsAcceptedAsOneAnswerWithoutALimit() {
     ResponsesRequest request = ResponsesRequest.of(body());
 
-    assertThat(request.api()).isEqualTo(ResponsesRequest.API);
+    assertThat(request.api()).isEqualTo(Operation.RESPONSES);
     assertThat(request.model()).isEqualTo("gpt-test");
     assertThat(request.input()).isEqualTo("Hi");
     assertThat(request.stream()).isFalse();

@@ -27,14 +27,20 @@ import java.util.Map;
 
 /** The OpenAI-compatible routes under {@code /v1}. */
 public final class ProxyRoutes {
+  private static final String CUT_MESSAGE = "The server is shutting down; this stream was cut.";
+
+  /** How a chat-completions stream ends when a stop cuts it: an error event, then [DONE]. */
   private static final byte[] CUT_EVENT =
       concat(
-          ErrorJson.event(
-              ErrorResponses.body(
-                  ErrorCode.SERVER_SHUTTING_DOWN,
-                  "The server is shutting down; this stream was cut.",
-                  null)),
+          ErrorJson.event(ErrorResponses.body(ErrorCode.SERVER_SHUTTING_DOWN, CUT_MESSAGE, null)),
           "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+
+  /**
+   * How a Responses API stream ends when a stop cuts it: its own {@code error} event (the stream
+   * has no {@code [DONE]}); the route does not know the events' sequence numbers, so it sends none.
+   */
+  private static final byte[] RESPONSES_CUT_EVENT =
+      ErrorJson.responsesErrorEvent(ErrorCode.SERVER_SHUTTING_DOWN.wireCode(), CUT_MESSAGE, -1);
 
   private final ProxyChat proxy;
   private final JsonBodies json;
@@ -53,6 +59,7 @@ public final class ProxyRoutes {
     post(cfg, prefix + "/v1/chat/completions", Operation.CHAT_COMPLETIONS);
     post(cfg, prefix + "/v1/embeddings", Operation.EMBEDDINGS);
     post(cfg, prefix + "/v1/completions", Operation.COMPLETIONS);
+    post(cfg, prefix + "/v1/responses", Operation.RESPONSES);
     cfg.routes.get(prefix + "/v1/models", this::models);
     // <id>, not {id}: model ids may hold slashes (org/model)
     cfg.routes.get(prefix + "/v1/models/<id>", this::model);
@@ -82,7 +89,8 @@ public final class ProxyRoutes {
       ProxyResponse response = proxy.serve(api, key, body, meta);
       if (response instanceof ProxyResponse.Streaming streaming) {
         flight.streaming(streaming.stream());
-        stream(ctx, streaming, flight, exchange, key.policy().provider().id());
+        byte[] cutEvent = Operation.RESPONSES.equals(api) ? RESPONSES_CUT_EVENT : CUT_EVENT;
+        stream(ctx, streaming, flight, exchange, key.policy().provider().id(), cutEvent);
       } else if (response instanceof ProxyResponse.Refused refused) {
         ErrorHandling.write(ctx, refused.refusal());
       } else {
@@ -106,13 +114,14 @@ public final class ProxyRoutes {
    * means the client left: closing the stream cancels the upstream and settles. A stream cut by a
    * stop ({@link Drain}) ends with an error event.
    */
-  @SuppressWarnings("try") // a cut stream is closed early on purpose: it settles before CUT_EVENT
+  @SuppressWarnings("try") // a cut stream is closed early on purpose: it settles before cutEvent
   private void stream(
       Context ctx,
       ProxyResponse.Streaming streaming,
       Drain.Flight flight,
       Exchange exchange,
-      String providerId)
+      String providerId,
+      byte[] cutEvent)
       throws IOException {
     try (ResponseStream stream = streaming.stream()) {
       ctx.status(streaming.status());
@@ -132,7 +141,7 @@ public final class ProxyRoutes {
       }
       if (flight.wasCut()) {
         stream.close(); // settles, on this thread, before the client hears of the cut
-        out.write(CUT_EVENT);
+        out.write(cutEvent);
       }
       // Completes the response here, so that a stop that follows cannot cut its last chunk.
       out.close();
