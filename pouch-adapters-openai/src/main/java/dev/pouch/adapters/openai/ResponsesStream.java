@@ -1,6 +1,7 @@
 package dev.pouch.adapters.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.error.ErrorJson;
@@ -229,7 +230,7 @@ final class ResponsesStream implements UpstreamStream {
     if (endedByUpstream) {
       return NOTHING.clone();
     }
-    var event = OpenAiProvider.MAPPER.createObjectNode();
+    ObjectNode event = OpenAiProvider.MAPPER.createObjectNode();
     event.put("type", "response.incomplete");
     event.put("sequence_number", relayed.nextSequence());
     event.set("response", relayed.incomplete(null));

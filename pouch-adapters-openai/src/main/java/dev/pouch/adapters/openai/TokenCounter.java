@@ -83,6 +83,9 @@ public final class TokenCounter {
   private static final List<String> TOOL_SETTINGS =
       List.of("tool_choice", "function_call", "response_format");
 
+  /** Top-level fields of a Responses request that shape the prompt like tool definitions. */
+  private static final List<String> RESPONSES_TOOL_FIELDS = List.of("tools", "tool_choice", "text");
+
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private final Encoding o200k;
@@ -395,9 +398,6 @@ public final class TokenCounter {
     }
     return total;
   }
-
-  /** Top-level fields of a Responses request that shape the prompt like tool definitions. */
-  private static final List<String> RESPONSES_TOOL_FIELDS = List.of("tools", "tool_choice", "text");
 
   private long inputItem(Object item, Bounds bounds) {
     if (!(item instanceof Map<?, ?> fields)) {

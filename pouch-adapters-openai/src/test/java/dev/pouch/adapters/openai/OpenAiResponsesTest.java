@@ -439,6 +439,15 @@ class OpenAiResponsesTest {
         .isEmpty();
   }
 
+  @Test
+  void theModelsOnlyTheResponsesApiServesArePricedAsReasoningModels() {
+    for (String model : List.of("o1-pro", "o3-pro", "gpt-5-pro")) {
+      assertThat(provider.model(model)).as(model).isPresent();
+    }
+    assertThat(provider.model("o1-pro").orElseThrow().priceFor(0).outputPerMTok())
+        .isEqualTo(600_000_000L);
+  }
+
   private Optional<String> field(ResponsesRequest request) {
     return provider.unpricedField(request).map(UnpricedField::field);
   }
