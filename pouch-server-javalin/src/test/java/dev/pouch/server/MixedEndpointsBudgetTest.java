@@ -65,6 +65,12 @@ class MixedEndpointsBudgetTest extends ServerTest {
         completion.put("stream_options", Map.of("include_usage", true));
       }
       kinds.add(new Kind("/v1/completions", completion));
+      Map<String, Object> responses = new LinkedHashMap<>();
+      responses.put("model", "gpt-4o-mini");
+      responses.put("input", "Tell me about budgets.");
+      responses.put("max_output_tokens", 60);
+      responses.put("stream", stream);
+      kinds.add(new Kind("/v1/responses", responses));
     }
     kinds.add(
         new Kind(
