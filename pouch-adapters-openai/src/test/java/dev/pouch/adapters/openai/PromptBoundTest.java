@@ -3,6 +3,7 @@ package dev.pouch.adapters.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.ResponsesRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * {@link TokenCounter#promptTokensBound}, the cheap bound Pouch reserves from when the headroom is
  * large: never below the exact count of {@link TokenCounter#promptTokens} (so never an
  * under-reservation), on random requests mixing scripts, emoji, CJK, lone surrogates, special-token
- * text, tools, images and multi-part content, for both OpenAI encodings and an unknown model.
+ * text, tools, images and multi-part content, for both OpenAI encodings and an unknown model; and
+ * the same for Responses API requests (instructions, text or item input, function calls).
  */
 class PromptBoundTest {
   private static final TokenCounter COUNTER = new TokenCounter();
@@ -66,6 +68,78 @@ class PromptBoundTest {
           .as("unknown model: bytes either way")
           .isEqualTo(COUNTER.promptTokens(request, null));
     }
+  }
+
+  @Test
+  void theCheapBoundOfAResponsesRequestIsNeverBelowItsExactCount() {
+    Random random = new Random(20261206L);
+    List<PricedModel> models =
+        List.of(PRICES.find("o3-pro").orElseThrow(), PRICES.find("gpt-4").orElseThrow());
+    for (int sample = 0; sample < 400; sample++) {
+      ResponsesRequest request = randomResponsesRequest(random);
+      for (PricedModel model : models) {
+        long exact = COUNTER.promptTokens(request, model);
+        assertThat(COUNTER.promptTokensBound(request, model))
+            .as("sample %d on %s: %s", sample, model.id(), request.body())
+            .isGreaterThanOrEqualTo(exact);
+        assertThat(exact).isGreaterThanOrEqualTo(COUNTER.promptTokensAtLeast(request));
+      }
+    }
+  }
+
+  private static ResponsesRequest randomResponsesRequest(Random random) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", "o3-pro");
+    if (random.nextBoolean()) {
+      body.put("instructions", randomText(random, 200));
+    }
+    if (random.nextInt(3) == 0) {
+      body.put("input", randomText(random, 400));
+    } else {
+      List<Object> items = new ArrayList<>();
+      for (Object message : randomRequest(random).messages()) {
+        items.add(message); // chat-shaped messages are valid Responses input items
+      }
+      if (random.nextBoolean()) {
+        items.add(
+            Map.of(
+                "type",
+                "message",
+                "role",
+                "user",
+                "content",
+                List.of(
+                    Map.of("type", "input_text", "text", randomText(random, 200)),
+                    Map.of("type", "input_image", "image_url", "https://x/y.png"))));
+      }
+      if (random.nextBoolean()) {
+        items.add(
+            Map.of(
+                "type",
+                "function_call",
+                "call_id",
+                "c1",
+                "name",
+                "f",
+                "arguments",
+                randomText(random, 80)));
+        items.add(
+            Map.of(
+                "type",
+                "function_call_output",
+                "call_id",
+                "c1",
+                "output",
+                randomText(random, 200)));
+      }
+      body.put("input", items);
+    }
+    if (random.nextInt(4) == 0) {
+      body.put(
+          "tools",
+          List.of(Map.of("type", "function", "name", "f", "description", randomText(random, 80))));
+    }
+    return ResponsesRequest.of(body);
   }
 
   @Test
