@@ -286,6 +286,63 @@ class ResponsesEndpointTest extends FakeUpstreamServerTest {
   }
 
   @Test
+  void anUpstreamThatReportsNoUsageIsChargedItsCountAtLeastWhatItServed() throws Exception {
+    TestPouch.CreatedTestKey key =
+        openAiKey(
+            FakeUpstreamSettings.DEFAULT.withResponseText(TEXT).withOmitUsage(true), 1_000_000);
+
+    TestPouch.Reply plain = post(key, body("max_output_tokens", 50));
+    TestPouch.Reply streamed = post(key, body("stream", true, "max_output_tokens", 50));
+
+    assertThat(plain.status()).isEqualTo(200);
+    assertThat(streamed.status()).isEqualTo(200);
+    awaitSettled(key);
+    ServedCharges.rows(pouch, key)
+        .values()
+        .forEach(row -> assertThat(row.get("settlement").asText()).isEqualTo("counted"));
+    ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+  }
+
+  @Test
+  void aReasoningModelWithoutUsageIsChargedItsFullReservation() throws Exception {
+    TestPouch.CreatedTestKey key =
+        openAiKey(
+            FakeUpstreamSettings.DEFAULT.withResponseText(TEXT).withOmitUsage(true), 1_000_000);
+
+    TestPouch.Reply plain = post(key, body("model", "o3", "max_output_tokens", 50));
+    TestPouch.Reply streamed =
+        post(key, body("model", "o3", "stream", true, "max_output_tokens", 50));
+
+    assertThat(plain.status()).isEqualTo(200);
+    assertThat(streamed.status()).isEqualTo(200);
+    awaitSettled(key);
+    ServedCharges.rows(pouch, key)
+        .values()
+        .forEach(
+            row -> {
+              assertThat(row.get("settlement").asText()).isEqualTo("full_reservation");
+              assertThat(row.get("cost_micros").asLong())
+                  .isEqualTo(row.get("reserved_micros").asLong());
+            });
+  }
+
+  @Test
+  void usageThatCannotBeTrueIsChargedTheFullReservation() throws Exception {
+    TestPouch.CreatedTestKey key =
+        openAiKey(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT), 1_000_000);
+    upstream.reportingUsage("{\"input_tokens\":5,\"output_tokens\":2,\"total_tokens\":99}");
+
+    TestPouch.Reply reply = post(key, body("stream", true, "max_output_tokens", 50));
+
+    assertThat(reply.status()).isEqualTo(200);
+    awaitSettled(key);
+    JsonNode row = onlyRow(key);
+    assertThat(row.get("settlement").asText()).isEqualTo("implausible_usage");
+    assertThat(row.get("cost_micros").asLong()).isEqualTo(row.get("reserved_micros").asLong());
+    ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+  }
+
+  @Test
   void aStreamThatBreaksOffEndsWithAnErrorEventAndIsCharged() throws Exception {
     TestPouch.CreatedTestKey key =
         openAiKey(
