@@ -90,6 +90,41 @@ export const scenarios = {
     };
   },
 
+  /** POST /responses, plain: `args` are body fields over a one-question default. */
+  'responses.create': async (client, args) => {
+    const { data, request_id } = await client.responses
+      .create({ model: 'gpt-4o-mini', input: 'Who are you?', ...args, stream: false })
+      .withResponse();
+    return {
+      request_id,
+      id: data.id,
+      object: data.object,
+      status: data.status,
+      incomplete_reason: data.incomplete_details?.reason ?? null,
+      text: data.output_text,
+      usage: data.usage,
+    };
+  },
+
+  /**
+   * POST /responses, streamed: every event is counted by type; the text is the text deltas joined,
+   * the usage the final response's.
+   */
+  'responses.stream': async (client, args) => {
+    const { data: stream, request_id } = await client.responses
+      .create({ model: 'gpt-4o-mini', input: 'Who are you?', ...args, stream: true })
+      .withResponse();
+    const types = {};
+    let text = '';
+    let last = null;
+    for await (const event of stream) {
+      types[event.type] = (types[event.type] ?? 0) + 1;
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      last = event;
+    }
+    return { request_id, types, text, last_type: last?.type ?? null, usage: last?.response?.usage ?? null };
+  },
+
   /** GET /models: the ids the key can reach. */
   'models.list': async (client) => {
     const ids = [];

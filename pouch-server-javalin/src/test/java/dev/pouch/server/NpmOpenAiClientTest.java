@@ -164,6 +164,54 @@ class NpmOpenAiClientTest extends FakeUpstreamServerTest {
   }
 
   @Test
+  void responsesArriveWholePlainAndStreamedAndTheirUsageIsWhatTheLedgerCharged() {
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    TestPouch.CreatedTestKey key =
+        upstreamKey(KeyBody.openAi("npm-responses", "unused").budgetMicros(1_000_000));
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("responses.create", key),
+            Call.of("responses.stream", key),
+            Call.of("responses.create", key).args(Map.of("max_output_tokens", 3)));
+
+    Map<String, JsonNode> rows = ServedCharges.rows(pouch, key);
+    Map<String, FakeOpenAiUpstream.Served> served = upstream.servedByRequest();
+    assertThat(rows).as("one row per call").hasSize(3);
+    JsonNode plain = run.get(0).value();
+    assertThat(plain.get("object").asText()).isEqualTo("response");
+    assertThat(plain.get("status").asText()).isEqualTo("completed");
+    assertThat(plain.get("text").asText()).isEqualTo(TEXT);
+    JsonNode stream = run.get(1).value();
+    assertThat(stream.get("text").asText()).isEqualTo(TEXT);
+    assertThat(stream.get("last_type").asText()).isEqualTo("response.completed");
+    assertThat(stream.at("/types/response.output_text.delta").asInt())
+        .isEqualTo(TEXT.split(" ").length);
+    JsonNode limited = run.get(2).value();
+    assertThat(limited.get("status").asText()).isEqualTo("incomplete");
+    assertThat(limited.get("incomplete_reason").asText()).isEqualTo("max_output_tokens");
+    assertThat(limited.get("text").asText()).isEqualTo("the quick brown");
+    long charged = 0;
+    for (JsonNode answer : List.of(plain, stream, limited)) {
+      JsonNode row = rows.get(answer.get("request_id").asText());
+      long input = answer.at("/usage/input_tokens").asLong();
+      long output = answer.at("/usage/output_tokens").asLong();
+      assertThat(row.get("prompt_tokens").asLong()).isEqualTo(input);
+      assertThat(row.get("completion_tokens").asLong()).isEqualTo(output);
+      assertThat(served.get(row.get("id").asText()))
+          .isEqualTo(new FakeOpenAiUpstream.Served(input, output));
+      assertThat(row.get("cost_micros").asLong()).isEqualTo(ServedCharges.cost(input, output));
+      charged += row.get("cost_micros").asLong();
+    }
+    for (int call = 0; call < 3; call++) {
+      assertThat(run.get(call).http()).as("one HTTP request").hasSize(1);
+    }
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isEqualTo(charged);
+    assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
+  }
+
+  @Test
   void modelsRetrieveFindsAnAllowedModelAndAnyOtherIsANotFoundError() {
     TestPouch.CreatedTestKey narrow =
         pouch.createKey(KeyBody.mock("narrow").allowedModels("gpt-4o-mini", "org/model-1"));
