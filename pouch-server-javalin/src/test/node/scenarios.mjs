@@ -125,6 +125,35 @@ export const scenarios = {
     return { request_id, types, text, last_type: last?.type ?? null, usage: last?.response?.usage ?? null };
   },
 
+  /** POST /completions (legacy), plain: `args` are body fields over a one-prompt default. */
+  'completions.create': async (client, args) => {
+    const { data, request_id } = await client.completions
+      .create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say something', ...args, stream: false })
+      .withResponse();
+    return {
+      request_id,
+      object: data.object,
+      choices: data.choices.map((c) => ({ index: c.index, text: c.text, finish_reason: c.finish_reason })),
+      usage: data.usage,
+    };
+  },
+
+  /** POST /completions (legacy), streamed: the text per choice index, and the usage chunk's usage. */
+  'completions.stream': async (client, args) => {
+    const { data: stream, request_id } = await client.completions
+      .create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say something', ...args, stream: true })
+      .withResponse();
+    const texts = {};
+    let chunks = 0;
+    let usage = null;
+    for await (const chunk of stream) {
+      chunks++;
+      for (const choice of chunk.choices ?? []) texts[choice.index] = (texts[choice.index] ?? '') + choice.text;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    return { request_id, chunks, texts, usage };
+  },
+
   /** GET /models: the ids the key can reach. */
   'models.list': async (client) => {
     const ids = [];

@@ -212,6 +212,58 @@ class NpmOpenAiClientTest extends FakeUpstreamServerTest {
   }
 
   @Test
+  void legacyCompletionsArriveWholePlainAndStreamedAndTheirUsageIsWhatTheLedgerCharged() {
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT));
+    TestPouch.CreatedTestKey key =
+        upstreamKey(KeyBody.openAi("npm-completions", "unused").budgetMicros(1_000_000));
+
+    NpmOpenAiClient.Run run =
+        NpmOpenAiClient.run(
+            pouch.openAiBaseUrl(),
+            Call.of("completions.create", key).args(Map.of("max_tokens", 50)),
+            Call.of("completions.stream", key)
+                .args(
+                    Map.of(
+                        "max_tokens", 50,
+                        "prompt", List.of("first", "second"),
+                        "stream_options", Map.of("include_usage", true))),
+            Call.of("completions.create", key));
+
+    Map<String, JsonNode> rows = ServedCharges.rows(pouch, key);
+    Map<String, FakeOpenAiUpstream.Served> served = upstream.servedByRequest();
+    assertThat(rows).as("one row per call").hasSize(3);
+    JsonNode plain = run.get(0).value();
+    assertThat(plain.get("object").asText()).isEqualTo("text_completion");
+    assertThat(plain.at("/choices/0/text").asText().strip()).isEqualTo(TEXT);
+    JsonNode stream = run.get(1).value();
+    assertThat(stream.at("/texts/0").asText().strip()).isEqualTo(TEXT);
+    assertThat(stream.at("/texts/1").asText().strip()).as("one answer per prompt").isEqualTo(TEXT);
+    JsonNode defaulted = run.get(2).value();
+    assertThat(defaulted.at("/usage/completion_tokens").asLong())
+        .as("without max_tokens, OpenAI's default of 16")
+        .isEqualTo(Math.min(16, TEXT.split(" ").length));
+    long charged = 0;
+    for (JsonNode answer : List.of(plain, stream, defaulted)) {
+      JsonNode row = rows.get(answer.get("request_id").asText());
+      long prompt = answer.at("/usage/prompt_tokens").asLong();
+      long output = answer.at("/usage/completion_tokens").asLong();
+      assertThat(row.get("prompt_tokens").asLong()).isEqualTo(prompt);
+      assertThat(row.get("completion_tokens").asLong()).isEqualTo(output);
+      assertThat(served.get(row.get("id").asText()))
+          .isEqualTo(new FakeOpenAiUpstream.Served(prompt, output));
+      // gpt-3.5-turbo-instruct in the bundled table: $1.50 / $2.00 per million tokens
+      assertThat(row.get("cost_micros").asLong())
+          .isEqualTo(OpenAiSdkClientTest.costMicros(prompt, 1_500_000, output, 2_000_000));
+      charged += row.get("cost_micros").asLong();
+    }
+    for (int call = 0; call < 3; call++) {
+      assertThat(run.get(call).http()).as("one HTTP request").hasSize(1);
+    }
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isEqualTo(charged);
+    assertThat(pouch.budget(key.id()).get("reserved_micros").asLong()).isZero();
+  }
+
+  @Test
   void modelsRetrieveFindsAnAllowedModelAndAnyOtherIsANotFoundError() {
     TestPouch.CreatedTestKey narrow =
         pouch.createKey(KeyBody.mock("narrow").allowedModels("gpt-4o-mini", "org/model-1"));
