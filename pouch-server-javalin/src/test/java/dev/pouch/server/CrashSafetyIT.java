@@ -43,11 +43,11 @@ import org.sqlite.SQLiteConfig;
 /**
  * A crash never under-counts (DESIGN.md §3 step 7, §3a "Recover"): {@code pouch.jar} runs as a
  * child process in front of a fake OpenAI upstream that counts what it serves, is loaded with
- * concurrent streams and plain requests, and is killed with SIGKILL while the streams are half-way.
- * Restarted on the same data folder, it must answer at once, have nothing left reserved, have
- * charged at least what the upstream served (recovered reservations at their full amount, with a
- * {@code recovered} row in the request log), keep an intact SQLite file, and serve the same key
- * again. The kill and restart happen twice.
+ * concurrent streams (chat completions and the Responses API) and plain requests, and is killed
+ * with SIGKILL while the streams are half-way. Restarted on the same data folder, it must answer at
+ * once, have nothing left reserved, have charged at least what the upstream served (recovered
+ * reservations at their full amount, with a {@code recovered} row in the request log), keep an
+ * intact SQLite file, and serve the same key again. The kill and restart happen twice.
  */
 class CrashSafetyIT {
   private static final String ADMIN_TOKEN = "pt-admin-crash-safety-it";
@@ -256,13 +256,25 @@ class CrashSafetyIT {
       int n,
       Load load,
       CountDownLatch begun) {
-    Map<String, Object> body = chatBody(label + ", stream " + n, null);
-    body.put("stream", true);
-    body.put("stream_options", Map.of("include_usage", true));
+    // Half the streams are chat completions, half the Responses API's: both must recover.
+    boolean responses = n % 2 == 1;
+    Map<String, Object> body;
+    if (responses) {
+      body = new LinkedHashMap<>();
+      body.put("model", MODEL);
+      body.put("input", "Tell me a story: " + label + ", stream " + n);
+      body.put("stream", true);
+    } else {
+      body = chatBody(label + ", stream " + n, null);
+      body.put("stream", true);
+      body.put("stream_options", Map.of("include_usage", true));
+    }
     boolean counted = false;
     try {
       HttpResponse<InputStream> response =
-          client.send(chatRequest(pouch, key, body), HttpResponse.BodyHandlers.ofInputStream());
+          client.send(
+              request(pouch, key, responses ? "/v1/responses" : "/v1/chat/completions", body),
+              HttpResponse.BodyHandlers.ofInputStream());
       try (BufferedReader reader =
           new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         if (response.statusCode() != 200) {
@@ -279,12 +291,14 @@ class CrashSafetyIT {
             load.streamsBegun.incrementAndGet();
             begun.countDown();
           }
-          if (line.equals("data: [DONE]")) {
+          if (responses
+              ? line.contains("\"type\":\"response.completed\"")
+              : line.equals("data: [DONE]")) {
             load.streamsFinished.incrementAndGet();
             return;
           }
         }
-        load.failed("stream " + n, new IOException("ended without [DONE]"));
+        load.failed("stream " + n, new IOException("ended before its answer was complete"));
       }
     } catch (IOException | RuntimeException e) {
       load.failed("stream " + n, e);
@@ -399,7 +413,12 @@ class CrashSafetyIT {
 
   private HttpRequest chatRequest(PouchProcess pouch, Key key, Map<String, Object> body)
       throws IOException {
-    return HttpRequest.newBuilder(pouch.uri("/v1/chat/completions"))
+    return request(pouch, key, "/v1/chat/completions", body);
+  }
+
+  private HttpRequest request(PouchProcess pouch, Key key, String path, Map<String, Object> body)
+      throws IOException {
+    return HttpRequest.newBuilder(pouch.uri(path))
         .timeout(Duration.ofSeconds(20))
         .header("Authorization", "Bearer " + key.secret)
         .header("Content-Type", "application/json")
