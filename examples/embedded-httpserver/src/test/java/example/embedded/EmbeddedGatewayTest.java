@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
-import com.openai.errors.RateLimitException;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -109,7 +109,9 @@ class EmbeddedGatewayTest {
     CreatedKey poor = gateway.pouch().keys().create(Main.demoKey(1));
 
     assertThatThrownBy(() -> client(poor.secret()).chat().completions().create(question().build()))
-        .isInstanceOf(RateLimitException.class);
+        .isInstanceOfSatisfying(
+            OpenAIServiceException.class,
+            refused -> assertThat(refused.statusCode()).isEqualTo(402));
     assertThat(gateway.pouch().keys().get(poor.view().key().id()).budget().spentMicros()).isZero();
   }
 }
