@@ -1,6 +1,7 @@
 package dev.pouch.domain.provider;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One request to an upstream API, as far as Pouch must know it to price and cap it, whatever the
@@ -60,4 +61,13 @@ public interface Operation {
 
   /** The body as it goes upstream, as a JSON tree (maps, lists, strings, numbers, booleans). */
   Map<String, Object> body();
+
+  /**
+   * The id of a stored answer this operation continues, whose context the upstream bills again as
+   * input (the Responses API's {@code previous_response_id}); empty for an operation that carries
+   * its whole context.
+   */
+  default Optional<String> continues() {
+    return Optional.empty();
+  }
 }

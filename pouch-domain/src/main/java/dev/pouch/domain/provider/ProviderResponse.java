@@ -26,9 +26,16 @@ public sealed interface ProviderResponse {
    * @param producedAtLeast a lower bound of the output tokens the answer holds (for example the
    *     stream chunks with output of an answer assembled from a stream), 0 when unknown: the charge
    *     never counts fewer
+   * @param answerId the id the upstream gave the answer, for an API whose answers a later request
+   *     can continue (the Responses API's {@code resp_…}); {@code null} otherwise
    */
   record Complete(
-      int status, Map<String, String> headers, byte[] body, Usage usage, long producedAtLeast)
+      int status,
+      Map<String, String> headers,
+      byte[] body,
+      Usage usage,
+      long producedAtLeast,
+      String answerId)
       implements ProviderResponse {
     public Complete {
       headers = Map.copyOf(headers);
@@ -39,9 +46,20 @@ public sealed interface ProviderResponse {
       }
     }
 
+    /** An answer without an id to continue it by. */
+    public Complete(
+        int status, Map<String, String> headers, byte[] body, Usage usage, long producedAtLeast) {
+      this(status, headers, body, usage, producedAtLeast, null);
+    }
+
     /** An answer with no lower bound of its output beyond its usage. */
     public Complete(int status, Map<String, String> headers, byte[] body, Usage usage) {
       this(status, headers, body, usage, 0);
+    }
+
+    /** This answer with the id the upstream gave it. */
+    public Complete withAnswerId(String id) {
+      return new Complete(status, headers, body, usage, producedAtLeast, id);
     }
   }
 

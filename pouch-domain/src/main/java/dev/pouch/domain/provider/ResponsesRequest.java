@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A request to OpenAI's Responses API ({@code POST /v1/responses}) as a JSON tree, so fields Pouch
@@ -17,6 +18,9 @@ import java.util.Objects;
  */
 public final class ResponsesRequest implements Operation {
   static final String MAX_OUTPUT_TOKENS = "max_output_tokens";
+
+  /** The field naming the stored response a request continues. */
+  public static final String PREVIOUS_RESPONSE_ID = "previous_response_id";
 
   private final Map<String, Object> body;
 
@@ -40,6 +44,11 @@ public final class ResponsesRequest implements Operation {
     }
     BodyFields.optionalBoolean(body, "stream");
     BodyFields.positiveInteger(body, MAX_OUTPUT_TOKENS, Long.MAX_VALUE);
+    Object previous = body.get(PREVIOUS_RESPONSE_ID);
+    if (previous != null && !(previous instanceof String id && !id.isEmpty())) {
+      throw RequestRejectedException.invalidRequest(
+          PREVIOUS_RESPONSE_ID, "'previous_response_id' must be a non-empty string");
+    }
     return new ResponsesRequest(new LinkedHashMap<>(body));
   }
 
@@ -109,6 +118,20 @@ public final class ResponsesRequest implements Operation {
   /** The input: a string, a list of items (each an object), or {@code null}. */
   public Object input() {
     return body.get("input");
+  }
+
+  /** {@code previous_response_id}: the stored response this request continues, if any. */
+  @Override
+  public Optional<String> continues() {
+    return Optional.ofNullable((String) body.get(PREVIOUS_RESPONSE_ID));
+  }
+
+  /**
+   * Whether the upstream stores the answer for a later request to continue ({@code store} is not
+   * {@code false}: OpenAI stores by default).
+   */
+  public boolean stored() {
+    return !Boolean.FALSE.equals(body.get("store"));
   }
 
   /** The system instructions, or {@code null}. */

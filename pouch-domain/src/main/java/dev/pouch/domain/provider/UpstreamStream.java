@@ -2,6 +2,7 @@ package dev.pouch.domain.provider;
 
 import dev.pouch.domain.budget.Usage;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * A streamed answer as it arrives from the upstream, metered by the provider. Pulled by one thread
@@ -52,6 +53,14 @@ public interface UpstreamStream extends AutoCloseable {
    */
   default boolean streamsEveryOutputToken() {
     return false;
+  }
+
+  /**
+   * The id the upstream gave the answer (the Responses API's {@code resp_…}), once its framing
+   * showed it; empty for APIs whose answers cannot be continued. Read after the stream ended.
+   */
+  default Optional<String> answerId() {
+    return Optional.empty();
   }
 
   /** Bytes that end the stream cleanly for the client when Pouch cuts it short. */
