@@ -27,7 +27,8 @@ final class Migrations {
           "V3__key_suspension.sql",
           "V4__request_log_cursor.sql",
           "V5__reservations_in_flight.sql",
-          "V6__client_request_id.sql");
+          "V6__client_request_id.sql",
+          "V7__stored_responses.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

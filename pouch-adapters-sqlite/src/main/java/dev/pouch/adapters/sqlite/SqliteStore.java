@@ -3,6 +3,7 @@ package dev.pouch.adapters.sqlite;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pouch's keys, budget ledger and request log in one SQLite file.
+ * Pouch's keys, budget ledger, request log and stored responses in one SQLite file.
  *
  * <p>One object implements the three ports so that a settlement and its request-log row share a
  * transaction. Writes go through a single connection that commits callers' writes in groups: each
@@ -36,19 +37,22 @@ import org.slf4j.LoggerFactory;
  * updates either way, so a budget is never overspent, even when a process uses {@link #open} where
  * it should not; only budgets it reads (response headers, plans) could then lag.
  */
-public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLog, AutoCloseable {
+public final class SqliteStore
+    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
 
   private final Database database;
   private final SqliteKeyRepository keys;
   private final SqliteBudgetLedger ledger;
   private final SqliteRequestLog requests;
+  private final SqliteStoredResponses storedResponses;
 
   private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
     this.database = database;
     this.keys = new SqliteKeyRepository(database, clock);
     this.ledger = new SqliteBudgetLedger(database, onlyWriter ? new BudgetCache() : null);
     this.requests = new SqliteRequestLog(database);
+    this.storedResponses = new SqliteStoredResponses(database);
   }
 
   /**
@@ -228,5 +232,22 @@ public final class SqliteStore implements KeyRepository, BudgetLedger, RequestLo
   @Override
   public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
     return requests.usage(keyId, from, to, bucketSeconds);
+  }
+
+  // StoredResponses
+
+  @Override
+  public void record(String responseId, String keyId, long contextTokens, Instant at) {
+    storedResponses.record(responseId, keyId, contextTokens, at);
+  }
+
+  @Override
+  public Optional<StoredResponse> lookup(String responseId) {
+    return storedResponses.lookup(responseId);
+  }
+
+  @Override
+  public void forget(String responseId) {
+    storedResponses.forget(responseId);
   }
 }

@@ -3,6 +3,7 @@ package dev.pouch.application.fakes;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
@@ -23,18 +24,20 @@ import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The three store ports in memory, honouring their Javadoc: optimistic key updates, a guarded and
+ * The four store ports in memory, honouring their Javadoc: optimistic key updates, a guarded and
  * idempotent reserve, an idempotent settle that writes the log row, a compare-and-set period start
  * and recovery at the full amount. Every method is synchronized: one lock plays the transaction.
  * Beyond the ports it lets tests look at reservations and count calls.
  */
-public final class InMemoryStore implements KeyRepository, BudgetLedger, RequestLog {
+public final class InMemoryStore
+    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses {
 
   private final Map<String, AppKey> keys = new LinkedHashMap<>();
   private final Map<String, Boolean> deleted = new HashMap<>();
   private final Map<String, BudgetRow> budgets = new HashMap<>();
   private final Map<String, ReservationRow> reservations = new LinkedHashMap<>();
   private final List<RequestRecord> log = new ArrayList<>();
+  private final Map<String, StoredResponse> storedResponses = new HashMap<>();
   private final List<ClosedPeriod> history = new ArrayList<>();
   private final List<String> strayedSettlements = new ArrayList<>();
   private int hashLookups;
@@ -408,5 +411,22 @@ public final class InMemoryStore implements KeyRepository, BudgetLedger, Request
                 "key " + keyId + " reserves " + row.reserved + " but its open rows hold " + open);
           }
         });
+  }
+
+  // ---- StoredResponses
+
+  @Override
+  public synchronized void record(String responseId, String keyId, long contextTokens, Instant at) {
+    storedResponses.put(responseId, new StoredResponse(keyId, contextTokens));
+  }
+
+  @Override
+  public synchronized Optional<StoredResponse> lookup(String responseId) {
+    return Optional.ofNullable(storedResponses.get(responseId));
+  }
+
+  @Override
+  public synchronized void forget(String responseId) {
+    storedResponses.remove(responseId);
   }
 }
