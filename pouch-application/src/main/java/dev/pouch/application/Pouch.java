@@ -12,6 +12,7 @@ import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.SecretSealer;
+import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
@@ -81,7 +82,8 @@ public final class Pouch implements AutoCloseable {
             webhooks,
             clock,
             builder.events,
-            requestLog);
+            requestLog,
+            builder.storedResponses);
   }
 
   /** Starts the explicit wiring: stores are required, everything else has a default. */
@@ -164,6 +166,7 @@ public final class Pouch implements AutoCloseable {
     private WebhookSender webhooks;
     private SecretSealer sealer = SecretSealer.plaintext();
     private ProxyEvents events = ProxyEvents.NONE;
+    private StoredResponses storedResponses;
 
     private Builder() {}
 
@@ -240,6 +243,16 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder secrets(SecretSealer value) {
       this.sealer = Objects.requireNonNull(value, "sealer");
+      return this;
+    }
+
+    /**
+     * Where the Responses API answers Pouch served are recorded with their context, so that a key
+     * with a budget may continue them ({@code previous_response_id}, bounded by that context).
+     * Without one, such requests are refused on a key with a budget.
+     */
+    public Builder storedResponses(StoredResponses value) {
+      this.storedResponses = Objects.requireNonNull(value, "storedResponses");
       return this;
     }
 

@@ -87,6 +87,7 @@ public final class PouchServer implements AutoCloseable {
               .keys(store)
               .ledger(store)
               .requestLog(store)
+              .storedResponses(store)
               .provider(mock)
               .provider(openAi)
               .middlewares(builtinMiddlewares)

@@ -152,6 +152,7 @@ final class MeteredStream implements ResponseStream {
   private void settle(Ending ending, int recordedStatus, String errorCode) {
     ended = true;
     upstream.close();
+    reservation.answered(upstream.answerId().orElse(null));
     reservation.settle(
         ending,
         upstream.usage(),

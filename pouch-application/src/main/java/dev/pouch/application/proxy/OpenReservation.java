@@ -10,6 +10,7 @@ import dev.pouch.domain.budget.ReservationPlan;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.budget.Usage;
+import dev.pouch.domain.budget.UsageSource;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.provider.ModelInfo;
 import java.time.Clock;
@@ -40,6 +41,7 @@ final class OpenReservation {
   private final ProxyEvents events;
   private final String providerId;
   private final String clientRequestId;
+  private final Continuations.Recording recording;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   OpenReservation(
@@ -55,8 +57,10 @@ final class OpenReservation {
       Observers observers,
       ProxyEvents events,
       String providerId,
-      String clientRequestId) {
+      String clientRequestId,
+      Continuations.Recording recording) {
     this.ledger = ledger;
+    this.recording = recording;
     this.clock = clock;
     this.reservation = reservation;
     this.plan = plan;
@@ -79,6 +83,11 @@ final class OpenReservation {
     return plan.outputCap();
   }
 
+  /** The id the upstream gave the answer, if its API names answers (null: none). */
+  void answered(String answerId) {
+    recording.answered(answerId);
+  }
+
   /**
    * Settles once, whatever ended the request; later calls do nothing. The charge follows {@link
    * Charge#decide}; this never throws, and the settlement always writes its request-log row unless
@@ -95,6 +104,7 @@ final class OpenReservation {
       return;
     }
     long reserved = reservation.amountMicros();
+    usage = withContinuedContext(usage);
     Charge charge;
     try {
       charge = Charge.decide(ending, usage, produced, promptAtLeast, plan, reserved, pricing);
@@ -158,7 +168,24 @@ final class OpenReservation {
           .log("settlement failed; reservation stays counted until recovery");
       return;
     }
+    recording.settled(ending, status, charge, plan, now);
     observers.settled(record);
     events.reservationSettled(providerId, record);
+  }
+
+  /**
+   * A provider's own count of the prompt sees only the request's body, not the stored context it
+   * continues, which the upstream bills too: that context's recorded bound is added to it.
+   */
+  private Usage withContinuedContext(Usage usage) {
+    long context = recording.continuedContext();
+    if (context == 0 || usage.source() != UsageSource.COUNTED) {
+      return usage;
+    }
+    return new Usage(
+        usage.promptTokens() + context,
+        usage.cachedPromptTokens(),
+        usage.completionTokens(),
+        usage.source());
   }
 }

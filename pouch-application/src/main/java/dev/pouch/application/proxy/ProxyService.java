@@ -9,6 +9,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
@@ -49,6 +50,7 @@ public final class ProxyService implements ProxyChat {
   private final ProxyEvents events;
   private final RequestLog requestLog;
   private final RequestIds ids;
+  private final Continuations continuations;
 
   public ProxyService(
       KeyRepository keys,
@@ -60,7 +62,8 @@ public final class ProxyService implements ProxyChat {
       WebhookSender webhooks,
       Clock clock,
       ProxyEvents events,
-      RequestLog requestLog) {
+      RequestLog requestLog,
+      StoredResponses storedResponses) {
     this.keys = keys;
     this.ledger = ledger;
     this.cache = cache;
@@ -72,6 +75,7 @@ public final class ProxyService implements ProxyChat {
     this.events = events;
     this.requestLog = requestLog;
     this.ids = new RequestIds(clock);
+    this.continuations = new Continuations(storedResponses);
   }
 
   @Override
@@ -109,7 +113,14 @@ public final class ProxyService implements ProxyChat {
       KeyRuntime runtime = runtimes.forKey(live);
       terminal =
           new ReservingTerminal(
-              ledger, clock, settings, runtime, events, meta.clientRequestId(), budget);
+              ledger,
+              clock,
+              settings,
+              runtime,
+              events,
+              meta.clientRequestId(),
+              budget,
+              continuations);
       response = runChain(request, live, meta, now, runtime, terminal);
     } catch (PouchException failure) {
       // refused, or failed upstream after its settlement: answered in the route's error shape

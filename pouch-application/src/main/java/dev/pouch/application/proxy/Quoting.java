@@ -31,11 +31,18 @@ final class Quoting {
   private final long maxOutput;
   private final long uncapped;
   private final boolean producesOutput;
+  private final long continuedContext;
   private long promptTokens;
   private boolean exact;
 
-  private Quoting(Operation request, Provider provider, ModelInfo model, PouchSettings settings) {
+  private Quoting(
+      Operation request,
+      Provider provider,
+      ModelInfo model,
+      PouchSettings settings,
+      long continuedContext) {
     this.request = request;
+    this.continuedContext = continuedContext;
     this.provider = provider;
     this.model = model;
     this.settings = settings;
@@ -52,8 +59,23 @@ final class Quoting {
     record Refused(Refusal refusal) implements Start {}
   }
 
+  /** {@link #start(Operation, AppKey, Provider, Budget, PouchSettings, Continuations)} unstored. */
   static Start start(
       Operation request, AppKey key, Provider provider, Budget budget, PouchSettings settings) {
+    return start(request, key, provider, budget, settings, Continuations.NONE);
+  }
+
+  /**
+   * The quote of a request: refused, or quotable with the context it continues (a stored answer's
+   * recorded context, see {@link Continuations}) added to every prompt bound.
+   */
+  static Start start(
+      Operation request,
+      AppKey key,
+      Provider provider,
+      Budget budget,
+      PouchSettings settings,
+      Continuations continuations) {
     if (!provider.serves(request.api())) {
       return new Start.Refused(
           Refusal.of(
@@ -83,7 +105,12 @@ final class Quoting {
                 unpriced.get().field()));
       }
     }
-    return new Start.Quotable(new Quoting(request, provider, model, settings));
+    Continuations.Lookup continued = continuations.lookup(request, key, budget);
+    if (continued instanceof Continuations.Lookup.Refused refused) {
+      return new Start.Refused(refused.refusal());
+    }
+    long context = ((Continuations.Lookup.Context) continued).tokens();
+    return new Start.Quotable(new Quoting(request, provider, model, settings, context));
   }
 
   static Refusal modelNotAllowed(String model) {
@@ -96,7 +123,7 @@ final class Quoting {
    * (it would be refused, or would shorten the answer below what an exact count might allow).
    */
   Affordability first(Budget budget) {
-    promptTokens = provider.boundPromptTokens(request);
+    promptTokens = provider.boundPromptTokens(request) + continuedContext;
     Affordability rough = plan(budget);
     if (budget.isUnlimited()
         || (rough instanceof Affordability.Affordable affordable
@@ -122,6 +149,11 @@ final class Quoting {
     return promptTokens;
   }
 
+  /** The recorded context of the stored answer this request continues, 0 when none. */
+  long continuedContext() {
+    return continuedContext;
+  }
+
   /** Whether the latest plan came from an exact count (then a lost plan is not retried as such). */
   boolean exact() {
     return exact;
@@ -133,7 +165,7 @@ final class Quoting {
   }
 
   private Affordability exactly(Budget budget) {
-    promptTokens = provider.estimatePromptTokens(request);
+    promptTokens = provider.estimatePromptTokens(request) + continuedContext;
     exact = true;
     return plan(budget);
   }

@@ -34,6 +34,7 @@ final class ReservingTerminal implements RealChain.Terminal {
   private final PouchSettings settings;
   private final Reserving reserving;
   private final UpstreamExchange upstream;
+  private final Continuations continuations;
   private volatile ProxyResponse.Streaming produced;
   private volatile boolean reserved;
 
@@ -44,8 +45,10 @@ final class ReservingTerminal implements RealChain.Terminal {
       KeyRuntime runtime,
       ProxyEvents events,
       String clientRequestId,
-      BudgetSnapshot budget) {
+      BudgetSnapshot budget,
+      Continuations continuations) {
     this.ledger = ledger;
+    this.continuations = continuations;
     this.clock = clock;
     this.settings = settings;
     this.runtime = runtime;
@@ -59,7 +62,8 @@ final class ReservingTerminal implements RealChain.Terminal {
   @Override
   public ProxyResponse execute(Operation request, RequestContext context) {
     Provider provider = runtime.providerFor(context);
-    Quoting.Start start = Quoting.start(request, context.key(), provider, budget.get(), settings);
+    Quoting.Start start =
+        Quoting.start(request, context.key(), provider, budget.get(), settings, continuations);
     if (start instanceof Quoting.Start.Refused refused) {
       return ProxyResponse.refused(refused.refusal());
     }
@@ -107,7 +111,8 @@ final class ReservingTerminal implements RealChain.Terminal {
             observers,
             events,
             providerId,
-            clientRequestId);
+            clientRequestId,
+            continuations.recordingFor(request, context.key().id(), quoting.continuedContext()));
     Operation upstreamRequest = limitedToPlan(request, taken.plan(), budget.get());
     ProxyResponse response =
         upstream.exchange(provider, upstreamRequest, context.requestId(), open);

@@ -59,6 +59,7 @@ final class UpstreamExchange {
     events.upstreamResponded(
         open.providerId(), !(response instanceof ProviderResponse.Complete), responseNanos);
     if (response instanceof ProviderResponse.Complete complete) {
+      open.answered(complete.answerId());
       open.settle(
           ending(complete, open.outputCap()),
           complete.usage(),

@@ -42,6 +42,7 @@ public final class TestPouch implements AfterEachCallback {
             .keys(store)
             .ledger(store)
             .requestLog(store)
+            .storedResponses(store)
             .provider(upstream.factory())
             .middleware(middlewares)
             .clock(clock)
