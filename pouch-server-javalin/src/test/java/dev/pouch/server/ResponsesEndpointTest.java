@@ -209,7 +209,10 @@ class ResponsesEndpointTest extends FakeUpstreamServerTest {
 
     TestPouch.Reply reply = post(key, body("previous_response_id", "resp_1", "background", false));
 
-    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.status())
+        .as("an id Pouch never recorded goes upstream, which does not know it either")
+        .isEqualTo(400);
+    assertThat(reply.body().at("/error/code").asText()).isEqualTo("previous_response_not_found");
     assertThat(
             readJson(upstream.lastRequestBody().orElseThrow()).get("previous_response_id").asText())
         .isEqualTo("resp_1");

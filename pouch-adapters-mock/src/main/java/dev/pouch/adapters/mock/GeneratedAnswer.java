@@ -2,6 +2,7 @@ package dev.pouch.adapters.mock;
 
 import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorJson;
+import java.util.Optional;
 
 /**
  * One answer the mock generated (a {@link MockCompletion}, a {@link MockTextCompletion}): whole, as
@@ -69,5 +70,10 @@ public interface GeneratedAnswer {
   /** The event telling the client the stream failed, at {@code position}; chat's by default. */
   default byte[] errorEvent(long position, String message) {
     return ErrorJson.upstreamErrorEvent(message);
+  }
+
+  /** The id a later request may continue the answer by (the Responses API's), or empty. */
+  default Optional<String> answerId() {
+    return Optional.empty();
   }
 }

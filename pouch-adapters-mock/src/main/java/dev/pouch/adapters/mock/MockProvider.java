@@ -108,7 +108,8 @@ final class MockProvider implements Provider {
     }
     sleep(behavior.latencyMs());
     GeneratedAnswer capped = answer.capped(call.outputCap());
-    return new ProviderResponse.Complete(200, JSON_HEADERS, capped.toJson(true), capped.usage());
+    return new ProviderResponse.Complete(200, JSON_HEADERS, capped.toJson(true), capped.usage())
+        .withAnswerId(capped.answerId().orElse(null));
   }
 
   private static void sleep(long millis) {

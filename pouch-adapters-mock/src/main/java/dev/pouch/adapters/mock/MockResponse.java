@@ -8,6 +8,7 @@ import dev.pouch.domain.provider.ResponsesRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -94,6 +95,26 @@ public final class MockResponse implements GeneratedAnswer {
         behavior);
   }
 
+  /**
+   * This answer continuing a stored response whose input and output were {@code contextTokens}:
+   * billed again as input tokens, as OpenAI bills a {@code previous_response_id}.
+   */
+  public MockResponse continuing(long contextTokens) {
+    if (contextTokens == 0) {
+      return this;
+    }
+    return new MockResponse(
+        id,
+        messageId,
+        createdAt,
+        request,
+        promptTokens + contextTokens,
+        words,
+        tokens,
+        limited,
+        behavior);
+  }
+
   /** This answer limited to {@code outputCap} output tokens (then incomplete). */
   @Override
   public MockResponse capped(long outputCap) {
@@ -102,6 +123,12 @@ public final class MockResponse implements GeneratedAnswer {
     }
     return new MockResponse(
         id, messageId, createdAt, request, promptTokens, words, outputCap, true, behavior);
+  }
+
+  /** The response's {@code resp_…} id. */
+  @Override
+  public Optional<String> answerId() {
+    return Optional.of(id);
   }
 
   @Override
@@ -221,7 +248,12 @@ public final class MockResponse implements GeneratedAnswer {
       output.add(message(status, emitted));
     }
     root.put("parallel_tool_calls", true);
-    root.putNull("previous_response_id");
+    Object previous = request.body().get(ResponsesRequest.PREVIOUS_RESPONSE_ID);
+    if (previous == null) {
+      root.putNull("previous_response_id");
+    } else {
+      root.put("previous_response_id", previous.toString());
+    }
     ObjectNode reasoning = root.putObject("reasoning");
     reasoning.putNull("effort");
     reasoning.putNull("summary");

@@ -4,6 +4,7 @@ import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -96,6 +97,11 @@ public final class MockStream implements UpstreamStream {
   @Override
   public boolean streamsEveryOutputToken() {
     return completion.unseenTokens() == 0;
+  }
+
+  @Override
+  public Optional<String> answerId() {
+    return completion.answerId();
   }
 
   @Override

@@ -106,10 +106,21 @@ final class Responses implements OpenAiApi {
     }
     byte[] body = OpenAiHttp.answerBody(response);
     return new ProviderResponse.Complete(
-        response.code(),
-        OpenAiHttp.headers(response, "application/json", false),
-        body,
-        usageOf(body, request, priced, hidden));
+            response.code(),
+            OpenAiHttp.headers(response, "application/json", false),
+            body,
+            usageOf(body, request, priced, hidden))
+        .withAnswerId(response.code() == 200 ? answerId(body) : null);
+  }
+
+  /** The {@code id} of a plain response object, or null when it has none. */
+  private static String answerId(byte[] body) {
+    try {
+      JsonNode id = OpenAiProvider.MAPPER.readTree(body).get("id");
+      return id != null && id.isTextual() ? id.asText() : null;
+    } catch (IOException notJson) {
+      return null;
+    }
   }
 
   /**

@@ -13,8 +13,9 @@ import java.util.Set;
  * Pouch cannot bound or price it in this slice:
  *
  * <ul>
- *   <li>{@code previous_response_id}, {@code conversation}, {@code prompt}: context stored at
- *       OpenAI, billed as input, that Pouch cannot see;
+ *   <li>{@code conversation}, {@code prompt}: context stored at OpenAI, billed as input, that Pouch
+ *       cannot see (a conversation grows with every request of any client that uses it, not only
+ *       through Pouch, so no record of Pouch's bounds it);
  *   <li>built-in tools ({@code web_search*}, {@code file_search}, {@code code_interpreter}, {@code
  *       image_generation}, {@code computer_use*}, {@code mcp} …: any tool whose type is not {@code
  *       function} or {@code custom}): per-call fees and tokens they add;
@@ -25,8 +26,10 @@ import java.util.Set;
  *       (then bounded by the bytes of its JSON).
  * </ul>
  *
- * A {@code reasoning} setting is bounded: reasoning tokens are output, limited by {@code
- * max_output_tokens}. Keys without a budget pass everything through.
+ * {@code previous_response_id} is bounded by the core, by the context Pouch recorded when it served
+ * that response (and refused when it did not). A {@code reasoning} setting is bounded: reasoning
+ * tokens are output, limited by {@code max_output_tokens}. Keys without a budget pass everything
+ * through.
  */
 final class ResponsesFields {
   /** Fields in the reservation: the prompt bound and the output limit. */
@@ -41,7 +44,8 @@ final class ResponsesFields {
           "tool_choice",
           "text",
           "reasoning",
-          "service_tier");
+          "service_tier",
+          "previous_response_id");
 
   /** Documented fields that add no billed token Pouch does not bound. */
   static final Set<String> NEUTRAL =
@@ -125,7 +129,7 @@ final class ResponsesFields {
       return Optional.empty(); // an explicit null asks for nothing
     }
     switch (field) {
-      case "previous_response_id", "conversation", "prompt":
+      case "conversation", "prompt":
         return Optional.of(new UnpricedField(field, "'" + field + "' " + STORED_CONTEXT));
       case "background":
         return Boolean.FALSE.equals(value)

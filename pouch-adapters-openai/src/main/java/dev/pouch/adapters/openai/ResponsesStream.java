@@ -8,6 +8,7 @@ import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -56,6 +57,7 @@ final class ResponsesStream implements UpstreamStream {
   private JsonNode unrelayed; // that event until the next pull shows it was relayed
   private final AtomicLong deltasWithOutput = new AtomicLong();
   private volatile Usage reported;
+  private volatile String answerId; // the response's id, from the first event that carries it
   private volatile boolean ended;
   private volatile boolean completed;
   private volatile boolean failed;
@@ -152,6 +154,10 @@ final class ResponsesStream implements UpstreamStream {
       return null; // forwarded as it is; nothing to meter
     }
     String type = event.path("type").asText("");
+    JsonNode id = event.path("response").get("id");
+    if (answerId == null && id != null && id.isTextual()) {
+      answerId = id.asText();
+    }
     switch (type) {
       case "error" -> failed = true;
       case "response.completed", "response.incomplete" -> {
@@ -186,6 +192,12 @@ final class ResponsesStream implements UpstreamStream {
    * reasoning model's hidden tokens cannot be counted: a stream of one that ended without usage is
    * unknown (and charged in full).
    */
+  /** The response's {@code resp_…} id, from {@code response.created} (or a later event). */
+  @Override
+  public Optional<String> answerId() {
+    return Optional.ofNullable(answerId);
+  }
+
   @Override
   public Usage usage() {
     Usage usage = reported;

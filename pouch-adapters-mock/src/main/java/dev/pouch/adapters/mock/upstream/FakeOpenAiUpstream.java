@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,9 +54,10 @@ import org.slf4j.LoggerFactory;
  * and benchmarks. It answers {@code POST /v1/chat/completions} and the legacy {@code POST
  * /v1/completions} (plain and streamed, with the mock's generation logic, see {@link
  * MockCompletion} and {@link MockTextCompletion}), {@code POST /v1/responses} (the Responses API,
- * plain and streamed, see {@link MockResponse}), {@code POST /v1/embeddings} and {@code GET
- * /v1/models}, requires {@code Authorization: Bearer <anything>}, and counts what it serves so a
- * test can compare it with what Pouch charged.
+ * plain and streamed, see {@link MockResponse}; a response it stored is continued by {@code
+ * previous_response_id}, whose input and output it bills again as input, as OpenAI does), {@code
+ * POST /v1/embeddings} and {@code GET /v1/models}, requires {@code Authorization: Bearer
+ * <anything>}, and counts what it serves so a test can compare it with what Pouch charged.
  *
  * <p>Per-request overrides by header: {@code x-fake-latency-ms}, {@code x-fake-chunk-delay-ms},
  * {@code x-fake-ignore-max-tokens}, {@code x-fake-fail-after-chunks}, {@code x-fake-omit-usage},
@@ -114,6 +116,19 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
           return size() > MAX_TALLIED_REQUESTS;
         }
       };
+
+  /**
+   * Responses stored (not {@code store: false}): id → the input tokens a continuation adds; the
+   * most recent {@link #MAX_TALLIED_REQUESTS} (benchmarks make many).
+   */
+  private final Map<String, Long> storedResponses =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+              return size() > MAX_TALLIED_REQUESTS;
+            }
+          });
 
   private volatile String lastAuthorization;
   private volatile Set<Quirk> quirks = Set.of();
@@ -585,7 +600,28 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       request = request.with("max_output_tokens", MockCompletion.MAX_IGNORED_TOKENS);
       settings = settings.withIgnoreMaxTokens(true);
     }
-    MockResponse answer = MockResponse.of(request, settings.behavior());
+    long context = 0;
+    if (request.continues().isPresent()) {
+      String previous = request.continues().get();
+      Long stored = storedResponses.get(previous);
+      if (stored == null) {
+        sendError(
+            exchange,
+            400,
+            "Previous response with id '" + previous + "' not found.",
+            INVALID_REQUEST,
+            "previous_response_not_found",
+            "previous_response_id");
+        return;
+      }
+      context = stored;
+    }
+    MockResponse answer = MockResponse.of(request, settings.behavior()).continuing(context);
+    if (request.stored()) {
+      // before serving: a client may continue it as soon as it has read the answer
+      storedResponses.put(
+          answer.answerId().orElseThrow(), answer.promptTokens() + answer.completionTokens());
+    }
     serve(exchange, received.tally(), settings, now, answer, request.stream(), true);
   }
 
