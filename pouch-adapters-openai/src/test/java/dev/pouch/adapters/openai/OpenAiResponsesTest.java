@@ -155,6 +155,19 @@ class OpenAiResponsesTest {
   }
 
   @Test
+  void aStreamNamesTheResponseItCarriesForALaterContinuation() throws Exception {
+    enqueueStream(WHOLE_STREAM);
+
+    ProviderResponse response =
+        provider.execute(request("stream", true), new UpstreamCall("r", 50));
+
+    try (UpstreamStream stream = ((ProviderResponse.Streaming) response).stream()) {
+      drain(stream);
+      assertThat(stream.answerId()).contains("resp_1");
+    }
+  }
+
+  @Test
   void aPlainRequestIsStreamedUpstreamAndServedAsTheCompletedResponseUnchanged() throws Exception {
     enqueueStream(WHOLE_STREAM);
 
@@ -392,7 +405,9 @@ class OpenAiResponsesTest {
 
   @Test
   void contextPouchCannotSeeFeeToolsAndBackgroundAreUnpriced() {
-    assertThat(field(request("previous_response_id", "resp_0"))).hasValue("previous_response_id");
+    assertThat(field(request("previous_response_id", "resp_0")))
+        .as("bounded by the core, by the context Pouch recorded")
+        .isEmpty();
     assertThat(field(request("conversation", "conv_1"))).hasValue("conversation");
     assertThat(field(request("prompt", Map.of("id", "pmpt_1")))).hasValue("prompt");
     assertThat(field(request("background", true))).hasValue("background");

@@ -4,6 +4,7 @@ import static dev.pouch.application.fakes.KeyDraftBuilder.aKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.application.PouchSettings;
+import dev.pouch.application.fakes.InMemoryStore;
 import dev.pouch.application.fakes.TestPouch;
 import dev.pouch.domain.budget.Affordability;
 import dev.pouch.domain.budget.Budget;
@@ -15,6 +16,7 @@ import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.ResponsesRequest;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.time.Instant;
 import java.util.List;
@@ -135,5 +137,38 @@ class QuotingTest {
     assertThat(((Quoting.Start.Refused) start).refusal().code())
         .isEqualTo(ErrorCode.UNSUPPORTED_OPERATION);
     assertThat(((Quoting.Start.Refused) start).refusal().status()).isEqualTo(400);
+  }
+
+  @Test
+  void FINANCIAL_SAFETY_aContinuationIsQuotedWithTheContextRecordedForTheResponseItContinues() {
+    AppKey key = key();
+    InMemoryStore store = new InMemoryStore();
+    store.record("resp_1", key.id(), 5_000, Instant.EPOCH);
+    ResponsesRequest continuing =
+        ResponsesRequest.of(
+            Map.of(
+                "model",
+                "m",
+                "input",
+                "hi",
+                "previous_response_id",
+                "resp_1",
+                "max_output_tokens",
+                40));
+
+    Quoting.Start start =
+        Quoting.start(
+            continuing,
+            key,
+            provider(List.of("responses")),
+            ROOMY,
+            PouchSettings.DEFAULTS,
+            new Continuations(store));
+
+    Quoting quoting = ((Quoting.Start.Quotable) start).quoting();
+    ReservationPlan plan = ((Affordability.Affordable) quoting.first(ROOMY)).plan();
+    long margin = PouchSettings.DEFAULTS.overrunMarginTokens();
+    assertThat(plan.promptTokens()).as("100 of its own, 5,000 continued").isEqualTo(5_100);
+    assertThat(plan.amountMicros()).isEqualTo(5_100 + 2 * (40 + margin));
   }
 }
