@@ -198,4 +198,25 @@ class ResponsesContinuationTest extends FakeUpstreamServerTest {
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.body().at("/error/param").asText()).isEqualTo("previous_response_id");
   }
+
+  @Test
+  void FINANCIAL_SAFETY_aContinuationWithoutUsageIsChargedItsCountAndTheRecordedContext()
+      throws Exception {
+    startUpstream(FakeUpstreamSettings.DEFAULT.withResponseText(TEXT).withOmitUsage(true));
+    TestPouch.CreatedTestKey key =
+        upstreamKey(KeyBody.openAi("counted", "unused").budgetMicros(1_000_000));
+    OpenAIClient client = sdk(key);
+
+    String first = create(client, 0, null);
+    create(client, 1, first);
+
+    List<JsonNode> rows = settledRows(key, 2);
+    assertThat(rows).extracting(row -> row.get("settlement").asText()).containsOnly("counted");
+    JsonNode before = rows.get(0);
+    assertThat(rows.get(1).get("prompt_tokens").asLong())
+        .as("the count of its own input plus the context recorded for the first response")
+        .isGreaterThan(
+            before.get("prompt_tokens").asLong() + before.get("completion_tokens").asLong());
+    ServedCharges.assertEachRowCoversWhatWasServed(pouch, key, upstream);
+  }
 }
