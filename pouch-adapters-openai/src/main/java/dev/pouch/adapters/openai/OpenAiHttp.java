@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -106,6 +107,40 @@ final class OpenAiHttp {
       if (!handedOver) {
         response.close();
       }
+    }
+  }
+
+  /**
+   * Sends an unmetered request without a body (a stored answer's {@code GET}, {@code DELETE} or
+   * {@code POST …/cancel}) and returns the upstream's answer as it is; nothing is billed, so a
+   * failure is only reported.
+   *
+   * @throws UpstreamException when the upstream cannot be reached, breaks off or times out
+   */
+  ProviderResponse.Complete relay(String method, String path, String query) {
+    HttpUrl url = endpoint.url(path).newBuilder().encodedQuery(query).build();
+    Request request =
+        endpoint
+            .request(path)
+            .url(url)
+            .header("Accept", "application/json")
+            .method(method, "POST".equals(method) ? RequestBody.create(new byte[0], JSON) : null)
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      if (response.code() >= 300 && response.code() < 400) {
+        return (ProviderResponse.Complete) redirectRefused(response);
+      }
+      return new ProviderResponse.Complete(
+          response.code(),
+          headers(response, "application/json", false),
+          answerBody(response),
+          Usage.UNKNOWN);
+    } catch (InterruptedIOException timeout) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not answer in time.", timeout);
+    } catch (IOException unreachable) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_UNREACHABLE, "The upstream could not be reached.", unreachable);
     }
   }
 

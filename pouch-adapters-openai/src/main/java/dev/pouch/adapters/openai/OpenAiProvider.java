@@ -27,6 +27,7 @@ final class OpenAiProvider implements Provider {
   private final PriceBook prices;
   private final Map<String, OpenAiApi> apis;
   private final UpstreamModels upstreamModels;
+  private final OpenAiHttp http;
 
   OpenAiProvider(
       UpstreamEndpoint endpoint,
@@ -38,7 +39,7 @@ final class OpenAiProvider implements Provider {
       Clock clock) {
     this.prices = prices;
     this.upstreamModels = new UpstreamModels(endpoint, client, clock);
-    OpenAiHttp http = new OpenAiHttp(endpoint, client);
+    this.http = new OpenAiHttp(endpoint, client);
     this.apis =
         Map.of(
             Operation.CHAT_COMPLETIONS,
@@ -103,6 +104,12 @@ final class OpenAiProvider implements Provider {
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
     return api(operation).execute(operation, call);
+  }
+
+  /** A stored response's GET, DELETE, input items or cancel, passed as it is. */
+  @Override
+  public Optional<ProviderResponse.Complete> relay(String method, String path, String query) {
+    return Optional.of(http.relay(method, path, query));
   }
 
   private OpenAiApi api(Operation operation) {

@@ -69,6 +69,19 @@ final class Continuations {
             ResponsesRequest.PREVIOUS_RESPONSE_ID));
   }
 
+  /** Whether Pouch recorded {@code responseId} as served to {@code keyId}. */
+  boolean servedTo(String responseId, String keyId) {
+    return store != null
+        && store.lookup(responseId).map(found -> found.keyId().equals(keyId)).orElse(false);
+  }
+
+  /** Forgets an answer the upstream deleted. */
+  void forget(String responseId) {
+    if (store != null) {
+      store.forget(responseId);
+    }
+  }
+
   /** What records the answer of one request when it settles, if its API stores answers. */
   Recording recordingFor(Operation request, String keyId, long continuedContext) {
     boolean stored = request instanceof ResponsesRequest responses && responses.stored();

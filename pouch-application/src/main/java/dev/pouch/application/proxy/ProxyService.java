@@ -24,13 +24,16 @@ import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Operations;
 import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyService implements ProxyChat {
   private static final Logger log = LoggerFactory.getLogger(ProxyService.class);
   private static final String BEARER = "Bearer ";
+
+  /** What an upstream's response id looks like; anything else is not one Pouch recorded. */
+  private static final Pattern RESPONSE_ID = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
   private final KeyRepository keys;
   private final BudgetLedger ledger;
@@ -239,6 +245,40 @@ public final class ProxyService implements ProxyChat {
       response = ErrorResponses.response(refused.refusal());
     }
     return response.withHeader(REQUEST_ID_HEADER, meta.requestId());
+  }
+
+  @Override
+  public ProxyResponse storedResponse(
+      AppKey key, String method, String responseId, String action, String query) {
+    try {
+      refuseUnusable(key, clock.instant());
+      if (!RESPONSE_ID.matcher(responseId).matches()
+          || !continuations.servedTo(responseId, key.id())) {
+        return ProxyResponse.refused(
+            Refusal.of(
+                ErrorCode.NOT_FOUND,
+                "No response with id '"
+                    + (responseId.length() > 100 ? responseId.substring(0, 100) : responseId)
+                    + "' was made with this key through Pouch.",
+                null));
+      }
+      String path = "responses/" + responseId + (action.isEmpty() ? "" : "/" + action);
+      Optional<ProviderResponse.Complete> answer =
+          runtimes.forKey(key).provider().relay(method, path, query);
+      if (answer.isEmpty()) {
+        return ProxyResponse.refused(
+            Refusal.of(
+                ErrorCode.UNSUPPORTED_OPERATION,
+                "This key's provider does not serve stored responses."));
+      }
+      ProviderResponse.Complete relayed = answer.get();
+      if ("DELETE".equals(method) && relayed.status() >= 200 && relayed.status() < 300) {
+        continuations.forget(responseId);
+      }
+      return new ProxyResponse.Complete(relayed.status(), relayed.headers(), relayed.body());
+    } catch (PouchException failure) {
+      return ProxyResponse.refused(failure.refusal());
+    }
   }
 
   /**

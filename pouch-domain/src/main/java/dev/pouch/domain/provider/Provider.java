@@ -88,6 +88,24 @@ public interface Provider extends AutoCloseable {
    */
   ProviderResponse execute(Operation request, UpstreamCall call);
 
+  /**
+   * Passes an unmetered request about an answer the upstream stored to it, as it is (the Responses
+   * API's {@code GET}/{@code DELETE /responses/{id}}, {@code …/input_items}, {@code POST
+   * …/cancel}): nothing is generated, so nothing is reserved or charged. The core calls it only for
+   * an answer it recorded for the same key.
+   *
+   * @param method {@code GET}, {@code DELETE} or {@code POST} (without a body)
+   * @param path the path under the API's base, e.g. {@code responses/resp_1/input_items}
+   * @param query the raw query string, or {@code null}
+   * @return the upstream's answer (errors passed through), or empty when this provider does not
+   *     serve such requests (the default)
+   * @throws dev.pouch.domain.error.UpstreamException when the upstream cannot be reached or times
+   *     out
+   */
+  default Optional<ProviderResponse.Complete> relay(String method, String path, String query) {
+    return Optional.empty();
+  }
+
   /** Releases what this instance holds. The default holds nothing. */
   @Override
   default void close() {}

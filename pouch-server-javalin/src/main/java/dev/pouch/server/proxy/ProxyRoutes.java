@@ -60,6 +60,11 @@ public final class ProxyRoutes {
     post(cfg, prefix + "/v1/embeddings", Operation.EMBEDDINGS);
     post(cfg, prefix + "/v1/completions", Operation.COMPLETIONS);
     post(cfg, prefix + "/v1/responses", Operation.RESPONSES);
+    String stored = prefix + "/v1/responses/{id}";
+    cfg.routes.get(stored, ctx -> storedResponse(ctx, "GET", ""));
+    cfg.routes.delete(stored, ctx -> storedResponse(ctx, "DELETE", ""));
+    cfg.routes.get(stored + "/input_items", ctx -> storedResponse(ctx, "GET", "input_items"));
+    cfg.routes.post(stored + "/cancel", ctx -> storedResponse(ctx, "POST", "cancel"));
     cfg.routes.get(prefix + "/v1/models", this::models);
     // <id>, not {id}: model ids may hold slashes (org/model)
     cfg.routes.get(prefix + "/v1/models/<id>", this::model);
@@ -99,6 +104,20 @@ public final class ProxyRoutes {
         ctx.status(complete.status()).result(complete.body());
       }
     }
+  }
+
+  /** A response this key made, read, deleted or cancelled upstream (unmetered). */
+  private void storedResponse(Context ctx, String method, String action) {
+    AppKey key = proxy.authenticate(ctx.header("Authorization"));
+    ProxyResponse response =
+        proxy.storedResponse(key, method, ctx.pathParam("id"), action, ctx.queryString());
+    if (response instanceof ProxyResponse.Refused refused) {
+      ErrorHandling.write(ctx, refused.refusal());
+      return;
+    }
+    ProxyResponse.Complete complete = (ProxyResponse.Complete) response;
+    complete.headers().forEach(ctx::header);
+    ctx.status(complete.status()).result(complete.body());
   }
 
   /** The requested model as logs may show it: a string, at most 100 characters. */

@@ -118,17 +118,23 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       };
 
   /**
-   * Responses stored (not {@code store: false}): id → the input tokens a continuation adds; the
-   * most recent {@link #MAX_TALLIED_REQUESTS} (benchmarks make many).
+   * Responses stored (not {@code store: false}) by id; the most recent {@link
+   * #MAX_TALLIED_REQUESTS} (benchmarks make many).
    */
-  private final Map<String, Long> storedResponses =
+  private final Map<String, StoredAnswer> storedResponses =
       Collections.synchronizedMap(
           new LinkedHashMap<>() {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, StoredAnswer> eldest) {
               return size() > MAX_TALLIED_REQUESTS;
             }
           });
+
+  /**
+   * A stored response: the input tokens a continuation adds, the response object as served, and the
+   * request's input (for its input items).
+   */
+  private record StoredAnswer(long contextTokens, byte[] json, Object input) {}
 
   private volatile String lastAuthorization;
   private volatile Set<Quirk> quirks = Set.of();
@@ -425,6 +431,11 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       responses(exchange);
     } else if (COMPLETIONS_PATH.equals(path) && "POST".equals(method)) {
       completions(exchange);
+    } else if (path.startsWith(RESPONSES_PATH + "/")) {
+      exchange.getRequestBody().readAllBytes();
+      if (authorized(exchange)) {
+        storedResponse(exchange, method, path.substring(RESPONSES_PATH.length() + 1));
+      }
     } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
       exchange.getRequestBody().readAllBytes();
       if (authorized(exchange)) {
@@ -435,6 +446,81 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       sendError(exchange, 404, "Invalid URL (" + method + " " + path + ")", INVALID_REQUEST, null);
     }
     exchange.close();
+  }
+
+  /**
+   * A stored response's {@code GET}, {@code DELETE}, {@code GET …/input_items} or {@code POST
+   * …/cancel} (only background responses can be cancelled, and this upstream makes none).
+   */
+  private void storedResponse(HttpExchange exchange, String method, String rest)
+      throws IOException {
+    String[] parts = rest.split("/", -1);
+    StoredAnswer stored = storedResponses.get(parts[0]);
+    String action = parts.length > 1 ? parts[1] : "";
+    if (stored == null || parts.length > 2) {
+      sendError(
+          exchange,
+          404,
+          "No response found with id '" + parts[0] + "'.",
+          INVALID_REQUEST,
+          null,
+          null);
+      return;
+    }
+    if (action.isEmpty() && "GET".equals(method)) {
+      sendJson(exchange, 200, stored.json());
+    } else if (action.isEmpty() && "DELETE".equals(method)) {
+      storedResponses.remove(parts[0]);
+      ObjectNode deleted = OpenAiJson.MAPPER.createObjectNode();
+      deleted.put("id", parts[0]).put("object", "response.deleted").put("deleted", true);
+      sendJson(exchange, 200, OpenAiJson.bytes(deleted));
+    } else if ("input_items".equals(action) && "GET".equals(method)) {
+      sendJson(exchange, 200, inputItems(parts[0], stored.input()));
+    } else if ("cancel".equals(action) && "POST".equals(method)) {
+      sendError(
+          exchange,
+          400,
+          "Only responses created with background set to true can be cancelled.",
+          INVALID_REQUEST,
+          null,
+          null);
+    } else {
+      sendError(
+          exchange,
+          404,
+          "Invalid URL (" + method + " /v1/responses/" + rest + ")",
+          INVALID_REQUEST,
+          null);
+    }
+  }
+
+  /** The input items list of a stored response: its text input as one user message. */
+  private static byte[] inputItems(String responseId, Object input) {
+    ObjectNode list = OpenAiJson.MAPPER.createObjectNode();
+    list.put("object", "list");
+    ArrayNode data = list.putArray("data");
+    if (input instanceof String text) {
+      ObjectNode item = data.addObject();
+      item.put("id", "msg_in_" + responseId).put("type", "message").put("role", "user");
+      item.putArray("content").addObject().put("type", "input_text").put("text", text);
+    } else if (input instanceof List<?> items) {
+      int index = 0;
+      for (Object entry : items) {
+        ObjectNode item = OpenAiJson.MAPPER.valueToTree(entry);
+        if (!item.has("id")) {
+          item.put("id", "msg_in_" + index + "_" + responseId);
+        }
+        if (!item.has("type")) {
+          item.put("type", "message");
+        }
+        data.add(item);
+        index++;
+      }
+    }
+    list.put("first_id", data.isEmpty() ? null : data.get(0).path("id").asText());
+    list.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).path("id").asText());
+    list.put("has_more", false);
+    return OpenAiJson.bytes(list);
   }
 
   /** What every POST shares, once it was read and may be answered. */
@@ -603,7 +689,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     long context = 0;
     if (request.continues().isPresent()) {
       String previous = request.continues().get();
-      Long stored = storedResponses.get(previous);
+      StoredAnswer stored = storedResponses.get(previous);
       if (stored == null) {
         sendError(
             exchange,
@@ -614,13 +700,17 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
             "previous_response_id");
         return;
       }
-      context = stored;
+      context = stored.contextTokens();
     }
     MockResponse answer = MockResponse.of(request, settings.behavior()).continuing(context);
     if (request.stored()) {
       // before serving: a client may continue it as soon as it has read the answer
       storedResponses.put(
-          answer.answerId().orElseThrow(), answer.promptTokens() + answer.completionTokens());
+          answer.answerId().orElseThrow(),
+          new StoredAnswer(
+              answer.promptTokens() + answer.completionTokens(),
+              answer.toJson(true),
+              request.body().get("input")));
     }
     serve(exchange, received.tally(), settings, now, answer, request.stream(), true);
   }

@@ -90,6 +90,22 @@ public interface ProxyChat {
   }
 
   /**
+   * Serves {@code GET}/{@code DELETE /v1/responses/{id}}, {@code GET …/input_items} and {@code POST
+   * …/cancel}: passed to the key's provider as they are, unmetered (nothing is generated). Only for
+   * a response Pouch served to this key: any other id is a 404, whether it exists or not. A
+   * successful {@code DELETE} forgets the response, so it can no longer be continued.
+   *
+   * @param method {@code GET}, {@code DELETE} or {@code POST}
+   * @param responseId the response's id from the path
+   * @param action {@code ""}, {@code "input_items"} or {@code "cancel"}
+   * @param query the raw query string (say, {@code limit=20&order=asc}), or {@code null}
+   * @return a complete response, or a {@link ProxyResponse.Refused}; never throws a {@link
+   *     PouchException}
+   */
+  ProxyResponse storedResponse(
+      AppKey key, String method, String responseId, String action, String query);
+
+  /**
    * Ids of the models the key can reach and Pouch can price, for {@code GET /v1/models}: the key's
    * allowed models, else the provider's list ({@link dev.pouch.domain.provider.Provider#models}).
    */
