@@ -26,70 +26,63 @@ final class ChatCompletions implements OpenAiApi {
   static final String PATH = "chat/completions";
   private static final Set<Object> STANDARD_OR_CHEAPER_TIERS = Set.of("auto", "default", "flex");
 
-  private final OpenAiHttp http;
-  private final boolean streamPlainRequests;
-  private final Set<String> extraFields;
-  private final PriceBook prices;
-  private final TokenCounter tokens;
+  private final ApiContext context;
 
-  ChatCompletions(
-      OpenAiHttp http,
-      boolean streamPlainRequests,
-      Set<String> extraFields,
-      PriceBook prices,
-      TokenCounter tokens) {
-    this.http = http;
-    this.streamPlainRequests = streamPlainRequests;
-    this.extraFields = Set.copyOf(extraFields);
-    this.prices = prices;
-    this.tokens = tokens;
+  ChatCompletions(ApiContext context) {
+    this.context = context;
   }
 
   @Override
   public long estimatePromptTokens(Operation operation) {
     ChatRequest request = ChatRequest.of(operation);
-    return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
+    return context
+        .tokens()
+        .promptTokens(request, context.prices().find(request.model()).orElse(null));
   }
 
   /** UTF-8 bytes instead of tokens for every text: see {@link TokenCounter#promptTokensBound}. */
   @Override
   public long boundPromptTokens(Operation operation) {
     ChatRequest request = ChatRequest.of(operation);
-    return tokens.promptTokensBound(request, prices.find(request.model()).orElse(null));
+    return context
+        .tokens()
+        .promptTokensBound(request, context.prices().find(request.model()).orElse(null));
   }
 
   @Override
   public long promptTokensAtLeast(Operation operation) {
-    return tokens.promptTokensAtLeast(ChatRequest.of(operation));
+    return context.tokens().promptTokensAtLeast(ChatRequest.of(operation));
   }
 
   /** A predicted output's rejected tokens are billed as output beyond {@code max_tokens}. */
   @Override
   public long boundUncappedOutputTokens(Operation operation) {
-    return tokens.predictionBound(ChatRequest.of(operation));
+    return context.tokens().predictionBound(ChatRequest.of(operation));
   }
 
   /** See {@link ChatFields}: audio, web search and fields the key does not allow. */
   @Override
   public Optional<UnpricedField> unpricedField(Operation operation) {
-    return ChatFields.unpriced(ChatRequest.of(operation), extraFields);
+    return ChatFields.unpriced(ChatRequest.of(operation), context.extraFields());
   }
 
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall upstreamCall) {
     ChatRequest request = ChatRequest.of(operation);
     requireStandardPricing(request.body().get("service_tier"));
-    PricedModel priced = prices.find(request.model()).orElse(null);
+    PricedModel priced = context.prices().find(request.model()).orElse(null);
     // A plain request goes upstream as a stream, so an upstream that ignores max_tokens can be
     // stopped at the cap (DESIGN §3 step 5); the answer is assembled back for the client.
-    boolean assemble = !request.stream() && streamPlainRequests && !wantsAudio(request);
+    boolean assemble = !request.stream() && context.streamPlainRequests() && !wantsAudio(request);
     ChatRequest upstream = assemble ? request.with("stream", true) : request;
-    return http.post(
-        PATH,
-        upstreamCall.requestId(),
-        body(upstream, priced),
-        upstream.stream(),
-        (call, response) -> read(call, response, request, upstream, priced, assemble));
+    return context
+        .http()
+        .post(
+            PATH,
+            upstreamCall.requestId(),
+            body(upstream, priced),
+            upstream.stream(),
+            (call, response) -> read(call, response, request, upstream, priced, assemble));
   }
 
   private ProviderResponse read(
@@ -105,7 +98,7 @@ final class ChatCompletions implements OpenAiApi {
           new OpenAiStream(
               call,
               response,
-              tokens,
+              context.tokens(),
               priced,
               () -> estimatePromptTokens(request), // counted only if no usage comes
               assemble || request.includeUsage(),
@@ -204,7 +197,7 @@ final class ChatCompletions implements OpenAiApi {
     TokenEncoding encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
     long completion = 0;
     for (JsonNode choice : answer.path("choices")) {
-      completion += OpenAiUsage.outputTokens(choice.path("message"), tokens, encoding);
+      completion += OpenAiUsage.outputTokens(choice.path("message"), context.tokens(), encoding);
     }
     return Usage.counted(estimatePromptTokens(request), completion);
   }

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import okhttp3.Call;
 import okhttp3.Response;
 
@@ -29,31 +28,19 @@ import okhttp3.Response;
 final class Completions implements OpenAiApi {
   static final String PATH = "completions";
 
-  private final OpenAiHttp http;
-  private final boolean streamPlainRequests;
-  private final Set<String> extraFields;
-  private final PriceBook prices;
-  private final TokenCounter tokens;
   private final CompletionPrompts prompts;
 
-  Completions(
-      OpenAiHttp http,
-      boolean streamPlainRequests,
-      Set<String> extraFields,
-      PriceBook prices,
-      TokenCounter tokens) {
-    this.http = http;
-    this.streamPlainRequests = streamPlainRequests;
-    this.extraFields = Set.copyOf(extraFields);
-    this.prices = prices;
-    this.tokens = tokens;
-    this.prompts = new CompletionPrompts(tokens);
+  private final ApiContext context;
+
+  Completions(ApiContext context) {
+    this.context = context;
+    this.prompts = new CompletionPrompts(context.tokens());
   }
 
   @Override
   public long estimatePromptTokens(Operation operation) {
     CompletionRequest request = CompletionRequest.of(operation);
-    return prompts.bound(request, prices.find(request.model()).orElse(null));
+    return prompts.bound(request, context.prices().find(request.model()).orElse(null));
   }
 
   /** UTF-8 bytes instead of tokens for every text: never below {@link #estimatePromptTokens}. */
@@ -70,22 +57,24 @@ final class Completions implements OpenAiApi {
   /** See {@link CompletionFields}: fields the key does not allow, and beam search. */
   @Override
   public Optional<UnpricedField> unpricedField(Operation operation) {
-    return CompletionFields.unpriced(CompletionRequest.of(operation), extraFields);
+    return CompletionFields.unpriced(CompletionRequest.of(operation), context.extraFields());
   }
 
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall upstreamCall) {
     CompletionRequest request = CompletionRequest.of(operation);
     ChatCompletions.requireStandardPricing(request.body().get("service_tier"));
-    PricedModel priced = prices.find(request.model()).orElse(null);
-    boolean assemble = !request.stream() && streamPlainRequests && streamable(request);
+    PricedModel priced = context.prices().find(request.model()).orElse(null);
+    boolean assemble = !request.stream() && context.streamPlainRequests() && streamable(request);
     CompletionRequest upstream = assemble ? request.with("stream", true) : request;
-    return http.post(
-        PATH,
-        upstreamCall.requestId(),
-        body(upstream),
-        upstream.stream(),
-        (call, response) -> read(call, response, request, upstream, priced, assemble));
+    return context
+        .http()
+        .post(
+            PATH,
+            upstreamCall.requestId(),
+            body(upstream),
+            upstream.stream(),
+            (call, response) -> read(call, response, request, upstream, priced, assemble));
   }
 
   /** OpenAI does not stream {@code best_of} ("results cannot be streamed"). */
@@ -107,7 +96,7 @@ final class Completions implements OpenAiApi {
           new OpenAiStream(
               call,
               response,
-              tokens,
+              context.tokens(),
               priced,
               () -> estimatePromptTokens(request), // counted only if no usage comes
               assemble || request.includeUsage(),
@@ -173,7 +162,7 @@ final class Completions implements OpenAiApi {
     TokenEncoding encoding = priced == null ? TokenEncoding.BYTES : priced.encoding();
     long completion = 0;
     for (JsonNode choice : answer.path("choices")) {
-      completion += tokens.count(choice.path("text").asText(""), encoding);
+      completion += context.tokens().count(choice.path("text").asText(""), encoding);
     }
     return Usage.counted(estimatePromptTokens(request), completion);
   }

@@ -25,16 +25,10 @@ final class Embeddings implements OpenAiApi {
   private static final Set<String> KNOWN =
       Set.of("model", "input", "encoding_format", "dimensions", "user");
 
-  private final OpenAiHttp http;
-  private final Set<String> extraFields;
-  private final PriceBook prices;
-  private final TokenCounter tokens;
+  private final ApiContext context;
 
-  Embeddings(OpenAiHttp http, Set<String> extraFields, PriceBook prices, TokenCounter tokens) {
-    this.http = http;
-    this.extraFields = Set.copyOf(extraFields);
-    this.prices = prices;
-    this.tokens = tokens;
+  Embeddings(ApiContext context) {
+    this.context = context;
   }
 
   @Override
@@ -44,7 +38,9 @@ final class Embeddings implements OpenAiApi {
     long total = 0;
     for (Object input : request.inputs()) {
       total +=
-          input instanceof String text ? tokens.count(text, encoding) : ((List<?>) input).size();
+          input instanceof String text
+              ? context.tokens().count(text, encoding)
+              : ((List<?>) input).size();
     }
     return total;
   }
@@ -74,7 +70,7 @@ final class Embeddings implements OpenAiApi {
   @Override
   public Optional<UnpricedField> unpricedField(Operation operation) {
     for (String field : operation.body().keySet()) {
-      if (!KNOWN.contains(field) && !extraFields.contains(field)) {
+      if (!KNOWN.contains(field) && !context.extraFields().contains(field)) {
         return Optional.of(
             new UnpricedField(
                 field,
@@ -90,19 +86,21 @@ final class Embeddings implements OpenAiApi {
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
     EmbeddingsRequest request = EmbeddingsRequest.of(operation);
-    return http.post(
-        PATH,
-        call.requestId(),
-        OpenAiProvider.json(request.body()),
-        false,
-        (upstreamCall, response) -> {
-          byte[] body = OpenAiHttp.answerBody(response);
-          return new ProviderResponse.Complete(
-              response.code(),
-              OpenAiHttp.headers(response, "application/json", false),
-              body,
-              usageOf(body, request));
-        });
+    return context
+        .http()
+        .post(
+            PATH,
+            call.requestId(),
+            OpenAiProvider.json(request.body()),
+            false,
+            (upstreamCall, response) -> {
+              byte[] body = OpenAiHttp.answerBody(response);
+              return new ProviderResponse.Complete(
+                  response.code(),
+                  OpenAiHttp.headers(response, "application/json", false),
+                  body,
+                  usageOf(body, request));
+            });
   }
 
   /** The reported input tokens, else Pouch's count of the inputs. */
@@ -120,6 +118,10 @@ final class Embeddings implements OpenAiApi {
   }
 
   private TokenEncoding encoding(EmbeddingsRequest request) {
-    return prices.find(request.model()).map(PricedModel::encoding).orElse(TokenEncoding.BYTES);
+    return context
+        .prices()
+        .find(request.model())
+        .map(PricedModel::encoding)
+        .orElse(TokenEncoding.BYTES);
   }
 }

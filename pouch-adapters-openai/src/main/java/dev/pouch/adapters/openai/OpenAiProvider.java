@@ -40,16 +40,17 @@ final class OpenAiProvider implements Provider {
     this.prices = prices;
     this.upstreamModels = new UpstreamModels(endpoint, client, clock);
     this.http = new OpenAiHttp(endpoint, client);
+    ApiContext context = new ApiContext(http, streamPlainRequests, extraFields, prices, tokens);
     this.apis =
         Map.of(
             Operation.CHAT_COMPLETIONS,
-            new ChatCompletions(http, streamPlainRequests, extraFields, prices, tokens),
+            new ChatCompletions(context),
             Operation.EMBEDDINGS,
-            new Embeddings(http, extraFields, prices, tokens),
+            new Embeddings(context),
             Operation.COMPLETIONS,
-            new Completions(http, streamPlainRequests, extraFields, prices, tokens),
+            new Completions(context),
             Operation.RESPONSES,
-            new Responses(http, streamPlainRequests, extraFields, prices, tokens));
+            new Responses(context));
   }
 
   @Override

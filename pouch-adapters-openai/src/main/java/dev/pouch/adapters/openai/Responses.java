@@ -10,7 +10,6 @@ import dev.pouch.domain.provider.UpstreamCall;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import okhttp3.Call;
 import okhttp3.Response;
 
@@ -24,61 +23,54 @@ import okhttp3.Response;
 final class Responses implements OpenAiApi {
   static final String PATH = "responses";
 
-  private final OpenAiHttp http;
-  private final boolean streamPlainRequests;
-  private final Set<String> extraFields;
-  private final PriceBook prices;
-  private final TokenCounter tokens;
+  private final ApiContext context;
 
-  Responses(
-      OpenAiHttp http,
-      boolean streamPlainRequests,
-      Set<String> extraFields,
-      PriceBook prices,
-      TokenCounter tokens) {
-    this.http = http;
-    this.streamPlainRequests = streamPlainRequests;
-    this.extraFields = Set.copyOf(extraFields);
-    this.prices = prices;
-    this.tokens = tokens;
+  Responses(ApiContext context) {
+    this.context = context;
   }
 
   @Override
   public long estimatePromptTokens(Operation operation) {
     ResponsesRequest request = ResponsesRequest.of(operation);
-    return tokens.promptTokens(request, prices.find(request.model()).orElse(null));
+    return context
+        .tokens()
+        .promptTokens(request, context.prices().find(request.model()).orElse(null));
   }
 
   @Override
   public long boundPromptTokens(Operation operation) {
     ResponsesRequest request = ResponsesRequest.of(operation);
-    return tokens.promptTokensBound(request, prices.find(request.model()).orElse(null));
+    return context
+        .tokens()
+        .promptTokensBound(request, context.prices().find(request.model()).orElse(null));
   }
 
   @Override
   public long promptTokensAtLeast(Operation operation) {
-    return tokens.promptTokensAtLeast(ResponsesRequest.of(operation));
+    return context.tokens().promptTokensAtLeast(ResponsesRequest.of(operation));
   }
 
   /** See {@link ResponsesFields}: stored context, fee tools, background, unknown fields. */
   @Override
   public Optional<UnpricedField> unpricedField(Operation operation) {
-    return ResponsesFields.unpriced(ResponsesRequest.of(operation), extraFields);
+    return ResponsesFields.unpriced(ResponsesRequest.of(operation), context.extraFields());
   }
 
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall upstreamCall) {
     ResponsesRequest request = ResponsesRequest.of(operation);
     ChatCompletions.requireStandardPricing(request.body().get("service_tier"));
-    PricedModel priced = prices.find(request.model()).orElse(null);
-    boolean assemble = !request.stream() && streamPlainRequests;
+    PricedModel priced = context.prices().find(request.model()).orElse(null);
+    boolean assemble = !request.stream() && context.streamPlainRequests();
     ResponsesRequest upstream = assemble ? request.with("stream", true) : request;
-    return http.post(
-        PATH,
-        upstreamCall.requestId(),
-        OpenAiProvider.json(upstream.body()),
-        upstream.stream(),
-        (call, response) -> read(call, response, request, upstream, priced, assemble));
+    return context
+        .http()
+        .post(
+            PATH,
+            upstreamCall.requestId(),
+            OpenAiProvider.json(upstream.body()),
+            upstream.stream(),
+            (call, response) -> read(call, response, request, upstream, priced, assemble));
   }
 
   private ProviderResponse read(
@@ -93,7 +85,12 @@ final class Responses implements OpenAiApi {
     if (upstream.stream() && OpenAiHttp.isEventStream(response)) {
       ResponsesStream stream =
           new ResponsesStream(
-              call, response, tokens, priced, () -> estimatePromptTokens(request), hidden);
+              call,
+              response,
+              context.tokens(),
+              priced,
+              () -> estimatePromptTokens(request),
+              hidden);
       if (assemble) {
         return new ProviderResponse.Assembling(
             response.code(),
@@ -153,7 +150,7 @@ final class Responses implements OpenAiApi {
   /** Tokens of every string inside an output item but its id and type, erring high. */
   private long strings(JsonNode node, TokenEncoding encoding) {
     if (node.isTextual()) {
-      return tokens.count(node.asText(), encoding);
+      return context.tokens().count(node.asText(), encoding);
     }
     long count = 0;
     if (node.isArray()) {
