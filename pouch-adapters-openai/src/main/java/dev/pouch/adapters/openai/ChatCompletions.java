@@ -104,22 +104,9 @@ final class ChatCompletions implements OpenAiApi {
               assemble || request.includeUsage(),
               request.choices(),
               mayHideOutput(request.body(), priced));
-      if (assemble) {
-        return new ProviderResponse.Assembling(
-            response.code(),
-            OpenAiHttp.headers(response, "application/json", true),
-            stream,
-            new StreamAssembler(stream));
-      }
-      return new ProviderResponse.Streaming(
-          response.code(), OpenAiHttp.headers(response, "text/event-stream", false), stream);
+      return OpenAiHttp.streamed(response, stream, new StreamAssembler(stream), assemble);
     }
-    byte[] body = OpenAiHttp.answerBody(response);
-    return new ProviderResponse.Complete(
-        response.code(),
-        OpenAiHttp.headers(response, "application/json", false),
-        body,
-        usageOf(body, request, priced));
+    return OpenAiHttp.complete(response, body -> usageOf(body, request, priced));
   }
 
   /**

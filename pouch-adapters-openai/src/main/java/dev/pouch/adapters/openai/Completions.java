@@ -104,22 +104,9 @@ final class Completions implements OpenAiApi {
               hidesOutput(request, priced),
               ChunkFacts.Shape.TEXT_COMPLETION,
               EchoedPrompts.of(request));
-      if (assemble) {
-        return new ProviderResponse.Assembling(
-            response.code(),
-            OpenAiHttp.headers(response, "application/json", true),
-            stream,
-            new CompletionAssembler(stream));
-      }
-      return new ProviderResponse.Streaming(
-          response.code(), OpenAiHttp.headers(response, "text/event-stream", false), stream);
+      return OpenAiHttp.streamed(response, stream, new CompletionAssembler(stream), assemble);
     }
-    byte[] body = OpenAiHttp.answerBody(response);
-    return new ProviderResponse.Complete(
-        response.code(),
-        OpenAiHttp.headers(response, "application/json", false),
-        body,
-        usageOf(body, request, priced));
+    return OpenAiHttp.complete(response, body -> usageOf(body, request, priced));
   }
 
   /** Output the upstream bills and never streams: hidden reasoning, or unseen candidates. */

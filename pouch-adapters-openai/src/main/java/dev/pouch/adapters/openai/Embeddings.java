@@ -93,14 +93,8 @@ final class Embeddings implements OpenAiApi {
             call.requestId(),
             OpenAiProvider.json(request.body()),
             false,
-            (upstreamCall, response) -> {
-              byte[] body = OpenAiHttp.answerBody(response);
-              return new ProviderResponse.Complete(
-                  response.code(),
-                  OpenAiHttp.headers(response, "application/json", false),
-                  body,
-                  usageOf(body, request));
-            });
+            (upstreamCall, response) ->
+                OpenAiHttp.complete(response, body -> usageOf(body, request)));
   }
 
   /** The reported input tokens, else Pouch's count of the inputs. */

@@ -4,12 +4,15 @@ import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.UpstreamException;
+import dev.pouch.domain.provider.AnswerAssembler;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UpstreamStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -190,6 +193,28 @@ final class OpenAiHttp {
       throw new IOException("the upstream's answer is larger than " + MAX_ANSWER_BODY + " bytes");
     }
     return response.body().bytes();
+  }
+
+  /**
+   * A streamed answer as the client asked for it: assembled back into a plain answer by {@code
+   * assembler} when the client asked for none, else relayed as a stream.
+   */
+  static ProviderResponse streamed(
+      Response response, UpstreamStream stream, AnswerAssembler assembler, boolean assemble) {
+    if (assemble) {
+      return new ProviderResponse.Assembling(
+          response.code(), headers(response, "application/json", true), stream, assembler);
+    }
+    return new ProviderResponse.Streaming(
+        response.code(), headers(response, "text/event-stream", false), stream);
+  }
+
+  /** A plain answer, with the usage {@code usage} reads from its body. */
+  static ProviderResponse.Complete complete(Response response, Function<byte[], Usage> usage)
+      throws IOException {
+    byte[] body = answerBody(response);
+    return new ProviderResponse.Complete(
+        response.code(), headers(response, "application/json", false), body, usage.apply(body));
   }
 
   static boolean isEventStream(Response response) {

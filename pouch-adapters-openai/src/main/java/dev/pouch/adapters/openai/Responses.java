@@ -91,23 +91,11 @@ final class Responses implements OpenAiApi {
               priced,
               () -> estimatePromptTokens(request),
               hidden);
-      if (assemble) {
-        return new ProviderResponse.Assembling(
-            response.code(),
-            OpenAiHttp.headers(response, "application/json", true),
-            stream,
-            new ResponsesAssembler(stream));
-      }
-      return new ProviderResponse.Streaming(
-          response.code(), OpenAiHttp.headers(response, "text/event-stream", false), stream);
+      return OpenAiHttp.streamed(response, stream, new ResponsesAssembler(stream), assemble);
     }
-    byte[] body = OpenAiHttp.answerBody(response);
-    return new ProviderResponse.Complete(
-            response.code(),
-            OpenAiHttp.headers(response, "application/json", false),
-            body,
-            usageOf(body, request, priced, hidden))
-        .withAnswerId(response.code() == 200 ? answerId(body) : null);
+    ProviderResponse.Complete complete =
+        OpenAiHttp.complete(response, body -> usageOf(body, request, priced, hidden));
+    return complete.withAnswerId(response.code() == 200 ? answerId(complete.body()) : null);
   }
 
   /** The {@code id} of a plain response object, or null when it has none. */
