@@ -3,6 +3,7 @@ package dev.pouch.domain.provider;
 import dev.pouch.domain.error.RequestRejectedException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -12,6 +13,17 @@ import java.util.Map;
  */
 final class BodyFields {
   private BodyFields() {}
+
+  /** A copy of {@code body} with one top-level field set, or removed when {@code value} is null. */
+  static Map<String, Object> with(Map<String, Object> body, String field, Object value) {
+    Map<String, Object> copy = new LinkedHashMap<>(body);
+    if (value == null) {
+      copy.remove(field);
+    } else {
+      copy.put(field, value);
+    }
+    return copy;
+  }
 
   /** The {@code model}: a non-empty string. */
   static void requireModel(Map<String, Object> body) {

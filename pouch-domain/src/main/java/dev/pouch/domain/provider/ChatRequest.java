@@ -156,13 +156,7 @@ public final class ChatRequest implements Operation {
 
   /** A copy with one top-level field set (or removed when {@code value} is null). */
   public ChatRequest with(String field, Object value) {
-    Map<String, Object> copy = new LinkedHashMap<>(body);
-    if (value == null) {
-      copy.remove(field);
-    } else {
-      copy.put(field, value);
-    }
-    return new ChatRequest(copy);
+    return new ChatRequest(BodyFields.with(body, field, value));
   }
 
   @Override

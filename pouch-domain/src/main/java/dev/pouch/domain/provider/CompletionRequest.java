@@ -186,13 +186,7 @@ public final class CompletionRequest implements Operation {
 
   /** A copy with one top-level field set (or removed when {@code value} is null). */
   public CompletionRequest with(String field, Object value) {
-    Map<String, Object> copy = new LinkedHashMap<>(body);
-    if (value == null) {
-      copy.remove(field);
-    } else {
-      copy.put(field, value);
-    }
-    return new CompletionRequest(copy);
+    return new CompletionRequest(BodyFields.with(body, field, value));
   }
 
   /** How many prompts {@code prompt} holds, or a refusal when it has none of the four shapes. */

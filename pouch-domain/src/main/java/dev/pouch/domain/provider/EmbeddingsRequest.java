@@ -138,9 +138,8 @@ public final class EmbeddingsRequest implements Operation {
 
   @Override
   public EmbeddingsRequest withModel(String model) {
-    Map<String, Object> copy = new LinkedHashMap<>(body);
-    copy.put("model", Objects.requireNonNull(model, "model"));
-    return new EmbeddingsRequest(copy);
+    return new EmbeddingsRequest(
+        BodyFields.with(body, "model", Objects.requireNonNull(model, "model")));
   }
 
   /** Itself: there is no output to limit. */

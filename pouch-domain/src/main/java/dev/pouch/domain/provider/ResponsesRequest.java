@@ -173,13 +173,7 @@ public final class ResponsesRequest implements Operation {
 
   /** A copy with one top-level field set (or removed when {@code value} is null). */
   public ResponsesRequest with(String field, Object value) {
-    Map<String, Object> copy = new LinkedHashMap<>(body);
-    if (value == null) {
-      copy.remove(field);
-    } else {
-      copy.put(field, value);
-    }
-    return new ResponsesRequest(copy);
+    return new ResponsesRequest(BodyFields.with(body, field, value));
   }
 
   @Override
