@@ -29,6 +29,7 @@ const schema: PluginSchema = {
     field('ignore_max_tokens', 'boolean'),
     field('tier', 'select', { options: ['flex', 'default'] }),
     field('api_key', 'secret'),
+    field('prices', 'string', { role: 'json' }),
   ],
 };
 
@@ -68,6 +69,8 @@ describe('SchemaForm', () => {
     expect(select.tagName).toBe('SELECT');
     expect(Array.from(select.options).map((o) => o.value)).toEqual(['', 'flex', 'default']);
     expect(select.value).toBe('flex');
+    const json = host.querySelector<HTMLTextAreaElement>('#t-prices')!;
+    expect(json.tagName).toBe('TEXTAREA');
     for (const f of schema.fields) {
       expect(host.querySelector(`label[for="t-${f.name}"]`), f.name).not.toBeNull();
     }
@@ -94,9 +97,15 @@ describe('SchemaForm', () => {
     act(() => {
       flag.click();
     });
+    const prices = host.querySelector<HTMLTextAreaElement>('#t-prices')!;
+    prices.value = '[{"id": "m"}]';
+    act(() => {
+      prices.dispatchEvent(new Event('input', { bubbles: true }));
+    });
     expect(changes).toEqual([
       ['limit', '42'],
       ['ignore_max_tokens', true],
+      ['prices', '[{"id": "m"}]'],
     ]);
   });
 

@@ -104,7 +104,7 @@ interface SchemaFormProps {
   storedSecrets?: string[];
 }
 
-/** One input per schema field: text, number, whole number, checkbox, select or password. */
+/** One input per schema field: text (a box for JSON), number, whole number, checkbox, select or password. */
 export function SchemaForm({ schema, values, onChange, errors = {}, idPrefix, storedSecrets = [] }: SchemaFormProps) {
   if (schema.fields.length === 0) {
     return <p class="text-sm opacity-70">Nothing to configure.</p>;
@@ -169,17 +169,28 @@ export function SchemaForm({ schema, values, onChange, errors = {}, idPrefix, st
             break;
           }
           default:
-            input = (
-              <input
-                {...common}
-                type="text"
-                inputMode={field.type === 'integer' ? 'numeric' : field.type === 'number' ? 'decimal' : undefined}
-                class={`input input-bordered w-full ${error ? 'input-error' : ''}`}
-                placeholder={field.default != null ? String(field.default) : ''}
-                value={String(value ?? '')}
-                onInput={(e) => onChange(field.name, (e.currentTarget as HTMLInputElement).value)}
-              />
-            );
+            input =
+              field.role === 'json' ? (
+                <textarea
+                  {...common}
+                  rows={4}
+                  spellcheck={false}
+                  class={`textarea textarea-bordered w-full font-mono text-xs ${error ? 'textarea-error' : ''}`}
+                  placeholder={field.default != null ? String(field.default) : ''}
+                  value={String(value ?? '')}
+                  onInput={(e) => onChange(field.name, (e.currentTarget as HTMLTextAreaElement).value)}
+                />
+              ) : (
+                <input
+                  {...common}
+                  type="text"
+                  inputMode={field.type === 'integer' ? 'numeric' : field.type === 'number' ? 'decimal' : undefined}
+                  class={`input input-bordered w-full ${error ? 'input-error' : ''}`}
+                  placeholder={field.default != null ? String(field.default) : ''}
+                  value={String(value ?? '')}
+                  onInput={(e) => onChange(field.name, (e.currentTarget as HTMLInputElement).value)}
+                />
+              );
         }
         return (
           <div class={field.type === 'boolean' ? 'flex flex-col justify-center gap-1' : 'flex flex-col gap-1'}>

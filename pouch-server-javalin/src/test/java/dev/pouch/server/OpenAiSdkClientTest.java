@@ -143,7 +143,8 @@ class OpenAiSdkClientTest extends ServerTest {
     TestPouch.CreatedTestKey limited =
         pouch.createKey(
             KeyBody.mock("limited")
-                .middleware("rate_limit", java.util.Map.of("limit", 1, "period", 1)));
+                // a window long enough that the second request falls in it on a loaded machine
+                .middleware("rate_limit", java.util.Map.of("limit", 1, "period", 4)));
     OpenAIClient retrying =
         OpenAIOkHttpClient.builder()
             .apiKey(limited.secret())

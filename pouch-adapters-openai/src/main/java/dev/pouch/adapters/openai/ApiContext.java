@@ -9,14 +9,14 @@ import java.util.Set;
  * @param http the key's upstream, for every API's calls
  * @param streamPlainRequests whether a plain request goes upstream as a stream (cut at the cap)
  * @param extraFields top-level fields the key allows beyond those Pouch knows how to bound
- * @param prices the price book
+ * @param prices the server's price book, under the key's own rows if it has some
  * @param tokens the token counter
  */
 record ApiContext(
     OpenAiHttp http,
     boolean streamPlainRequests,
     Set<String> extraFields,
-    PriceBook prices,
+    Prices prices,
     TokenCounter tokens) {
 
   ApiContext {

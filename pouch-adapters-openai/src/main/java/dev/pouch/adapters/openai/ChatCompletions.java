@@ -79,6 +79,7 @@ final class ChatCompletions implements OpenAiApi {
         .http()
         .post(
             PATH,
+            request.model(),
             upstreamCall.requestId(),
             body(upstream, priced),
             upstream.stream(),

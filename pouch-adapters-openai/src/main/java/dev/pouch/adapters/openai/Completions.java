@@ -71,6 +71,7 @@ final class Completions implements OpenAiApi {
         .http()
         .post(
             PATH,
+            request.model(),
             upstreamCall.requestId(),
             body(upstream),
             upstream.stream(),

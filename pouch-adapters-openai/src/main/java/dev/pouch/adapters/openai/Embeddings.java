@@ -90,6 +90,7 @@ final class Embeddings implements OpenAiApi {
         .http()
         .post(
             PATH,
+            request.model(),
             call.requestId(),
             OpenAiProvider.json(request.body()),
             false,

@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import okhttp3.Call;
-import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -56,14 +55,20 @@ final class OpenAiHttp {
   /**
    * Posts {@code body} to {@code path} and reads the answer.
    *
+   * @param model the model the body names (Azure addresses some APIs by its deployment)
    * @param stream whether the request asks for a stream (the {@code Accept} header)
    * @throws UpstreamException when the upstream cannot be reached, breaks off or times out
    */
   ProviderResponse post(
-      String path, String requestId, byte[] body, boolean stream, AnswerReader reader) {
+      String path,
+      String model,
+      String requestId,
+      byte[] body,
+      boolean stream,
+      AnswerReader reader) {
     Request.Builder builder =
         endpoint
-            .request(path)
+            .request(path, model)
             .header("Accept", stream ? "text/event-stream" : "application/json")
             .header("X-Request-Id", requestId)
             .post(RequestBody.create(body, JSON));
@@ -121,11 +126,10 @@ final class OpenAiHttp {
    * @throws UpstreamException when the upstream cannot be reached, breaks off or times out
    */
   ProviderResponse.Complete relay(String method, String path, String query) {
-    HttpUrl url = endpoint.url(path).newBuilder().encodedQuery(query).build();
     Request request =
         endpoint
             .request(path)
-            .url(url)
+            .url(endpoint.url(path, null, query))
             .header("Accept", "application/json")
             .method(method, "POST".equals(method) ? RequestBody.create(new byte[0], JSON) : null)
             .build();

@@ -24,7 +24,7 @@ import okhttp3.OkHttpClient;
 final class OpenAiProvider implements Provider {
   static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
-  private final PriceBook prices;
+  private final Prices prices;
   private final Map<String, OpenAiApi> apis;
   private final UpstreamModels upstreamModels;
   private final OpenAiHttp http;
@@ -34,7 +34,7 @@ final class OpenAiProvider implements Provider {
       boolean streamPlainRequests,
       Set<String> extraFields,
       OkHttpClient client,
-      PriceBook prices,
+      Prices prices,
       TokenCounter tokens,
       Clock clock) {
     this.prices = prices;

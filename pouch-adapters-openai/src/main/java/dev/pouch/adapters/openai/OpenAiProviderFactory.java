@@ -1,5 +1,6 @@
 package dev.pouch.adapters.openai;
 
+import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginConfig;
 import dev.pouch.domain.plugin.PluginInfo;
@@ -16,9 +17,11 @@ import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
- * The {@code openai} provider: OpenAI itself or any OpenAI-compatible upstream (vLLM, Ollama, Groq,
- * OpenRouter, LM Studio …) by base URL. One OkHttp client (connection pool, dispatcher) serves
- * every key; a key's provider only derives its timeouts from it.
+ * The {@code openai} provider: OpenAI itself, Azure OpenAI, or any OpenAI-compatible upstream
+ * (vLLM, Ollama, Groq, OpenRouter, LM Studio …) by {@link UpstreamPreset preset} or base URL,
+ * priced by the server's price book under the key's own rows ({@link KeyPrices}). One OkHttp client
+ * (connection pool, dispatcher) serves every key; a key's provider only derives its timeouts from
+ * it.
  */
 public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseable {
   public static final String ID = "openai";
@@ -28,6 +31,10 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   static final String TIMEOUT_SECONDS = "timeout_seconds";
   static final String STREAM_PLAIN_REQUESTS = "stream_plain_requests";
   static final String EXTRA_FIELDS = "extra_fields";
+  static final String PRESET = "preset";
+  static final String API_VERSION = "api_version";
+  static final String DEPLOYMENTS = "deployments";
+  static final String PRICES = "prices";
 
   /** Idle upstream connections kept for reuse, over all keys. */
   static final int MAX_IDLE_CONNECTIONS = 1024;
@@ -67,29 +74,40 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   }
 
   private static String description() {
-    return "OpenAI or any OpenAI-compatible upstream (vLLM, Ollama, Groq, OpenRouter, LM Studio)"
-        + " by base URL. Priced from the bundled table and the data folder's prices.json.";
+    return "OpenAI, Azure OpenAI or any OpenAI-compatible upstream (OpenRouter, Groq, Together,"
+        + " Mistral, DeepSeek, Gemini, Ollama, vLLM, LM Studio) by preset or base URL. Priced from"
+        + " the bundled table, the data folder's prices.json and the key's own price rows.";
   }
 
   private static PluginSchema schema(OpenAiSettings settings) {
-    SchemaField.Builder apiKey =
+    return PluginSchema.of(
+        SchemaField.builder(PRESET, FieldType.SELECT)
+            .displayName("Preset")
+            .description(
+                "A known upstream: fills in its base URL and how it takes the API key (azure: the"
+                    + " api-key header and deployment URLs). custom uses the base URL alone.")
+            .options(UpstreamPreset.ids())
+            .defaultValue(UpstreamPreset.CUSTOM.id())
+            .build(),
         SchemaField.builder(API_KEY, FieldType.SECRET)
             .displayName("API key")
             .description(
                 (settings.defaultApiKey() == null
                         ? "The upstream's API key"
-                        : "The upstream's API key; empty uses the server's OPENAI_API_KEY")
-                    + ". Visible ASCII only: no spaces or line breaks.")
-            .max(4096);
-    if (settings.defaultApiKey() == null) {
-      apiKey.required();
-    }
-    return PluginSchema.of(
-        apiKey.build(),
+                        : "The upstream's API key; empty uses the server's OPENAI_API_KEY for the"
+                            + " custom and openai presets")
+                    + ". Required except for the local presets (ollama, vllm, lmstudio). Visible"
+                    + " ASCII only: no spaces or line breaks.")
+            .max(4096)
+            .build(),
         SchemaField.builder(BASE_URL, FieldType.STRING)
             .displayName("Base URL")
-            .description("The upstream's OpenAI-compatible API root, ending in /v1.")
-            .defaultValue(settings.defaultBaseUrl())
+            .description(
+                "The upstream's OpenAI-compatible API root, ending in /v1; empty uses the"
+                    + " preset's, or "
+                    + settings.defaultBaseUrl()
+                    + " for custom. Azure: https://<resource>.openai.azure.com/openai (with an"
+                    + " API version) or …/openai/v1.")
             .max(2048)
             .role(PluginSchema.URL_ROLE)
             .build(),
@@ -124,6 +142,31 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
                     + " prompt: list only fields that make the upstream bill no more than that."
                     + " Others are refused on keys with a budget.")
             .max(2048)
+            .build(),
+        SchemaField.builder(API_VERSION, FieldType.STRING)
+            .displayName("Azure API version")
+            .description(
+                "Azure OpenAI only: the api-version of deployment URLs (e.g. 2024-10-21); empty"
+                    + " when the base URL is Azure's /openai/v1 root.")
+            .max(64)
+            .build(),
+        SchemaField.builder(DEPLOYMENTS, FieldType.STRING)
+            .displayName("Azure deployments")
+            .description(
+                "Azure OpenAI only: model=deployment pairs, comma-separated, for models whose"
+                    + " deployment has another name (a model without a pair is its own"
+                    + " deployment's name). Requests name and are priced by the model.")
+            .max(4096)
+            .role(PluginSchema.PAIRS_ROLE)
+            .build(),
+        SchemaField.builder(PRICES, FieldType.STRING)
+            .displayName("Own price rows")
+            .description(
+                "A JSON array of price entries in prices.json's format (docs/PRICES.md), for"
+                    + " models the bundled table lacks or prices the key pays differently; they"
+                    + " win over the server's rows. Keys with a budget refuse unpriced models.")
+            .max(65536)
+            .role(PluginSchema.JSON_ROLE)
             .build());
   }
 
@@ -134,21 +177,83 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
 
   @Override
   public Provider create(PluginConfig config) {
-    String apiKey = config.string(API_KEY, settings.defaultApiKey());
-    String baseUrl = config.string(BASE_URL, settings.defaultBaseUrl());
-    UpstreamEndpoint endpoint =
-        UpstreamEndpoint.of(baseUrl, apiKey, config.string(ORGANIZATION, null));
+    UpstreamEndpoint endpoint = endpoint(config);
     Duration timeout = Duration.ofSeconds(config.integer(TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS));
     // newBuilder() shares the pool and dispatcher: only the timeouts differ per key.
     OkHttpClient keyClient = client.newBuilder().readTimeout(timeout).build();
+    String ownPrices = config.string(PRICES, "");
     return new OpenAiProvider(
         endpoint,
         config.bool(STREAM_PLAIN_REQUESTS, true),
         extraFields(config.string(EXTRA_FIELDS, "")),
         keyClient,
-        prices,
+        ownPrices.isBlank() ? prices : KeyPrices.parse(ownPrices, prices),
         tokens,
         clock);
+  }
+
+  /** Where a key's config sends its requests, and with which credentials. */
+  UpstreamEndpoint endpoint(PluginConfig config) {
+    UpstreamPreset preset = UpstreamPreset.of(config.string(PRESET, UpstreamPreset.CUSTOM.id()));
+    return UpstreamEndpoint.of(
+        baseUrl(config, preset),
+        apiKey(config, preset),
+        config.string(ORGANIZATION, null),
+        azure(config, preset));
+  }
+
+  /** The key's base URL, else its preset's, else (custom) the server's default. */
+  private String baseUrl(PluginConfig config, UpstreamPreset preset) {
+    String own = config.string(BASE_URL, null);
+    if (own != null && !own.isBlank()) {
+      return own;
+    }
+    if (preset.baseUrl() != null) {
+      return preset.baseUrl();
+    }
+    if (preset == UpstreamPreset.AZURE) {
+      throw RequestRejectedException.invalidConfig(
+          UpstreamEndpoint.param(BASE_URL),
+          "the azure preset needs the resource's base_url, such as"
+              + " https://<resource>.openai.azure.com/openai");
+    }
+    return settings.defaultBaseUrl();
+  }
+
+  /**
+   * The key's API key, else the server's for the presets that may send it: never to a third party's
+   * host.
+   */
+  private String apiKey(PluginConfig config, UpstreamPreset preset) {
+    String own = config.string(API_KEY, null);
+    if (own != null && !own.isEmpty()) {
+      return own;
+    }
+    String fallback = preset.mayUseServerKey() ? settings.defaultApiKey() : null;
+    if (fallback == null && preset.needsApiKey()) {
+      throw RequestRejectedException.invalidConfig(
+          UpstreamEndpoint.param(API_KEY),
+          "config field 'api_key' is required"
+              + (preset == UpstreamPreset.CUSTOM ? "" : " for the " + preset.id() + " preset"));
+    }
+    return fallback;
+  }
+
+  /** Azure's addressing for the azure preset; the Azure fields are refused on the others. */
+  private static UpstreamEndpoint.Azure azure(PluginConfig config, UpstreamPreset preset) {
+    String apiVersion = config.string(API_VERSION, "");
+    String deployments = config.string(DEPLOYMENTS, "");
+    if (preset != UpstreamPreset.AZURE) {
+      for (String field : new String[] {API_VERSION, DEPLOYMENTS}) {
+        if (!config.string(field, "").isBlank()) {
+          throw RequestRejectedException.invalidConfig(
+              UpstreamEndpoint.param(field), field + " applies to the azure preset only");
+        }
+      }
+      return null;
+    }
+    return new UpstreamEndpoint.Azure(
+        apiVersion.isBlank() ? null : apiVersion.strip(), PluginSchema.parsePairs(deployments));
   }
 
   /** The names of a comma-separated list, blanks dropped. */

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * last good table staying in force (the bundled one if none was good yet), so a typo never leaves
  * models unpriced or wrongly priced. Safe for concurrent use: lookups read one volatile snapshot.
  */
-public final class PriceBook {
+public final class PriceBook implements Prices {
   private static final Logger log = LoggerFactory.getLogger(PriceBook.class);
 
   /** How often the override file is looked at, at most. */
@@ -59,6 +59,7 @@ public final class PriceBook {
   }
 
   /** The entry pricing {@code model} (see {@link PriceTable#find}); empty when unknown. */
+  @Override
   public Optional<PricedModel> find(String model) {
     return current().find(model);
   }
@@ -67,11 +68,13 @@ public final class PriceBook {
    * The provider's view of {@code model}, its {@code pricedAs} naming the entry and the table
    * version (for example {@code gpt-4o@2026-11-25+mine@2026-12-01T10:00:00Z}), from one snapshot.
    */
+  @Override
   public Optional<ModelInfo> modelInfo(String model) {
     return current().modelInfo(model);
   }
 
   /** Every priced model. */
+  @Override
   public List<PricedModel> models() {
     return current().models();
   }
@@ -80,6 +83,7 @@ public final class PriceBook {
    * The version of the table in force: the bundled version, plus {@code +<override version>@<file
    * modification time>} while an override is in force.
    */
+  @Override
   public String version() {
     return current().version();
   }

@@ -67,6 +67,7 @@ final class Responses implements OpenAiApi {
         .http()
         .post(
             PATH,
+            request.model(),
             upstreamCall.requestId(),
             OpenAiProvider.json(upstream.body()),
             upstream.stream(),

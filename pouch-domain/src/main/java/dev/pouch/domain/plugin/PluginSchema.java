@@ -32,6 +32,12 @@ public record PluginSchema(List<SchemaField> fields) {
    */
   public static final String NUMBERS_ROLE = "numbers";
 
+  /**
+   * The {@link SchemaField#role()} of text fields that hold a JSON document (a key's own price
+   * rows): forms give it a multi-line box; the plugin itself checks the document.
+   */
+  public static final String JSON_ROLE = "json";
+
   private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+[^\\s]*");
 
   /** A plugin with nothing to configure. */

@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  * plain and streamed, see {@link MockResponse}; a response it stored is continued by {@code
  * previous_response_id}, whose input and output it bills again as input, as OpenAI does), {@code
  * POST /v1/embeddings} and {@code GET /v1/models}, requires {@code Authorization: Bearer
- * <anything>}, and counts what it serves so a test can compare it with what Pouch charged.
+ * <anything>}, and counts what it serves so a test can compare it with what Pouch charged. It also
+ * answers as Azure OpenAI does: {@code /openai/deployments/{deployment}/chat/completions} (and
+ * {@code …/completions}, {@code …/embeddings}) and {@code /openai/responses}, {@code
+ * /openai/models}, each with {@code ?api-version=…} and the key in an {@code api-key} header.
  *
  * <p>Per-request overrides by header: {@code x-fake-latency-ms}, {@code x-fake-chunk-delay-ms},
  * {@code x-fake-ignore-max-tokens}, {@code x-fake-fail-after-chunks}, {@code x-fake-omit-usage},
@@ -89,6 +92,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private static final String COMPLETIONS_PATH = "/v1/completions";
   private static final String RESPONSES_PATH = "/v1/responses";
   private static final String MODELS_PATH = "/v1/models";
+  private static final String AZURE_ROOT = "/openai/";
   private static final String INVALID_REQUEST = "invalid_request_error";
 
   private final HttpServer server;
@@ -137,6 +141,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private record StoredAnswer(long contextTokens, byte[] json, Object input) {}
 
   private volatile String lastAuthorization;
+  private volatile String lastDeployment;
   private volatile Set<Quirk> quirks = Set.of();
   private volatile JsonNode reportedUsage;
 
@@ -338,6 +343,11 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return Optional.ofNullable(lastAuthorization);
   }
 
+  /** The Azure deployment the last request was posted to, if any. */
+  public Optional<String> lastDeployment() {
+    return Optional.ofNullable(lastDeployment);
+  }
+
   /**
    * What was served to each request, by its {@code X-Request-Id}: the most recent {@value
    * #MAX_TALLIED_REQUESTS} requests (a benchmark sends millions).
@@ -382,6 +392,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       served.clear();
     }
     lastAuthorization = null;
+    lastDeployment = null;
     synchronized (bodies) {
       bodies.clear();
     }
@@ -421,8 +432,14 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    * succeeds; an exception reaches the server, which then drops the connection mid-body.
    */
   private void handle(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
+    String path = openAiPath(exchange);
     String method = exchange.getRequestMethod();
+    if (path == null) {
+      exchange.getRequestBody().readAllBytes();
+      sendError(exchange, 404, "Resource not found", INVALID_REQUEST, "404");
+      exchange.close();
+      return;
+    }
     if (CHAT_PATH.equals(path) && "POST".equals(method)) {
       chat(exchange);
     } else if (EMBEDDINGS_PATH.equals(path) && "POST".equals(method)) {
@@ -933,7 +950,49 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     }
   }
 
+  /**
+   * The OpenAI path of a request, an Azure one mapped onto it (its deployment noted); {@code null}
+   * for an Azure path without an {@code api-version} (Azure answers it 404).
+   */
+  private String openAiPath(HttpExchange exchange) {
+    String path = exchange.getRequestURI().getPath();
+    if (!isAzure(exchange)) {
+      return path;
+    }
+    String query = exchange.getRequestURI().getQuery();
+    if (query == null || !query.matches("(.*&)?api-version=[^&]+(&.*)?")) {
+      return null;
+    }
+    String rest = path.substring(AZURE_ROOT.length());
+    if (rest.startsWith("deployments/")) {
+      int slash = rest.indexOf('/', "deployments/".length());
+      if (slash < 0) {
+        return null;
+      }
+      lastDeployment = rest.substring("deployments/".length(), slash);
+      rest = rest.substring(slash + 1);
+    }
+    return "/v1/" + rest;
+  }
+
+  private static boolean isAzure(HttpExchange exchange) {
+    return exchange.getRequestURI().getPath().startsWith(AZURE_ROOT);
+  }
+
   private boolean authorized(HttpExchange exchange) throws IOException {
+    if (isAzure(exchange)) {
+      String key = exchange.getRequestHeaders().getFirst("api-key");
+      if (key != null && !key.isBlank()) {
+        return true;
+      }
+      sendError(
+          exchange,
+          401,
+          "Access denied due to invalid subscription key or wrong API endpoint.",
+          INVALID_REQUEST,
+          "401");
+      return false;
+    }
     String header = exchange.getRequestHeaders().getFirst("Authorization");
     if (header != null
         && header.regionMatches(true, 0, "Bearer ", 0, 7)

@@ -1,0 +1,71 @@
+package dev.pouch.adapters.openai;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code preset} of an {@code openai} provider config: where a known OpenAI-compatible service
+ * lives and how it takes its API key, so an admin picks a name instead of looking up a URL. A key's
+ * own {@code base_url} still wins (Ollama on another host, a proxy in between).
+ *
+ * <p>Only {@link #CUSTOM} and {@link #OPENAI} may fall back to the server's own {@code
+ * OPENAI_API_KEY}: sending it to a third party's host would hand that party the server's secret.
+ */
+enum UpstreamPreset {
+  /** The key's base URL, else the server's default; today's behaviour. */
+  CUSTOM(null, true),
+  OPENAI("https://api.openai.com/v1", true),
+  /**
+   * Azure OpenAI: the {@code api-key} header; the base URL is the resource's ({@code
+   * https://<resource>.openai.azure.com/openai}), so there is none to fill in.
+   */
+  AZURE(null, true),
+  OPENROUTER("https://openrouter.ai/api/v1", true),
+  GROQ("https://api.groq.com/openai/v1", true),
+  TOGETHER("https://api.together.xyz/v1", true),
+  MISTRAL("https://api.mistral.ai/v1", true),
+  DEEPSEEK("https://api.deepseek.com/v1", true),
+  GEMINI("https://generativelanguage.googleapis.com/v1beta/openai", true),
+  OLLAMA("http://localhost:11434/v1", false),
+  VLLM("http://localhost:8000/v1", false),
+  LMSTUDIO("http://localhost:1234/v1", false);
+
+  private final String baseUrl;
+  private final boolean needsApiKey;
+
+  UpstreamPreset(String baseUrl, boolean needsApiKey) {
+    this.baseUrl = baseUrl;
+    this.needsApiKey = needsApiKey;
+  }
+
+  /** The name in a config ({@code groq}, {@code lmstudio} …). */
+  String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The service's OpenAI-compatible root, or {@code null} when the key must give it. */
+  String baseUrl() {
+    return baseUrl;
+  }
+
+  /** Whether the service refuses requests without an API key (local servers do not). */
+  boolean needsApiKey() {
+    return needsApiKey;
+  }
+
+  /** Whether the server's own {@code OPENAI_API_KEY} may be sent to this upstream. */
+  boolean mayUseServerKey() {
+    return this == CUSTOM || this == OPENAI;
+  }
+
+  /** The names a config may choose, for the schema. */
+  static List<String> ids() {
+    return Arrays.stream(values()).map(UpstreamPreset::id).toList();
+  }
+
+  /** The preset a config names (the schema has checked it is one of {@link #ids()}). */
+  static UpstreamPreset of(String id) {
+    return valueOf(id.toUpperCase(Locale.ROOT));
+  }
+}
