@@ -4,7 +4,6 @@ import dev.pouch.server.security.AdminToken;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -13,34 +12,15 @@ import java.util.Map;
  * on a server running on the same folder (it re-reads the hash file when it changes).
  */
 final class AdminCommand {
-  static final String USAGE = "usage: java -jar pouch.jar admin rotate-token [--data ./data]";
-
   private AdminCommand() {}
 
-  /** Runs {@code args} (after {@code admin}); returns the process exit status. */
-  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (args.length == 0 || !args[0].equals("rotate-token")) {
-      err.println("pouch: unknown admin command " + Arrays.toString(args));
-      err.println(USAGE);
-      return 2;
-    }
-    Map<String, String> flags;
-    try {
-      flags = ServerConfig.Flags.parse(Arrays.copyOfRange(args, 1, args.length));
-    } catch (IllegalArgumentException bad) {
-      err.println("pouch: " + bad.getMessage());
-      err.println(USAGE);
-      return 2;
-    }
-    for (String flag : flags.keySet()) {
-      if (!flag.equals("data")) {
-        err.println("pouch: unknown flag --" + flag);
-        err.println(USAGE);
-        return 2;
-      }
-    }
-    String dir = flags.getOrDefault("data", env.getOrDefault("POUCH_DATA_DIR", "data"));
-    Path dataDir = Path.of(dir.isBlank() ? "data" : dir);
+  /**
+   * Rotates the admin token of the data folder {@code dir}; returns the process exit status.
+   *
+   * @param dir the data folder (from {@code --data}, {@code POUCH_DATA_DIR} or the default)
+   */
+  static int rotateToken(String dir, Map<String, String> env, PrintStream out, PrintStream err) {
+    Path dataDir = Path.of(dir);
     String token;
     try {
       token = AdminToken.rotate(dataDir);

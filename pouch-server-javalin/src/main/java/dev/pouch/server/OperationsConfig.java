@@ -2,7 +2,6 @@ package dev.pouch.server;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The operator's settings: log format, who may read {@code /metrics}, and how long a stop waits for
@@ -46,39 +45,16 @@ public record OperationsConfig(String logFormat, boolean metricsAuth, Duration s
    *
    * @throws IllegalArgumentException naming the flag at fault
    */
-  static OperationsConfig parse(Map<String, String> flags, Map<String, String> env) {
-    String format =
-        pick(flags, "log-format", env, "POUCH_LOG_FORMAT", TEXT).toLowerCase(Locale.ROOT);
-    String auth = pick(flags, "metrics-auth", env, "POUCH_METRICS_AUTH", "none");
+  static OperationsConfig parse(Settings settings) {
+    String format = settings.valueOrDefault(Setting.LOG_FORMAT).toLowerCase(Locale.ROOT);
+    String auth = settings.valueOrDefault(Setting.METRICS_AUTH);
     if (!"none".equals(auth) && !"admin".equals(auth)) {
       throw new IllegalArgumentException("metrics-auth must be 'none' or 'admin', got '" + auth);
     }
-    String grace =
-        pick(
-            flags,
-            "shutdown-grace-seconds",
-            env,
-            "POUCH_SHUTDOWN_GRACE_SECONDS",
-            "" + DEFAULT_SHUTDOWN_GRACE.toSeconds());
-    long seconds;
-    try {
-      seconds = Long.parseLong(grace.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "shutdown-grace-seconds must be a whole number, got '" + grace + "'");
-    }
+    long seconds = settings.number(Setting.SHUTDOWN_GRACE_SECONDS);
     if (seconds < 0 || seconds > 3600) {
       throw new IllegalArgumentException("shutdown-grace-seconds must be 0 to 3600");
     }
     return new OperationsConfig(format, "admin".equals(auth), Duration.ofSeconds(seconds));
-  }
-
-  private static String pick(
-      Map<String, String> flags, String flag, Map<String, String> env, String var, String dflt) {
-    String value = flags.get(flag);
-    if (value == null) {
-      value = env.get(var);
-    }
-    return value == null || value.isBlank() ? dflt : value.strip();
   }
 }

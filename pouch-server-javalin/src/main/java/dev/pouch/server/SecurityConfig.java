@@ -1,9 +1,7 @@
 package dev.pouch.server;
 
-import dev.pouch.server.security.MasterKey;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The security settings of the server (docs/SECURITY.md).
@@ -58,44 +56,23 @@ public record SecurityConfig(
    * POUCH_CORS_ORIGINS POUCH_ADMIN_CORS_ORIGINS POUCH_ADMIN_AUTH_FAILURES_PER_MINUTE
    * POUCH_MASTER_KEY} (the key only from the environment).
    */
-  static SecurityConfig parse(Map<String, String> flags, Map<String, String> env) {
-    String failures =
-        pick(
-            flags,
-            "admin-auth-failures-per-minute",
-            env,
-            "POUCH_ADMIN_AUTH_FAILURES_PER_MINUTE",
-            "" + DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE);
-    int perMinute;
-    try {
-      perMinute = Integer.parseInt(failures.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "admin-auth-failures-per-minute must be a whole number, got '" + failures + "'");
-    }
-    String key = env.get(MasterKey.ENV);
+  static SecurityConfig parse(Settings settings) {
     return new SecurityConfig(
-        key == null || key.isBlank() ? null : key,
-        origins(pick(flags, "cors-origins", env, "POUCH_CORS_ORIGINS", "")),
-        origins(pick(flags, "admin-cors-origins", env, "POUCH_ADMIN_CORS_ORIGINS", "")),
-        perMinute);
+        settings.value(Setting.MASTER_KEY),
+        origins(settings.value(Setting.CORS_ORIGINS)),
+        origins(settings.value(Setting.ADMIN_CORS_ORIGINS)),
+        (int) settings.number(Setting.ADMIN_AUTH_FAILURES_PER_MINUTE));
   }
 
   private static List<String> origins(String commaList) {
+    if (commaList == null) {
+      return List.of();
+    }
     return Arrays.stream(commaList.split(","))
         .map(String::strip)
         .filter(s -> !s.isEmpty())
         .map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s)
         .toList();
-  }
-
-  private static String pick(
-      Map<String, String> flags, String flag, Map<String, String> env, String var, String dflt) {
-    String value = flags.get(flag);
-    if (value == null) {
-      value = env.get(var);
-    }
-    return value == null || value.isBlank() ? dflt : value;
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -156,92 +156,31 @@ public record ServerConfig(
   }
 
   /**
-   * Reads {@code --port N --data DIR --host H --max-body-bytes N --max-threads N --openai-base-url
-   * URL --plugins-dir DIR} and {@code POUCH_PORT POUCH_DATA_DIR POUCH_HOST POUCH_MAX_BODY_BYTES
-   * POUCH_MAX_THREADS POUCH_OPENAI_BASE_URL POUCH_PLUGINS_DIR POUCH_ADMIN_TOKEN OPENAI_API_KEY}
-   * (secrets only from the environment, so they never show in a process list), and the flags of
-   * {@link SecurityConfig#parse} and {@link OperationsConfig#parse}.
+   * Reads the flags of {@code pouch serve} and the environment: see {@link Setting} (secrets only
+   * from the environment, so they never show in a process list).
    *
-   * @throws IllegalArgumentException naming the flag or variable at fault
+   * @throws IllegalArgumentException naming the flag or variable at fault: an unknown flag (with
+   *     the closest known one), a flag without its value, a value out of range
    */
   public static ServerConfig parse(String[] args, Map<String, String> env) {
-    Map<String, String> flags = Flags.parse(args);
-    String host = pick(flags, "host", env, "POUCH_HOST", "0.0.0.0");
-    int port = (int) number(pick(flags, "port", env, "POUCH_PORT", "" + DEFAULT_PORT), "port");
-    Path data = Path.of(pick(flags, "data", env, "POUCH_DATA_DIR", "data"));
-    long body =
-        number(
-            pick(flags, "max-body-bytes", env, "POUCH_MAX_BODY_BYTES", "" + DEFAULT_MAX_BODY_BYTES),
-            "max-body-bytes");
-    int threads =
-        (int) number(pick(flags, "max-threads", env, "POUCH_MAX_THREADS", "2000"), "max-threads");
-    String openAiBaseUrl =
-        pick(
-            flags, "openai-base-url", env, "POUCH_OPENAI_BASE_URL", OpenAiSettings.OPENAI_BASE_URL);
+    return parse(PouchCli.serveSettings(args, env));
+  }
+
+  static ServerConfig parse(Settings settings) {
+    Path data = Path.of(settings.valueOrDefault(Setting.DATA));
+    String plugins = settings.value(Setting.PLUGINS_DIR);
     return new ServerConfig(
-        host,
-        port,
+        settings.valueOrDefault(Setting.HOST),
+        (int) settings.number(Setting.PORT),
         data,
-        body,
-        blankToNull(env.get("POUCH_ADMIN_TOKEN")),
-        threads,
-        openAiBaseUrl,
-        blankToNull(env.get("OPENAI_API_KEY")),
-        Path.of(
-            pick(
-                flags,
-                "plugins-dir",
-                env,
-                "POUCH_PLUGINS_DIR",
-                data.resolve("plugins").toString())),
-        SecurityConfig.parse(flags, env),
-        OperationsConfig.parse(flags, env));
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
-  }
-
-  private static String pick(
-      Map<String, String> flags, String flag, Map<String, String> env, String var, String dflt) {
-    String value = flags.get(flag);
-    if (value == null) {
-      value = env.get(var);
-    }
-    return value == null || value.isBlank() ? dflt : value;
-  }
-
-  private static long number(String value, String name) {
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'");
-    }
-  }
-
-  /** {@code --name value} and {@code --name=value} pairs. */
-  static final class Flags {
-    private Flags() {}
-
-    static Map<String, String> parse(String[] args) {
-      Map<String, String> flags = new java.util.LinkedHashMap<>();
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        if (!arg.startsWith("--")) {
-          throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-        }
-        String name = arg.substring(2);
-        int eq = name.indexOf('=');
-        if (eq >= 0) {
-          flags.put(name.substring(0, eq), name.substring(eq + 1));
-        } else if (i + 1 < args.length) {
-          flags.put(name, args[++i]);
-        } else {
-          throw new IllegalArgumentException("flag --" + name + " needs a value");
-        }
-      }
-      return flags;
-    }
+        settings.number(Setting.MAX_BODY_BYTES),
+        settings.value(Setting.ADMIN_TOKEN),
+        (int) settings.number(Setting.MAX_THREADS),
+        settings.valueOrDefault(Setting.OPENAI_BASE_URL),
+        settings.value(Setting.OPENAI_API_KEY),
+        plugins == null ? data.resolve("plugins") : Path.of(plugins),
+        SecurityConfig.parse(settings),
+        OperationsConfig.parse(settings));
   }
 
   /** Never prints secrets. */

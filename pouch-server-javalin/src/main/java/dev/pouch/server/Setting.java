@@ -1,0 +1,114 @@
+package dev.pouch.server;
+
+import dev.pouch.adapters.openai.OpenAiSettings;
+
+/**
+ * Every setting of {@code pouch serve}: its flag (none for secrets, which never belong in a process
+ * list), its environment variable and its default. The one list the CLI's options, its {@code
+ * --help} and docs/OPERATIONS.md's settings table (checked by a test) are made from.
+ */
+enum Setting {
+  PORT("port", "N", "POUCH_PORT", "8080", "TCP port (0: any free port)"),
+  HOST("host", "H", "POUCH_HOST", "0.0.0.0", "address to bind"),
+  DATA(
+      "data",
+      "DIR",
+      "POUCH_DATA_DIR",
+      "./data",
+      "folder of pouch.db, the admin token hash, prices.json and plugins/"),
+  MAX_BODY_BYTES(
+      "max-body-bytes",
+      "N",
+      "POUCH_MAX_BODY_BYTES",
+      "4194304",
+      "larger bodies get 413 request_too_large (at least 1024)"),
+  MAX_THREADS(
+      "max-threads",
+      "N",
+      "POUCH_MAX_THREADS",
+      "2000",
+      "request threads on JDK 17-20 (JDK 21+ uses virtual threads)"),
+  OPENAI_BASE_URL(
+      "openai-base-url",
+      "URL",
+      "POUCH_OPENAI_BASE_URL",
+      OpenAiSettings.OPENAI_BASE_URL,
+      "default upstream of openai keys"),
+  OPENAI_API_KEY(
+      null,
+      null,
+      "OPENAI_API_KEY",
+      null,
+      "API key for openai keys that carry none (custom and openai presets)"),
+  PLUGINS_DIR(
+      "plugins-dir", "DIR", "POUCH_PLUGINS_DIR", "DATA/plugins", "plugin jars loaded at start"),
+  ADMIN_TOKEN(
+      null, null, "POUCH_ADMIN_TOKEN", null, "use this admin token instead of the stored one"),
+  LOG_FORMAT("log-format", "text|json", "POUCH_LOG_FORMAT", "text", "console log format"),
+  LOG_LEVEL(null, null, "POUCH_LOG_LEVEL", "INFO", "root log level"),
+  METRICS_AUTH(
+      "metrics-auth",
+      "none|admin",
+      "POUCH_METRICS_AUTH",
+      "none",
+      "admin: /metrics requires the admin token"),
+  SHUTDOWN_GRACE_SECONDS(
+      "shutdown-grace-seconds",
+      "N",
+      "POUCH_SHUTDOWN_GRACE_SECONDS",
+      "10",
+      "on SIGTERM, how long requests in flight may finish (0-3600)"),
+  CORS_ORIGINS(
+      "cors-origins", "LIST", "POUCH_CORS_ORIGINS", null, "allowed browser origins of /v1"),
+  ADMIN_CORS_ORIGINS(
+      "admin-cors-origins",
+      "LIST",
+      "POUCH_ADMIN_CORS_ORIGINS",
+      null,
+      "allowed browser origins of the admin API"),
+  ADMIN_AUTH_FAILURES_PER_MINUTE(
+      "admin-auth-failures-per-minute",
+      "N",
+      "POUCH_ADMIN_AUTH_FAILURES_PER_MINUTE",
+      "" + SecurityConfig.DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE,
+      "wrong admin tokens allowed per minute and address"),
+  MASTER_KEY(
+      null, null, "POUCH_MASTER_KEY", null, "master key encrypting upstream secrets at rest");
+
+  private final String flag;
+  private final String label;
+  private final String env;
+  private final String defaultValue;
+  private final String description;
+
+  Setting(String flag, String label, String env, String defaultValue, String description) {
+    this.flag = flag;
+    this.label = label;
+    this.env = env;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** The flag's name without {@code --}, or {@code null} for a setting of the environment only. */
+  String flag() {
+    return flag;
+  }
+
+  /** What the flag's value looks like in {@code --help} ({@code N}, {@code DIR} …). */
+  String label() {
+    return label;
+  }
+
+  String env() {
+    return env;
+  }
+
+  /** The default as documented, or {@code null} when there is none (off, generated, a file). */
+  String defaultValue() {
+    return defaultValue;
+  }
+
+  String description() {
+    return description;
+  }
+}
