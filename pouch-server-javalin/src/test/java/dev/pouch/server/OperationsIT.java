@@ -40,8 +40,8 @@ import org.sqlite.SQLiteConfig;
 /**
  * The fat jar as operators run it: SIGTERM mid-stream drains gracefully (streams that fit the grace
  * finish, the others are cut with an error event, every reservation is settled, checked straight in
- * the SQLite file before any restart), and {@code --log-format json} writes one JSON object per
- * line with an access line per request carrying Pouch's {@code x-request-id} and the client's.
+ * the SQLite file before any restart), and {@code --log-format json} writes one flat JSON object
+ * per line with an access line per request carrying Pouch's {@code x-request-id} and the client's.
  */
 class OperationsIT {
   private static final String ADMIN_TOKEN = "pt-admin-operations-it";
@@ -197,29 +197,39 @@ class OperationsIT {
         .doesNotContain(key.secret)
         .doesNotContain("sk-operations-it-upstream");
 
+    for (JsonNode line : lines) {
+      assertThat(java.time.OffsetDateTime.parse(line.get("timestamp").asText()).getOffset())
+          .as("an ISO-8601 UTC timestamp: %s", line)
+          .isEqualTo(java.time.ZoneOffset.UTC);
+      assertThat(line.has("level") && line.has("logger") && line.has("message")).isTrue();
+    }
+
     Map<String, JsonNode> plain = accessLine(lines, plainId, stdout);
     assertThat(plain.get("client_request_id").asText()).isEqualTo("it-plain-1");
     assertThat(plain.get("method").asText()).isEqualTo("POST");
     assertThat(plain.get("route").asText()).isEqualTo("/v1/chat/completions");
-    assertThat(plain.get("status").asText()).isEqualTo("200");
+    assertThat(plain.get("status").isInt()).as("typed: %s", plain).isTrue();
+    assertThat(plain.get("status").asInt()).isEqualTo(200);
     assertThat(plain.get("model").asText()).isEqualTo(MODEL);
-    assertThat(plain.get("stream").asText()).isEqualTo("false");
+    assertThat(plain.get("stream").isBoolean()).as("typed: %s", plain).isTrue();
+    assertThat(plain.get("stream").asBoolean()).isFalse();
     assertThat(plain.get("key_prefix").asText()).startsWith("pa-");
     assertThat(key.secret).startsWith(plain.get("key_prefix").asText());
     assertThat(plain.get("key_prefix").asText()).hasSizeLessThan(key.secret.length() / 2);
-    assertThat(Long.parseLong(plain.get("completion_tokens").asText())).isEqualTo(5);
-    assertThat(Long.parseLong(plain.get("cost_micros").asText())).isPositive();
-    assertThat(Long.parseLong(plain.get("latency_ms").asText())).isNotNegative();
+    assertThat(plain.get("completion_tokens").isIntegralNumber()).isTrue();
+    assertThat(plain.get("completion_tokens").asLong()).isEqualTo(5);
+    assertThat(plain.get("cost_micros").asLong()).isPositive();
+    assertThat(plain.get("latency_ms").asLong()).isNotNegative();
 
     Map<String, JsonNode> stream = accessLine(lines, streamId, stdout);
     assertThat(stream.get("client_request_id").asText()).isEqualTo("it-stream-1");
-    assertThat(stream.get("stream").asText()).isEqualTo("true");
-    assertThat(stream.get("status").asText()).isEqualTo("200");
-    assertThat(Long.parseLong(stream.get("cost_micros").asText())).isPositive();
+    assertThat(stream.get("stream").asBoolean()).isTrue();
+    assertThat(stream.get("status").asInt()).isEqualTo(200);
+    assertThat(stream.get("cost_micros").asLong()).isPositive();
 
     Map<String, JsonNode> denied = accessLine(lines, refusedId, stdout);
     assertThat(denied.get("client_request_id").asText()).isEqualTo("it-refused-1");
-    assertThat(denied.get("status").asText()).isEqualTo("401");
+    assertThat(denied.get("status").asInt()).isEqualTo(401);
     assertThat(denied.get("error_code").asText()).isEqualTo("invalid_api_key");
   }
 
@@ -230,25 +240,29 @@ class OperationsIT {
     return id;
   }
 
-  /** The key-values of the one access line of a request, from Logback's JSON encoder. */
-  private static Map<String, JsonNode> accessLine(
-      List<JsonNode> lines, String requestId, String stdout) {
+  /**
+   * The fields of the one access line of a request: flat, with exactly one {@code request_id} (a
+   * repeated key would break log pipelines that refuse duplicates).
+   */
+  private Map<String, JsonNode> accessLine(List<JsonNode> lines, String requestId, String stdout)
+      throws Exception {
     List<Map<String, JsonNode>> found = new ArrayList<>();
-    for (JsonNode line : lines) {
-      if (!"pouch.access".equals(line.path("loggerName").asText())) {
+    for (String raw : stdout.split("\n")) {
+      if (raw.isBlank()) {
         continue;
       }
+      JsonNode line = json.readTree(raw);
+      if (!"pouch.access".equals(line.path("logger").asText())
+          || !requestId.equals(line.path("request_id").asText())) {
+        continue;
+      }
+      assertThat(raw.split("\"request_id\"", -1)).as("one request_id in %s", raw).hasSize(2);
       Map<String, JsonNode> fields = new LinkedHashMap<>();
-      JsonNode kvps = line.path("kvpList");
-      for (JsonNode pair : kvps.isArray() ? kvps : List.of(kvps)) {
-        pair.properties().forEach(field -> fields.put(field.getKey(), field.getValue()));
-      }
-      if (requestId.equals(line.path("mdc").path("request_id").asText())) {
-        assertThat(fields.get("request_id").asText()).isEqualTo(requestId);
-        found.add(fields);
-      }
+      line.properties().forEach(field -> fields.put(field.getKey(), field.getValue()));
+      found.add(fields);
     }
     assertThat(found).as("one access line for %s in%n%s", requestId, stdout).hasSize(1);
+    assertThat(lines).isNotEmpty();
     return found.get(0);
   }
 
