@@ -13,14 +13,21 @@ import java.util.Locale;
  *     metrics carry no key ids or secrets, and scrapers usually sit on a private network)
  * @param shutdownGrace how long a stop (SIGTERM) lets requests in flight finish before cutting the
  *     streams that remain
+ * @param metricsKeySeries how many keys get their own spend and remaining-budget series in {@code
+ *     /metrics} (the first ones to spend; the rest are summed under {@code key="other"}); 0, the
+ *     default, for none, so that {@code /metrics} carries no key ids
  */
-public record OperationsConfig(String logFormat, boolean metricsAuth, Duration shutdownGrace) {
+public record OperationsConfig(
+    String logFormat, boolean metricsAuth, Duration shutdownGrace, int metricsKeySeries) {
 
   public static final String TEXT = "text";
   public static final String JSON = "json";
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
   public static final OperationsConfig DEFAULTS =
-      new OperationsConfig(TEXT, false, DEFAULT_SHUTDOWN_GRACE);
+      new OperationsConfig(TEXT, false, DEFAULT_SHUTDOWN_GRACE, 0);
+
+  /** Most keys with series of their own: each costs a few time series in every scrape. */
+  public static final int MAX_METRICS_KEY_SERIES = 10_000;
 
   public OperationsConfig {
     if (!TEXT.equals(logFormat) && !JSON.equals(logFormat)) {
@@ -29,14 +36,27 @@ public record OperationsConfig(String logFormat, boolean metricsAuth, Duration s
     if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException("shutdown-grace-seconds must be 0 to 3600");
     }
+    if (metricsKeySeries < 0 || metricsKeySeries > MAX_METRICS_KEY_SERIES) {
+      throw new IllegalArgumentException(
+          "metrics-key-series must be 0 to " + MAX_METRICS_KEY_SERIES);
+    }
+  }
+
+  /** Settings without per-key series, as before they existed. */
+  public OperationsConfig(String logFormat, boolean metricsAuth, Duration shutdownGrace) {
+    this(logFormat, metricsAuth, shutdownGrace, 0);
   }
 
   public OperationsConfig withShutdownGrace(Duration value) {
-    return new OperationsConfig(logFormat, metricsAuth, value);
+    return new OperationsConfig(logFormat, metricsAuth, value, metricsKeySeries);
   }
 
   public OperationsConfig withMetricsAuth(boolean value) {
-    return new OperationsConfig(logFormat, value, shutdownGrace);
+    return new OperationsConfig(logFormat, value, shutdownGrace, metricsKeySeries);
+  }
+
+  public OperationsConfig withMetricsKeySeries(int value) {
+    return new OperationsConfig(logFormat, metricsAuth, shutdownGrace, value);
   }
 
   /**
@@ -55,6 +75,12 @@ public record OperationsConfig(String logFormat, boolean metricsAuth, Duration s
     if (seconds < 0 || seconds > 3600) {
       throw new IllegalArgumentException("shutdown-grace-seconds must be 0 to 3600");
     }
-    return new OperationsConfig(format, "admin".equals(auth), Duration.ofSeconds(seconds));
+    long keySeries = settings.number(Setting.METRICS_KEY_SERIES);
+    if (keySeries < 0 || keySeries > MAX_METRICS_KEY_SERIES) {
+      throw new IllegalArgumentException(
+          "metrics-key-series must be 0 to " + MAX_METRICS_KEY_SERIES);
+    }
+    return new OperationsConfig(
+        format, "admin".equals(auth), Duration.ofSeconds(seconds), (int) keySeries);
   }
 }

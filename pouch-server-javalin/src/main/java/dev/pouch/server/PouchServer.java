@@ -57,7 +57,7 @@ public final class PouchServer implements AutoCloseable {
   private final String generatedAdminToken;
   private final boolean virtualThreads;
   private final Drain drain = new Drain();
-  private final Metrics metrics = new Metrics(drain::activeStreams);
+  private final Metrics metrics;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -70,6 +70,8 @@ public final class PouchServer implements AutoCloseable {
       this.generatedAdminToken = adminToken.generatedToken();
       AesGcmSecretSealer sealer = sealer(config);
       this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
+      this.metrics =
+          new Metrics(drain::activeStreams, config.operations().metricsKeySeries(), store::find);
       this.openAi =
           new OpenAiProviderFactory(
               new OpenAiSettings(
@@ -152,6 +154,7 @@ public final class PouchServer implements AutoCloseable {
     openAi.close();
     store.close();
     plugins.close();
+    metrics.close();
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -259,6 +262,7 @@ public final class PouchServer implements AutoCloseable {
     openAi.close();
     store.close();
     plugins.close();
+    metrics.close();
     dataLock.close();
     log.atInfo().log("Pouch stopped");
   }

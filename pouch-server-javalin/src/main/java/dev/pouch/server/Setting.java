@@ -52,6 +52,12 @@ enum Setting {
       "POUCH_METRICS_AUTH",
       "none",
       "admin: /metrics requires the admin token"),
+  METRICS_KEY_SERIES(
+      "metrics-key-series",
+      "N",
+      "POUCH_METRICS_KEY_SERIES",
+      "0",
+      "keys with their own spend and remaining-budget series in /metrics (they carry key ids)"),
   SHUTDOWN_GRACE_SECONDS(
       "shutdown-grace-seconds",
       "N",

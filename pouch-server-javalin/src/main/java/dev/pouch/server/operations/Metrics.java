@@ -1,10 +1,18 @@
 package dev.pouch.server.operations;
 
 import dev.pouch.application.port.out.ProxyEvents;
+import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.log.RequestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -13,18 +21,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
- * Pouch's Prometheus metrics (listed in {@code docs/OPERATIONS.md}). Meters are resolved once per
- * label set and cached here, so recording costs a map lookup and an atomic add, without building
- * tags per request. Labels only take bounded values: routes as declared, status codes, provider
- * ids, priced model names (others are {@code unpriced}) and error codes, never key ids or request
- * content.
+ * Pouch's Prometheus metrics (listed in {@code docs/OPERATIONS.md}), with the JVM's and the
+ * process's. Meters are resolved once per label set and cached here, so recording costs a map
+ * lookup and an atomic add, without building tags per request. Labels only take bounded values:
+ * routes as declared, status codes, provider ids, priced model names (others are {@code unpriced}),
+ * error codes, and key ids only for the first keys up to an operator's bound ({@link KeySeries},
+ * none by default); never request content.
  */
-public final class Metrics implements ProxyEvents {
+public final class Metrics implements ProxyEvents, AutoCloseable {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final String UNPRICED = "unpriced";
+
+  /**
+   * How the request log names an upstream failure ({@code upstream_timeout}, {@code upstream_503}).
+   */
+  private static final String UPSTREAM_ERROR_PREFIX = "upstream_";
 
   /** Histogram buckets of every latency: 5 ms to 5 min, enough for answers and streams. */
   private static final Duration[] BUCKETS = {
@@ -56,8 +71,31 @@ public final class Metrics implements ProxyEvents {
   private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
   private final Map<String, Counter> settlements = new ConcurrentHashMap<>();
   private final Map<String, Counter> overruns = new ConcurrentHashMap<>();
+  private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final KeySeries keys;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
+  /** Metrics without per-key series. */
   public Metrics(IntSupplier activeStreams) {
+    this(activeStreams, 0, keyId -> java.util.Optional.empty());
+  }
+
+  /**
+   * @param keySeries how many keys get series of their own (0: none)
+   * @param budgets a key's budget, read when a scrape asks for its remaining budget
+   */
+  public Metrics(
+      IntSupplier activeStreams,
+      int keySeries,
+      Function<String, java.util.Optional<Budget>> budgets) {
+    this.keys = new KeySeries(registry, keySeries, budgets);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
     Gauge.builder("pouch.streams.active", activeStreams::getAsInt)
         .description("Streams being copied to clients")
         .register(registry);
@@ -141,6 +179,22 @@ public final class Metrics implements ProxyEvents {
             "basis",
             record.basis() == null ? "none" : record.basis().wireName())
         .increment();
+    keys.spent(record.keyId(), record.costMicros());
+    String error = record.errorCode();
+    if (error != null && error.startsWith(UPSTREAM_ERROR_PREFIX)) {
+      upstreamErrors
+          .computeIfAbsent(
+              providerId + "\n" + error,
+              k ->
+                  Counter.builder("pouch.upstream.errors")
+                      .description(
+                          "Failed upstream calls by kind: unreachable, timeout, or the status"
+                              + " it answered (upstream_429, upstream_500 …)")
+                      .tag("provider", providerId)
+                      .tag("kind", error.substring(UPSTREAM_ERROR_PREFIX.length()))
+                      .register(registry))
+          .increment();
+    }
     if (record.overrunMicros() > 0) {
       counter(
               overruns,
@@ -198,5 +252,11 @@ public final class Metrics implements ProxyEvents {
 
   private static Timer.Builder latency(String name, String description) {
     return Timer.builder(name).description(description).serviceLevelObjectives(BUCKETS);
+  }
+
+  /** Unbinds the meters that hold JVM listeners. */
+  @Override
+  public void close() {
+    gc.close();
   }
 }
