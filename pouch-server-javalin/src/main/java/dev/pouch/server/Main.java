@@ -1,6 +1,7 @@
 package dev.pouch.server;
 
 import dev.pouch.server.operations.LogFormat;
+import dev.pouch.server.operations.Tracing;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -23,7 +24,9 @@ public final class Main {
     LogFormat.apply(config.operations().logFormat());
     PouchServer server;
     try {
-      server = PouchServer.start(config);
+      server =
+          PouchServer.start(
+              config, java.time.Clock.systemUTC(), Tracing.fromEnvironment(System.getenv()));
     } catch (IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
       // A clear refusal (wrong master key, unreadable data folder), not a stack trace.
       System.err.println("pouch: cannot start: " + e.getMessage());

@@ -16,6 +16,8 @@ import dev.pouch.server.http.JsonErrorHandler;
 import dev.pouch.server.operations.Drain;
 import dev.pouch.server.operations.Metrics;
 import dev.pouch.server.operations.Observability;
+import dev.pouch.server.operations.ObservedEvents;
+import dev.pouch.server.operations.Tracing;
 import dev.pouch.server.proxy.ProxyRoutes;
 import dev.pouch.server.security.AdminAuthLimiter;
 import dev.pouch.server.security.AdminToken;
@@ -58,11 +60,13 @@ public final class PouchServer implements AutoCloseable {
   private final boolean virtualThreads;
   private final Drain drain = new Drain();
   private final Metrics metrics;
+  private final Tracing tracing;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private PouchServer(ServerConfig config, Clock clock) throws IOException {
+  private PouchServer(ServerConfig config, Clock clock, Tracing tracing) throws IOException {
     this.config = config;
+    this.tracing = tracing;
     Files.createDirectories(config.dataDir());
     this.dataLock = DataDirLock.acquire(config.dataDir());
     try {
@@ -97,7 +101,7 @@ public final class PouchServer implements AutoCloseable {
               .middlewares(plugins.middlewares())
               .clock(clock)
               .secrets(sealer)
-              .events(metrics)
+              .events(new ObservedEvents(metrics, tracing))
               .webhooks(webhooks)
               .build();
       try {
@@ -109,7 +113,7 @@ public final class PouchServer implements AutoCloseable {
       pouch.recoverOpenReservations();
       this.virtualThreads = Runtime.version().feature() >= 21;
       JsonBodies json = new JsonBodies(config.maxBodyBytes());
-      ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json, drain, metrics);
+      ProxyRoutes proxy = new ProxyRoutes(pouch.proxy(), json, drain, metrics, tracing);
       AdminRoutes admin =
           new AdminRoutes(
               pouch,
@@ -120,6 +124,7 @@ public final class PouchServer implements AutoCloseable {
       Observability observability =
           new Observability(
               metrics,
+              tracing,
               drain,
               json,
               adminToken.token(),
@@ -155,6 +160,7 @@ public final class PouchServer implements AutoCloseable {
     store.close();
     plugins.close();
     metrics.close();
+    tracing.close();
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -164,9 +170,17 @@ public final class PouchServer implements AutoCloseable {
 
   /** As {@link #start(ServerConfig)}, with a clock (tests move time). */
   public static PouchServer start(ServerConfig config, Clock clock) {
+    return start(config, clock, Tracing.off());
+  }
+
+  /**
+   * As {@link #start(ServerConfig)}, with a clock and traces ({@link Tracing#fromEnvironment}: the
+   * jar's {@code OTEL_*} variables); the server closes {@code tracing} when it stops.
+   */
+  public static PouchServer start(ServerConfig config, Clock clock, Tracing tracing) {
     PouchServer server;
     try {
-      server = new PouchServer(config, clock);
+      server = new PouchServer(config, clock, tracing);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the data folder " + config.dataDir(), e);
     }
@@ -263,6 +277,7 @@ public final class PouchServer implements AutoCloseable {
     store.close();
     plugins.close();
     metrics.close();
+    tracing.close();
     dataLock.close();
     log.atInfo().log("Pouch stopped");
   }

@@ -103,6 +103,7 @@ final class OpenReservation {
     if (!settled.compareAndSet(false, true)) {
       return;
     }
+    long started = System.nanoTime();
     long reserved = reservation.amountMicros();
     usage = withContinuedContext(usage);
     Charge charge;
@@ -171,6 +172,7 @@ final class OpenReservation {
     recording.settled(ending, status, charge, plan, now);
     observers.settled(record);
     events.reservationSettled(providerId, record);
+    events.settleTook(providerId, record, System.nanoTime() - started);
   }
 
   /**

@@ -83,6 +83,7 @@ final class ReservingTerminal implements RealChain.Terminal {
       return ProxyResponse.refused(refusedByObserver.get());
     }
     Reserving.Outcome outcome;
+    long reserveStarted = System.nanoTime();
     try {
       outcome = reserving.reserve(context.requestId(), context.key().id(), plan, quoting, budget);
     } catch (RuntimeException storeFailure) {
@@ -96,6 +97,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     Reserving.Outcome.Reserved taken = (Reserving.Outcome.Reserved) outcome;
     reserved = true;
     String providerId = context.key().policy().provider().id();
+    events.reserveTook(providerId, System.nanoTime() - reserveStarted);
     events.reservationOpened(providerId, taken.reservation().amountMicros());
     OpenReservation open =
         new OpenReservation(

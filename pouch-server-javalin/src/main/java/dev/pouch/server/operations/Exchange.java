@@ -29,6 +29,11 @@ public final class Exchange {
   public volatile boolean stream;
   volatile RequestRecord settled;
 
+  /** The request's trace span and its context on the request's thread ({@link Tracing}). */
+  volatile io.opentelemetry.api.trace.Span span;
+
+  volatile io.opentelemetry.context.Scope scope;
+
   private Exchange(String requestId, String clientRequestId, long startedNanos) {
     this.requestId = requestId;
     this.clientRequestId = clientRequestId;

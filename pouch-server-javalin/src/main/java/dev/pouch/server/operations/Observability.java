@@ -40,6 +40,7 @@ public final class Observability {
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'");
 
   private final Metrics metrics;
+  private final Tracing tracing;
   private final Drain drain;
   private final JsonBodies json;
   private final AdminToken adminToken;
@@ -52,6 +53,7 @@ public final class Observability {
 
   public Observability(
       Metrics metrics,
+      Tracing tracing,
       Drain drain,
       JsonBodies json,
       AdminToken adminToken,
@@ -62,6 +64,7 @@ public final class Observability {
       Clock clock,
       Supplier<String> requestIds) {
     this.metrics = metrics;
+    this.tracing = tracing;
     this.drain = drain;
     this.json = json;
     this.adminToken = adminToken;
@@ -84,6 +87,7 @@ public final class Observability {
   private void begin(Context ctx) {
     Exchange exchange = Exchange.begin(ctx, requestIds);
     MDC.put(MDC_REQUEST_ID, exchange.requestId);
+    tracing.begin(exchange, ctx.method().name());
     ctx.header(ProxyChat.REQUEST_ID_HEADER, exchange.requestId);
     if (drain.draining() && !"/healthz".equals(ctx.path())) {
       ctx.header("Connection", "close");
@@ -153,6 +157,7 @@ public final class Observability {
       String route = route(ctx, status);
       String method = ctx.method().name();
       metrics.httpRequest(method, route, status, nanos);
+      tracing.end(exchange, method, route, status);
       String errorCode = ctx.attribute(ErrorHandling.ERROR_CODE_ATTRIBUTE);
       if (errorCode != null) {
         metrics.refused(errorCode);

@@ -15,6 +15,7 @@ import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.operations.Drain;
 import dev.pouch.server.operations.Exchange;
 import dev.pouch.server.operations.Metrics;
+import dev.pouch.server.operations.Tracing;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -46,12 +47,32 @@ public final class ProxyRoutes {
   private final JsonBodies json;
   private final Drain drain;
   private final Metrics metrics;
+  private final Tracing tracing;
 
   public ProxyRoutes(ProxyChat proxy, JsonBodies json, Drain drain, Metrics metrics) {
+    this(proxy, json, drain, metrics, Tracing.off());
+  }
+
+  public ProxyRoutes(
+      ProxyChat proxy, JsonBodies json, Drain drain, Metrics metrics, Tracing tracing) {
     this.proxy = proxy;
     this.json = json;
     this.drain = drain;
     this.metrics = metrics;
+    this.tracing = tracing;
+  }
+
+  /** The key of an {@code Authorization} header, timed for the request's trace. */
+  private AppKey authenticate(Context ctx) {
+    long started = System.nanoTime();
+    boolean accepted = false;
+    try {
+      AppKey key = proxy.authenticate(ctx.header("Authorization"));
+      accepted = true;
+      return key;
+    } finally {
+      tracing.authenticated(System.nanoTime() - started, accepted);
+    }
   }
 
   /** Adds the routes under {@code prefix} ("" for the root). */
@@ -76,7 +97,7 @@ public final class ProxyRoutes {
 
   private void serve(Context ctx, String api) throws IOException {
     try (Drain.Flight flight = drain.enter()) {
-      AppKey key = proxy.authenticate(ctx.header("Authorization"));
+      AppKey key = authenticate(ctx);
       Exchange exchange = Exchange.of(ctx);
       Map<String, Object> body = json.readObject(ctx);
       RequestMeta meta;

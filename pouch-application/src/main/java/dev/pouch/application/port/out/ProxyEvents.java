@@ -3,8 +3,8 @@ package dev.pouch.application.port.out;
 import dev.pouch.domain.log.RequestRecord;
 
 /**
- * An observer of the proxy's money flow and upstream calls, for metrics. Every method has a no-op
- * default, so an embedder that wants nothing passes nothing ({@link #NONE} is used).
+ * An observer of the proxy's money flow and upstream calls, for metrics and traces. Every method
+ * has a no-op default, so an embedder that wants nothing passes nothing ({@link #NONE} is used).
  *
  * <p>Calls happen on the request's own thread, inside the proxy's hot path: implementations must be
  * cheap, must not block and must not throw (a failure of the observer would fail the request). For
@@ -43,4 +43,23 @@ public interface ProxyEvents {
    * @param nanos time spent in the provider call
    */
   default void upstreamResponded(String providerId, boolean streaming, long nanos) {}
+
+  /**
+   * How long taking a request's reservation took (plans again after a lost race included); called
+   * just before {@link #reservationOpened}.
+   *
+   * @param providerId the key's provider
+   * @param nanos time spent reserving
+   */
+  default void reserveTook(String providerId, long nanos) {}
+
+  /**
+   * How long settling a request took (the charge decided and written with its request-log row);
+   * called just after {@link #reservationSettled}.
+   *
+   * @param providerId the key's provider
+   * @param record the request-log row written
+   * @param nanos time spent settling
+   */
+  default void settleTook(String providerId, RequestRecord record, long nanos) {}
 }
