@@ -17,6 +17,7 @@ import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
 import dev.pouch.domain.chain.MiddlewareFactory;
+import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.ProviderFactory;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -59,7 +60,10 @@ public final class Pouch implements AutoCloseable {
     this.catalog = new PluginCatalog(builder.providers, builder.middlewares);
     SecretFields sealing = new SecretFields(builder.sealer);
     this.runtimes = new KeyRuntimes(catalog, sealing);
-    VerifiedKeyCache cache = new VerifiedKeyCache(builder.settings.keyCacheSize());
+    VerifiedKeyCache cache =
+        builder.keyCache == null
+            ? new VerifiedKeyCache(builder.settings.keyCacheSize())
+            : new VerifiedKeyCache(builder.keyCache, Integer.MAX_VALUE);
     this.keyService =
         new KeyService(
             keys,
@@ -163,6 +167,7 @@ public final class Pouch implements AutoCloseable {
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
+    private java.util.concurrent.ConcurrentMap<String, AppKey> keyCache;
     private WebhookSender webhooks;
     private SecretSealer sealer = SecretSealer.plaintext();
     private ProxyEvents events = ProxyEvents.NONE;
@@ -218,6 +223,16 @@ public final class Pouch implements AutoCloseable {
     /** The clock of budget periods, expiries and the log; the system UTC clock by default. */
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * Where verified keys are kept, for a host that has a better map than the default (bounded and
+     * expiring, such as Caffeine's {@code asMap()}); it must bound itself, as {@link
+     * PouchSettings#keyCacheSize} then does not apply.
+     */
+    public Builder keyCache(java.util.concurrent.ConcurrentMap<String, AppKey> value) {
+      this.keyCache = Objects.requireNonNull(value, "keyCache");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.pouch.server;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
@@ -8,6 +10,7 @@ import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.domain.chain.MiddlewareFactory;
+import dev.pouch.domain.key.AppKey;
 import dev.pouch.server.admin.AdminRoutes;
 import dev.pouch.server.admin.AdminUiRoutes;
 import dev.pouch.server.http.ErrorHandling;
@@ -59,6 +62,12 @@ public final class PouchServer implements AutoCloseable {
   private final String generatedAdminToken;
   private final boolean virtualThreads;
   private final Drain drain = new Drain();
+
+  /** Verified keys kept in memory, at most. */
+  static final long KEY_CACHE_SIZE = 100_000;
+
+  static final java.time.Duration KEY_CACHE_TTL = java.time.Duration.ofMinutes(10);
+
   private final Metrics metrics;
   private final Tracing tracing;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
@@ -103,6 +112,7 @@ public final class PouchServer implements AutoCloseable {
               .secrets(sealer)
               .events(new ObservedEvents(metrics, tracing))
               .webhooks(webhooks)
+              .keyCache(keyCache())
               .build();
       try {
         pouch.sealStoredSecrets();
@@ -151,6 +161,17 @@ public final class PouchServer implements AutoCloseable {
         .addKeyValue("source", config.security().masterKey() == null ? "file" : "environment")
         .log("master key loaded");
     return sealer;
+  }
+
+  /**
+   * Verified keys in Caffeine: at most {@link #KEY_CACHE_SIZE}, the least recently used dropped
+   * first, each kept at most {@link #KEY_CACHE_TTL} (a bound on staleness should a change ever miss
+   * the invalidation; edits and revocations invalidate at once).
+   */
+  private static java.util.concurrent.ConcurrentMap<String, AppKey> keyCache() {
+    Cache<String, AppKey> cache =
+        Caffeine.newBuilder().maximumSize(KEY_CACHE_SIZE).expireAfterWrite(KEY_CACHE_TTL).build();
+    return cache.asMap();
   }
 
   private void closeQuietly() {

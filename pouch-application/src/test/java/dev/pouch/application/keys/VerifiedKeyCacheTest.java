@@ -105,5 +105,8 @@ class VerifiedKeyCacheTest {
 
     assertThat(small.get("hash_9", loading(last))).contains(last);
     assertThat(loads).hasValue(10);
+    assertThat(small.size())
+        .as("room is made one key at a time, never by a whole flush")
+        .isEqualTo(2);
   }
 }
