@@ -117,6 +117,10 @@ final class BadHttpLeakRepro {
       "valid-404",
       "valid-bad-json",
     };
+    String only = System.getProperty("pouch.leakRepro.kinds"); // e.g. uri-20000,valid-404
+    if (only != null) {
+      kinds = only.split(",");
+    }
     String kind = kinds[ThreadLocalRandom.current().nextInt(kinds.length)];
     String request;
     switch (kind) {
