@@ -16,6 +16,7 @@ import dev.pouch.server.admin.AdminUiRoutes;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.http.JsonErrorHandler;
+import dev.pouch.server.http.UnpooledConnector;
 import dev.pouch.server.operations.Drain;
 import dev.pouch.server.operations.Metrics;
 import dev.pouch.server.operations.Observability;
@@ -38,7 +39,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -231,15 +232,13 @@ public final class PouchServer implements AutoCloseable {
       pool.setName("pouch-http");
       cfg.jetty.threadPool = pool;
     }
-    cfg.jetty.modifyServer(
-        server -> {
-          server.setErrorHandler(new JsonErrorHandler());
-          for (var connector : server.getConnectors()) {
-            if (connector instanceof ServerConnector serverConnector) {
-              serverConnector.setAcceptQueueSize(ACCEPT_QUEUE);
-            }
-          }
-        });
+    cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+    // Our own connector (Javalin then adds none): buffers that no two connections share
+    // (docs/SECURITY.md), and the accept queue, which modifyServer cannot set: Javalin runs it
+    // before it adds its connector.
+    cfg.jetty.addConnector(
+        (server, http) ->
+            UnpooledConnector.create(server, http, config.host(), config.port(), ACCEPT_QUEUE));
     ErrorHandling.install(cfg);
     observability.install(cfg);
     cfg.routes.get("/healthz", ctx -> json.write(ctx, 200, health()));
@@ -268,6 +267,11 @@ public final class PouchServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** Jetty's connectors, for the tests of how connections are served. */
+  Connector[] connectors() {
+    return app.jettyServer().server().getConnectors();
   }
 
   /** The admin token generated at this (first) start, or {@code null}; never stored in clear. */

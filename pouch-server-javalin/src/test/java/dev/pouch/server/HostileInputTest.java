@@ -671,7 +671,14 @@ class HostileInputTest {
       if (received.size() == 0) {
         throw new EmptyAnswer();
       }
-      return parse(received.toByteArray());
+      try {
+        return parse(received.toByteArray());
+      } catch (IOException notHttp) {
+        // Say which connection, so that a server log (Jetty DEBUG) can be matched to it.
+        throw new IOException(
+            "on connection " + socket.getLocalSocketAddress() + ": " + notHttp.getMessage(),
+            notHttp);
+      }
     }
   }
 
@@ -679,7 +686,7 @@ class HostileInputTest {
     String text = new String(raw, StandardCharsets.ISO_8859_1);
     int end = text.indexOf("\r\n\r\n");
     if (!text.startsWith("HTTP/1.1 ") || end < 0) {
-      throw new IOException("not an HTTP response: " + abbreviate(text));
+      throw new IOException("not an HTTP response: " + BadHttpLeakRepro.describe(raw));
     }
     String head = text.substring(0, end);
     int status = Integer.parseInt(head.substring(9, 12));

@@ -89,6 +89,10 @@ final class TestPouch implements AutoCloseable {
     return dataDir;
   }
 
+  PouchServer server() {
+    return server;
+  }
+
   String baseUrl() {
     return "http://127.0.0.1:" + server.port();
   }
