@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
@@ -50,6 +51,7 @@ public final class PouchServer implements AutoCloseable {
   private final DataDirLock dataLock;
   private final SqliteStore store;
   private final OpenAiProviderFactory openAi;
+  private final AnthropicProviderFactory anthropic;
   private final JdkWebhookSender webhooks;
   private final PluginDiscovery plugins;
   private final Pouch pouch;
@@ -77,10 +79,11 @@ public final class PouchServer implements AutoCloseable {
                   config.openAiBaseUrl(),
                   config.dataDir().resolve("prices.json")),
               clock);
+      this.anthropic = new AnthropicProviderFactory();
       MockProviderFactory mock = new MockProviderFactory();
       List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
       this.webhooks = new JdkWebhookSender();
-      this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
+      this.plugins = new PluginDiscovery(List.of(mock, openAi, anthropic), builtinMiddlewares);
       plugins.discover(config.pluginsDir());
       this.pouch =
           Pouch.builder()
@@ -90,6 +93,7 @@ public final class PouchServer implements AutoCloseable {
               .storedResponses(store)
               .provider(mock)
               .provider(openAi)
+              .provider(anthropic)
               .middlewares(builtinMiddlewares)
               .providers(plugins.providers())
               .middlewares(plugins.middlewares())
@@ -150,6 +154,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.close();
     webhooks.close();
     openAi.close();
+    anthropic.close();
     store.close();
     plugins.close();
   }
@@ -257,6 +262,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.close();
     webhooks.close();
     openAi.close();
+    anthropic.close();
     store.close();
     plugins.close();
     dataLock.close();
