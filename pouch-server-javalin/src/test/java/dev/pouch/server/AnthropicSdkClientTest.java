@@ -143,6 +143,33 @@ class AnthropicSdkClientTest extends ServerTest {
   }
 
   @Test
+  void theMockProviderAnswersTheSdkToo() {
+    TestPouch.CreatedTestKey key =
+        pouch.createKey(KeyBody.mock("mock-claude").prices("1", "2").budgetMicros(1_000_000));
+    AnthropicClient client = client(key.secret());
+
+    Message plain = client.messages().create(params().maxTokens(5).build());
+    MessageAccumulator accumulator = MessageAccumulator.create();
+    try (StreamResponse<RawMessageStreamEvent> stream =
+        client.messages().createStreaming(params().build())) {
+      stream.stream().forEach(accumulator::accumulate);
+    }
+    Message streamed = accumulator.message();
+
+    assertThat(plain.stopReason()).contains(StopReason.MAX_TOKENS);
+    assertThat(plain.usage().outputTokens()).isEqualTo(5);
+    assertThat(streamed.stopReason()).contains(StopReason.END_TURN);
+    assertThat(streamed.content().get(0).text().orElseThrow().text()).isNotBlank();
+    // $1 input and $2 output per million tokens: one micro-dollar per input token, two per output
+    long expected =
+        plain.usage().inputTokens()
+            + 2 * plain.usage().outputTokens()
+            + streamed.usage().inputTokens()
+            + 2 * streamed.usage().outputTokens();
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isEqualTo(expected);
+  }
+
+  @Test
   void theAppKeyWorksAsABearerTokenAndTheBetaHeaderPassesThrough() throws Exception {
     TestPouch.CreatedTestKey key = key(1_000_000);
     HttpResponse<String> response =
