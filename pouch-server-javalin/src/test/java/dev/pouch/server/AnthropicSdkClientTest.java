@@ -226,6 +226,8 @@ class AnthropicSdkClientTest extends ServerTest {
                 + "\"name\":\"web_search\"}]}"),
         400,
         "invalid_request_error");
+    // Jetty's own refusal (header fields too large), before Javalin sees the request
+    error(post(Map.of("x-big", "a".repeat(64 * 1024)), "{}"), 431, "invalid_request_error");
     // the OpenAI routes keep OpenAI's shape
     assertThat(pouch.chat(key, Map.of()).body().path("error").has("code")).isTrue();
     assertThat(upstream.requestsReceived()).isZero();
