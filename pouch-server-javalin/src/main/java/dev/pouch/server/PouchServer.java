@@ -2,6 +2,7 @@ package dev.pouch.server;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
@@ -56,6 +57,7 @@ public final class PouchServer implements AutoCloseable {
   private final DataDirLock dataLock;
   private final SqliteStore store;
   private final OpenAiProviderFactory openAi;
+  private final AnthropicProviderFactory anthropic;
   private final JdkWebhookSender webhooks;
   private final PluginDiscovery plugins;
   private final Pouch pouch;
@@ -93,10 +95,11 @@ public final class PouchServer implements AutoCloseable {
                   config.openAiBaseUrl(),
                   config.dataDir().resolve("prices.json")),
               clock);
+      this.anthropic = new AnthropicProviderFactory();
       MockProviderFactory mock = new MockProviderFactory();
       List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
       this.webhooks = new JdkWebhookSender();
-      this.plugins = new PluginDiscovery(List.of(mock, openAi), builtinMiddlewares);
+      this.plugins = new PluginDiscovery(List.of(mock, openAi, anthropic), builtinMiddlewares);
       plugins.discover(config.pluginsDir());
       this.pouch =
           Pouch.builder()
@@ -106,6 +109,7 @@ public final class PouchServer implements AutoCloseable {
               .storedResponses(store)
               .provider(mock)
               .provider(openAi)
+              .provider(anthropic)
               .middlewares(builtinMiddlewares)
               .providers(plugins.providers())
               .middlewares(plugins.middlewares())
@@ -179,6 +183,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.close();
     webhooks.close();
     openAi.close();
+    anthropic.close();
     store.close();
     plugins.close();
     metrics.close();
@@ -299,6 +304,7 @@ public final class PouchServer implements AutoCloseable {
     pouch.close();
     webhooks.close();
     openAi.close();
+    anthropic.close();
     store.close();
     plugins.close();
     metrics.close();

@@ -30,6 +30,15 @@ final class KeyBody {
     return body;
   }
 
+  /** A key on the anthropic provider, pointed at {@code baseUrl} (a fake upstream in tests). */
+  static KeyBody anthropic(String name, String baseUrl) {
+    KeyBody body = new KeyBody(name);
+    body.providerId = "anthropic";
+    body.providerConfig.put("base_url", baseUrl);
+    body.providerConfig.put("api_key", "sk-ant-test-upstream-secret");
+    return body;
+  }
+
   /** Mock prices in dollars per million tokens, written as JSON numbers. */
   KeyBody prices(String inputUsdPerMTok, String outputUsdPerMTok) {
     providerConfig.put("input_usd_per_mtok", new java.math.BigDecimal(inputUsdPerMTok));

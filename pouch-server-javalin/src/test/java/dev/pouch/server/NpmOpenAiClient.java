@@ -114,8 +114,16 @@ final class NpmOpenAiClient {
 
   /** Runs {@code calls} in order in one Node process against {@code baseUrl} (ending in /v1). */
   static Run run(String baseUrl, Call... calls) {
+    return run("run.mjs", baseUrl, calls);
+  }
+
+  /**
+   * Runs {@code calls} with another client's runner of the same contract ({@code anthropic.mjs}:
+   * the npm {@code @anthropic-ai/sdk} client, against Pouch's root URL).
+   */
+  static Run run(String script, String baseUrl, Call... calls) {
     ensureInstalled();
-    List<String> command = new ArrayList<>(List.of("node", "run.mjs", "--base-url", baseUrl));
+    List<String> command = new ArrayList<>(List.of("node", script, "--base-url", baseUrl));
     for (Call call : calls) {
       command.add(write(call.toJson()));
     }

@@ -6,6 +6,7 @@ import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.CompletionRequest;
 import dev.pouch.domain.provider.EmbeddingsRequest;
+import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Provider;
@@ -18,9 +19,9 @@ import java.util.Optional;
 
 /**
  * The mock provider for one key: knows every model name, answers chat from {@link MockCompletion},
- * embeddings from {@link MockEmbeddings}, legacy completions from {@link MockTextCompletion} and
- * the Responses API from {@link MockResponse}, and reports exact usage. Stateless apart from its
- * settings, hence thread-safe.
+ * embeddings from {@link MockEmbeddings}, legacy completions from {@link MockTextCompletion}, the
+ * Responses API from {@link MockResponse} and Anthropic's Messages API from {@link MockMessage},
+ * and reports exact usage. Stateless apart from its settings, hence thread-safe.
  */
 final class MockProvider implements Provider {
   static final String PRICED_AS = "mock provider config";
@@ -55,13 +56,14 @@ final class MockProvider implements Provider {
     return List.of(info(MODEL));
   }
 
-  /** Chat completions, embeddings, legacy completions and the Responses API. */
+  /** Chat completions, embeddings, legacy completions, the Responses API and Messages. */
   @Override
   public boolean serves(String api) {
     return Operation.CHAT_COMPLETIONS.equals(api)
         || Operation.EMBEDDINGS.equals(api)
         || Operation.COMPLETIONS.equals(api)
-        || Operation.RESPONSES.equals(api);
+        || Operation.RESPONSES.equals(api)
+        || Operation.MESSAGES.equals(api);
   }
 
   @Override
@@ -74,6 +76,9 @@ final class MockProvider implements Provider {
     }
     if (operation instanceof ResponsesRequest responses) {
       return MockTokens.promptTokens(responses);
+    }
+    if (operation instanceof MessagesRequest messages) {
+      return MockTokens.promptTokens(messages);
     }
     return MockTokens.promptTokens(ChatRequest.of(operation));
   }
@@ -98,6 +103,9 @@ final class MockProvider implements Provider {
     } else if (operation instanceof ResponsesRequest responses) {
       answer = MockResponse.of(responses, behavior);
       includeUsage = true; // a Responses stream always ends with its usage
+    } else if (operation instanceof MessagesRequest messages) {
+      answer = MockMessage.of(messages, behavior);
+      includeUsage = true; // message_delta always carries the output usage
     } else {
       ChatRequest chat = ChatRequest.of(operation);
       answer = MockCompletion.of(chat, behavior);

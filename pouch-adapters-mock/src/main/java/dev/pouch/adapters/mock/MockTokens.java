@@ -1,6 +1,7 @@
 package dev.pouch.adapters.mock;
 
 import dev.pouch.domain.provider.ChatRequest;
+import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.ResponsesRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,25 @@ public final class MockTokens {
     } else if (input instanceof List<?> items) {
       for (Object item : items) {
         tokens += PER_MESSAGE + stringTokens(item);
+      }
+    }
+    return tokens + stringTokens(request.body().get("tools"));
+  }
+
+  /**
+   * Prompt tokens of an Anthropic Messages request by the same rule: the system prompt counts as a
+   * message, so does each message.
+   */
+  public static long promptTokens(MessagesRequest request) {
+    long tokens = PER_REQUEST;
+    Object system = request.body().get("system");
+    if (system != null) {
+      tokens += PER_MESSAGE + stringTokens(system);
+    }
+    Object messages = request.body().get("messages");
+    if (messages instanceof List<?> list) {
+      for (Object message : list) {
+        tokens += PER_MESSAGE + stringTokens(message);
       }
     }
     return tokens + stringTokens(request.body().get("tools"));

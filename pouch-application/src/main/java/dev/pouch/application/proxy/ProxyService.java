@@ -113,7 +113,7 @@ public final class ProxyService implements ProxyChat {
     try {
       refuseUnusable(key, now);
       // Validate before renewing: a malformed request must not restart anyone's budget period.
-      Operation request = Operations.parse(api, body);
+      Operation request = Operations.parse(api, body, meta.apiHeaders());
       AppKey live = renewIfExpired(key, now);
       startPeriodIfElapsed(live.id(), now, budget);
       KeyRuntime runtime = runtimes.forKey(live);

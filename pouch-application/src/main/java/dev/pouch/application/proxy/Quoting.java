@@ -174,6 +174,9 @@ final class Quoting {
   private Affordability plan(Budget budget) {
     ModelPrice pricing =
         model == null || model.price() == null ? ModelPrice.FREE : model.priceFor(promptTokens);
+    if (request.mayWritePromptCache()) {
+      pricing = pricing.withDearestInput(); // a cache write costs up to 2 × input (Anthropic)
+    }
     return ReservationPlan.quote(
         pricing,
         promptTokens,

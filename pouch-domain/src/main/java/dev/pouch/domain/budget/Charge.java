@@ -78,7 +78,17 @@ public record Charge(
         return full(SettlementBasis.IMPLAUSIBLE_USAGE, plan, floor, reservedMicros, pricing);
       }
       long completion = Math.max(usage.completionTokens(), floor);
-      long cost = cost(pricing, usage.promptTokens(), usage.cachedPromptTokens(), completion);
+      long cost =
+          pricing == null || pricing.price() == null
+              ? 0
+              : pricing
+                  .priceFor(usage.promptTokens())
+                  .cost(
+                      usage.promptTokens(),
+                      usage.cachedPromptTokens(),
+                      usage.cacheWrite5mTokens(),
+                      usage.cacheWrite1hTokens(),
+                      completion);
       if (cost == ModelPrice.BEYOND_ANY_BUDGET) {
         return full(SettlementBasis.IMPLAUSIBLE_USAGE, plan, floor, reservedMicros, pricing);
       }
@@ -123,6 +133,7 @@ public record Charge(
   /** Whether reported usage could be true of this request. */
   static boolean plausible(Usage usage, long promptAtLeast, ReservationPlan plan) {
     return usage.cachedPromptTokens() <= usage.promptTokens()
+        && usage.cacheWriteTokens() <= usage.promptTokens() - usage.cachedPromptTokens()
         && usage.promptTokens() >= promptAtLeast
         && usage.promptTokens() <= plan.promptTokens()
         && usage.completionTokens() <= plan.billableOutputTokens();

@@ -6,8 +6,17 @@ package dev.pouch.domain.money;
  * @param inputPerMTok price of a prompt token
  * @param cachedInputPerMTok price of a prompt token served from the upstream's prompt cache
  * @param outputPerMTok price of a completion token (reasoning tokens included)
+ * @param cacheWrite5mPerMTok price of a prompt token written to a 5-minute prompt cache (Anthropic:
+ *     1.25 × input); the input price where writing costs nothing extra (OpenAI)
+ * @param cacheWrite1hPerMTok price of a prompt token written to a 1-hour prompt cache (Anthropic: 2
+ *     × input)
  */
-public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long outputPerMTok) {
+public record ModelPrice(
+    long inputPerMTok,
+    long cachedInputPerMTok,
+    long outputPerMTok,
+    long cacheWrite5mPerMTok,
+    long cacheWrite1hPerMTok) {
   /** A model that costs nothing, such as the mock with no prices configured. */
   public static final ModelPrice FREE = new ModelPrice(0, 0, 0);
 
@@ -23,6 +32,26 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
     Micros.requireNonNegative(inputPerMTok, "input price");
     Micros.requireNonNegative(cachedInputPerMTok, "cached input price");
     Micros.requireNonNegative(outputPerMTok, "output price");
+    Micros.requireNonNegative(cacheWrite5mPerMTok, "5-minute cache write price");
+    Micros.requireNonNegative(cacheWrite1hPerMTok, "1-hour cache write price");
+  }
+
+  /** A price whose cache writes cost the input price (OpenAI: caching only discounts). */
+  public ModelPrice(long inputPerMTok, long cachedInputPerMTok, long outputPerMTok) {
+    this(inputPerMTok, cachedInputPerMTok, outputPerMTok, inputPerMTok, inputPerMTok);
+  }
+
+  /**
+   * This price with every prompt token at the dearest input rate (input or either cache write), for
+   * the worst case of a request that may write the prompt cache: {@link #worstCase} then prices
+   * each prompt token as if it were written to the 1-hour cache. Itself when writes cost no more.
+   */
+  public ModelPrice withDearestInput() {
+    long dearest = Math.max(inputPerMTok, Math.max(cacheWrite5mPerMTok, cacheWrite1hPerMTok));
+    return dearest == inputPerMTok
+        ? this
+        : new ModelPrice(
+            dearest, cachedInputPerMTok, outputPerMTok, cacheWrite5mPerMTok, cacheWrite1hPerMTok);
   }
 
   /** A price with no separate cached-input rate (cached tokens cost as much as others). */
@@ -52,13 +81,35 @@ public record ModelPrice(long inputPerMTok, long cachedInputPerMTok, long output
    * are priced as uncached prompt tokens: a cache cannot serve more than the prompt.
    */
   public long cost(long promptTokens, long cachedPromptTokens, long completionTokens) {
+    return cost(promptTokens, cachedPromptTokens, 0, 0, completionTokens);
+  }
+
+  /**
+   * Actual cost of metered usage with prompt-cache writes: each part of the prompt at its own rate
+   * (cache reads, 5-minute writes, 1-hour writes, the rest at the input price), rounded up once.
+   * Parts beyond the prompt are priced as uncached prompt tokens, in that order; a settlement
+   * refuses such usage as implausible before it gets here.
+   */
+  public long cost(
+      long promptTokens,
+      long cachedPromptTokens,
+      long cacheWrite5mTokens,
+      long cacheWrite1hTokens,
+      long completionTokens) {
     long cached = Math.min(cachedPromptTokens, promptTokens);
+    long write5m = Math.min(cacheWrite5mTokens, promptTokens - cached);
+    long write1h = Math.min(cacheWrite1hTokens, promptTokens - cached - write5m);
+    long plain = promptTokens - cached - write5m - write1h;
     try {
       long scaled =
           Math.addExact(
               Math.addExact(
-                  Micros.scaledCost(promptTokens - cached, inputPerMTok),
-                  Micros.scaledCost(cached, cachedInputPerMTok)),
+                  Math.addExact(
+                      Micros.scaledCost(plain, inputPerMTok),
+                      Micros.scaledCost(cached, cachedInputPerMTok)),
+                  Math.addExact(
+                      Micros.scaledCost(write5m, cacheWrite5mPerMTok),
+                      Micros.scaledCost(write1h, cacheWrite1hPerMTok))),
               Micros.scaledCost(completionTokens, outputPerMTok));
       return Micros.roundUp(scaled);
     } catch (ArithmeticException tooLarge) {

@@ -28,6 +28,9 @@ public interface Operation {
   /** The Responses API's name ({@code POST /v1/responses}). */
   String RESPONSES = "responses";
 
+  /** Anthropic's Messages API's name ({@code POST /v1/messages}). */
+  String MESSAGES = "messages";
+
   /** Which API this operation calls, e.g. {@value #CHAT_COMPLETIONS}. */
   String api();
 
@@ -69,5 +72,15 @@ public interface Operation {
    */
   default Optional<String> continues() {
     return Optional.empty();
+  }
+
+  /**
+   * Whether the upstream may bill part of the prompt at a prompt-cache write rate, above the input
+   * price (Anthropic's {@code cache_control}): then the worst case prices every prompt token at the
+   * dearest input rate ({@link dev.pouch.domain.money.ModelPrice#withDearestInput()}). {@code
+   * false} by default: OpenAI's caching only discounts.
+   */
+  default boolean mayWritePromptCache() {
+    return false;
   }
 }

@@ -14,7 +14,18 @@ public final class Operations {
    * @throws IllegalArgumentException for an API Pouch does not serve (a host's bug)
    */
   public static Operation parse(String api, Map<String, Object> body) {
+    return parse(api, body, Map.of());
+  }
+
+  /**
+   * {@link #parse(String, Map)} with the request headers an API reads as part of the request (the
+   * Messages API's {@code anthropic-version} and {@code anthropic-beta}, lower-case names); other
+   * APIs ignore them.
+   */
+  public static Operation parse(String api, Map<String, Object> body, Map<String, String> headers) {
     switch (api) {
+      case Operation.MESSAGES:
+        return MessagesRequest.of(body, headers);
       case Operation.CHAT_COMPLETIONS:
         return ChatRequest.of(body);
       case Operation.EMBEDDINGS:

@@ -11,7 +11,10 @@ import io.javalin.http.HttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every failure leaves the server in OpenAI's error shape, with the status of DESIGN §4. */
+/**
+ * Every failure leaves the server in OpenAI's error shape (Anthropic's on the Messages route), with
+ * the status of DESIGN §4.
+ */
 public final class ErrorHandling {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
 
@@ -41,6 +44,13 @@ public final class ErrorHandling {
           int status = failure.getStatus();
           ErrorCode code = status == 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST;
           // Javalin's status (404, 405) stands; the body says what was asked
+          String message = "Unknown request URL: " + ctx.method() + " " + ctx.path() + ".";
+          if (AnthropicErrors.applies(ctx.path())) {
+            ctx.status(status)
+                .contentType("application/json")
+                .result(AnthropicErrors.body(status, message, null));
+            return;
+          }
           ctx.status(status)
               .contentType("application/json")
               .result(
@@ -53,9 +63,16 @@ public final class ErrorHandling {
     write(ctx, failure.refusal());
   }
 
-  /** Writes a refusal in OpenAI's shape, and notes its code for the access log and metrics. */
+  /**
+   * Writes a refusal in the route's shape (OpenAI's, or Anthropic's on the Messages route), and
+   * notes its code for the access log and metrics.
+   */
   public static void write(Context ctx, Refusal refusal) {
     ctx.attribute(ERROR_CODE_ATTRIBUTE, refusal.code().wireCode());
+    if (AnthropicErrors.applies(ctx.path())) {
+      AnthropicErrors.write(ctx, refusal);
+      return;
+    }
     ProxyResponse.Complete response = ErrorResponses.response(refusal);
     response.headers().forEach(ctx::header);
     ctx.status(response.status()).result(response.body());

@@ -30,7 +30,12 @@ public final class JsonErrorHandler extends ErrorHandler {
       status = 400;
       response.setStatus(status);
     }
-    byte[] body = body(status).getBytes(StandardCharsets.UTF_8);
+    String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
+    byte[] body =
+        (AnthropicErrors.applies(path)
+                ? AnthropicErrors.body(status, message(status), null)
+                : body(status))
+            .getBytes(StandardCharsets.UTF_8);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
@@ -47,6 +52,22 @@ public final class JsonErrorHandler extends ErrorHandler {
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
     return BufferUtil.toBuffer(body(status), StandardCharsets.UTF_8);
+  }
+
+  /** What Jetty's refusal means, for Anthropic's shape; never echoes request content. */
+  static String message(int status) {
+    switch (status) {
+      case 431:
+        return "The request's header fields are too large.";
+      case 414:
+        return "The request URI is too long.";
+      case 413:
+        return "The request is too large.";
+      default:
+        return status >= 500
+            ? "The server had an error while processing your request."
+            : "The request is not valid HTTP.";
+    }
   }
 
   /** The OpenAI-shaped body for a status Jetty chose; never echoes request content. */

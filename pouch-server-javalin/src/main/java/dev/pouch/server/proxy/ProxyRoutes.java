@@ -9,7 +9,9 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.Operation;
+import dev.pouch.server.http.AnthropicErrors;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.operations.Drain;
@@ -26,7 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The OpenAI-compatible routes under {@code /v1}. */
+/** The OpenAI-compatible routes under {@code /v1}, and Anthropic's {@code POST /v1/messages}. */
 public final class ProxyRoutes {
   private static final String CUT_MESSAGE = "The server is shutting down; this stream was cut.";
 
@@ -42,6 +44,14 @@ public final class ProxyRoutes {
    */
   private static final byte[] RESPONSES_CUT_EVENT =
       ErrorJson.responsesErrorEvent(ErrorCode.SERVER_SHUTTING_DOWN.wireCode(), CUT_MESSAGE, -1);
+
+  /** How a Messages stream ends when a stop cuts it: Anthropic's {@code event: error}. */
+  private static final byte[] MESSAGES_CUT_EVENT =
+      AnthropicErrors.event(ErrorCode.SERVER_SHUTTING_DOWN.httpStatus(), CUT_MESSAGE);
+
+  /** The request headers the Messages API reads as part of the request (never credentials). */
+  private static final List<String> MESSAGES_HEADERS =
+      List.of(MessagesRequest.VERSION_HEADER, MessagesRequest.BETA_HEADER);
 
   private final ProxyChat proxy;
   private final JsonBodies json;
@@ -62,12 +72,12 @@ public final class ProxyRoutes {
     this.tracing = tracing;
   }
 
-  /** The key of an {@code Authorization} header, timed for the request's trace. */
-  private AppKey authenticate(Context ctx) {
+  /** The key of an {@code Authorization} header's value, timed for the request's trace. */
+  private AppKey authenticate(String authorization) {
     long started = System.nanoTime();
     boolean accepted = false;
     try {
-      AppKey key = proxy.authenticate(ctx.header("Authorization"));
+      AppKey key = proxy.authenticate(authorization);
       accepted = true;
       return key;
     } finally {
@@ -81,6 +91,7 @@ public final class ProxyRoutes {
     post(cfg, prefix + "/v1/embeddings", Operation.EMBEDDINGS);
     post(cfg, prefix + "/v1/completions", Operation.COMPLETIONS);
     post(cfg, prefix + "/v1/responses", Operation.RESPONSES);
+    post(cfg, prefix + "/v1/messages", Operation.MESSAGES);
     String stored = prefix + "/v1/responses/{id}";
     cfg.routes.get(stored, ctx -> storedResponse(ctx, "GET", ""));
     cfg.routes.delete(stored, ctx -> storedResponse(ctx, "DELETE", ""));
@@ -97,25 +108,31 @@ public final class ProxyRoutes {
 
   private void serve(Context ctx, String api) throws IOException {
     try (Drain.Flight flight = drain.enter()) {
-      AppKey key = authenticate(ctx);
+      AppKey key = authenticate(authorization(ctx, api));
       Exchange exchange = Exchange.of(ctx);
       Map<String, Object> body = json.readObject(ctx);
+      Map<String, String> apiHeaders = apiHeaders(ctx, api);
       RequestMeta meta;
       if (exchange != null) {
         exchange.keyPrefix = key.prefix();
         exchange.model = loggable(body.get("model"));
         exchange.stream = Boolean.TRUE.equals(body.get("stream"));
-        meta = new RequestMeta(exchange.requestId, exchange.clientRequestId, exchange.observer());
+        meta =
+            new RequestMeta(
+                exchange.requestId, exchange.clientRequestId, exchange.observer(), apiHeaders);
       } else { // mounted in a host's Javalin without Pouch's observability
         meta =
             new RequestMeta(
-                proxy.newRequestId(), Exchange.clientRequestId(ctx), RequestMeta.NOBODY);
+                proxy.newRequestId(),
+                Exchange.clientRequestId(ctx),
+                RequestMeta.NOBODY,
+                apiHeaders);
         ctx.header(ProxyChat.REQUEST_ID_HEADER, meta.requestId());
       }
       ProxyResponse response = proxy.serve(api, key, body, meta);
       if (response instanceof ProxyResponse.Streaming streaming) {
         flight.streaming(streaming.stream());
-        byte[] cutEvent = Operation.RESPONSES.equals(api) ? RESPONSES_CUT_EVENT : CUT_EVENT;
+        byte[] cutEvent = cutEvent(api);
         stream(ctx, streaming, flight, exchange, key.policy().provider().id(), cutEvent);
       } else if (response instanceof ProxyResponse.Refused refused) {
         ErrorHandling.write(ctx, refused.refusal());
@@ -124,6 +141,45 @@ public final class ProxyRoutes {
         complete.headers().forEach(ctx::header);
         ctx.status(complete.status()).result(complete.body());
       }
+    }
+  }
+
+  /**
+   * The app key as an {@code Authorization} value: Anthropic's clients send it as {@code x-api-key}
+   * (Claude Code and the SDKs), others as {@code Authorization: Bearer}; both work on the Messages
+   * route.
+   */
+  private static String authorization(Context ctx, String api) {
+    String apiKey = Operation.MESSAGES.equals(api) ? ctx.header("x-api-key") : null;
+    return apiKey != null && ctx.header("Authorization") == null
+        ? "Bearer " + apiKey
+        : ctx.header("Authorization");
+  }
+
+  /** The headers an API reads as part of its request, by lower-case name. */
+  private static Map<String, String> apiHeaders(Context ctx, String api) {
+    if (!Operation.MESSAGES.equals(api)) {
+      return Map.of();
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (String name : MESSAGES_HEADERS) {
+      String value = ctx.header(name);
+      if (value != null) {
+        headers.put(name, value);
+      }
+    }
+    return headers;
+  }
+
+  /** How a stream of the API ends when a stop cuts it, in that API's framing. */
+  private static byte[] cutEvent(String api) {
+    switch (api) {
+      case Operation.RESPONSES:
+        return RESPONSES_CUT_EVENT;
+      case Operation.MESSAGES:
+        return MESSAGES_CUT_EVENT;
+      default:
+        return CUT_EVENT;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.pouch.application.port.in;
 
 import dev.pouch.domain.chain.RequestObserver;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,14 +13,26 @@ import java.util.Objects;
  *     request-log row and in logs to correlate, never a ledger key (a client that chose a settled
  *     id would reserve nothing)
  * @param observer follows the request's money for the host (its access log), or {@link #NOBODY}
+ * @param apiHeaders request headers the API reads as part of the request (the Messages API's {@code
+ *     anthropic-version} and {@code anthropic-beta}), by lower-case name; never credentials
  */
-public record RequestMeta(String requestId, String clientRequestId, RequestObserver observer) {
+public record RequestMeta(
+    String requestId,
+    String clientRequestId,
+    RequestObserver observer,
+    Map<String, String> apiHeaders) {
   /** An observer that observes nothing. */
   public static final RequestObserver NOBODY = new RequestObserver() {};
 
   public RequestMeta {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(observer, "observer");
+    apiHeaders = Map.copyOf(apiHeaders);
+  }
+
+  /** A request whose API reads no headers. */
+  public RequestMeta(String requestId, String clientRequestId, RequestObserver observer) {
+    this(requestId, clientRequestId, observer, Map.of());
   }
 
   /** A request with its id only. */

@@ -1,0 +1,86 @@
+package dev.pouch.adapters.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pouch.domain.provider.MessagesRequest;
+import dev.pouch.domain.provider.ModelInfo;
+import dev.pouch.domain.provider.Operation;
+import dev.pouch.domain.provider.Provider;
+import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.provider.UnpricedField;
+import dev.pouch.domain.provider.UpstreamCall;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One key's {@code anthropic} provider: serves the Messages API only. Every request goes upstream
+ * as a stream ({@code "stream": true}), so an upstream that ignores {@code max_tokens} is cut at
+ * the cap; a plain request's answer is rebuilt losslessly from the events ({@link
+ * MessageAssembler}).
+ */
+final class AnthropicProvider implements Provider {
+  private final AnthropicHttp http;
+  private final AnthropicPrices prices;
+  private final ObjectMapper json;
+  private final MessagesPromptBound bound;
+
+  AnthropicProvider(AnthropicHttp http, AnthropicPrices prices, ObjectMapper json) {
+    this.http = http;
+    this.prices = prices;
+    this.json = json;
+    this.bound = new MessagesPromptBound(json);
+  }
+
+  @Override
+  public boolean serves(String api) {
+    return Operation.MESSAGES.equals(api);
+  }
+
+  @Override
+  public Optional<ModelInfo> model(String name) {
+    return prices.model(name);
+  }
+
+  @Override
+  public List<ModelInfo> models() {
+    return prices.models();
+  }
+
+  @Override
+  public long estimatePromptTokens(Operation request) {
+    return bound.of(MessagesRequest.of(request));
+  }
+
+  @Override
+  public Optional<UnpricedField> unpricedField(Operation request) {
+    return MessagesFields.unpriced(MessagesRequest.of(request));
+  }
+
+  @Override
+  public ProviderResponse execute(Operation operation, UpstreamCall call) {
+    MessagesRequest request = MessagesRequest.of(operation);
+    byte[] body;
+    try {
+      body = json.writeValueAsBytes(request.with("stream", true).body());
+    } catch (JsonProcessingException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+    boolean mayWriteCache = request.mayWritePromptCache();
+    return http.post(
+        body,
+        call.requestId(),
+        request.headers(),
+        (upstreamCall, response) -> {
+          MessagesStream stream = new MessagesStream(upstreamCall, response, json, mayWriteCache);
+          if (request.stream()) {
+            return new ProviderResponse.Streaming(
+                response.code(), AnthropicHttp.headers(response, "text/event-stream"), stream);
+          }
+          Map<String, String> headers = AnthropicHttp.headers(response, "application/json");
+          headers.put("Content-Type", "application/json");
+          return new ProviderResponse.Assembling(
+              200, headers, stream, new MessageAssembler(json, stream));
+        });
+  }
+}
