@@ -167,7 +167,7 @@ public record ServerConfig(
   }
 
   static ServerConfig parse(Settings settings) {
-    Path data = Path.of(settings.valueOrDefault(Setting.DATA));
+    Path data = Path.of(settings.valueOrDefault(Setting.DATA)).normalize();
     String plugins = settings.value(Setting.PLUGINS_DIR);
     return new ServerConfig(
         settings.valueOrDefault(Setting.HOST),

@@ -40,8 +40,8 @@ class PouchCliTest {
     ServerConfig config = served(run(Map.of()));
 
     assertThat(config.port()).isEqualTo(8080);
-    assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
-    assertThat(config.pluginsDir()).isEqualTo(Path.of("./data", "plugins"));
+    assertThat(config.dataDir()).isEqualTo(Path.of("data"));
+    assertThat(config.pluginsDir()).isEqualTo(Path.of("data", "plugins"));
   }
 
   @Test
