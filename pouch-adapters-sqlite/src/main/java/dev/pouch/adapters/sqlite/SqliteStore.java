@@ -5,7 +5,9 @@ import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
@@ -168,23 +170,23 @@ public final class SqliteStore
   // BudgetLedger
 
   @Override
-  public void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
-    ledger.open(keyId, limitMicros, resetPeriodSeconds, periodStart);
+  public void open(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.open(ownerId, budgets, periodStart);
   }
 
   @Override
-  public Optional<Budget> find(String keyId) {
-    return ledger.find(keyId);
+  public List<Budget> budgets(String ownerId) {
+    return ledger.budgets(ownerId);
   }
 
   @Override
-  public Map<String, Budget> findAll() {
-    return ledger.findAll();
+  public Map<String, List<Budget>> findAllBudgets() {
+    return ledger.findAllBudgets();
   }
 
   @Override
-  public boolean reserve(Reservation reservation) {
-    return ledger.reserve(reservation);
+  public ReserveResult take(Reservation reservation) {
+    return ledger.take(reservation);
   }
 
   @Override
@@ -193,13 +195,19 @@ public final class SqliteStore
   }
 
   @Override
-  public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
-    ledger.configure(keyId, limitMicros, resetPeriodSeconds);
+  public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.configure(ownerId, budgets, periodStart);
   }
 
   @Override
-  public boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
-    return ledger.startPeriod(keyId, expectedStart, newStart);
+  public void drop(String ownerId) {
+    ledger.drop(ownerId);
+  }
+
+  @Override
+  public boolean startPeriod(
+      String ownerId, int position, Instant expectedStart, Instant newStart) {
+    return ledger.startPeriod(ownerId, position, expectedStart, newStart);
   }
 
   @Override

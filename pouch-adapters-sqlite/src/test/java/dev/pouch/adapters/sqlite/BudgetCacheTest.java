@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class BudgetCacheTest {
       } finally {
         pool.shutdownNow();
       }
-      store.configure("key_1", 4_000_000, 60);
+      store.configure("key_1", List.of(new BudgetTerms(4_000_000, 60)), T0);
       assertThat(store.startPeriod("key_2", T0, T0.plusSeconds(3600))).isTrue();
 
       for (String key : KEYS) {

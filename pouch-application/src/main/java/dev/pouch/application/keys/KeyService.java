@@ -10,6 +10,7 @@ import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -129,7 +130,10 @@ public final class KeyService implements ManageKeys {
       throw new RequestRejectedException(
           ErrorCode.INVALID_REQUEST, "key " + keyId + " was changed meanwhile; try again");
     }
-    ledger.configure(keyId, draft.budgetLimitMicros(), draft.resetPeriodSeconds());
+    ledger.configure(
+        keyId,
+        List.of(new BudgetTerms(draft.budgetLimitMicros(), draft.resetPeriodSeconds())),
+        clock.instant());
     cache.invalidate(keyId);
     if (!policy.equals(current.policy())) {
       // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
