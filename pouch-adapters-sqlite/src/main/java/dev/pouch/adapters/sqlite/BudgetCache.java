@@ -20,12 +20,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * value always wins over a read one.
  */
 final class BudgetCache {
-  private final ConcurrentHashMap<String, List<BudgetRow>> owners = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Owner> owners = new ConcurrentHashMap<>();
+
+  /** An owner's rows, and their budgets as the request path reads them (built once per change). */
+  private record Owner(List<BudgetRow> rows, List<Budget> budgets) {
+    static Owner of(List<BudgetRow> rows) {
+      return new Owner(List.copyOf(rows), rows.stream().map(BudgetRow::budget).toList());
+    }
+  }
 
   /** The owner's cached budgets, or null when this process has not read or written them yet. */
   List<Budget> get(String ownerId) {
-    List<BudgetRow> rows = owners.get(ownerId);
-    return rows == null ? null : budgets(rows);
+    Owner owner = owners.get(ownerId);
+    return owner == null ? null : owner.budgets();
   }
 
   /** Whether the owner's list is cached (for the writer: then {@link #committedRows} applies). */
@@ -35,13 +42,14 @@ final class BudgetCache {
 
   /** A list read from the file: the cached one if a commit (or another read) got there first. */
   List<Budget> read(String ownerId, List<BudgetRow> rows) {
-    List<BudgetRow> cached = owners.putIfAbsent(ownerId, List.copyOf(rows));
-    return budgets(cached == null ? rows : cached);
+    Owner read = Owner.of(rows);
+    Owner cached = owners.putIfAbsent(ownerId, read);
+    return (cached == null ? read : cached).budgets();
   }
 
   /** An owner's whole list as committed; called on the writer thread, in commit order. */
   void committed(String ownerId, List<BudgetRow> rows) {
-    owners.put(ownerId, List.copyOf(rows));
+    owners.put(ownerId, Owner.of(rows));
   }
 
   /**
@@ -51,8 +59,8 @@ final class BudgetCache {
   void committedRows(String ownerId, Collection<BudgetRow> changed) {
     owners.computeIfPresent(
         ownerId,
-        (owner, rows) -> {
-          List<BudgetRow> next = new ArrayList<>(rows);
+        (id, owner) -> {
+          List<BudgetRow> next = new ArrayList<>(owner.rows());
           for (BudgetRow row : changed) {
             for (int i = 0; i < next.size(); i++) {
               if (next.get(i).id() == row.id()) {
@@ -60,16 +68,12 @@ final class BudgetCache {
               }
             }
           }
-          return List.copyOf(next);
+          return Owner.of(next);
         });
   }
 
   /** An owner that no longer has budgets: cached as empty, so no older read can come back. */
   void dropped(String ownerId) {
-    owners.put(ownerId, List.of());
-  }
-
-  private static List<Budget> budgets(List<BudgetRow> rows) {
-    return rows.stream().map(BudgetRow::budget).toList();
+    owners.put(ownerId, Owner.of(List.of()));
   }
 }

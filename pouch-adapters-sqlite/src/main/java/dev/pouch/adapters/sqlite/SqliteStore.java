@@ -4,6 +4,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
@@ -11,6 +12,7 @@ import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.team.Team;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +42,12 @@ import org.slf4j.LoggerFactory;
  * it should not; only budgets it reads (response headers, plans) could then lag.
  */
 public final class SqliteStore
-    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses, AutoCloseable {
+    implements KeyRepository,
+        BudgetLedger,
+        TeamRepository,
+        RequestLog,
+        StoredResponses,
+        AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
 
   private final Database database;
@@ -48,6 +55,7 @@ public final class SqliteStore
   private final SqliteBudgetLedger ledger;
   private final SqliteRequestLog requests;
   private final SqliteStoredResponses storedResponses;
+  private final SqliteTeamRepository teams;
 
   private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
     this.database = database;
@@ -55,6 +63,7 @@ public final class SqliteStore
     this.ledger = new SqliteBudgetLedger(database, onlyWriter ? new BudgetCache() : null);
     this.requests = new SqliteRequestLog(database);
     this.storedResponses = new SqliteStoredResponses(database);
+    this.teams = new SqliteTeamRepository(database);
   }
 
   /**
@@ -213,6 +222,33 @@ public final class SqliteStore
   @Override
   public int recoverOpenReservations(Instant now) {
     return ledger.recoverOpenReservations(now);
+  }
+
+  // TeamRepository
+
+  @Override
+  public void insertTeam(Team team) {
+    teams.insertTeam(team);
+  }
+
+  @Override
+  public Optional<Team> findTeam(String id) {
+    return teams.findTeam(id);
+  }
+
+  @Override
+  public List<Team> listTeams() {
+    return teams.listTeams();
+  }
+
+  @Override
+  public boolean renameTeam(String id, String name) {
+    return teams.renameTeam(id, name);
+  }
+
+  @Override
+  public boolean deleteTeam(String id) {
+    return teams.deleteTeam(id);
   }
 
   // RequestLog

@@ -4,6 +4,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
@@ -13,6 +14,7 @@ import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.team.Team;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,13 +35,14 @@ import java.util.concurrent.locks.LockSupport;
  * Beyond the ports it lets tests look at reservations and count calls.
  */
 public final class InMemoryStore
-    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses {
+    implements KeyRepository, BudgetLedger, TeamRepository, RequestLog, StoredResponses {
 
   private final Map<String, AppKey> keys = new LinkedHashMap<>();
   private final Map<String, Boolean> deleted = new HashMap<>();
   private final Map<String, List<BudgetRow>> budgets = new HashMap<>();
   private final Map<String, ReservationRow> reservations = new LinkedHashMap<>();
   private final List<RequestRecord> log = new ArrayList<>();
+  private final Map<String, Team> teams = new LinkedHashMap<>();
   private final Map<String, StoredResponse> storedResponses = new HashMap<>();
   private final List<ClosedPeriod> history = new ArrayList<>();
   private final List<String> strayedSettlements = new ArrayList<>();
@@ -319,6 +322,41 @@ public final class InMemoryStore
       settle(new Settlement(reservation.id(), amount, SettlementBasis.RECOVERED, now, record));
     }
     return open.size();
+  }
+
+  // ---- TeamRepository
+
+  @Override
+  public synchronized void insertTeam(Team team) {
+    if (teams.containsKey(team.id())) {
+      throw new IllegalStateException("team id exists: " + team.id());
+    }
+    teams.put(team.id(), team);
+  }
+
+  @Override
+  public synchronized Optional<Team> findTeam(String id) {
+    return Optional.ofNullable(teams.get(id));
+  }
+
+  @Override
+  public synchronized List<Team> listTeams() {
+    return teams.values().stream().sorted(Comparator.comparing(Team::createdAt)).toList();
+  }
+
+  @Override
+  public synchronized boolean renameTeam(String id, String name) {
+    Team team = teams.get(id);
+    if (team == null) {
+      return false;
+    }
+    teams.put(id, team.renamed(name));
+    return true;
+  }
+
+  @Override
+  public synchronized boolean deleteTeam(String id) {
+    return teams.remove(id) != null;
   }
 
   // ---- RequestLog

@@ -5,8 +5,9 @@ package dev.pouch.domain.budget;
  * start are the ledger's.
  *
  * @param limitMicros spend allowed per period; 0 means unlimited
- * @param resetPeriodSeconds length of a period; 0 means the budget never resets; at most {@link
- *     Budget#MAX_RESET_PERIOD_SECONDS}
+ * @param resetPeriodSeconds length of a period; 0 means the budget never resets (admins may set at
+ *     most {@link Budget#MAX_RESET_PERIOD_SECONDS}, checked at input: a store may hold older,
+ *     longer ones)
  */
 public record BudgetTerms(long limitMicros, long resetPeriodSeconds) {
   /** The most budgets one key or team may have. */
@@ -15,10 +16,6 @@ public record BudgetTerms(long limitMicros, long resetPeriodSeconds) {
   public BudgetTerms {
     if (limitMicros < 0 || resetPeriodSeconds < 0) {
       throw new IllegalArgumentException("limit and reset period cannot be negative");
-    }
-    if (resetPeriodSeconds > Budget.MAX_RESET_PERIOD_SECONDS) {
-      throw new IllegalArgumentException(
-          "reset period beyond " + Budget.MAX_RESET_PERIOD_SECONDS + " seconds");
     }
   }
 
