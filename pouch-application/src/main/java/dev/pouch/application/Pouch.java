@@ -6,6 +6,7 @@ import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.ManageKeys;
+import dev.pouch.application.port.in.ManageTeams;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
@@ -13,9 +14,12 @@ import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
+import dev.pouch.application.teams.NoTeams;
+import dev.pouch.application.teams.TeamService;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.ProviderFactory;
@@ -34,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Pouch pouch = Pouch.builder()
- *     .keys(store).ledger(store).requestLog(store)
+ *     .keys(store).ledger(store).teams(store).requestLog(store)
  *     .provider(new MockProviderFactory())
  *     .build();
  * pouch.recoverOpenReservations();
@@ -48,6 +52,7 @@ public final class Pouch implements AutoCloseable {
   private final PluginCatalog catalog;
   private final KeyRuntimes runtimes;
   private final KeyService keyService;
+  private final TeamService teamService;
   private final ProxyService proxy;
   private final WebhookSender webhooks;
   private final Clock clock;
@@ -64,21 +69,18 @@ public final class Pouch implements AutoCloseable {
         builder.keyCache == null
             ? new VerifiedKeyCache(builder.settings.keyCacheSize())
             : new VerifiedKeyCache(builder.keyCache, Integer.MAX_VALUE);
+    TeamRepository teams = builder.teams == null ? NoTeams.INSTANCE : builder.teams;
+    KeySecrets secrets = new KeySecrets(new SecureRandom());
+    this.teamService = new TeamService(teams, keys, ledger, secrets, clock);
     this.keyService =
         new KeyService(
-            keys,
-            ledger,
-            catalog,
-            new KeySecrets(new SecureRandom()),
-            sealing,
-            cache,
-            runtimes::release,
-            clock);
+            keys, ledger, teams, catalog, secrets, sealing, cache, runtimes::release, clock);
     this.webhooks = builder.webhooks == null ? Pouch::dropNotice : builder.webhooks;
     this.proxy =
         new ProxyService(
             keys,
             ledger,
+            teams,
             cache,
             runtimes,
             builder.settings,
@@ -98,6 +100,11 @@ public final class Pouch implements AutoCloseable {
   /** Admin use cases on keys. */
   public ManageKeys keys() {
     return keyService;
+  }
+
+  /** Admin use cases on teams. */
+  public ManageTeams teams() {
+    return teamService;
   }
 
   /** The OpenAI-compatible proxy. */
@@ -162,6 +169,7 @@ public final class Pouch implements AutoCloseable {
   public static final class Builder {
     private KeyRepository keys;
     private BudgetLedger ledger;
+    private TeamRepository teams;
     private RequestLog requestLog;
     private final List<ProviderFactory> providers = new ArrayList<>();
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
@@ -187,6 +195,15 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder ledger(BudgetLedger value) {
       this.ledger = value;
+      return this;
+    }
+
+    /**
+     * Optional: where teams are stored (usually the same store object as {@link #keys}). Without
+     * it, no team can be created and no key can name one.
+     */
+    public Builder teams(TeamRepository value) {
+      this.teams = value;
       return this;
     }
 

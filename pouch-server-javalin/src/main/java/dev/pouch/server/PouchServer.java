@@ -105,6 +105,7 @@ public final class PouchServer implements AutoCloseable {
           Pouch.builder()
               .keys(store)
               .ledger(store)
+              .teams(store)
               .requestLog(store)
               .storedResponses(store)
               .provider(mock)

@@ -135,6 +135,10 @@ class HostileInputTest {
         com.fasterxml.jackson.databind.node.ObjectNode budget =
             (com.fasterxml.jackson.databind.node.ObjectNode) key.get("budget");
         budget.put("spent_micros", budget.get("spent_micros").asLong() - lastCost);
+        for (JsonNode each : key.get("budgets")) { // every layer paid for it
+          ((com.fasterxml.jackson.databind.node.ObjectNode) each)
+              .put("spent_micros", each.get("spent_micros").asLong() - lastCost);
+        }
       }
     }
     all.append(json.writeValueAsString(keys)).append('\n');

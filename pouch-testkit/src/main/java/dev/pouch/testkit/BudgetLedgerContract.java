@@ -9,7 +9,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetLayer;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.log.RequestRecord;
@@ -116,7 +119,7 @@ public abstract class BudgetLedgerContract {
     // no reservation stayed behind: settling it finds nothing
     assertThat(ledger.settle(settlement(reservation("r2", "key_1", 401), 0))).isFalse();
     // and the id is free again once the budget allows it
-    ledger.configure("key_1", 2_000, 86_400);
+    ledger.configure("key_1", List.of(new BudgetTerms(2_000, 86_400)), T0);
     assertThat(ledger.reserve(reservation("r2", "key_1", 401))).isTrue();
     assertThat(budget().reservedMicros()).isEqualTo(1_001);
   }
@@ -234,10 +237,224 @@ public abstract class BudgetLedgerContract {
   void configureChangesOnlyTheLimitAndThePeriod() {
     ledger.reserve(reservation("r1", "key_1", 700));
 
-    ledger.configure("key_1", 500, 3_600);
+    ledger.configure("key_1", List.of(new BudgetTerms(500, 3_600)), T0.plusSeconds(5));
 
     assertThat(budget()).isEqualTo(new Budget(500, 0, 700, T0, 3_600));
     assertThat(ledger.reserve(reservation("r2", "key_1", 1))).isFalse();
+  }
+
+  // ---- layers: several budgets per key, and the key's team
+
+  /** key_l: $ daily 1 000 and lifetime 5 000; its team team_l: 2 000 a month, 10 000 lifetime. */
+  private void givenLayers() {
+    ledger.open("key_l", List.of(new BudgetTerms(1_000, 86_400), new BudgetTerms(5_000, 0)), T0);
+    ledger.open(
+        "team_l", List.of(new BudgetTerms(2_000, 2_592_000), new BudgetTerms(10_000, 0)), T0);
+  }
+
+  private static Reservation layered(String id, long amountMicros) {
+    return new Reservation(id, "key_l", "team_l", amountMicros, T0);
+  }
+
+  private List<Long> reservedOfEveryLayer() {
+    List<Long> reserved = new ArrayList<>();
+    ledger.budgets("key_l").forEach(budget -> reserved.add(budget.reservedMicros()));
+    ledger.budgets("team_l").forEach(budget -> reserved.add(budget.reservedMicros()));
+    return reserved;
+  }
+
+  private List<Long> spentOfEveryLayer() {
+    List<Long> spent = new ArrayList<>();
+    ledger.budgets("key_l").forEach(budget -> spent.add(budget.spentMicros()));
+    ledger.budgets("team_l").forEach(budget -> spent.add(budget.spentMicros()));
+    return spent;
+  }
+
+  @Test
+  void anOwnersBudgetsAreOpenedInOrderAndOnlyOnce() {
+    givenLayers();
+    ledger.open("key_l", List.of(new BudgetTerms(1, 1)), T0.plusSeconds(9));
+
+    assertThat(ledger.budgets("key_l"))
+        .containsExactly(new Budget(1_000, 0, 0, T0, 86_400), new Budget(5_000, 0, 0, T0, 0));
+    assertThat(ledger.find("key_l")).contains(new Budget(1_000, 0, 0, T0, 86_400));
+    assertThat(ledger.budgets("team_none")).isEmpty();
+    assertThat(ledger.findAllBudgets().get("team_l")).hasSize(2);
+    assertThat(ledger.findAll().get("team_l")).isEqualTo(new Budget(2_000, 0, 0, T0, 2_592_000));
+  }
+
+  @Test
+  void aReservationTakesFromEveryLayerOfTheKeyAndItsTeam() {
+    givenLayers();
+
+    assertThat(ledger.take(layered("r1", 600))).isEqualTo(ReserveResult.RESERVED);
+
+    assertThat(reservedOfEveryLayer()).containsExactly(600L, 600L, 600L, 600L);
+  }
+
+  @Test
+  void whenOneLayerCannotCoverItNoLayerIsTakenFromAndTheRefusalNamesIt() {
+    givenLayers();
+    ledger.reserve(layered("r1", 900));
+    // the key's daily budget has 100 left, every other layer more
+    assertThat(ledger.take(layered("r2", 101)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_l", 0)));
+    assertThat(reservedOfEveryLayer()).containsExactly(900L, 900L, 900L, 900L);
+
+    ledger.configure(
+        "key_l",
+        List.of(new BudgetTerms(100_000, 86_400), new BudgetTerms(100_000, 0)),
+        T0.plusSeconds(1));
+    // now the team's monthly budget (2 000) is the one short: 900 + 1 101 > 2 000
+    assertThat(ledger.take(layered("r3", 1_101)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("team_l", 0)));
+    assertThat(reservedOfEveryLayer()).containsExactly(900L, 900L, 900L, 900L);
+    // a refused id leaves no trace: it can be reserved once it fits
+    assertThat(ledger.take(layered("r3", 1_100)).reserved()).isTrue();
+    assertThat(reservedOfEveryLayer()).containsExactly(2_000L, 2_000L, 2_000L, 2_000L);
+  }
+
+  @Test
+  void aKeyWithoutBudgetsIsRefusedEvenWhenItsTeamHasRoom() {
+    ledger.open("team_only", List.of(new BudgetTerms(0, 0)), T0);
+
+    assertThat(ledger.take(new Reservation("r1", "key_none", "team_only", 1, T0)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_none", 0)));
+    assertThat(ledger.require("team_only").reservedMicros()).isZero();
+  }
+
+  @Test
+  void settlementChargesEveryLayerItTookFromExactlyOnce() {
+    givenLayers();
+    Reservation reservation = layered("r1", 600);
+    ledger.reserve(reservation);
+
+    assertThat(ledger.settle(settlement(reservation, 250))).isTrue();
+    assertThat(ledger.settle(settlement(reservation, 250))).isFalse();
+
+    assertThat(spentOfEveryLayer()).containsExactly(250L, 250L, 250L, 250L);
+    assertThat(reservedOfEveryLayer()).containsExactly(0L, 0L, 0L, 0L);
+    assertThat(requestLogOf(ledger).list("key_l", null, 10)).hasSize(1);
+  }
+
+  @Test
+  void settlementChargesTheBudgetsTheReservationTookFromNotThoseAddedSince() {
+    givenLayers();
+    Reservation reservation = layered("r1", 600);
+    ledger.reserve(reservation);
+    // the key keeps its first budget, drops its second and gains a new one
+    ledger.configure(
+        "key_l",
+        List.of(new BudgetTerms(1_000, 86_400), new BudgetTerms(300, 3_600), new BudgetTerms(7, 0)),
+        T0.plusSeconds(10));
+
+    ledger.settle(settlement(reservation, 250));
+
+    assertThat(ledger.budgets("key_l"))
+        .containsExactly(
+            new Budget(1_000, 250, 0, T0, 86_400),
+            new Budget(300, 250, 0, T0, 3_600),
+            new Budget(7, 0, 0, T0.plusSeconds(10), 0));
+    assertThat(ledger.budgets("team_l"))
+        .extracting(Budget::spentMicros)
+        .containsExactly(250L, 250L);
+  }
+
+  @Test
+  void configureDropsPositionsBeyondTheNewListAndTheirReservationsSettleIntoNothingThere() {
+    givenLayers();
+    Reservation reservation = layered("r1", 600);
+    ledger.reserve(reservation);
+
+    ledger.configure("key_l", List.of(new BudgetTerms(2_000, 86_400)), T0.plusSeconds(10));
+    ledger.settle(settlement(reservation, 100));
+
+    assertThat(ledger.budgets("key_l")).containsExactly(new Budget(2_000, 100, 0, T0, 86_400));
+    assertThatThrownBy(() -> ledger.configure("key_none", List.of(new BudgetTerms(1, 0)), T0))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aPeriodResetsPerBudgetAndLeavesTheOtherLayersAlone() {
+    givenLayers();
+    Reservation settled = layered("r1", 600);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 400));
+    Reservation inFlight = layered("r2", 100);
+    ledger.reserve(inFlight);
+    Instant next = T0.plusSeconds(86_400);
+
+    assertThat(ledger.startPeriod("key_l", 0, T0, next)).isTrue();
+    assertThat(ledger.startPeriod("key_l", 0, T0, next)).isFalse();
+    assertThat(ledger.startPeriod("key_l", 7, T0, next)).isFalse();
+
+    assertThat(ledger.budgets("key_l"))
+        .containsExactly(
+            new Budget(1_000, 0, 100, next, 86_400), new Budget(5_000, 400, 100, T0, 0));
+    assertThat(ledger.budgets("team_l"))
+        .extracting(Budget::spentMicros)
+        .containsExactly(400L, 400L);
+    ledger.settle(settlement(inFlight, 50));
+    assertThat(spentOfEveryLayer()).containsExactly(50L, 450L, 450L, 450L);
+  }
+
+  @Test
+  void recoveryChargesEveryLayerOfAnOpenReservationInFull() {
+    givenLayers();
+    ledger.reserve(layered("r1", 600));
+    ledger.reserve(reservation("r2", "key_1", 100));
+
+    assertThat(ledger.recoverOpenReservations(T0.plusSeconds(60))).isEqualTo(2);
+
+    assertThat(spentOfEveryLayer()).containsExactly(600L, 600L, 600L, 600L);
+    assertThat(reservedOfEveryLayer()).containsExactly(0L, 0L, 0L, 0L);
+    assertThat(budget()).isEqualTo(new Budget(1_000, 100, 0, T0, 86_400));
+  }
+
+  @Test
+  void droppingAnOwnerDropsItsBudgets() {
+    givenLayers();
+
+    ledger.drop("team_l");
+
+    assertThat(ledger.budgets("team_l")).isEmpty();
+    assertThat(ledger.findAllBudgets()).doesNotContainKey("team_l");
+    assertThat(ledger.reserve(layered("r1", 10))).isTrue(); // the key's budgets alone now
+  }
+
+  @Test
+  void concurrentReservationsOfKeysSharingATeamNeverOvershootAnyLayer() throws Exception {
+    ledger.open("team_race", List.of(new BudgetTerms(1_000, 0)), T0);
+    for (int k = 0; k < 4; k++) {
+      ledger.open("key_race_" + k, List.of(new BudgetTerms(400, 0), new BudgetTerms(300, 60)), T0);
+    }
+    AtomicInteger taken = new AtomicInteger();
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String id = "r" + i;
+      String key = "key_race_" + (i % 4);
+      tasks.add(
+          () -> {
+            if (ledger.reserve(new Reservation(id, key, "team_race", 10, T0))) {
+              taken.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(THREADS, tasks);
+
+    // the team's 1 000 allows 100 of 10; each key's 300 allows 30: the team binds
+    assertThat(taken.get()).isEqualTo(100);
+    assertThat(ledger.require("team_race").reservedMicros()).isEqualTo(1_000);
+    long keysReserved = 0;
+    for (int k = 0; k < 4; k++) {
+      List<Budget> budgets = ledger.budgets("key_race_" + k);
+      assertThat(budgets.get(1).reservedMicros()).isLessThanOrEqualTo(300);
+      assertThat(budgets.get(0).reservedMicros()).isEqualTo(budgets.get(1).reservedMicros());
+      keysReserved += budgets.get(0).reservedMicros();
+    }
+    assertThat(keysReserved).isEqualTo(1_000);
   }
 
   @Test

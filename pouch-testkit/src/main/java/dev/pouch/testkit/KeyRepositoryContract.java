@@ -57,6 +57,17 @@ public abstract class KeyRepositoryContract {
   }
 
   @Test
+  void aKeysTeamIsStoredAndChanged() {
+    AppKey key = key("key_1", "a".repeat(64), T0).withTeam("team_1");
+    repository.insert(key);
+    assertThat(repository.findById("key_1").orElseThrow().teamId()).isEqualTo("team_1");
+
+    assertThat(repository.update(key.withTeam(null), key.version())).isTrue();
+
+    assertThat(repository.findById("key_1").orElseThrow().teamId()).isNull();
+  }
+
+  @Test
   void keyWithoutExpiryKeepsNone() {
     repository.insert(key("key_1", "a".repeat(64), T0).withExpiry(null));
 

@@ -28,7 +28,9 @@ final class Migrations {
           "V4__request_log_cursor.sql",
           "V5__reservations_in_flight.sql",
           "V6__client_request_id.sql",
-          "V7__stored_responses.sql");
+          "V7__stored_responses.sql",
+          "V8__budget_layers.sql",
+          "V9__teams.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

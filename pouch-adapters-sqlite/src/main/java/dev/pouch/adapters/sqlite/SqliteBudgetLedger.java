@@ -3,17 +3,23 @@ package dev.pouch.adapters.sqlite;
 import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetLayer;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.slf4j.Logger;
@@ -21,57 +27,64 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link BudgetLedger} on the {@code budgets}, {@code reservations} and {@code budget_periods}
- * tables. {@code reservations} holds the requests in flight only: a settlement deletes its row and
- * writes the request-log row that stays. The budget rule lives in one guarded {@code UPDATE}:
- * SQLite's write lock, not Java code, decides who gets the last cent, so the rule also holds
- * between processes sharing the file.
+ * tables. A budget row belongs to an owner (a key or a team) at a position; {@code reservations}
+ * holds the requests in flight only, each with the ids of the budget rows it took from: a
+ * settlement deletes its row, charges those budgets and writes the request-log row that stays. The
+ * budget rule lives in one guarded {@code UPDATE} over every layer at once: SQLite's write lock,
+ * not Java code, decides who gets the last cent, so the rule also holds between processes sharing
+ * the file.
  */
 final class SqliteBudgetLedger implements BudgetLedger {
   private static final Logger log = LoggerFactory.getLogger(SqliteBudgetLedger.class);
 
   private static final String BUDGET_COLUMNS =
-      "key_id, limit_micros, spent_micros, reserved_micros, period_started_at,"
+      "id, owner_id, position, limit_micros, spent_micros, reserved_micros, period_started_at,"
           + " reset_period_seconds";
 
   /** Every change of a budget row returns the row, for the {@link BudgetCache}. */
   private static final String RETURNING = " RETURNING " + BUDGET_COLUMNS;
 
-  private static final String SELECT_BUDGET =
-      "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE key_id = :key_id";
+  private static final String SELECT_OWNER =
+      "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE owner_id = :owner ORDER BY position";
 
   /**
-   * ?1 id, ?2 key, ?3 amount, ?4 time. Inserts nothing for an id that is in flight, or that was
-   * settled: a settlement deletes its reservation, and its request-log row, which always has a
-   * basis (rows of requests that reserved nothing may not), is what remains.
+   * ?1 id, ?2 key, ?3 amount, ?4 time, ?5 team (or null). Records which budget rows the reservation
+   * takes from: every row of the key and of its team, as they are in this transaction (the guarded
+   * update below runs on the same rows, under the same write lock). Inserts nothing for an id that
+   * is in flight, or that was settled: a settlement deletes its reservation, and its request-log
+   * row, which always has a basis (rows of requests that reserved nothing may not), is what
+   * remains. Returns how many layers the reservation must take from.
    */
   private static final String INSERT_RESERVATION =
-      "INSERT INTO reservations (id, key_id, amount_micros, created_at) SELECT ?1, ?2, ?3, ?4"
-          + " WHERE NOT EXISTS (SELECT 1 FROM request_log"
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids)"
+          + " SELECT ?1, ?2, ?3, ?4, (SELECT json_group_array(id) FROM budgets"
+          + " WHERE owner_id IN (?2, ?5)) WHERE NOT EXISTS (SELECT 1 FROM request_log"
           + " WHERE request_id = ?1 AND basis IS NOT NULL)"
-          + " ON CONFLICT (id) DO NOTHING";
+          + " ON CONFLICT (id) DO NOTHING RETURNING json_array_length(budget_ids)";
 
   /**
-   * ?1 amount, ?2 key. Also refuses when the key has no budget row. Written so that no sum can
-   * overflow.
+   * ?1 amount, ?2 key, ?3 team (or null): takes from each layer that can cover it; the caller
+   * commits only when every layer did. Written so that no sum can overflow.
    */
   private static final String TAKE =
-      "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE key_id = ?2"
+      "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE owner_id IN (?2, ?3)"
           + " AND (limit_micros = 0 OR ?1 <= limit_micros - spent_micros - reserved_micros)"
           + " AND ?1 <= 9223372036854775807 - spent_micros - reserved_micros"
           + RETURNING;
 
   /** The table holds requests in flight only: settling a reservation deletes it. */
   private static final String TAKE_OUT =
-      "DELETE FROM reservations WHERE id = ? RETURNING key_id, amount_micros";
+      "DELETE FROM reservations WHERE id = ? RETURNING key_id, amount_micros, budget_ids";
 
   /**
-   * ?1 reserved amount, ?2 charge, ?3 key. SQLite turns an integer sum that overflows into a float:
-   * the spend saturates at the largest integer instead (far beyond any limit, so still refused).
+   * ?1 reserved amount, ?2 charge, ?3 the reservation's budget ids (JSON). SQLite turns an integer
+   * sum that overflows into a float: the spend saturates at the largest integer instead (far beyond
+   * any limit, so still refused). A budget dropped since the reservation is not there.
    */
   private static final String CHARGE =
       "UPDATE budgets SET reserved_micros = reserved_micros - ?1, spent_micros = CASE"
           + " WHEN ?2 > 9223372036854775807 - spent_micros THEN 9223372036854775807"
-          + " ELSE spent_micros + ?2 END WHERE key_id = ?3"
+          + " ELSE spent_micros + ?2 END WHERE id IN (SELECT value FROM json_each(?3))"
           + RETURNING;
 
   private static final String RECOVERED_MODEL = "(recovered)";
@@ -91,81 +104,111 @@ final class SqliteBudgetLedger implements BudgetLedger {
   }
 
   @Override
-  public void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
-    Objects.requireNonNull(keyId, "keyId");
+  public void open(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    Objects.requireNonNull(ownerId, "ownerId");
     Objects.requireNonNull(periodStart, "periodStart");
-    requireNotNegative(limitMicros, resetPeriodSeconds);
+    List<BudgetTerms> terms = List.copyOf(budgets);
     database.write(
         handle -> {
-          handle.execute(
-              "INSERT INTO budgets ("
-                  + BUDGET_COLUMNS
-                  + ") VALUES (?, ?, 0, 0, ?, ?)"
-                  + " ON CONFLICT (key_id) DO NOTHING",
-              keyId,
-              limitMicros,
-              periodStart.toEpochMilli(),
-              resetPeriodSeconds);
-          selectBudget(handle, keyId).ifPresent(budget -> cacheWhenCommitted(keyId, budget));
+          List<BudgetRow> existing = selectOwner(handle, ownerId);
+          if (!existing.isEmpty()) {
+            cacheWhenCommitted(ownerId, existing);
+            return null;
+          }
+          for (int position = 0; position < terms.size(); position++) {
+            insertBudget(handle, ownerId, position, terms.get(position), periodStart);
+          }
+          cacheWhenCommitted(ownerId, selectOwner(handle, ownerId));
           return null;
         });
   }
 
   @Override
-  public Optional<Budget> find(String keyId) {
-    Objects.requireNonNull(keyId, "keyId");
-    Budget cached = cache == null ? null : cache.get(keyId);
+  public List<Budget> budgets(String ownerId) {
+    Objects.requireNonNull(ownerId, "ownerId");
+    List<Budget> cached = cache == null ? null : cache.get(ownerId);
     if (cached != null) {
-      return Optional.of(cached);
+      return cached;
     }
-    Optional<Budget> read = database.read(handle -> selectBudget(handle, keyId));
-    return cache == null ? read : read.map(budget -> cache.read(keyId, budget));
+    List<BudgetRow> read = database.read(handle -> selectOwner(handle, ownerId));
+    return cache == null
+        ? read.stream().map(BudgetRow::budget).toList()
+        : cache.read(ownerId, read);
   }
 
   @Override
-  public Map<String, Budget> findAll() {
+  public Map<String, List<Budget>> findAllBudgets() {
     return Collections.unmodifiableMap(database.read(SqliteBudgetLedger::selectAll));
   }
 
   @Override
-  public boolean reserve(Reservation reservation) {
+  public ReserveResult take(Reservation reservation) {
     Objects.requireNonNull(reservation, "reservation");
-    boolean reserved =
+    ReserveResult result =
         database.transaction(
             handle -> {
-              int inserted =
-                  WriterStatements.update(
+              Long layers =
+                  WriterStatements.one(
                       handle,
                       INSERT_RESERVATION,
+                      row -> row.getLong(1),
                       reservation.id(),
                       reservation.keyId(),
                       reservation.amountMicros(),
-                      reservation.createdAt().toEpochMilli());
-              if (inserted == 0) {
-                return Outcome.rollback(true); // in flight or settled: idempotent, take no more
+                      reservation.createdAt().toEpochMilli(),
+                      reservation.teamId());
+              if (layers == null) {
+                // in flight or settled: idempotent, take no more
+                return Outcome.rollback(ReserveResult.RESERVED);
               }
-              Budget taken =
-                  WriterStatements.one(
+              List<BudgetRow> taken =
+                  WriterStatements.all(
                       handle,
                       TAKE,
                       SqliteBudgetLedger::budgetRow,
                       reservation.amountMicros(),
-                      reservation.keyId());
-              // a refusal rolls the reservation row back with it: it leaves no trace
-              if (taken == null) {
-                return Outcome.rollback(false);
+                      reservation.keyId(),
+                      reservation.teamId());
+              boolean keyPays =
+                  taken.stream().anyMatch(row -> row.ownerId().equals(reservation.keyId()));
+              // a refusal rolls every layer and the reservation row back: it leaves no trace
+              if (taken.size() != layers || !keyPays) {
+                return Outcome.rollback(refusal(handle, reservation, taken));
               }
-              cacheWhenCommitted(reservation.keyId(), taken);
-              return Outcome.commit(true);
+              // every row of both owners was taken from: their whole lists, for the cache
+              taken.stream()
+                  .collect(Collectors.groupingBy(BudgetRow::ownerId))
+                  .forEach(this::cacheWhenCommitted);
+              return Outcome.commit(ReserveResult.RESERVED);
             });
-    if (!reserved) {
+    if (result instanceof ReserveResult.Refused refused) {
       log.atDebug()
           .addKeyValue("key", reservation.keyId())
           .addKeyValue("reservation", reservation.id())
           .addKeyValue("amount_micros", reservation.amountMicros())
+          .addKeyValue("owner", refused.layer().ownerId())
+          .addKeyValue("position", refused.layer().position())
           .log("reservation refused");
     }
-    return reserved;
+    return result;
+  }
+
+  /** The first layer, the key's before the team's, that the guarded update did not take from. */
+  private static ReserveResult.Refused refusal(
+      Handle handle, Reservation reservation, List<BudgetRow> taken) {
+    Set<Long> tookFrom = taken.stream().map(BudgetRow::id).collect(Collectors.toSet());
+    List<String> owners = new ArrayList<>(List.of(reservation.keyId()));
+    if (reservation.teamId() != null) {
+      owners.add(reservation.teamId());
+    }
+    for (String owner : owners) {
+      for (BudgetRow row : selectOwner(handle, owner)) {
+        if (!tookFrom.contains(row.id())) {
+          return new ReserveResult.Refused(new BudgetLayer(owner, row.position()));
+        }
+      }
+    }
+    return new ReserveResult.Refused(new BudgetLayer(reservation.keyId(), 0)); // no budgets
   }
 
   @Override
@@ -177,23 +220,20 @@ final class SqliteBudgetLedger implements BudgetLedger {
               WriterStatements.one(
                   handle,
                   TAKE_OUT,
-                  row -> new ReservedAmount(row.getString(1), row.getLong(2)),
+                  row -> new ReservedAmount(row.getString(1), row.getLong(2), row.getString(3)),
                   settlement.reservationId());
           if (reserved == null) {
             return Outcome.rollback(false); // settled before, or never reserved
           }
-          Budget charged =
-              WriterStatements.one(
+          List<BudgetRow> charged =
+              WriterStatements.all(
                   handle,
                   CHARGE,
                   SqliteBudgetLedger::budgetRow,
                   reserved.amountMicros(),
                   settlement.actualMicros(),
-                  reserved.keyId());
-          if (charged == null) {
-            throw new IllegalStateException("reservation without a budget: " + reserved.keyId());
-          }
-          cacheWhenCommitted(reserved.keyId(), charged);
+                  reserved.budgetIds());
+          cacheRowsWhenCommitted(handle, charged);
           RequestRows.insert(handle, settlement.record());
           if (settlement.actualMicros() > reserved.amountMicros()) {
             log.atWarn()
@@ -211,34 +251,63 @@ final class SqliteBudgetLedger implements BudgetLedger {
   }
 
   @Override
-  public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
-    Objects.requireNonNull(keyId, "keyId");
-    requireNotNegative(limitMicros, resetPeriodSeconds);
+  public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    Objects.requireNonNull(ownerId, "ownerId");
+    Objects.requireNonNull(periodStart, "periodStart");
+    List<BudgetTerms> terms = List.copyOf(budgets);
+    if (terms.isEmpty()) {
+      throw new IllegalArgumentException("an owner keeps at least one budget");
+    }
     boolean changed =
         database.write(
             handle -> {
-              Optional<Budget> budget =
-                  handle
-                      .createQuery(
-                          "UPDATE budgets SET limit_micros = :limit,"
-                              + " reset_period_seconds = :period WHERE key_id = :key_id"
-                              + RETURNING)
-                      .bind("limit", limitMicros)
-                      .bind("period", resetPeriodSeconds)
-                      .bind("key_id", keyId)
-                      .map(SqliteBudgetLedger::budget)
-                      .findOne();
-              budget.ifPresent(changedBudget -> cacheWhenCommitted(keyId, changedBudget));
-              return budget.isPresent();
+              int had = selectOwner(handle, ownerId).size();
+              if (had == 0) {
+                return false;
+              }
+              for (int position = 0; position < terms.size(); position++) {
+                BudgetTerms each = terms.get(position);
+                if (position < had) {
+                  handle.execute(
+                      "UPDATE budgets SET limit_micros = ?, reset_period_seconds = ?"
+                          + " WHERE owner_id = ? AND position = ?",
+                      each.limitMicros(),
+                      each.resetPeriodSeconds(),
+                      ownerId,
+                      position);
+                } else {
+                  insertBudget(handle, ownerId, position, each, periodStart);
+                }
+              }
+              handle.execute(
+                  "DELETE FROM budgets WHERE owner_id = ? AND position >= ?",
+                  ownerId,
+                  terms.size());
+              cacheWhenCommitted(ownerId, selectOwner(handle, ownerId));
+              return true;
             });
     if (!changed) {
-      throw new IllegalStateException("key has no budget: " + keyId);
+      throw new IllegalStateException("owner has no budget: " + ownerId);
     }
   }
 
   @Override
-  public boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
-    Objects.requireNonNull(keyId, "keyId");
+  public void drop(String ownerId) {
+    Objects.requireNonNull(ownerId, "ownerId");
+    database.write(
+        handle -> {
+          handle.execute("DELETE FROM budgets WHERE owner_id = ?", ownerId);
+          if (cache != null) {
+            database.afterCommit(() -> cache.dropped(ownerId));
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean startPeriod(
+      String ownerId, int position, Instant expectedStart, Instant newStart) {
+    Objects.requireNonNull(ownerId, "ownerId");
     long expected = expectedStart.toEpochMilli();
     long next = newStart.toEpochMilli();
     boolean started =
@@ -247,32 +316,37 @@ final class SqliteBudgetLedger implements BudgetLedger {
               // the history row is written only where the period still began at expectedStart
               int closed =
                   handle.execute(
-                      "INSERT INTO budget_periods"
-                          + " (key_id, started_at, ended_at, limit_micros, spent_micros)"
-                          + " SELECT key_id, period_started_at, ?, limit_micros, spent_micros"
-                          + " FROM budgets WHERE key_id = ? AND period_started_at = ?",
+                      "INSERT INTO budget_periods (owner_id, position, started_at, ended_at,"
+                          + " limit_micros, spent_micros) SELECT owner_id, position,"
+                          + " period_started_at, ?, limit_micros, spent_micros FROM budgets"
+                          + " WHERE owner_id = ? AND position = ? AND period_started_at = ?",
                       next,
-                      keyId,
+                      ownerId,
+                      position,
                       expected);
               if (closed == 0) {
                 return Outcome.rollback(false);
               }
-              handle
-                  .createQuery(
-                      "UPDATE budgets SET spent_micros = 0, period_started_at = :next"
-                          + " WHERE key_id = :key_id AND period_started_at = :expected"
-                          + RETURNING)
-                  .bind("next", next)
-                  .bind("key_id", keyId)
-                  .bind("expected", expected)
-                  .map(SqliteBudgetLedger::budget)
-                  .findOne()
-                  .ifPresent(budget -> cacheWhenCommitted(keyId, budget));
+              List<BudgetRow> reset =
+                  handle
+                      .createQuery(
+                          "UPDATE budgets SET spent_micros = 0, period_started_at = :next"
+                              + " WHERE owner_id = :owner AND position = :position"
+                              + " AND period_started_at = :expected"
+                              + RETURNING)
+                      .bind("next", next)
+                      .bind("owner", ownerId)
+                      .bind("position", position)
+                      .bind("expected", expected)
+                      .map(SqliteBudgetLedger::budget)
+                      .list();
+              cacheRowsWhenCommitted(handle, reset);
               return Outcome.commit(true);
             });
     if (started) {
       log.atInfo()
-          .addKeyValue("key", keyId)
+          .addKeyValue("owner", ownerId)
+          .addKeyValue("position", position)
           .addKeyValue("period_start", newStart)
           .log("budget period started");
     }
@@ -301,18 +375,19 @@ final class SqliteBudgetLedger implements BudgetLedger {
                   .bind("now", settledAt)
                   .bind("error", RECOVERED_ERROR)
                   .execute();
-              // 2. move each key's open amounts from reserved to spent
+              // 2. move the open amounts from reserved to spent on every budget each took from
               handle
                   .createUpdate(
                       "UPDATE budgets SET reserved_micros = reserved_micros - pending.amount,"
-                          + " spent_micros = spent_micros + pending.amount FROM (SELECT key_id,"
-                          + " sum(amount_micros) AS amount FROM reservations GROUP BY key_id)"
-                          + " AS pending WHERE budgets.key_id = pending.key_id")
+                          + " spent_micros = spent_micros + pending.amount FROM (SELECT"
+                          + " taken.value AS budget_id, sum(r.amount_micros) AS amount"
+                          + " FROM reservations AS r, json_each(r.budget_ids) AS taken"
+                          + " GROUP BY taken.value) AS pending WHERE budgets.id = pending.budget_id")
                   .execute();
               // 3. close them: the request log now holds what they cost
               int closed = handle.createUpdate("DELETE FROM reservations").execute();
               if (closed > 0) {
-                selectAll(handle).forEach(this::cacheWhenCommitted);
+                selectAllRows(handle).forEach(this::cacheWhenCommitted);
               }
               return Outcome.commit(closed);
             });
@@ -320,50 +395,89 @@ final class SqliteBudgetLedger implements BudgetLedger {
     return recovered;
   }
 
-  private static Optional<Budget> selectBudget(Handle handle, String keyId) {
-    return handle
-        .createQuery(SELECT_BUDGET)
-        .bind("key_id", keyId)
-        .map(SqliteBudgetLedger::budget)
-        .findOne();
+  private static void insertBudget(
+      Handle handle, String ownerId, int position, BudgetTerms terms, Instant periodStart) {
+    handle.execute(
+        "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros, reserved_micros,"
+            + " period_started_at, reset_period_seconds) VALUES (?, ?, ?, 0, 0, ?, ?)",
+        ownerId,
+        position,
+        terms.limitMicros(),
+        periodStart.toEpochMilli(),
+        terms.resetPeriodSeconds());
   }
 
-  private static Map<String, Budget> selectAll(Handle handle) {
+  private static List<BudgetRow> selectOwner(Handle handle, String ownerId) {
     return handle
-        .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY key_id")
+        .createQuery(SELECT_OWNER)
+        .bind("owner", ownerId)
+        .map(SqliteBudgetLedger::budget)
+        .list();
+  }
+
+  private static Map<String, List<BudgetRow>> selectAllRows(Handle handle) {
+    return handle
+        .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY owner_id, position")
         .reduceResultSet(
             new LinkedHashMap<>(),
             (map, rs, context) -> {
-              map.put(rs.getString("key_id"), budget(rs, context));
+              BudgetRow row = budgetRow(rs);
+              map.computeIfAbsent(row.ownerId(), owner -> new ArrayList<>()).add(row);
               return map;
             });
   }
 
-  /** Puts the row in the cache once the write that changed it has committed. */
-  private void cacheWhenCommitted(String keyId, Budget budget) {
+  private static Map<String, List<Budget>> selectAll(Handle handle) {
+    Map<String, List<Budget>> all = new LinkedHashMap<>();
+    selectAllRows(handle)
+        .forEach((owner, rows) -> all.put(owner, rows.stream().map(BudgetRow::budget).toList()));
+    return all;
+  }
+
+  /** Puts an owner's whole list in the cache once the write that changed it has committed. */
+  private void cacheWhenCommitted(String ownerId, List<BudgetRow> rows) {
     if (cache != null) {
-      database.afterCommit(() -> cache.committed(keyId, budget));
+      List<BudgetRow> committed = List.copyOf(rows);
+      database.afterCommit(() -> cache.committed(ownerId, committed));
     }
   }
 
-  private static Budget budget(ResultSet rs, StatementContext context) throws SQLException {
+  /**
+   * Puts changed rows in the cache once committed: into the owner's cached list, or, for an owner
+   * not cached yet, its whole list read here on the writer (where no commit can race the read).
+   */
+  private void cacheRowsWhenCommitted(Handle handle, List<BudgetRow> changed) {
+    if (cache == null) {
+      return;
+    }
+    changed.stream()
+        .collect(Collectors.groupingBy(BudgetRow::ownerId))
+        .forEach(
+            (owner, rows) -> {
+              if (cache.holds(owner)) {
+                database.afterCommit(() -> cache.committedRows(owner, rows));
+              } else {
+                cacheWhenCommitted(owner, selectOwner(handle, owner));
+              }
+            });
+  }
+
+  private static BudgetRow budget(ResultSet rs, StatementContext context) throws SQLException {
     return budgetRow(rs);
   }
 
-  private static Budget budgetRow(ResultSet rs) throws SQLException {
-    return new Budget(
-        rs.getLong("limit_micros"),
-        rs.getLong("spent_micros"),
-        rs.getLong("reserved_micros"),
-        Instant.ofEpochMilli(rs.getLong("period_started_at")),
-        rs.getLong("reset_period_seconds"));
+  private static BudgetRow budgetRow(ResultSet rs) throws SQLException {
+    return new BudgetRow(
+        rs.getLong("id"),
+        rs.getString("owner_id"),
+        rs.getInt("position"),
+        new Budget(
+            rs.getLong("limit_micros"),
+            rs.getLong("spent_micros"),
+            rs.getLong("reserved_micros"),
+            Instant.ofEpochMilli(rs.getLong("period_started_at")),
+            rs.getLong("reset_period_seconds")));
   }
 
-  private static void requireNotNegative(long limitMicros, long resetPeriodSeconds) {
-    if (limitMicros < 0 || resetPeriodSeconds < 0) {
-      throw new IllegalArgumentException("limit and reset period cannot be negative");
-    }
-  }
-
-  private record ReservedAmount(String keyId, long amountMicros) {}
+  private record ReservedAmount(String keyId, long amountMicros, String budgetIds) {}
 }

@@ -22,7 +22,7 @@ import org.sqlite.SQLiteException;
 final class SqliteKeyRepository implements KeyRepository {
   private static final String COLUMNS =
       "id, name, prefix, secret_hash, created_at, expires_at, auto_renew, policy_json, version,"
-          + " suspended_at, suspended_reason";
+          + " suspended_at, suspended_reason, team_id";
 
   private final Database database;
   private final Clock clock;
@@ -46,7 +46,7 @@ final class SqliteKeyRepository implements KeyRepository {
                                 + COLUMNS
                                 + ") VALUES (:id, :name, :prefix, :secret_hash, :created_at,"
                                 + " :expires_at, :auto_renew, :policy_json, :version, :suspended_at,"
-                                + " :suspended_reason)"
+                                + " :suspended_reason, :team_id)"
                                 + " ON CONFLICT DO NOTHING"),
                         key,
                         policy)
@@ -70,7 +70,7 @@ final class SqliteKeyRepository implements KeyRepository {
                                   + " expires_at = :expires_at, auto_renew = :auto_renew,"
                                   + " policy_json = :policy_json, version = :version,"
                                   + " suspended_at = :suspended_at,"
-                                  + " suspended_reason = :suspended_reason"
+                                  + " suspended_reason = :suspended_reason, team_id = :team_id"
                                   + " WHERE id = :id AND version = :expected_version"
                                   + " AND deleted_at IS NULL"),
                           key,
@@ -144,7 +144,8 @@ final class SqliteKeyRepository implements KeyRepository {
         .bind("policy_json", policy)
         .bind("version", key.version())
         .bind("suspended_at", key.isSuspended() ? key.suspension().at().toEpochMilli() : null)
-        .bind("suspended_reason", key.isSuspended() ? key.suspension().reason() : null);
+        .bind("suspended_reason", key.isSuspended() ? key.suspension().reason() : null)
+        .bind("team_id", key.teamId());
   }
 
   private static AppKey map(ResultSet rs, StatementContext context) throws SQLException {
@@ -160,7 +161,8 @@ final class SqliteKeyRepository implements KeyRepository {
         rs.getInt("auto_renew") != 0,
         PolicyJson.read(rs.getString("policy_json")),
         rs.getLong("version"),
-        suspension(rs));
+        suspension(rs),
+        rs.getString("team_id"));
   }
 
   private static Suspension suspension(ResultSet rs) throws SQLException {

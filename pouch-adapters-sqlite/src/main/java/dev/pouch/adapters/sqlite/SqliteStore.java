@@ -4,11 +4,15 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.team.Team;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,7 +42,12 @@ import org.slf4j.LoggerFactory;
  * it should not; only budgets it reads (response headers, plans) could then lag.
  */
 public final class SqliteStore
-    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses, AutoCloseable {
+    implements KeyRepository,
+        BudgetLedger,
+        TeamRepository,
+        RequestLog,
+        StoredResponses,
+        AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
 
   private final Database database;
@@ -46,6 +55,7 @@ public final class SqliteStore
   private final SqliteBudgetLedger ledger;
   private final SqliteRequestLog requests;
   private final SqliteStoredResponses storedResponses;
+  private final SqliteTeamRepository teams;
 
   private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
     this.database = database;
@@ -53,6 +63,7 @@ public final class SqliteStore
     this.ledger = new SqliteBudgetLedger(database, onlyWriter ? new BudgetCache() : null);
     this.requests = new SqliteRequestLog(database);
     this.storedResponses = new SqliteStoredResponses(database);
+    this.teams = new SqliteTeamRepository(database);
   }
 
   /**
@@ -168,23 +179,23 @@ public final class SqliteStore
   // BudgetLedger
 
   @Override
-  public void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
-    ledger.open(keyId, limitMicros, resetPeriodSeconds, periodStart);
+  public void open(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.open(ownerId, budgets, periodStart);
   }
 
   @Override
-  public Optional<Budget> find(String keyId) {
-    return ledger.find(keyId);
+  public List<Budget> budgets(String ownerId) {
+    return ledger.budgets(ownerId);
   }
 
   @Override
-  public Map<String, Budget> findAll() {
-    return ledger.findAll();
+  public Map<String, List<Budget>> findAllBudgets() {
+    return ledger.findAllBudgets();
   }
 
   @Override
-  public boolean reserve(Reservation reservation) {
-    return ledger.reserve(reservation);
+  public ReserveResult take(Reservation reservation) {
+    return ledger.take(reservation);
   }
 
   @Override
@@ -193,18 +204,51 @@ public final class SqliteStore
   }
 
   @Override
-  public void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
-    ledger.configure(keyId, limitMicros, resetPeriodSeconds);
+  public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.configure(ownerId, budgets, periodStart);
   }
 
   @Override
-  public boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
-    return ledger.startPeriod(keyId, expectedStart, newStart);
+  public void drop(String ownerId) {
+    ledger.drop(ownerId);
+  }
+
+  @Override
+  public boolean startPeriod(
+      String ownerId, int position, Instant expectedStart, Instant newStart) {
+    return ledger.startPeriod(ownerId, position, expectedStart, newStart);
   }
 
   @Override
   public int recoverOpenReservations(Instant now) {
     return ledger.recoverOpenReservations(now);
+  }
+
+  // TeamRepository
+
+  @Override
+  public void insertTeam(Team team) {
+    teams.insertTeam(team);
+  }
+
+  @Override
+  public Optional<Team> findTeam(String id) {
+    return teams.findTeam(id);
+  }
+
+  @Override
+  public List<Team> listTeams() {
+    return teams.listTeams();
+  }
+
+  @Override
+  public boolean renameTeam(String id, String name) {
+    return teams.renameTeam(id, name);
+  }
+
+  @Override
+  public boolean deleteTeam(String id) {
+    return teams.deleteTeam(id);
   }
 
   // RequestLog

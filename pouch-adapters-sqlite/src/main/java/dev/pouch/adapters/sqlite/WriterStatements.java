@@ -4,6 +4,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementBuilder;
 
@@ -42,6 +44,22 @@ final class WriterStatements {
       try (ResultSet rows = statement.executeQuery()) {
         return rows.next() ? reader.read(rows) : null;
       }
+    } catch (SQLException e) {
+      throw failed(sql, e);
+    }
+  }
+
+  /** Runs a statement that returns rows ({@code UPDATE … RETURNING}) and reads every one. */
+  static <T> List<T> all(Handle writer, String sql, RowReader<T> reader, Object... parameters) {
+    try {
+      PreparedStatement statement = bound(writer, sql, parameters);
+      List<T> read = new ArrayList<>();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          read.add(reader.read(rows));
+        }
+      }
+      return read;
     } catch (SQLException e) {
       throw failed(sql, e);
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class BudgetCacheTest {
       } finally {
         pool.shutdownNow();
       }
-      store.configure("key_1", 4_000_000, 60);
+      store.configure("key_1", List.of(new BudgetTerms(4_000_000, 60)), T0);
       assertThat(store.startPeriod("key_2", T0, T0.plusSeconds(3600))).isTrue();
 
       for (String key : KEYS) {
@@ -60,6 +61,71 @@ class BudgetCacheTest {
       assertThat(store.find("key_1").orElseThrow().reservedMicros()).isZero();
       assertThat(store.find("key_1").orElseThrow().spentMicros()).isPositive();
     }
+  }
+
+  @Test
+  void everyLayerReadAfterRacingLayeredWritesIsTheFilesRows() throws Exception {
+    try (SqliteStore store = Fixtures.open(dir)) {
+      store.open("team_1", List.of(new BudgetTerms(3_000_000, 0), new BudgetTerms(0, 60)), T0);
+      store.open("key_1", List.of(new BudgetTerms(5_000_000, 0), new BudgetTerms(0, 3_600)), T0);
+      store.open("key_2", 0, 0, T0);
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<?>> workers = new ArrayList<>();
+        for (int worker = 0; worker < 8; worker++) {
+          String key = worker % 2 == 0 ? "key_1" : "key_2";
+          String prefix = "w" + worker;
+          workers.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 100; i++) {
+                      Reservation r = new Reservation(prefix + "-" + i, key, "team_1", 700, T0);
+                      if (store.reserve(r)) {
+                        store.settle(settlement(r, 300));
+                      }
+                      if (i % 25 == 0) {
+                        store.budgets("team_1");
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : workers) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(store.startPeriod("team_1", 1, T0, T0.plusSeconds(60))).isTrue();
+
+      for (String owner : List.of("team_1", "key_1", "key_2")) {
+        assertThat(store.budgets(owner)).isEqualTo(budgetsInFile(store, owner));
+      }
+      assertThat(store.budgets("team_1").get(0).spentMicros()).isPositive();
+      assertThat(store.budgets("team_1").get(1).spentMicros()).isZero();
+    }
+  }
+
+  private static List<Budget> budgetsInFile(SqliteStore store, String owner) {
+    return store
+        .database()
+        .read(
+            handle ->
+                handle
+                    .createQuery(
+                        "SELECT limit_micros, spent_micros, reserved_micros, period_started_at,"
+                            + " reset_period_seconds FROM budgets WHERE owner_id = :owner"
+                            + " ORDER BY position")
+                    .bind("owner", owner)
+                    .map(
+                        (rs, context) ->
+                            new Budget(
+                                rs.getLong(1),
+                                rs.getLong(2),
+                                rs.getLong(3),
+                                java.time.Instant.ofEpochMilli(rs.getLong(4)),
+                                rs.getLong(5)))
+                    .list());
   }
 
   @Test

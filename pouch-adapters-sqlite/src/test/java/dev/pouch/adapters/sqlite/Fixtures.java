@@ -27,7 +27,7 @@ final class Fixtures {
                 handle
                     .createQuery(
                         "SELECT limit_micros, spent_micros, reserved_micros, period_started_at,"
-                            + " reset_period_seconds FROM budgets WHERE key_id = :key_id")
+                            + " reset_period_seconds FROM budgets WHERE owner_id = :key_id AND position = 0")
                     .bind("key_id", keyId)
                     .map(
                         (rs, context) ->

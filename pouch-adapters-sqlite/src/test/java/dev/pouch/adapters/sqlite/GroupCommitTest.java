@@ -124,10 +124,10 @@ class GroupCommitTest {
                         .write(
                             handle -> {
                               handle.execute(
-                                  "UPDATE budgets SET spent_micros = 7 WHERE key_id = 'key_1'");
+                                  "UPDATE budgets SET spent_micros = 7 WHERE owner_id = 'key_1'");
                               return handle.execute(
                                   "UPDATE budgets SET reserved_micros = -1"
-                                      + " WHERE key_id = 'key_1'");
+                                      + " WHERE owner_id = 'key_1'");
                             }));
         awaitQueued(store, 3);
         // throws from Java code after writing
@@ -139,7 +139,7 @@ class GroupCommitTest {
                         .transaction(
                             handle -> {
                               handle.execute(
-                                  "UPDATE budgets SET limit_micros = 1 WHERE key_id = 'key_1'");
+                                  "UPDATE budgets SET limit_micros = 1 WHERE owner_id = 'key_1'");
                               throw new IllegalStateException("boom");
                             }));
         awaitQueued(store, 4);

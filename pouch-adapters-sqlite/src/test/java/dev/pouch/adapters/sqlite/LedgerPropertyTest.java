@@ -3,6 +3,7 @@ package dev.pouch.adapters.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
@@ -368,7 +369,7 @@ class LedgerPropertyTest {
         }
       }
 
-      store.configure(key.id, limit, period);
+      store.configure(key.id, List.of(new BudgetTerms(limit, period)), START);
 
       String op = "configure " + key.id + " limit " + limit + " period " + period;
       describe(op);
@@ -460,13 +461,13 @@ class LedgerPropertyTest {
               handle ->
                   handle
                       .createQuery(
-                          "SELECT b.key_id,"
+                          "SELECT b.owner_id,"
                               + " (SELECT coalesce(sum(amount_micros), 0) FROM reservations r"
-                              + " WHERE r.key_id = b.key_id),"
+                              + " WHERE r.key_id = b.owner_id),"
                               + " (SELECT coalesce(sum(cost_micros), 0) FROM request_log l"
-                              + " WHERE l.key_id = b.key_id AND l.basis IS NOT NULL),"
+                              + " WHERE l.key_id = b.owner_id AND l.basis IS NOT NULL),"
                               + " (SELECT coalesce(sum(spent_micros), 0) FROM budget_periods p"
-                              + " WHERE p.key_id = b.key_id),"
+                              + " WHERE p.owner_id = b.owner_id),"
                               + " (SELECT count(*) FROM request_log) FROM budgets b")
                       .reduceResultSet(
                           new HashMap<String, long[]>(),
@@ -620,7 +621,7 @@ class LedgerPropertyTest {
       long history =
           Fixtures.count(
               store,
-              "SELECT coalesce(sum(spent_micros), 0) FROM budget_periods WHERE key_id = 'key_1'");
+              "SELECT coalesce(sum(spent_micros), 0) FROM budget_periods WHERE owner_id = 'key_1'");
       assertThat(violations).as("first overshoot seen: %s", firstViolation.get()).hasValue(0);
       assertThat(budget.reservedMicros()).isZero();
       assertThat(budget.spentMicros()).isLessThanOrEqualTo(limit);

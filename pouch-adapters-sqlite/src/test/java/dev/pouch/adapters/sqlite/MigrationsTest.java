@@ -4,7 +4,10 @@ import static dev.pouch.testkit.TestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.testkit.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -80,6 +83,55 @@ class MigrationsTest {
     }
   }
 
+  @Test
+  void version8MakesEachKeysBudgetItsFirstAndKeepsReservationsAndHistory() throws IOException {
+    Path file = dir.resolve("pouch.db");
+    Jdbi.create("jdbc:sqlite:" + file)
+        .useHandle(MigrationsTest::buildVersion7WithAnOpenReservation);
+
+    try (SqliteStore store = SqliteStore.open(file)) {
+      assertThat(store.budgets("key_1")).containsExactly(new Budget(1_000, 120, 200, T0, 60));
+      assertThat(store.budgets("key_2")).containsExactly(new Budget(0, 0, 0, T0, 0));
+      assertThat(
+              Fixtures.strings(
+                  store,
+                  "SELECT owner_id || ',' || position || ',' || spent_micros FROM budget_periods"))
+          .containsExactly("key_1,0,80");
+      // the open reservation settles into the key's first budget, once
+      Reservation open = new Reservation("r2", "key_1", 200, T0);
+      assertThat(store.settle(TestData.settlement(open, 150))).isTrue();
+      assertThat(store.settle(TestData.settlement(open, 150))).isFalse();
+      assertThat(store.require("key_1")).isEqualTo(new Budget(1_000, 270, 0, T0, 60));
+      // and the key takes a second budget next to it
+      store.configure("key_1", List.of(new BudgetTerms(1_000, 60), new BudgetTerms(500, 0)), T0);
+      assertThat(store.reserve(new Reservation("r3", "key_1", 501, T0))).isFalse();
+      assertThat(store.reserve(new Reservation("r3", "key_1", 500, T0))).isTrue();
+    }
+  }
+
+  /** The schema of version 7, two budgets, a closed period and an open reservation. */
+  private static void buildVersion7WithAnOpenReservation(Handle handle) throws IOException {
+    handle.execute(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+            + " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+    for (String migration : Migrations.FILES.subList(0, 7)) {
+      try (InputStream in = MigrationsTest.class.getResourceAsStream("migrations/" + migration)) {
+        handle.createScript(new String(in.readAllBytes(), StandardCharsets.UTF_8)).execute();
+      }
+      handle.execute(
+          "INSERT INTO schema_version VALUES (?, ?, 0)", Migrations.version(migration), migration);
+    }
+    long t0 = T0.toEpochMilli();
+    handle.execute("INSERT INTO budgets VALUES ('key_1', 1000, 120, 200, ?, 60)", t0);
+    handle.execute("INSERT INTO budgets VALUES ('key_2', 0, 0, 0, ?, 0)", t0);
+    handle.execute("INSERT INTO reservations VALUES ('r2', 'key_1', 200, ?)", t0);
+    handle.execute(
+        "INSERT INTO budget_periods (key_id, started_at, ended_at, limit_micros, spent_micros)"
+            + " VALUES ('key_1', ?, ?, 1000, 80)",
+        t0 - 60_000,
+        t0);
+  }
+
   /** The schema of version 4, a budget, a settled reservation with its log row and an open one. */
   private static void buildVersion4WithTwoReservations(Handle handle) throws IOException {
     handle.execute(
@@ -135,9 +187,9 @@ class MigrationsTest {
                       .write(
                           handle ->
                               handle.execute(
-                                  "INSERT INTO budgets (key_id, limit_micros, spent_micros,"
+                                  "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros,"
                                       + " reserved_micros, period_started_at,"
-                                      + " reset_period_seconds) VALUES ('k', 10, -1, 0, 0, 0)")))
+                                      + " reset_period_seconds) VALUES ('k', 0, 10, -1, 0, 0, 0)")))
           .hasMessageContaining("CHECK constraint failed");
     }
   }

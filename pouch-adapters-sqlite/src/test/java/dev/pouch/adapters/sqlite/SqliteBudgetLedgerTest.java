@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.testkit.BudgetLedgerContract;
 import java.nio.file.Path;
@@ -80,9 +81,9 @@ class SqliteBudgetLedgerTest extends BudgetLedgerContract {
 
   @Test
   void configureRefusesUnknownKeysAndNegativeLimits() {
-    assertThatThrownBy(() -> ledger.configure("key_none", 1, 0))
+    assertThatThrownBy(() -> ledger.configure("key_none", List.of(new BudgetTerms(1, 0)), T0))
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> ledger.configure("key_1", -1, 0))
+    assertThatThrownBy(() -> ledger.configure("key_1", List.of(new BudgetTerms(-1, 0)), T0))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -90,6 +91,6 @@ class SqliteBudgetLedgerTest extends BudgetLedgerContract {
     return Fixtures.strings(
         store(),
         "SELECT started_at || ',' || ended_at || ',' || limit_micros || ',' || spent_micros"
-            + " FROM budget_periods WHERE key_id = 'key_1'");
+            + " FROM budget_periods WHERE owner_id = 'key_1'");
   }
 }

@@ -36,6 +36,13 @@ public final class KeySecrets {
     return "key_" + HexFormat.of().formatHex(bytes);
   }
 
+  /** A team id: {@code team_} and 20 hex characters (never a key's id: budgets share owner ids). */
+  public String newTeamId() {
+    byte[] bytes = new byte[10];
+    random.nextBytes(bytes);
+    return "team_" + HexFormat.of().formatHex(bytes);
+  }
+
   /** Lower-case hex SHA-256 of the secret: what the store keeps and looks up. */
   public static String hash(String secret) {
     try {

@@ -9,8 +9,10 @@ import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.error.ErrorCode;
+import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +45,7 @@ public final class KeyService implements ManageKeys {
 
   private final KeyRepository keys;
   private final BudgetLedger ledger;
+  private final TeamRepository teams;
   private final PluginCatalog catalog;
   private final KeySecrets secrets;
   private final SecretFields sealing;
@@ -58,6 +62,7 @@ public final class KeyService implements ManageKeys {
   public KeyService(
       KeyRepository keys,
       BudgetLedger ledger,
+      TeamRepository teams,
       PluginCatalog catalog,
       KeySecrets secrets,
       SecretFields sealing,
@@ -66,6 +71,7 @@ public final class KeyService implements ManageKeys {
       Clock clock) {
     this.keys = keys;
     this.ledger = ledger;
+    this.teams = teams;
     this.catalog = catalog;
     this.secrets = secrets;
     this.sealing = sealing;
@@ -77,6 +83,7 @@ public final class KeyService implements ManageKeys {
   @Override
   public CreatedKey create(KeyDraft draft) {
     KeyPolicy policy = policyOf(draft, null);
+    requireTeam(draft.teamId());
     // Stores keep milliseconds: truncate so the view returned now equals the one read later.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     String secret = secrets.newSecret();
@@ -90,9 +97,11 @@ public final class KeyService implements ManageKeys {
             draft.expiresAt(),
             draft.autoRenew(),
             policy,
-            1);
+            1,
+            null,
+            draft.teamId());
     // Budget first: a crash in between leaves an unused budget row, never a key without budget.
-    ledger.open(key.id(), draft.budgetLimitMicros(), draft.resetPeriodSeconds(), now);
+    ledger.open(key.id(), draft.budgets(), now);
     keys.insert(key);
     log.atInfo()
         .addKeyValue("key_id", key.id())
@@ -104,10 +113,10 @@ public final class KeyService implements ManageKeys {
 
   @Override
   public List<KeyView> list() {
-    Map<String, Budget> budgets = ledger.findAll();
+    Map<String, List<Budget>> budgets = ledger.findAllBudgets();
     List<KeyView> views = new ArrayList<>();
     for (AppKey key : keys.list()) {
-      Budget budget = budgets.get(key.id());
+      List<Budget> budget = budgets.get(key.id());
       if (budget != null) {
         views.add(view(key, budget));
       }
@@ -124,12 +133,16 @@ public final class KeyService implements ManageKeys {
   public KeyView update(String keyId, KeyDraft draft) {
     AppKey current = requireKey(keyId);
     KeyPolicy policy = policyOf(draft, current.policy());
+    requireTeam(draft.teamId());
     AppKey edited = current.edited(draft.name(), draft.expiresAt(), draft.autoRenew(), policy);
+    if (!Objects.equals(draft.teamId(), current.teamId())) {
+      edited = edited.withTeam(draft.teamId());
+    }
     if (!keys.update(edited, current.version())) {
       throw new RequestRejectedException(
           ErrorCode.INVALID_REQUEST, "key " + keyId + " was changed meanwhile; try again");
     }
-    ledger.configure(keyId, draft.budgetLimitMicros(), draft.resetPeriodSeconds());
+    ledger.configure(keyId, draft.budgets(), clock.instant());
     cache.invalidate(keyId);
     if (!policy.equals(current.policy())) {
       // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
@@ -154,9 +167,12 @@ public final class KeyService implements ManageKeys {
   @Override
   public KeyView resetBudget(String keyId) {
     AppKey key = requireKey(keyId);
-    Budget budget = ledger.require(keyId);
-    ledger.startPeriod(keyId, budget.periodStartedAt(), clock.instant());
-    log.atInfo().addKeyValue("key_id", keyId).log("budget reset by admin");
+    Instant now = clock.instant();
+    List<Budget> budgets = ledger.budgets(keyId);
+    for (int position = 0; position < budgets.size(); position++) {
+      ledger.startPeriod(keyId, position, budgets.get(position).periodStartedAt(), now);
+    }
+    log.atInfo().addKeyValue("key_id", keyId).log("budgets reset by admin");
     return view(key);
   }
 
@@ -203,30 +219,36 @@ public final class KeyService implements ManageKeys {
     }
   }
 
-  /** The status of a key at {@code now}. */
-  public static KeyStatus statusOf(AppKey key, Budget budget, Instant now) {
+  /** The status of a key at {@code now}: exhausted when any of its budgets is. */
+  public static KeyStatus statusOf(AppKey key, List<Budget> budgets, Instant now) {
     if (key.isSuspended()) {
       return KeyStatus.SUSPENDED;
     }
     if (key.isExpiredAt(now) && !key.autoRenew()) {
       return KeyStatus.EXPIRED;
     }
-    if (!budget.isUnlimited() && budget.spentMicros() >= budget.limitMicros()) {
-      return KeyStatus.EXHAUSTED;
+    for (Budget budget : budgets) {
+      if (!budget.isUnlimited() && budget.spentMicros() >= budget.limitMicros()) {
+        return KeyStatus.EXHAUSTED;
+      }
     }
     return KeyStatus.ACTIVE;
   }
 
   private KeyView view(AppKey key) {
-    return view(key, ledger.require(key.id()));
+    List<Budget> budgets = ledger.budgets(key.id());
+    if (budgets.isEmpty()) {
+      throw new InternalException("key " + key.id() + " has no budget row", null);
+    }
+    return view(key, budgets);
   }
 
-  private KeyView view(AppKey key, Budget budget) {
+  private KeyView view(AppKey key, List<Budget> budgets) {
     KeyPolicy policy = key.policy();
     boolean simulated =
         policy.provider().id().equals(MOCK_PROVIDER)
             || policy.middlewares().stream().anyMatch(m -> m.id().equals(MOCK_OVERRIDE));
-    return new KeyView(key, budget, statusOf(key, budget, clock.instant()), simulated);
+    return new KeyView(key, budgets, statusOf(key, budgets, clock.instant()), simulated);
   }
 
   private KeyPolicy policyOf(KeyDraft draft, KeyPolicy previous) {
@@ -333,6 +355,13 @@ public final class KeyService implements ManageKeys {
       log.atInfo().addKeyValue("keys", rewritten).log("sealed plaintext secrets of stored keys");
     }
     return rewritten;
+  }
+
+  /** A key may name only a team that exists: its requests would otherwise pay no team budget. */
+  private void requireTeam(String teamId) {
+    if (teamId != null && teams.findTeam(teamId).isEmpty()) {
+      throw RequestRejectedException.invalidRequest("team_id", "no team with id '" + teamId + "'");
+    }
   }
 
   private AppKey requireKey(String keyId) {

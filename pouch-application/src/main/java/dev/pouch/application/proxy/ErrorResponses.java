@@ -41,6 +41,7 @@ public final class ErrorResponses {
           INVALID_REQUEST,
           INVALID_CONFIG,
           NOT_FOUND,
+          CONFLICT,
           MODEL_NOT_FOUND,
           REQUEST_TOO_LARGE ->
           "invalid_request_error";

@@ -10,8 +10,10 @@ import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
@@ -25,6 +27,7 @@ import dev.pouch.domain.provider.Operation;
 import dev.pouch.domain.provider.Operations;
 import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
+import dev.pouch.domain.team.Team;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +50,7 @@ public final class ProxyService implements ProxyChat {
 
   private final KeyRepository keys;
   private final BudgetLedger ledger;
+  private final TeamRepository teams;
   private final VerifiedKeyCache cache;
   private final KeyRuntimes runtimes;
   private final PouchSettings settings;
@@ -61,6 +65,7 @@ public final class ProxyService implements ProxyChat {
   public ProxyService(
       KeyRepository keys,
       BudgetLedger ledger,
+      TeamRepository teams,
       VerifiedKeyCache cache,
       KeyRuntimes runtimes,
       PouchSettings settings,
@@ -72,6 +77,7 @@ public final class ProxyService implements ProxyChat {
       StoredResponses storedResponses) {
     this.keys = keys;
     this.ledger = ledger;
+    this.teams = teams;
     this.cache = cache;
     this.runtimes = runtimes;
     this.settings = settings;
@@ -107,7 +113,7 @@ public final class ProxyService implements ProxyChat {
   @Override
   public ProxyResponse serve(String api, AppKey key, Map<String, Object> body, RequestMeta meta) {
     Instant now = clock.instant();
-    BudgetSnapshot budget = new BudgetSnapshot(ledger, key.id());
+    BudgetSnapshot budget = new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName);
     ReservingTerminal terminal = null; // built once the live key's runtime is known
     ProxyResponse response;
     try {
@@ -115,7 +121,7 @@ public final class ProxyService implements ProxyChat {
       // Validate before renewing: a malformed request must not restart anyone's budget period.
       Operation request = Operations.parse(api, body, meta.apiHeaders());
       AppKey live = renewIfExpired(key, now);
-      startPeriodIfElapsed(live.id(), now, budget);
+      startPeriodIfElapsed(now, budget);
       KeyRuntime runtime = runtimes.forKey(live);
       terminal =
           new ReservingTerminal(
@@ -292,7 +298,7 @@ public final class ProxyService implements ProxyChat {
     if (allowed.isEmpty()) {
       return provider.models().stream().map(ModelInfo::id).toList();
     }
-    if (ledger.require(key.id()).isUnlimited()) {
+    if (new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName).get().isUnlimited()) {
       return allowed;
     }
     return allowed.stream()
@@ -336,16 +342,35 @@ public final class ProxyService implements ProxyChat {
     return current;
   }
 
-  /** Starts a new budget period when the last one elapsed; the request's snapshot follows. */
-  private void startPeriodIfElapsed(String keyId, Instant now, BudgetSnapshot snapshot) {
-    Budget budget = snapshot.get();
-    if (!budget.periodElapsedAt(now)) {
-      return;
+  /**
+   * Starts a new period of every layer whose last one elapsed (each by its own compare-and-set, so
+   * concurrent requests reset it once); the request's snapshot follows.
+   */
+  private void startPeriodIfElapsed(Instant now, BudgetSnapshot snapshot) {
+    boolean elapsed = false;
+    for (BudgetSnapshot.Layer layer : snapshot.layers()) {
+      Budget budget = layer.budget();
+      if (!budget.periodElapsedAt(now)) {
+        continue;
+      }
+      elapsed = true;
+      BudgetLayer id = layer.id();
+      if (ledger.startPeriod(
+          id.ownerId(), id.position(), budget.periodStartedAt(), budget.periodStartAt(now))) {
+        log.atInfo()
+            .addKeyValue("owner", id.ownerId())
+            .addKeyValue("position", id.position())
+            .log("budget period reset");
+      }
     }
-    if (ledger.startPeriod(keyId, budget.periodStartedAt(), budget.periodStartAt(now))) {
-      log.atInfo().addKeyValue("key_id", keyId).log("budget period reset");
+    if (elapsed) {
+      snapshot.refresh(); // started here or by a concurrent request
     }
-    snapshot.refresh(); // started here or by a concurrent request
+  }
+
+  /** A team's name for a refusal message (its id if it was deleted meanwhile). */
+  private String teamName(String teamId) {
+    return teams.findTeam(teamId).map(Team::name).orElse(teamId);
   }
 
   private static RequestRejectedException invalidKey(String message) {

@@ -70,7 +70,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     Quoting quoting = ((Quoting.Start.Quotable) start).quoting();
     Affordability quote = quoting.first(budget.get());
     if (quote instanceof Affordability.Unaffordable unaffordable) {
-      return ProxyResponse.refused(unaffordable.refusal());
+      return ProxyResponse.refused(budget.named(unaffordable.refusal()));
     }
     ReservationPlan plan = ((Affordability.Affordable) quote).plan();
     Observers observers = new Observers(context.observers());
@@ -78,7 +78,7 @@ final class ReservingTerminal implements RealChain.Terminal {
     Optional<Refusal> refusedByObserver =
         observers.reserving(
             new ReservationQuote(
-                quoting.promptTokens(), plan.outputCap(), plan.amountMicros(), budget.get()));
+                quoting.promptTokens(), plan.outputCap(), plan.amountMicros(), budget.keyBudget()));
     if (refusedByObserver.isPresent()) {
       return ProxyResponse.refused(refusedByObserver.get());
     }

@@ -4,12 +4,17 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetLayer;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.team.Team;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,31 +35,35 @@ import java.util.concurrent.locks.LockSupport;
  * Beyond the ports it lets tests look at reservations and count calls.
  */
 public final class InMemoryStore
-    implements KeyRepository, BudgetLedger, RequestLog, StoredResponses {
+    implements KeyRepository, BudgetLedger, TeamRepository, RequestLog, StoredResponses {
 
   private final Map<String, AppKey> keys = new LinkedHashMap<>();
   private final Map<String, Boolean> deleted = new HashMap<>();
-  private final Map<String, BudgetRow> budgets = new HashMap<>();
+  private final Map<String, List<BudgetRow>> budgets = new HashMap<>();
   private final Map<String, ReservationRow> reservations = new LinkedHashMap<>();
   private final List<RequestRecord> log = new ArrayList<>();
+  private final Map<String, Team> teams = new LinkedHashMap<>();
   private final Map<String, StoredResponse> storedResponses = new HashMap<>();
   private final List<ClosedPeriod> history = new ArrayList<>();
   private final List<String> strayedSettlements = new ArrayList<>();
   private int hashLookups;
+  private long budgetIds;
   private Runnable beforeNextReserve;
   private volatile long reserveLatencyNanos;
 
   /** A period closed by {@link #startPeriod}, as the ledger must record it. */
-  public record ClosedPeriod(String keyId, Instant start, Instant end, long spentMicros) {}
+  public record ClosedPeriod(String ownerId, Instant start, Instant end, long spentMicros) {}
 
   /** A reservation row: open until settled. */
-  public record ReservationRow(Reservation reservation, SettlementBasis basis, long actualMicros) {
+  public record ReservationRow(
+      Reservation reservation, SettlementBasis basis, long actualMicros, List<Long> budgetIds) {
     public boolean open() {
       return basis == null;
     }
   }
 
   private static final class BudgetRow {
+    long id;
     long limit;
     long spent;
     long reserved;
@@ -128,62 +137,90 @@ public final class InMemoryStore
   // ---- BudgetLedger
 
   @Override
-  public synchronized void open(
-      String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
-    budgets.computeIfAbsent(
-        keyId,
-        id -> {
-          BudgetRow row = new BudgetRow();
-          row.limit = limitMicros;
-          row.resetPeriod = resetPeriodSeconds;
-          row.periodStart = periodStart;
-          return row;
+  public synchronized void open(String ownerId, List<BudgetTerms> terms, Instant periodStart) {
+    if (budgets.containsKey(ownerId)) {
+      return;
+    }
+    List<BudgetRow> rows = new ArrayList<>();
+    for (BudgetTerms each : terms) {
+      rows.add(newRow(each, periodStart));
+    }
+    budgets.put(ownerId, rows);
+  }
+
+  private BudgetRow newRow(BudgetTerms terms, Instant periodStart) {
+    BudgetRow row = new BudgetRow();
+    row.id = ++budgetIds;
+    row.limit = terms.limitMicros();
+    row.resetPeriod = terms.resetPeriodSeconds();
+    row.periodStart = periodStart;
+    return row;
+  }
+
+  @Override
+  public synchronized List<Budget> budgets(String ownerId) {
+    return budgets.getOrDefault(ownerId, List.of()).stream().map(BudgetRow::snapshot).toList();
+  }
+
+  @Override
+  public synchronized Map<String, List<Budget>> findAllBudgets() {
+    Map<String, List<Budget>> all = new HashMap<>();
+    budgets.forEach(
+        (id, rows) -> {
+          if (!rows.isEmpty()) {
+            all.put(id, rows.stream().map(BudgetRow::snapshot).toList());
+          }
         });
-  }
-
-  @Override
-  public synchronized Optional<Budget> find(String keyId) {
-    return Optional.ofNullable(budgets.get(keyId)).map(BudgetRow::snapshot);
-  }
-
-  @Override
-  public synchronized Map<String, Budget> findAll() {
-    Map<String, Budget> all = new HashMap<>();
-    budgets.forEach((id, row) -> all.put(id, row.snapshot()));
     return all;
   }
 
   @Override
-  public boolean reserve(Reservation reservation) {
+  public ReserveResult take(Reservation reservation) {
     long latency = reserveLatencyNanos;
     if (latency > 0) {
       LockSupport.parkNanos(latency); // a round trip to the store: others read the budget meanwhile
     }
-    return reserveNow(reservation);
+    return takeNow(reservation);
   }
 
-  private synchronized boolean reserveNow(Reservation reservation) {
+  private synchronized ReserveResult takeNow(Reservation reservation) {
     Runnable hook = beforeNextReserve;
     beforeNextReserve = null;
     if (hook != null) {
       hook.run();
     }
     if (reservations.containsKey(reservation.id())) {
-      return true;
+      return ReserveResult.RESERVED;
     }
-    BudgetRow row = budgets.get(reservation.keyId());
-    if (row == null) {
-      return false;
+    List<BudgetRow> keyRows = budgets.getOrDefault(reservation.keyId(), List.of());
+    if (keyRows.isEmpty()) {
+      return new ReserveResult.Refused(new BudgetLayer(reservation.keyId(), 0));
     }
-    long wouldUse =
-        Math.addExact(Math.addExact(row.spent, row.reserved), reservation.amountMicros());
-    if (row.limit != 0 && wouldUse > row.limit) {
-      return false;
+    List<String> owners = new ArrayList<>(List.of(reservation.keyId()));
+    if (reservation.teamId() != null) {
+      owners.add(reservation.teamId());
     }
-    row.reserved += reservation.amountMicros();
-    row.peakUsed = Math.max(row.peakUsed, row.spent + row.reserved);
-    reservations.put(reservation.id(), new ReservationRow(reservation, null, 0));
-    return true;
+    List<BudgetRow> taken = new ArrayList<>();
+    for (String owner : owners) {
+      List<BudgetRow> rows = budgets.getOrDefault(owner, List.of());
+      for (int position = 0; position < rows.size(); position++) {
+        BudgetRow row = rows.get(position);
+        long wouldUse =
+            Math.addExact(Math.addExact(row.spent, row.reserved), reservation.amountMicros());
+        if (row.limit != 0 && wouldUse > row.limit) {
+          return new ReserveResult.Refused(new BudgetLayer(owner, position));
+        }
+        taken.add(row);
+      }
+    }
+    for (BudgetRow row : taken) {
+      row.reserved += reservation.amountMicros();
+      row.peakUsed = Math.max(row.peakUsed, row.spent + row.reserved);
+    }
+    reservations.put(
+        reservation.id(),
+        new ReservationRow(reservation, null, 0, taken.stream().map(row -> row.id).toList()));
+    return ReserveResult.RESERVED;
   }
 
   @Override
@@ -199,28 +236,58 @@ public final class InMemoryStore
     Reservation reservation = row.reservation();
     reservations.put(
         reservation.id(),
-        new ReservationRow(reservation, settlement.basis(), settlement.actualMicros()));
-    BudgetRow budget = budgets.get(reservation.keyId());
-    budget.reserved -= reservation.amountMicros();
-    budget.spent = Math.addExact(budget.spent, settlement.actualMicros());
+        new ReservationRow(
+            reservation, settlement.basis(), settlement.actualMicros(), row.budgetIds()));
+    for (BudgetRow budget : rowsById(row.budgetIds())) {
+      budget.reserved -= reservation.amountMicros();
+      budget.spent = Math.addExact(budget.spent, settlement.actualMicros());
+    }
     log.add(settlement.record());
     return true;
   }
 
-  @Override
-  public synchronized void configure(String keyId, long limitMicros, long resetPeriodSeconds) {
-    BudgetRow row = budgets.get(keyId);
-    row.limit = limitMicros;
-    row.resetPeriod = resetPeriodSeconds;
+  private List<BudgetRow> rowsById(List<Long> ids) {
+    return budgets.values().stream()
+        .flatMap(List::stream)
+        .filter(budget -> ids.contains(budget.id))
+        .toList();
   }
 
   @Override
-  public synchronized boolean startPeriod(String keyId, Instant expectedStart, Instant newStart) {
-    BudgetRow row = budgets.get(keyId);
-    if (row == null || !row.periodStart.equals(expectedStart)) {
+  public synchronized void configure(String ownerId, List<BudgetTerms> terms, Instant periodStart) {
+    List<BudgetRow> rows = budgets.get(ownerId);
+    if (rows == null || rows.isEmpty()) {
+      throw new IllegalStateException("owner has no budget: " + ownerId);
+    }
+    List<BudgetRow> next = new ArrayList<>();
+    for (int position = 0; position < terms.size(); position++) {
+      BudgetTerms each = terms.get(position);
+      if (position < rows.size()) {
+        BudgetRow kept = rows.get(position);
+        kept.limit = each.limitMicros();
+        kept.resetPeriod = each.resetPeriodSeconds();
+        next.add(kept);
+      } else {
+        next.add(newRow(each, periodStart));
+      }
+    }
+    budgets.put(ownerId, next);
+  }
+
+  @Override
+  public synchronized void drop(String ownerId) {
+    budgets.remove(ownerId);
+  }
+
+  @Override
+  public synchronized boolean startPeriod(
+      String ownerId, int position, Instant expectedStart, Instant newStart) {
+    List<BudgetRow> rows = budgets.getOrDefault(ownerId, List.of());
+    if (position >= rows.size() || !rows.get(position).periodStart.equals(expectedStart)) {
       return false;
     }
-    history.add(new ClosedPeriod(keyId, row.periodStart, newStart, row.spent));
+    BudgetRow row = rows.get(position);
+    history.add(new ClosedPeriod(ownerId, row.periodStart, newStart, row.spent));
     row.spent = 0;
     row.periodStart = newStart;
     return true;
@@ -255,6 +322,41 @@ public final class InMemoryStore
       settle(new Settlement(reservation.id(), amount, SettlementBasis.RECOVERED, now, record));
     }
     return open.size();
+  }
+
+  // ---- TeamRepository
+
+  @Override
+  public synchronized void insertTeam(Team team) {
+    if (teams.containsKey(team.id())) {
+      throw new IllegalStateException("team id exists: " + team.id());
+    }
+    teams.put(team.id(), team);
+  }
+
+  @Override
+  public synchronized Optional<Team> findTeam(String id) {
+    return Optional.ofNullable(teams.get(id));
+  }
+
+  @Override
+  public synchronized List<Team> listTeams() {
+    return teams.values().stream().sorted(Comparator.comparing(Team::createdAt)).toList();
+  }
+
+  @Override
+  public synchronized boolean renameTeam(String id, String name) {
+    Team team = teams.get(id);
+    if (team == null) {
+      return false;
+    }
+    teams.put(id, team.renamed(name));
+    return true;
+  }
+
+  @Override
+  public synchronized boolean deleteTeam(String id) {
+    return teams.remove(id) != null;
   }
 
   // ---- RequestLog
@@ -334,7 +436,7 @@ public final class InMemoryStore
 
   /** Given state: the key has already spent {@code micros} in its current period. */
   public synchronized void givenSpent(String keyId, long micros) {
-    budgets.get(keyId).spent += micros;
+    budgets.get(keyId).get(0).spent += micros;
   }
 
   /**
@@ -355,7 +457,7 @@ public final class InMemoryStore
 
   /** The most a key has ever had spent and reserved at once (in any period). */
   public synchronized long peakUsedMicros(String keyId) {
-    return budgets.get(keyId).peakUsed;
+    return budgets.get(keyId).get(0).peakUsed;
   }
 
   /** Every reservation ever taken, in order. */
@@ -399,18 +501,25 @@ public final class InMemoryStore
     if (!strayedSettlements.isEmpty()) {
       throw new AssertionError("settlements without a reservation: " + strayedSettlements);
     }
-    budgets.forEach(
-        (keyId, row) -> {
-          long open =
-              reservations.values().stream()
-                  .filter(r -> r.open() && r.reservation().keyId().equals(keyId))
-                  .mapToLong(r -> r.reservation().amountMicros())
-                  .sum();
-          if (open != row.reserved) {
-            throw new AssertionError(
-                "key " + keyId + " reserves " + row.reserved + " but its open rows hold " + open);
-          }
-        });
+    budgets.values().stream()
+        .flatMap(List::stream)
+        .forEach(
+            row -> {
+              long open =
+                  reservations.values().stream()
+                      .filter(r -> r.open() && r.budgetIds().contains(row.id))
+                      .mapToLong(r -> r.reservation().amountMicros())
+                      .sum();
+              if (open != row.reserved) {
+                throw new AssertionError(
+                    "budget "
+                        + row.id
+                        + " reserves "
+                        + row.reserved
+                        + " but open rows hold "
+                        + open);
+              }
+            });
   }
 
   // ---- StoredResponses

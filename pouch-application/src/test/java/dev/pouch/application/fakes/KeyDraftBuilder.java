@@ -1,6 +1,7 @@
 package dev.pouch.application.fakes;
 
 import dev.pouch.application.port.in.KeyDraft;
+import dev.pouch.domain.budget.BudgetTerms;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,8 @@ public final class KeyDraftBuilder {
   private List<String> allowedModels = List.of();
   private long budgetLimitMicros;
   private long resetPeriodSeconds;
+  private List<BudgetTerms> budgets;
+  private String teamId;
   private Instant expiresAt;
   private boolean autoRenew;
 
@@ -78,6 +81,17 @@ public final class KeyDraftBuilder {
     return this;
   }
 
+  /** Several budgets (replacing {@link #budget} and {@link #resetEvery}). */
+  public KeyDraftBuilder budgets(BudgetTerms... terms) {
+    this.budgets = List.of(terms);
+    return this;
+  }
+
+  public KeyDraftBuilder team(String id) {
+    this.teamId = id;
+    return this;
+  }
+
   public KeyDraftBuilder expiresAt(Instant value) {
     this.expiresAt = value;
     return this;
@@ -95,8 +109,15 @@ public final class KeyDraftBuilder {
         providerConfig,
         middlewares,
         allowedModels,
-        budgetLimitMicros,
-        resetPeriodSeconds,
+        budgets != null
+            ? budgets
+            : List.of(
+                KeyDraft.budgetTerms(
+                    budgetLimitMicros,
+                    resetPeriodSeconds,
+                    "budget_limit_micros",
+                    "reset_period_seconds")),
+        teamId,
         expiresAt,
         autoRenew);
   }

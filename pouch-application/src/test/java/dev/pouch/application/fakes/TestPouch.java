@@ -41,6 +41,7 @@ public final class TestPouch implements AfterEachCallback {
         Pouch.builder()
             .keys(store)
             .ledger(store)
+            .teams(store)
             .requestLog(store)
             .storedResponses(store)
             .provider(upstream.factory())

@@ -42,6 +42,8 @@ public enum ErrorCode {
   MODEL_NOT_FOUND("model_not_found", 404),
   /** An admin resource (key, plugin) does not exist. */
   NOT_FOUND("not_found", 404),
+  /** An admin change conflicts with what is stored (a team that still has keys). */
+  CONFLICT("conflict", 409),
   /** The admin token is missing or wrong. */
   ADMIN_UNAUTHORIZED("invalid_admin_token", 401),
   /** The upstream could not be reached or broke the connection. */

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param policy provider, middlewares, allowed models
  * @param version increases with every edit; caches and middleware instances are keyed by it
  * @param suspension why the key is stopped until an admin resumes it, or {@code null}
+ * @param teamId the team whose budgets the key's requests pay from too, or {@code null}
  */
 public record AppKey(
     String id,
@@ -30,7 +31,8 @@ public record AppKey(
     boolean autoRenew,
     KeyPolicy policy,
     long version,
-    Suspension suspension) {
+    Suspension suspension,
+    String teamId) {
 
   /** How far an auto-renewal extends a key that has no budget period. */
   public static final Duration DEFAULT_RENEWAL = Duration.ofDays(30);
@@ -58,7 +60,33 @@ public record AppKey(
     Objects.requireNonNull(policy, "policy");
   }
 
-  /** A key that is not suspended. */
+  /** A key without team. */
+  public AppKey(
+      String id,
+      String name,
+      String prefix,
+      String secretHash,
+      Instant createdAt,
+      Instant expiresAt,
+      boolean autoRenew,
+      KeyPolicy policy,
+      long version,
+      Suspension suspension) {
+    this(
+        id,
+        name,
+        prefix,
+        secretHash,
+        createdAt,
+        expiresAt,
+        autoRenew,
+        policy,
+        version,
+        suspension,
+        null);
+  }
+
+  /** A key that is not suspended, without team. */
   public AppKey(
       String id,
       String name,
@@ -69,7 +97,8 @@ public record AppKey(
       boolean autoRenew,
       KeyPolicy policy,
       long version) {
-    this(id, name, prefix, secretHash, createdAt, expiresAt, autoRenew, policy, version, null);
+    this(
+        id, name, prefix, secretHash, createdAt, expiresAt, autoRenew, policy, version, null, null);
   }
 
   public boolean isSuspended() {
@@ -143,7 +172,8 @@ public record AppKey(
         newAutoRenew,
         p,
         version + 1,
-        suspension);
+        suspension,
+        teamId);
   }
 
   /** A copy with a renewed expiry; bumps the version. */
@@ -158,7 +188,8 @@ public record AppKey(
         autoRenew,
         policy,
         version + 1,
-        suspension);
+        suspension,
+        teamId);
   }
 
   /** A copy suspended (or resumed, with {@code null}); bumps the version. */
@@ -173,7 +204,24 @@ public record AppKey(
         autoRenew,
         policy,
         version + 1,
-        newSuspension);
+        newSuspension,
+        teamId);
+  }
+
+  /** A copy in another team (or none, with {@code null}); bumps the version. */
+  public AppKey withTeam(String newTeamId) {
+    return new AppKey(
+        id,
+        name,
+        prefix,
+        secretHash,
+        createdAt,
+        expiresAt,
+        autoRenew,
+        policy,
+        version + 1,
+        suspension,
+        newTeamId);
   }
 
   /** Never prints the hash. */

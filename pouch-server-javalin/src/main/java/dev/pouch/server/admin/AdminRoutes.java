@@ -2,6 +2,8 @@ package dev.pouch.server.admin;
 
 import dev.pouch.application.Pouch;
 import dev.pouch.application.port.in.CreatedKey;
+import dev.pouch.application.port.in.KeyDraft;
+import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;
@@ -63,6 +65,26 @@ public final class AdminRoutes {
     cfg.routes.post(
         prefix + "/api/keys/{id}/resume",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resume(ctx.pathParam("id")))));
+    cfg.routes.post(
+        prefix + "/api/teams",
+        ctx ->
+            json.write(
+                ctx,
+                201,
+                TeamJson.view(pouch.teams().create(TeamJson.draft(json.readObject(ctx))))));
+    cfg.routes.get(
+        prefix + "/api/teams",
+        ctx -> json.write(ctx, 200, pouch.teams().list().stream().map(TeamJson::view).toList()));
+    cfg.routes.get(
+        prefix + "/api/teams/{id}",
+        ctx -> json.write(ctx, 200, TeamJson.view(pouch.teams().get(ctx.pathParam("id")))));
+    cfg.routes.patch(prefix + "/api/teams/{id}", this::updateTeam);
+    cfg.routes.delete(
+        prefix + "/api/teams/{id}",
+        ctx -> {
+          pouch.teams().delete(ctx.pathParam("id"));
+          ctx.status(204);
+        });
     cfg.routes.get(prefix + "/api/plugins", this::plugins);
     cfg.routes.get(prefix + "/api/usage", this::usage);
     cfg.routes.get(prefix + "/api/requests", this::requests);
@@ -100,9 +122,16 @@ public final class AdminRoutes {
 
   private void update(Context ctx) {
     String id = ctx.pathParam("id");
-    pouch.keys().get(id); // 404 before validating the body
+    KeyView current = pouch.keys().get(id); // 404 before validating the body
+    KeyDraft draft = keyJson.draft(json.readObject(ctx), current);
+    json.write(ctx, 200, keyJson.view(pouch.keys().update(id, draft)));
+  }
+
+  private void updateTeam(Context ctx) {
+    String id = ctx.pathParam("id");
+    pouch.teams().get(id); // 404 before validating the body
     json.write(
-        ctx, 200, keyJson.view(pouch.keys().update(id, keyJson.draft(json.readObject(ctx)))));
+        ctx, 200, TeamJson.view(pouch.teams().update(id, TeamJson.draft(json.readObject(ctx)))));
   }
 
   /** Body optional: {@code {"reason": "…"}}. */

@@ -6,14 +6,13 @@ import dev.pouch.application.plugins.PluginRegistry;
 import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.application.port.in.KeyView;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.SchemaField;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -32,6 +31,8 @@ final class KeyJson {
           "allowed_models",
           "budget_limit_micros",
           "reset_period_seconds",
+          "budgets",
+          "team_id",
           "expires_at",
           "auto_renew");
 
@@ -86,10 +87,71 @@ final class KeyJson {
         object(provider.get("config"), "provider.config"),
         middlewares,
         models,
-        wholeNumber(body.get("budget_limit_micros"), "budget_limit_micros"),
-        wholeNumber(body.get("reset_period_seconds"), "reset_period_seconds"),
+        budgets(body),
+        string(body.get("team_id"), "team_id"),
         instant(body.get("expires_at"), "expires_at"),
         bool(body.get("auto_renew"), "auto_renew"));
+  }
+
+  /**
+   * A draft that replaces {@code current}'s settings. Two fields that clients before budgets in
+   * layers (the admin UI among them) do not send are kept when absent, so that such a client never
+   * drops a layer by editing a key: without {@code budgets}, the shorthand replaces the first
+   * budget only and the others stay; without {@code team_id}, the key stays in its team ({@code
+   * "team_id": null} takes it out).
+   */
+  KeyDraft draft(Map<String, Object> body, KeyView current) {
+    Map<String, Object> completed = new LinkedHashMap<>(body);
+    if (!body.containsKey("team_id")) {
+      completed.put("team_id", current.key().teamId());
+    }
+    if (body.get("budgets") == null && current.budgets().size() > 1) {
+      List<Object> budgets = new ArrayList<>();
+      budgets.add(
+          Map.of(
+              "limit_micros",
+              BudgetJson.wholeNumber(body.get("budget_limit_micros"), "budget_limit_micros"),
+              "reset_period_seconds",
+              BudgetJson.wholeNumber(body.get("reset_period_seconds"), "reset_period_seconds")));
+      for (Budget kept : current.budgets().subList(1, current.budgets().size())) {
+        budgets.add(
+            Map.of(
+                "limit_micros", kept.limitMicros(),
+                "reset_period_seconds", kept.resetPeriodSeconds()));
+      }
+      completed.put("budgets", budgets);
+    }
+    return draft(completed);
+  }
+
+  /**
+   * The key's budgets: the {@code budgets} array, or the shorthand {@code budget_limit_micros} +
+   * {@code reset_period_seconds} for one budget (neither: one unlimited budget). Both may be sent
+   * only when the shorthand says what {@code budgets[0]} says (a client that echoes a view back);
+   * otherwise the shorthand field is refused.
+   */
+  private static List<BudgetTerms> budgets(Map<String, Object> body) {
+    long limit = BudgetJson.wholeNumber(body.get("budget_limit_micros"), "budget_limit_micros");
+    long period = BudgetJson.wholeNumber(body.get("reset_period_seconds"), "reset_period_seconds");
+    BudgetTerms shorthand =
+        KeyDraft.budgetTerms(limit, period, "budget_limit_micros", "reset_period_seconds");
+    if (body.get("budgets") == null) {
+      return List.of(shorthand);
+    }
+    List<BudgetTerms> budgets = BudgetJson.terms(body.get("budgets"), "budgets");
+    BudgetTerms first = budgets.get(0);
+    if (body.get("budget_limit_micros") != null && limit != first.limitMicros()) {
+      throw RequestRejectedException.invalidRequest(
+          "budget_limit_micros",
+          "budget_limit_micros disagrees with budgets[0].limit_micros; send one or the other");
+    }
+    if (body.get("reset_period_seconds") != null && period != first.resetPeriodSeconds()) {
+      throw RequestRejectedException.invalidRequest(
+          "reset_period_seconds",
+          "reset_period_seconds disagrees with budgets[0].reset_period_seconds; send one or the"
+              + " other");
+    }
+    return budgets;
   }
 
   /** The key view of DESIGN §4. */
@@ -105,13 +167,9 @@ final class KeyJson {
         "middlewares",
         key.policy().middlewares().stream().map(m -> plugin(m, catalog.middlewares())).toList());
     json.put("allowed_models", key.policy().allowedModels());
-    Map<String, Object> budgetJson = new LinkedHashMap<>();
-    budgetJson.put("limit_micros", budget.limitMicros());
-    budgetJson.put("spent_micros", budget.spentMicros());
-    budgetJson.put("reserved_micros", budget.reservedMicros());
-    budgetJson.put("period_started_at", budget.periodStartedAt().toString());
-    budgetJson.put("reset_period_seconds", budget.resetPeriodSeconds());
-    json.put("budget", budgetJson);
+    json.put("budget", BudgetJson.view(budget));
+    json.put("budgets", BudgetJson.views(view.budgets()));
+    json.put("team_id", key.teamId());
     json.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
     json.put("auto_renew", key.autoRenew());
     json.put("created_at", key.createdAt().toString());
@@ -186,26 +244,6 @@ final class KeyJson {
       throw RequestRejectedException.invalidRequest(field, field + " must be a string");
     }
     return text;
-  }
-
-  private static long wholeNumber(Object value, String field) {
-    if (value == null) {
-      return 0;
-    }
-    try {
-      if (value instanceof Integer || value instanceof Long) {
-        return ((Number) value).longValue();
-      }
-      if (value instanceof BigInteger big) {
-        return big.longValueExact();
-      }
-      if (value instanceof BigDecimal decimal) {
-        return decimal.longValueExact();
-      }
-    } catch (ArithmeticException notWhole) {
-      // fall through to the error below
-    }
-    throw RequestRejectedException.invalidRequest(field, field + " must be a whole number");
   }
 
   private static boolean bool(Object value, String field) {

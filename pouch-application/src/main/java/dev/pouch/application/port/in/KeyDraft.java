@@ -1,6 +1,7 @@
 package dev.pouch.application.port.in;
 
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyName;
@@ -16,9 +17,9 @@ import java.util.Map;
  * @param providerConfig raw provider config (JSON values)
  * @param middlewares middleware ids with raw configs, in chain order
  * @param allowedModels models the key may use; empty = any
- * @param budgetLimitMicros spend limit per period; 0 = unlimited
- * @param resetPeriodSeconds budget period; 0 = never resets; at most {@link
- *     Budget#MAX_RESET_PERIOD_SECONDS}
+ * @param budgets the key's budgets in order, 1 to {@link BudgetTerms#MAX_PER_OWNER}: a request must
+ *     fit every one (and its team's); the first is "the key's budget"
+ * @param teamId the team the key belongs to, or {@code null}
  * @param expiresAt expiry or {@code null}; from {@link AppKey#EARLIEST_EXPIRY} to {@link
  *     AppKey#LATEST_EXPIRY}
  * @param autoRenew whether expiry renews itself
@@ -29,10 +30,74 @@ public record KeyDraft(
     Map<String, Object> providerConfig,
     List<MiddlewareDraft> middlewares,
     List<String> allowedModels,
-    long budgetLimitMicros,
-    long resetPeriodSeconds,
+    List<BudgetTerms> budgets,
+    String teamId,
     Instant expiresAt,
     boolean autoRenew) {
+
+  /** A draft with one budget (the shorthand of every client before budgets in layers), no team. */
+  public KeyDraft(
+      String name,
+      String providerId,
+      Map<String, Object> providerConfig,
+      List<MiddlewareDraft> middlewares,
+      List<String> allowedModels,
+      long budgetLimitMicros,
+      long resetPeriodSeconds,
+      Instant expiresAt,
+      boolean autoRenew) {
+    this(
+        name,
+        providerId,
+        providerConfig,
+        middlewares,
+        allowedModels,
+        List.of(
+            budgetTerms(
+                budgetLimitMicros,
+                resetPeriodSeconds,
+                "budget_limit_micros",
+                "reset_period_seconds")),
+        null,
+        expiresAt,
+        autoRenew);
+  }
+
+  /** The first budget's limit. */
+  public long budgetLimitMicros() {
+    return budgets.get(0).limitMicros();
+  }
+
+  /** The first budget's period. */
+  public long resetPeriodSeconds() {
+    return budgets.get(0).resetPeriodSeconds();
+  }
+
+  /**
+   * Checks one budget's terms, naming the fields at fault: a limit is not negative, a period from 0
+   * (never resets) to {@link Budget#MAX_RESET_PERIOD_SECONDS}.
+   */
+  public static BudgetTerms budgetTerms(
+      long limitMicros, long resetPeriodSeconds, String limitField, String periodField) {
+    if (limitMicros < 0) {
+      throw RequestRejectedException.invalidRequest(limitField, limitField + " cannot be negative");
+    }
+    if (resetPeriodSeconds < 0) {
+      throw RequestRejectedException.invalidRequest(
+          periodField, periodField + " cannot be negative");
+    }
+    // Bounded here, at input, so that no renewal, period reset or stored millisecond can overflow
+    // later (each of them once answered 500 on every request of such a key).
+    if (resetPeriodSeconds > Budget.MAX_RESET_PERIOD_SECONDS) {
+      throw RequestRejectedException.invalidRequest(
+          periodField,
+          periodField
+              + " must be at most "
+              + Budget.MAX_RESET_PERIOD_SECONDS
+              + " (100 years); 0 means the budget never resets");
+    }
+    return new BudgetTerms(limitMicros, resetPeriodSeconds);
+  }
 
   /** One middleware of a draft. */
   public record MiddlewareDraft(String id, Map<String, Object> config) {}
@@ -52,22 +117,14 @@ public record KeyDraft(
             "allowed_models", "allowed_models must hold non-empty model names");
       }
     }
-    if (budgetLimitMicros < 0) {
+    if (budgets == null || budgets.isEmpty() || budgets.size() > BudgetTerms.MAX_PER_OWNER) {
       throw RequestRejectedException.invalidRequest(
-          "budget_limit_micros", "budget_limit_micros cannot be negative");
+          "budgets", "budgets must hold 1 to " + BudgetTerms.MAX_PER_OWNER + " budgets");
     }
-    if (resetPeriodSeconds < 0) {
+    budgets = List.copyOf(budgets);
+    if (teamId != null && teamId.isBlank()) {
       throw RequestRejectedException.invalidRequest(
-          "reset_period_seconds", "reset_period_seconds cannot be negative");
-    }
-    // Bounded here, at input, so that no renewal, period reset or stored millisecond can overflow
-    // later (each of them once answered 500 on every request of such a key).
-    if (resetPeriodSeconds > Budget.MAX_RESET_PERIOD_SECONDS) {
-      throw RequestRejectedException.invalidRequest(
-          "reset_period_seconds",
-          "reset_period_seconds must be at most "
-              + Budget.MAX_RESET_PERIOD_SECONDS
-              + " (100 years); 0 means the budget never resets");
+          "team_id", "team_id must name a team; leave it out for a key without team");
     }
     if (expiresAt != null && !AppKey.isSettableExpiry(expiresAt)) {
       throw RequestRejectedException.invalidRequest(

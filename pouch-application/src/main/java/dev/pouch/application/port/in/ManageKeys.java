@@ -21,7 +21,7 @@ public interface ManageKeys {
   /** Revokes a key at once; in-flight requests still settle. */
   void delete(String keyId);
 
-  /** Starts a new budget period now (spent back to 0, history kept). */
+  /** Starts a new period of each of the key's own budgets now (spent back to 0, history kept). */
   KeyView resetBudget(String keyId);
 
   /**

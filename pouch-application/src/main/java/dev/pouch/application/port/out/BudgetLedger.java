@@ -1,15 +1,22 @@
 package dev.pouch.application.port.out;
 
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.error.InternalException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The money: one budget row per key and its reservations. This is the part that must never be
+ * The money: the budgets of keys and teams, and the reservations taken from them. An owner (a key
+ * or a team, by id; the ids never collide) has an ordered list of budgets, each with its own limit,
+ * period and spend; a key's first budget (position 0) is "the key's budget". A request pays from
+ * every budget of its key and of the key's team: the layers. This is the part that must never be
  * wrong, so every rule below is enforced by the store's own atomic statements, never by reading and
  * then writing in application code; the rules then hold across threads and across processes sharing
  * a store.
@@ -22,14 +29,28 @@ import java.util.Optional;
  */
 public interface BudgetLedger {
 
-  /** Creates a key's budget row with nothing spent or reserved. Idempotent for an existing row. */
-  void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart);
+  /**
+   * Creates an owner's budgets, in order, with nothing spent or reserved and their periods starting
+   * at {@code periodStart}. Does nothing for an owner that has budgets.
+   */
+  void open(String ownerId, List<BudgetTerms> budgets, Instant periodStart);
 
-  /** The key's budget, or empty when it has none. */
-  Optional<Budget> find(String keyId);
+  /** Creates a key's one budget: {@link #open(String, List, Instant)} with one element. */
+  default void open(String keyId, long limitMicros, long resetPeriodSeconds, Instant periodStart) {
+    open(keyId, List.of(new BudgetTerms(limitMicros, resetPeriodSeconds)), periodStart);
+  }
+
+  /** An owner's budgets in order; empty when it has none. */
+  List<Budget> budgets(String ownerId);
+
+  /** The owner's first budget, or empty when it has none. */
+  default Optional<Budget> find(String ownerId) {
+    List<Budget> budgets = budgets(ownerId);
+    return budgets.isEmpty() ? Optional.empty() : Optional.of(budgets.get(0));
+  }
 
   /**
-   * The key's budget, which every key has (it is created before the key).
+   * The key's first budget, which every key has (it is created before the key).
    *
    * @throws InternalException when the row is missing: the store is damaged
    */
@@ -38,45 +59,75 @@ public interface BudgetLedger {
         .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
   }
 
-  /** Every budget by key id. */
-  Map<String, Budget> findAll();
+  /** Every owner's budgets, in order, by owner id. */
+  Map<String, List<Budget>> findAllBudgets();
+
+  /** Every owner's first budget by owner id. */
+  default Map<String, Budget> findAll() {
+    Map<String, Budget> first = new LinkedHashMap<>();
+    findAllBudgets().forEach((owner, budgets) -> first.put(owner, budgets.get(0)));
+    return first;
+  }
 
   /**
-   * Takes a reservation atomically: {@code reserved += amount} only where {@code spent + reserved +
-   * amount <= limit} (or the limit is 0), plus a durable reservation row, in one transaction.
-   * Idempotent by reservation id: reserving an id that exists returns true without taking more.
+   * Takes a reservation atomically from every layer, or from none: {@code reserved += amount} on
+   * each budget of the key and of its team, only where every one of them has {@code spent +
+   * reserved + amount <= limit} (or a limit of 0), plus a durable reservation row that remembers
+   * which budgets it took from, in one transaction. Idempotent by reservation id: reserving an id
+   * that exists reports it reserved without taking more.
    *
-   * @return true when reserved; false when the budget cannot cover it or the key has no budget
+   * @return reserved, or refused naming the first layer that cannot cover it (the key's budgets in
+   *     order, then the team's); a key without budgets is refused at its position 0
    */
-  boolean reserve(Reservation reservation);
+  ReserveResult take(Reservation reservation);
+
+  /** {@link #take}, reporting only whether it reserved. */
+  default boolean reserve(Reservation reservation) {
+    return take(reservation).reserved();
+  }
 
   /**
    * Settles a reservation exactly once, in one transaction: marks it settled (only if still open),
-   * {@code reserved -= amount}, {@code spent += actual}, and appends the request-log row.
+   * and on every budget it took from that still exists {@code reserved -= amount} and {@code spent
+   * += actual}, and appends the request-log row. A budget added to an owner after the reservation
+   * is not touched.
    *
    * @return true when this call settled it; false when it was already settled (nothing changes)
    */
   boolean settle(Settlement settlement);
 
   /**
-   * Changes a key's limit and reset period. Spend and reservations stay: lowering the limit below
-   * the spend only blocks new reservations.
+   * Replaces an owner's budgets by position: a budget at a position that stays keeps its spend,
+   * reservations and period start and takes the new limit and period (lowering the limit below the
+   * spend only blocks new reservations); a new position starts empty at {@code periodStart};
+   * positions beyond the new list are dropped (their open reservations settle into nothing there).
+   *
+   * @throws IllegalStateException when the owner has no budgets
    */
-  void configure(String keyId, long limitMicros, long resetPeriodSeconds);
+  void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart);
+
+  /** Drops all of an owner's budgets (a team that is deleted). Does nothing when it has none. */
+  void drop(String ownerId);
 
   /**
-   * Starts a new period if the current one still began at {@code expectedStart} (so concurrent
-   * resets happen once): records the closed period's spend in history, sets spent to 0 and the
-   * start to {@code newStart}, and leaves {@code reserved} alone (in-flight requests settle into
-   * the new period).
+   * Starts a new period of the owner's {@code position}-th budget if its current one still began at
+   * {@code expectedStart} (so concurrent resets happen once): records the closed period's spend in
+   * history, sets spent to 0 and the start to {@code newStart}, and leaves {@code reserved} and
+   * every other budget alone (in-flight requests settle into the new period).
    *
    * @return true when this call reset the period
    */
-  boolean startPeriod(String keyId, Instant expectedStart, Instant newStart);
+  boolean startPeriod(String ownerId, int position, Instant expectedStart, Instant newStart);
+
+  /** {@link #startPeriod(String, int, Instant, Instant)} of the owner's first budget. */
+  default boolean startPeriod(String ownerId, Instant expectedStart, Instant newStart) {
+    return startPeriod(ownerId, 0, expectedStart, newStart);
+  }
 
   /**
-   * Settles every open reservation at its full amount with basis {@code RECOVERED}: after a crash
-   * the upstream may have served them, so over-count rather than under-count.
+   * Settles every open reservation at its full amount with basis {@code RECOVERED}, charging every
+   * budget it took from: after a crash the upstream may have served them, so over-count rather than
+   * under-count.
    *
    * @return how many reservations were recovered
    */
