@@ -3,6 +3,7 @@ package dev.pouch.application.proxy;
 import dev.pouch.application.PouchSettings;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.VerifiedKeyCache;
+import dev.pouch.application.port.in.HeldBudget;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.application.port.out.BudgetLedger;
@@ -31,6 +32,7 @@ import dev.pouch.domain.team.Team;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -304,6 +306,36 @@ public final class ProxyService implements ProxyChat {
     return allowed.stream()
         .filter(id -> provider.model(id).map(model -> model.price() != null).orElse(false))
         .toList();
+  }
+
+  @Override
+  public List<HeldBudget> budgets(AppKey key) {
+    Instant now = clock.instant();
+    List<HeldBudget> held = new ArrayList<>();
+    for (BudgetSnapshot.Layer layer :
+        new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName).layers()) {
+      boolean own = layer.id().ownerId().equals(key.id());
+      held.add(
+          new HeldBudget(
+              own ? "key" : "team",
+              own ? key.name() : teamName(layer.id().ownerId()),
+              layer.id().position(),
+              asOf(layer.budget(), now)));
+    }
+    return held;
+  }
+
+  /** A budget whose period is over shows as the next request starts it: a new period, unspent. */
+  private static Budget asOf(Budget budget, Instant now) {
+    if (!budget.periodElapsedAt(now)) {
+      return budget;
+    }
+    return new Budget(
+        budget.limitMicros(),
+        0,
+        budget.reservedMicros(),
+        budget.periodStartAt(now),
+        budget.resetPeriodSeconds());
   }
 
   /**

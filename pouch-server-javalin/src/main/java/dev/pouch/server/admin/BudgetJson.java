@@ -4,10 +4,10 @@ import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
+import dev.pouch.server.http.BudgetViews;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,13 +64,7 @@ final class BudgetJson {
 
   /** One budget as views show it. */
   static Map<String, Object> view(Budget budget) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("limit_micros", budget.limitMicros());
-    json.put("spent_micros", budget.spentMicros());
-    json.put("reserved_micros", budget.reservedMicros());
-    json.put("period_started_at", budget.periodStartedAt().toString());
-    json.put("reset_period_seconds", budget.resetPeriodSeconds());
-    return json;
+    return BudgetViews.view(budget);
   }
 
   /** Budgets in order as views show them. */

@@ -1,5 +1,6 @@
 package dev.pouch.server.proxy;
 
+import dev.pouch.application.port.in.HeldBudget;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.application.proxy.ErrorResponses;
@@ -12,6 +13,7 @@ import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.server.http.AnthropicErrors;
+import dev.pouch.server.http.BudgetViews;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.operations.Drain;
@@ -98,6 +100,7 @@ public final class ProxyRoutes {
     cfg.routes.get(stored + "/input_items", ctx -> storedResponse(ctx, "GET", "input_items"));
     cfg.routes.post(stored + "/cancel", ctx -> storedResponse(ctx, "POST", "cancel"));
     cfg.routes.get(prefix + "/v1/models", this::models);
+    cfg.routes.get(prefix + "/v1/pouch/budgets", this::budgets);
     // <id>, not {id}: model ids may hold slashes (org/model)
     cfg.routes.get(prefix + "/v1/models/<id>", this::model);
   }
@@ -256,6 +259,25 @@ public final class ProxyRoutes {
     AppKey key = proxy.authenticate(ctx.header("Authorization"));
     List<Map<String, Object>> data =
         proxy.models(key).stream().map(id -> modelObject(id, key)).toList();
+    json.write(ctx, 200, Map.of("object", "list", "data", data));
+  }
+
+  /**
+   * {@code GET /v1/pouch/budgets}: the budgets the caller's own key pays from (its own, then its
+   * team's), with what is left in each period; read with the app key, never another key's.
+   */
+  private void budgets(Context ctx) {
+    AppKey key = proxy.authenticate(ctx.header("Authorization"));
+    List<Map<String, Object>> data = new java.util.ArrayList<>();
+    for (HeldBudget held : proxy.budgets(key)) {
+      Map<String, Object> budget = new LinkedHashMap<>();
+      budget.put("object", "pouch.budget");
+      budget.put("owner", held.owner());
+      budget.put("owner_name", held.ownerName());
+      budget.put("position", held.position());
+      budget.putAll(BudgetViews.holderView(held.budget()));
+      data.add(budget);
+    }
     json.write(ctx, 200, Map.of("object", "list", "data", data));
   }
 

@@ -110,4 +110,10 @@ public interface ProxyChat {
    * allowed models, else the provider's list ({@link dev.pouch.domain.provider.Provider#models}).
    */
   List<String> models(AppKey key);
+
+  /**
+   * The budgets {@code key} pays from, for its holder: the key's own, then its team's, each as the
+   * key's next request would find it.
+   */
+  List<HeldBudget> budgets(AppKey key);
 }
