@@ -483,9 +483,16 @@ class CrashSafetyIT {
   private static void assertLedgerReconciles(Path data, String keyId) throws SQLException {
     try (Connection connection = readOnly(data)) {
       long open = one(connection, "SELECT count(*) FROM reservations", "");
-      long spent = one(connection, "SELECT spent_micros FROM budgets WHERE key_id = ?", keyId);
+      long spent =
+          one(
+              connection,
+              "SELECT spent_micros FROM budgets WHERE owner_id = ? AND position = 0",
+              keyId);
       long reserved =
-          one(connection, "SELECT reserved_micros FROM budgets WHERE key_id = ?", keyId);
+          one(
+              connection,
+              "SELECT reserved_micros FROM budgets WHERE owner_id = ? AND position = 0",
+              keyId);
       long settled =
           one(
               connection,

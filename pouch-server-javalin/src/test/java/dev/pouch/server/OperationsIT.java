@@ -437,8 +437,14 @@ class OperationsIT {
           config.createConnection("jdbc:sqlite:" + data.resolve("pouch.db"))) {
         return new Ledger(
             one(connection, "SELECT count(*) FROM reservations", null),
-            one(connection, "SELECT reserved_micros FROM budgets WHERE key_id = ?", keyId),
-            one(connection, "SELECT spent_micros FROM budgets WHERE key_id = ?", keyId),
+            one(
+                connection,
+                "SELECT reserved_micros FROM budgets WHERE owner_id = ? AND position = 0",
+                keyId),
+            one(
+                connection,
+                "SELECT spent_micros FROM budgets WHERE owner_id = ? AND position = 0",
+                keyId),
             one(
                 connection,
                 "SELECT coalesce(sum(cost_micros), 0) FROM request_log"
