@@ -12,7 +12,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.eclipse.jetty.server.ServerConnector;
+import dev.pouch.server.http.UnpooledConnector;
 
 /**
  * The floor of Pouch's stack, for bench/run.sh: a Javalin + OkHttp hop configured as Pouch
@@ -49,14 +49,11 @@ public final class BareHop {
               cfg.http.maxRequestSize = 16L << 20;
               cfg.concurrency.useVirtualThreads =
                   Runtime.version().feature() >= 21 && !Boolean.getBoolean("hop.platformThreads");
-              cfg.jetty.modifyServer(
-                  server -> {
-                    for (var connector : server.getConnectors()) {
-                      if (connector instanceof ServerConnector serverConnector) {
-                        serverConnector.setAcceptQueueSize(4096);
-                      }
-                    }
-                  });
+              // Pouch's own connector (no pooled buffers, accept queue 4,096), so the hop stays the
+              // floor of the same stack: modifyServer runs before Javalin adds its connector.
+              cfg.jetty.addConnector(
+                  (server, http) ->
+                      UnpooledConnector.create(server, http, "127.0.0.1", port, 4096));
               cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
               String[] names = {"fast", "slow", "stream"};
               for (int i = 0; i < names.length; i++) {
