@@ -8,12 +8,14 @@ import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.adapters.webhook.JdkWebhookSender;
+import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.server.admin.AdminRoutes;
 import dev.pouch.server.admin.AdminUiRoutes;
+import dev.pouch.server.admin.UndeliveredWebhookRoutes;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
 import dev.pouch.server.http.JsonErrorHandler;
@@ -76,7 +78,8 @@ public final class PouchServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private PouchServer(ServerConfig config, Clock clock, Tracing tracing) throws IOException {
+  private PouchServer(ServerConfig config, Clock clock, Tracing tracing, WebhookRetry webhookRetry)
+      throws IOException {
     this.config = config;
     this.tracing = tracing;
     Files.createDirectories(config.dataDir());
@@ -98,7 +101,12 @@ public final class PouchServer implements AutoCloseable {
       this.anthropic = new AnthropicProviderFactory();
       MockProviderFactory mock = new MockProviderFactory();
       List<MiddlewareFactory> builtinMiddlewares = BuiltinMiddlewares.all();
-      this.webhooks = new JdkWebhookSender();
+      this.webhooks =
+          new JdkWebhookSender(
+              store.undeliveredNotices(),
+              webhookRetry,
+              clock,
+              outcome -> metrics.webhookOutcome(outcome.label()));
       this.plugins = new PluginDiscovery(List.of(mock, openAi, anthropic), builtinMiddlewares);
       plugins.discover(config.pluginsDir());
       this.pouch =
@@ -151,7 +159,9 @@ public final class PouchServer implements AutoCloseable {
               clock,
               pouch.proxy()::newRequestId);
       PouchRoutes routes = new PouchRoutes("", proxy, admin);
-      this.app = Javalin.create(cfg -> configure(cfg, json, routes, observability));
+      UndeliveredWebhookRoutes undelivered =
+          new UndeliveredWebhookRoutes(store.undeliveredNotices(), json);
+      this.app = Javalin.create(cfg -> configure(cfg, json, routes, undelivered, observability));
     } catch (IOException | RuntimeException | Error e) {
       dataLock.close(); // a start that fails leaves the folder free
       throw e;
@@ -206,9 +216,15 @@ public final class PouchServer implements AutoCloseable {
    * jar's {@code OTEL_*} variables); the server closes {@code tracing} when it stops.
    */
   public static PouchServer start(ServerConfig config, Clock clock, Tracing tracing) {
+    return start(config, clock, tracing, WebhookRetry.DEFAULT);
+  }
+
+  /** As {@link #start(ServerConfig, Clock, Tracing)}, with webhook retries of its own (tests). */
+  static PouchServer start(
+      ServerConfig config, Clock clock, Tracing tracing, WebhookRetry webhookRetry) {
     PouchServer server;
     try {
-      server = new PouchServer(config, clock, tracing);
+      server = new PouchServer(config, clock, tracing, webhookRetry);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the data folder " + config.dataDir(), e);
     }
@@ -223,7 +239,11 @@ public final class PouchServer implements AutoCloseable {
   }
 
   private void configure(
-      JavalinConfig cfg, JsonBodies json, PouchRoutes routes, Observability observability) {
+      JavalinConfig cfg,
+      JsonBodies json,
+      PouchRoutes routes,
+      UndeliveredWebhookRoutes undelivered,
+      Observability observability) {
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
     // Streams must reach clients as they are written; gzip would hold them back.
@@ -252,6 +272,7 @@ public final class PouchServer implements AutoCloseable {
     Cors.install(
         cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
     routes.mount(cfg);
+    undelivered.install(cfg, ""); // under /api: behind the admin token that routes guard
     new AdminUiRoutes().install(cfg); // last: its catch-all GET must not shadow the API
   }
 

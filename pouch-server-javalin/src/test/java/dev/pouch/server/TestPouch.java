@@ -2,6 +2,8 @@ package dev.pouch.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pouch.adapters.webhook.WebhookRetry;
+import dev.pouch.server.operations.Tracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -19,6 +21,10 @@ import java.time.Duration;
 final class TestPouch implements AutoCloseable {
   static final String ADMIN_TOKEN = "pt-admin-test-token";
 
+  /** Webhook retries as the server makes them, with waits short enough for tests. */
+  static final WebhookRetry FAST_WEBHOOK_RETRY =
+      new WebhookRetry(5, Duration.ofMillis(20), Duration.ofSeconds(5));
+
   private final Path dataDir;
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
@@ -35,7 +41,7 @@ final class TestPouch implements AutoCloseable {
     this.dataDir = dataDir;
     this.config = config;
     this.clock = clock;
-    this.server = PouchServer.start(config, clock);
+    this.server = PouchServer.start(config, clock, Tracing.off(), FAST_WEBHOOK_RETRY);
   }
 
   static TestPouch start(Path dataDir) {
@@ -82,7 +88,7 @@ final class TestPouch implements AutoCloseable {
   /** Stops the server and starts a new one on the same data folder (a restart). */
   void restart() {
     server.close();
-    server = PouchServer.start(config, clock);
+    server = PouchServer.start(config, clock, Tracing.off(), FAST_WEBHOOK_RETRY);
   }
 
   Path dataDir() {

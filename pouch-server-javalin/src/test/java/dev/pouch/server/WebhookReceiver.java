@@ -11,14 +11,23 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real HTTP endpoint on loopback that collects the JSON notices POSTed to it. */
+/**
+ * A real HTTP endpoint on loopback that collects the JSON notices POSTed to it. It answers the
+ * statuses it was given, one per request and then the last one for good (204 when given none); a
+ * notice answered with 2xx is collected, every request is counted.
+ */
 final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
   private final BlockingQueue<JsonNode> notices = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Integer> statuses = new LinkedBlockingQueue<>();
+  private final AtomicInteger requests = new AtomicInteger();
   private final ObjectMapper json = new ObjectMapper();
+  private volatile int lastStatus = 204;
 
-  WebhookReceiver() {
+  WebhookReceiver(Integer... answers) {
+    statuses.addAll(List.of(answers));
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     } catch (IOException e) {
@@ -28,8 +37,15 @@ final class WebhookReceiver implements AutoCloseable {
         "/hook",
         exchange -> {
           try (exchange) {
-            notices.add(json.readTree(exchange.getRequestBody()));
-            exchange.sendResponseHeaders(204, -1);
+            JsonNode notice = json.readTree(exchange.getRequestBody());
+            requests.incrementAndGet();
+            Integer next = statuses.poll();
+            int status = next == null ? lastStatus : next;
+            lastStatus = status;
+            if (status >= 200 && status < 300) {
+              notices.add(notice);
+            }
+            exchange.sendResponseHeaders(status, -1);
           }
         });
     server.start();
@@ -37,6 +53,11 @@ final class WebhookReceiver implements AutoCloseable {
 
   String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+  }
+
+  /** Requests received so far, whatever they were answered. */
+  int requests() {
+    return requests.get();
   }
 
   /** Waits (up to 10 s) for the next notice. */

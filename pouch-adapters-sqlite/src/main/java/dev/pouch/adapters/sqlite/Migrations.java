@@ -30,7 +30,8 @@ final class Migrations {
           "V6__client_request_id.sql",
           "V7__stored_responses.sql",
           "V8__budget_layers.sql",
-          "V9__teams.sql");
+          "V9__teams.sql",
+          "V10__undelivered_notices.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

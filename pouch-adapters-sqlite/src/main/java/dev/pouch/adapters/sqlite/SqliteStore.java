@@ -5,6 +5,7 @@ import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.application.port.out.TeamRepository;
+import dev.pouch.application.port.out.UndeliveredNotices;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
@@ -56,6 +57,7 @@ public final class SqliteStore
   private final SqliteRequestLog requests;
   private final SqliteStoredResponses storedResponses;
   private final SqliteTeamRepository teams;
+  private final SqliteUndeliveredNotices undeliveredNotices;
 
   private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
     this.database = database;
@@ -64,6 +66,12 @@ public final class SqliteStore
     this.requests = new SqliteRequestLog(database);
     this.storedResponses = new SqliteStoredResponses(database);
     this.teams = new SqliteTeamRepository(database);
+    this.undeliveredNotices = new SqliteUndeliveredNotices(database);
+  }
+
+  /** The webhook notices Pouch could not deliver, in this file (closed with the store). */
+  public UndeliveredNotices undeliveredNotices() {
+    return undeliveredNotices;
   }
 
   /**

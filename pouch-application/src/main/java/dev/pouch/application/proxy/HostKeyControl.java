@@ -38,6 +38,12 @@ final class HostKeyControl implements KeyControl {
 
   @Override
   public void notify(String webhookUrl, Map<String, Object> notice) {
-    webhooks.send(URI.create(webhookUrl), Json.write(notice));
+    Object type = notice.get("type");
+    webhooks.send(
+        new WebhookSender.Notice(
+            URI.create(webhookUrl),
+            type == null ? null : type.toString(),
+            keyId,
+            Json.write(notice)));
   }
 }

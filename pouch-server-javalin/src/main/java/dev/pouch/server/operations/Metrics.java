@@ -72,6 +72,7 @@ public final class Metrics implements ProxyEvents, AutoCloseable {
   private final Map<String, Counter> settlements = new ConcurrentHashMap<>();
   private final Map<String, Counter> overruns = new ConcurrentHashMap<>();
   private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> webhookDeliveries = new ConcurrentHashMap<>();
   private final KeySeries keys;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
@@ -143,6 +144,20 @@ public final class Metrics implements ProxyEvents, AutoCloseable {
   /** A request refused or failed with an error code ({@code budget_exceeded}, …). */
   void refused(String errorCode) {
     counter(refusals, "pouch.refusals", "Requests refused, by error code", "reason", errorCode)
+        .increment();
+  }
+
+  /**
+   * A webhook outcome: {@code delivered}, {@code retried} (per attempt), {@code kept} (stored as
+   * undeliverable) or {@code lost}.
+   */
+  public void webhookOutcome(String outcome) {
+    counter(
+            webhookDeliveries,
+            "pouch.webhook.deliveries",
+            "Webhook notices by outcome (retried: per attempt)",
+            "outcome",
+            outcome)
         .increment();
   }
 

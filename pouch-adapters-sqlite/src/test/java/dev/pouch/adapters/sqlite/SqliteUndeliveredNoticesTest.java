@@ -1,0 +1,51 @@
+package dev.pouch.adapters.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pouch.application.port.out.UndeliveredNotices;
+import dev.pouch.application.port.out.UndeliveredNotices.UndeliveredNotice;
+import dev.pouch.testkit.TestData;
+import dev.pouch.testkit.UndeliveredNoticesContract;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The undelivered notices contract on a SQLite file, and that they outlive a restart. */
+class SqliteUndeliveredNoticesTest extends UndeliveredNoticesContract {
+  @TempDir Path dir;
+  private SqliteStore store;
+
+  @Override
+  protected UndeliveredNotices createUndeliveredNotices() {
+    store = Fixtures.open(dir);
+    return store.undeliveredNotices();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  @Test
+  void keptNoticesOutliveARestart() {
+    UndeliveredNotice notice =
+        new UndeliveredNotice(
+            "hooks.example.com",
+            "spend_guard.tripped",
+            "key_9",
+            "{}",
+            500,
+            "HTTP 500",
+            5,
+            TestData.T0,
+            TestData.T0.plusSeconds(61));
+    long id = undelivered.record(notice);
+    store.close();
+
+    store = Fixtures.open(dir);
+
+    assertThat(store.undeliveredNotices().list(null, 5))
+        .containsExactly(new UndeliveredNotices.Kept(id, notice));
+  }
+}
