@@ -55,14 +55,16 @@ final class AnthropicProvider implements Provider {
 
   @Override
   public long estimatePromptTokens(Operation request) {
-    return bound.of(messages(request));
+    return bound.of(messages(request, ChatToMessages.NO_LIMIT_YET));
   }
 
   @Override
   public Optional<UnpricedField> unpricedField(Operation request) {
     if (request instanceof ChatRequest chat) {
       Optional<UnpricedField> image = ChatToMessages.unpriced(chat);
-      return image.isPresent() ? image : MessagesFields.unpriced(translation.translate(chat));
+      return image.isPresent()
+          ? image
+          : MessagesFields.unpriced(translation.translate(chat, ChatToMessages.NO_LIMIT_YET));
     }
     return MessagesFields.unpriced(MessagesRequest.of(request));
   }
@@ -73,15 +75,15 @@ final class AnthropicProvider implements Provider {
    * @throws dev.pouch.domain.error.RequestRejectedException for a chat request that cannot be
    *     translated (before anything is reserved: the prompt bound asks first)
    */
-  private MessagesRequest messages(Operation request) {
+  private MessagesRequest messages(Operation request, long plannedLimit) {
     return request instanceof ChatRequest chat
-        ? translation.translate(chat)
+        ? translation.translate(chat, plannedLimit)
         : MessagesRequest.of(request);
   }
 
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
-    MessagesRequest request = messages(operation);
+    MessagesRequest request = messages(operation, Math.max(1, call.outputCap()));
     boolean chat = operation instanceof ChatRequest;
     boolean includeUsage = chat && ((ChatRequest) operation).includeUsage();
     byte[] body;

@@ -45,8 +45,8 @@ final class ChatToMessages {
   private static final Set<String> MESSAGE_FIELDS =
       Set.of("role", "content", "name", "tool_calls", "tool_call_id", "refusal");
 
-  /** What {@code max_tokens} reads before Pouch set the limit (bounding the prompt only). */
-  private static final long NO_LIMIT_YET = 1;
+  /** What {@code max_tokens} reads before Pouch planned the limit (bounding the prompt only). */
+  static final long NO_LIMIT_YET = 1;
 
   private final ObjectMapper json;
 
@@ -57,10 +57,12 @@ final class ChatToMessages {
   /**
    * The Messages request {@code chat} stands for.
    *
+   * @param plannedLimit {@code max_tokens} when the client set no limit (the upstream requires
+   *     one): the output cap Pouch planned, as it writes for OpenAI
    * @throws RequestRejectedException {@code INVALID_REQUEST} naming the field that cannot be
    *     translated
    */
-  MessagesRequest translate(ChatRequest chat) {
+  MessagesRequest translate(ChatRequest chat, long plannedLimit) {
     Map<String, Object> body = chat.body();
     for (Map.Entry<String, Object> field : body.entrySet()) {
       if (field.getValue() != null && !TRANSLATED.contains(field.getKey())) {
@@ -73,7 +75,7 @@ final class ChatToMessages {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", chat.model());
     Long limit = chat.maxOutputTokens();
-    out.put("max_tokens", limit == null ? NO_LIMIT_YET : limit);
+    out.put("max_tokens", limit == null ? plannedLimit : limit);
     List<Map<String, Object>> system = new ArrayList<>();
     out.put("messages", messages(chat.messages(), system));
     if (!system.isEmpty()) {

@@ -27,14 +27,14 @@ class ChatToMessagesTest {
 
   @SuppressWarnings("unchecked")
   private Map<String, Object> translated(String chat) throws Exception {
-    MessagesRequest request = translation.translate(ChatRequest.of(parse(chat)));
+    MessagesRequest request = translation.translate(ChatRequest.of(parse(chat)), 4096);
     return JSON.readValue(JSON.writeValueAsString(request.body()), Map.class);
   }
 
   private RequestRejectedException refused(String chat) throws Exception {
     ChatRequest request = ChatRequest.of(parse(chat));
     return catchThrowableOfType(
-        RequestRejectedException.class, () -> translation.translate(request));
+        RequestRejectedException.class, () -> translation.translate(request, 4096));
   }
 
   @Test
@@ -149,6 +149,12 @@ class ChatToMessagesTest {
     assertThat(translated(base + "\"required\"}").get("tool_choice"))
         .isEqualTo(Map.of("type", "any"));
     assertThat(translated(base + "\"auto\"}")).containsEntry("max_tokens", 50);
+    // no limit from the client: the upstream requires one, so Pouch's planned cap is written
+    assertThat(
+            translated(
+                "{\"model\":\"claude-haiku-4-5\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"Hi\"}]}"))
+        .containsEntry("max_tokens", 4096);
   }
 
   @Test
