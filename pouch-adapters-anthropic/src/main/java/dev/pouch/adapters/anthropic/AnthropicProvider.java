@@ -2,6 +2,7 @@ package dev.pouch.adapters.anthropic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pouch.domain.provider.ChatRequest;
 import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.ModelInfo;
 import dev.pouch.domain.provider.Operation;
@@ -9,14 +10,16 @@ import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * One key's {@code anthropic} provider: serves the Messages API only. Every request goes upstream
- * as a stream ({@code "stream": true}), so an upstream that ignores {@code max_tokens} is cut at
- * the cap; a plain request's answer is rebuilt losslessly from the events ({@link
+ * One key's {@code anthropic} provider: serves the Messages API, and chat completions translated to
+ * it ({@link ChatToMessages}, answers back through {@link ChatAnswers}). Every request goes
+ * upstream as a stream ({@code "stream": true}), so an upstream that ignores {@code max_tokens} is
+ * cut at the cap; a plain request's answer is rebuilt losslessly from the events ({@link
  * MessageAssembler}).
  */
 final class AnthropicProvider implements Provider {
@@ -24,17 +27,20 @@ final class AnthropicProvider implements Provider {
   private final AnthropicPrices prices;
   private final ObjectMapper json;
   private final MessagesPromptBound bound;
+  private final ChatToMessages translation;
+  private final Clock clock = Clock.systemUTC();
 
   AnthropicProvider(AnthropicHttp http, AnthropicPrices prices, ObjectMapper json) {
     this.http = http;
     this.prices = prices;
     this.json = json;
     this.bound = new MessagesPromptBound(json);
+    this.translation = new ChatToMessages(json);
   }
 
   @Override
   public boolean serves(String api) {
-    return Operation.MESSAGES.equals(api);
+    return Operation.MESSAGES.equals(api) || Operation.CHAT_COMPLETIONS.equals(api);
   }
 
   @Override
@@ -49,17 +55,37 @@ final class AnthropicProvider implements Provider {
 
   @Override
   public long estimatePromptTokens(Operation request) {
-    return bound.of(MessagesRequest.of(request));
+    return bound.of(messages(request, ChatToMessages.NO_LIMIT_YET));
   }
 
   @Override
   public Optional<UnpricedField> unpricedField(Operation request) {
+    if (request instanceof ChatRequest chat) {
+      Optional<UnpricedField> image = ChatToMessages.unpriced(chat);
+      return image.isPresent()
+          ? image
+          : MessagesFields.unpriced(translation.translate(chat, ChatToMessages.NO_LIMIT_YET));
+    }
     return MessagesFields.unpriced(MessagesRequest.of(request));
+  }
+
+  /**
+   * The Messages request an operation is or stands for.
+   *
+   * @throws dev.pouch.domain.error.RequestRejectedException for a chat request that cannot be
+   *     translated (before anything is reserved: the prompt bound asks first)
+   */
+  private MessagesRequest messages(Operation request, long plannedLimit) {
+    return request instanceof ChatRequest chat
+        ? translation.translate(chat, plannedLimit)
+        : MessagesRequest.of(request);
   }
 
   @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
-    MessagesRequest request = MessagesRequest.of(operation);
+    MessagesRequest request = messages(operation, Math.max(1, call.outputCap()));
+    boolean chat = operation instanceof ChatRequest;
+    boolean includeUsage = chat && ((ChatRequest) operation).includeUsage();
     byte[] body;
     try {
       body = json.writeValueAsBytes(request.with("stream", true).body());
@@ -67,20 +93,32 @@ final class AnthropicProvider implements Provider {
       throw new IllegalStateException(impossible);
     }
     boolean mayWriteCache = request.mayWritePromptCache();
-    return http.post(
-        body,
-        call.requestId(),
-        request.headers(),
-        (upstreamCall, response) -> {
-          MessagesStream stream = new MessagesStream(upstreamCall, response, json, mayWriteCache);
-          if (request.stream()) {
-            return new ProviderResponse.Streaming(
-                response.code(), AnthropicHttp.headers(response, "text/event-stream"), stream);
-          }
-          Map<String, String> headers = AnthropicHttp.headers(response, "application/json");
-          headers.put("Content-Type", "application/json");
-          return new ProviderResponse.Assembling(
-              200, headers, stream, new MessageAssembler(json, stream));
-        });
+    ProviderResponse answer =
+        http.post(
+            body,
+            call.requestId(),
+            request.headers(),
+            (upstreamCall, response) -> {
+              MessagesStream stream =
+                  new MessagesStream(upstreamCall, response, json, mayWriteCache);
+              if (request.stream()) {
+                return new ProviderResponse.Streaming(
+                    response.code(),
+                    AnthropicHttp.headers(response, "text/event-stream"),
+                    chat
+                        ? new ChatChunkStream(
+                            stream, json, includeUsage, clock.instant().getEpochSecond())
+                        : stream);
+              }
+              Map<String, String> headers = AnthropicHttp.headers(response, "application/json");
+              headers.put("Content-Type", "application/json");
+              MessageAssembler message = new MessageAssembler(json, stream);
+              return new ProviderResponse.Assembling(
+                  200,
+                  headers,
+                  stream,
+                  chat ? new ChatCompletionAssembler(json, message, clock) : message);
+            });
+    return chat ? ChatErrors.inOpenAisShape(answer, json) : answer;
   }
 }

@@ -193,9 +193,10 @@ class AnthropicProviderTest {
   }
 
   @Test
-  void theProviderServesMessagesOnlyAndPricesClaudeModelsByFamily() {
+  void theProviderServesMessagesAndTranslatedChatAndPricesClaudeModelsByFamily() {
     assertThat(provider.serves(Operation.MESSAGES)).isTrue();
-    assertThat(provider.serves(Operation.CHAT_COMPLETIONS)).isFalse();
+    assertThat(provider.serves(Operation.CHAT_COMPLETIONS)).isTrue();
+    assertThat(provider.serves(Operation.EMBEDDINGS)).isFalse();
     assertThat(provider.model("claude-sonnet-4-5-20250929").orElseThrow().price().inputPerMTok())
         .isEqualTo(3_000_000);
     assertThat(provider.model("claude-3-5-haiku-latest").orElseThrow().price().outputPerMTok())
