@@ -15,10 +15,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The command line, on picocli: {@code pouch [serve] [--port N …]} (serve is the default), {@code
- * pouch admin rotate-token [--data DIR]}, {@code pouch version}, and {@code --help} on each. An
- * unknown or misspelled flag is refused with the closest known one, never ignored. Serve's options
- * are made from {@link Setting}, so flags, environment variables, {@code --help} and the docs
- * agree.
+ * pouch admin rotate-token [--data DIR]}, {@code pouch backup [--data DIR] [--out FILE]}, {@code
+ * pouch version}, and {@code --help} on each. An unknown or misspelled flag is refused with the
+ * closest known one, never ignored. Serve's options are made from {@link Setting}, so flags,
+ * environment variables, {@code --help} and the docs agree.
  */
 final class PouchCli {
   /** Exit status of a command line that cannot be run as given. */
@@ -67,6 +67,16 @@ final class PouchCli {
       case "version":
         outWriter.println("pouch " + version());
         return new Outcome.Exit(0);
+      case "backup":
+        Settings backup = new Settings(given(command), env);
+        String target = command.matchedOptionValue("--out", null);
+        return new Outcome.Exit(
+            BackupCommand.run(
+                java.nio.file.Path.of(backup.valueOrDefault(Setting.DATA)).normalize(),
+                target == null ? null : java.nio.file.Path.of(target),
+                java.time.Clock.systemUTC(),
+                out,
+                err));
       case "admin":
         ParseResult adminCommand = command.subcommand();
         if (adminCommand == null) {
@@ -180,6 +190,20 @@ final class PouchCli {
     rotate.addOption(option(Setting.DATA));
     admin.addSubcommand("rotate-token", rotate);
     root.addSubcommand("admin", admin);
+    CommandSpec backup = CommandSpec.create().name("backup").mixinStandardHelpOptions(true);
+    backup
+        .usageMessage()
+        .description(
+            "Copy the data folder's database consistently (also while a server runs on it), by"
+                + " default into DATA/backups/pouch-<UTC time>.db.");
+    backup.addOption(option(Setting.DATA));
+    backup.addOption(
+        OptionSpec.builder("--out")
+            .paramLabel("FILE")
+            .type(String.class)
+            .description("where to write the copy (it must not exist)")
+            .build());
+    root.addSubcommand("backup", backup);
     CommandSpec version = CommandSpec.create().name("version").mixinStandardHelpOptions(true);
     version.usageMessage().description("Print the version.");
     root.addSubcommand("version", version);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line in-process: what each input starts, prints or refuses. */
 class PouchCliTest {
@@ -121,5 +122,38 @@ class PouchCliTest {
     assertThat(config.adminToken()).isEqualTo("t");
     assertThat(run(Map.of(), "--openai-api-key", "sk-flag"))
         .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+  }
+
+  @Test
+  void backupCopiesTheDatabaseOfARunningServerConsistently(@TempDir Path data) throws Exception {
+    Path copy = data.resolveSibling(data.getFileName() + "-copy.db");
+    try (TestPouch pouch = TestPouch.start(data)) {
+      TestPouch.CreatedTestKey key = pouch.createKey(KeyBody.mock("kept"));
+
+      PouchCli.Outcome outcome =
+          run(Map.of(), "backup", "--data", data.toString(), "--out", copy.toString());
+
+      assertThat(outcome).as(err()).isEqualTo(new PouchCli.Outcome.Exit(0));
+      assertThat(out()).contains(copy.toAbsolutePath().toString());
+      try (java.sql.Connection connection =
+              java.sql.DriverManager.getConnection("jdbc:sqlite:" + copy.toAbsolutePath());
+          java.sql.ResultSet rows =
+              connection.createStatement().executeQuery("SELECT id FROM app_keys")) {
+        assertThat(rows.next()).isTrue();
+        assertThat(rows.getString(1)).isEqualTo(key.id());
+      }
+    }
+    err.reset();
+    assertThat(run(Map.of(), "backup", "--data", data.toString(), "--out", copy.toString()))
+        .as("an existing file is never overwritten")
+        .isEqualTo(new PouchCli.Outcome.Exit(1));
+    assertThat(err()).contains("already exists");
+  }
+
+  @Test
+  void backupOfAFolderWithoutADatabaseFailsClearly(@TempDir Path empty) {
+    assertThat(run(Map.of(), "backup", "--data", empty.toString()))
+        .isEqualTo(new PouchCli.Outcome.Exit(1));
+    assertThat(err()).contains("no database");
   }
 }
