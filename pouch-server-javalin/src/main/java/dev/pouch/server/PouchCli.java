@@ -88,7 +88,8 @@ final class PouchCli {
             AdminCommand.rotateToken(admin.valueOrDefault(Setting.DATA), env, out, err));
       default:
         try {
-          return new Outcome.Serve(ServerConfig.parse(new Settings(given(command), env)));
+          return new Outcome.Serve(
+              ServerConfig.parse(new Settings(given(command), env).withConfigFile()));
         } catch (IllegalArgumentException invalid) {
           errWriter.println("pouch: " + invalid.getMessage());
           errWriter.println("Run 'pouch serve --help' for the settings.");
@@ -110,7 +111,7 @@ final class PouchCli {
       if (serve == null || !"serve".equals(serve.commandSpec().name())) {
         throw new IllegalArgumentException("not the settings of pouch serve");
       }
-      return new Settings(given(serve), env);
+      return new Settings(given(serve), env).withConfigFile();
     } catch (ParameterException bad) {
       throw new IllegalArgumentException(bad.getMessage(), bad);
     }

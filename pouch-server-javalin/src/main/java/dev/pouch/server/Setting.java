@@ -8,6 +8,12 @@ import dev.pouch.adapters.openai.OpenAiSettings;
  * --help} and docs/OPERATIONS.md's settings table (checked by a test) are made from.
  */
 enum Setting {
+  CONFIG(
+      "config",
+      "FILE",
+      "POUCH_CONFIG",
+      null,
+      "a YAML file of these settings by flag name (port: 9000); flags and the environment win"),
   PORT("port", "N", "POUCH_PORT", "8080", "TCP port (0: any free port)"),
   HOST("host", "H", "POUCH_HOST", "0.0.0.0", "address to bind"),
   DATA(

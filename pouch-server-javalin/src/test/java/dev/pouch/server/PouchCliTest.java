@@ -156,4 +156,42 @@ class PouchCliTest {
         .isEqualTo(new PouchCli.Outcome.Exit(1));
     assertThat(err()).contains("no database");
   }
+
+  @Test
+  void aConfigFileSetsWhatFlagsAndTheEnvironmentLeaveOpen(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("pouch.yaml");
+    java.nio.file.Files.writeString(
+        file, "# the server's settings\nport: 9300\nhost: 127.0.0.1\nlog-format: json\n");
+
+    ServerConfig fromFile = served(run(Map.of(), "--config", file.toString()));
+    ServerConfig overridden =
+        served(run(Map.of("POUCH_CONFIG", file.toString(), "POUCH_HOST", "::1"), "--port", "9400"));
+
+    assertThat(fromFile.port()).isEqualTo(9300);
+    assertThat(fromFile.host()).isEqualTo("127.0.0.1");
+    assertThat(fromFile.operations().logFormat()).isEqualTo("json");
+    assertThat(overridden.port()).as("a flag wins").isEqualTo(9400);
+    assertThat(overridden.host()).as("the environment wins").isEqualTo("::1");
+    assertThat(overridden.operations().logFormat()).isEqualTo("json");
+  }
+
+  @Test
+  void aConfigFileErrorNamesTheFileTheLineAndTheField(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("pouch.yaml");
+    java.nio.file.Files.writeString(file, "port: 9300\nprot: 9301\n");
+    assertThat(run(Map.of(), "--config", file.toString()))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains(file + ":2:").contains("'prot'").contains("'port'");
+    err.reset();
+
+    java.nio.file.Files.writeString(file, "port: 9300\nOPENAI_API_KEY: sk-nope\n");
+    assertThat(run(Map.of(), "--config", file.toString()))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains(file + ":2:").contains("environment").doesNotContain("sk-nope");
+    err.reset();
+
+    assertThat(run(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains("missing.yaml").contains("does not exist");
+  }
 }
