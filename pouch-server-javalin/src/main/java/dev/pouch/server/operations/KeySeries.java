@@ -66,12 +66,15 @@ final class KeySeries {
         .register(registry);
   }
 
-  /** NaN hides the sample: a budget without a limit has nothing left to report. */
-  private double remaining(String keyId) {
+  /**
+   * What is left, in micro-dollars; {@code null} (exposed as NaN) for a budget without a limit,
+   * which has nothing left to report. Micrometer converts the number only to expose it.
+   */
+  private Long remaining(String keyId) {
     return budgets
         .apply(keyId)
         .filter(budget -> !budget.isUnlimited())
-        .map(budget -> (double) budget.headroomMicros())
-        .orElse(Double.NaN);
+        .map(Budget::headroomMicros)
+        .orElse(null);
   }
 }
