@@ -61,16 +61,7 @@ public final class MockCompletion implements GeneratedAnswer {
   /** Generates the answer {@code behavior} gives to {@code request} (no output cap applied). */
   public static MockCompletion of(ChatRequest request, MockBehavior behavior) {
     Objects.requireNonNull(behavior, "behavior");
-    List<String> words = List.copyOf(MockTokens.words(behavior.responseText()));
-    Long limit = honouredLimit(request);
-    long tokens = words.size();
-    String finish = STOP;
-    if (behavior.ignoreMaxTokens()) {
-      tokens = ignoringLimit(words.size(), limit);
-    } else if (limit != null && limit < tokens) {
-      tokens = limit;
-      finish = LENGTH;
-    }
+    MockOutput output = MockOutput.of(behavior, honouredLimit(request));
     String id = "chatcmpl-mock-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     return new MockCompletion(
         id,
@@ -78,9 +69,9 @@ public final class MockCompletion implements GeneratedAnswer {
         request.model(),
         MockTokens.promptTokens(request),
         request.choices(),
-        words,
-        tokens,
-        finish,
+        output.words(),
+        output.tokens(),
+        output.limited() ? LENGTH : STOP,
         behavior);
   }
 

@@ -49,23 +49,14 @@ public final class MockMessage implements GeneratedAnswer {
   /** Generates the answer {@code behavior} gives to {@code request} (no output cap applied). */
   public static MockMessage of(MessagesRequest request, MockBehavior behavior) {
     Objects.requireNonNull(behavior, "behavior");
-    List<String> words = List.copyOf(MockTokens.words(behavior.responseText()));
-    Long limit = request.maxOutputTokens();
-    long tokens = words.size();
-    boolean limited = false;
-    if (behavior.ignoreMaxTokens()) {
-      tokens = MockCompletion.ignoringLimit(words.size(), limit);
-    } else if (limit != null && limit < tokens) {
-      tokens = limit;
-      limited = true;
-    }
+    MockOutput output = MockOutput.of(behavior, request.maxOutputTokens());
     return new MockMessage(
         "msg_mock" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
         request,
         MockTokens.promptTokens(request),
-        words,
-        tokens,
-        limited,
+        output.words(),
+        output.tokens(),
+        output.limited(),
         behavior);
   }
 

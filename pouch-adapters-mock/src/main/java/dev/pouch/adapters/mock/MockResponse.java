@@ -72,16 +72,7 @@ public final class MockResponse implements GeneratedAnswer {
   /** Generates the answer {@code behavior} gives to {@code request} (no output cap applied). */
   public static MockResponse of(ResponsesRequest request, MockBehavior behavior) {
     Objects.requireNonNull(behavior, "behavior");
-    List<String> words = List.copyOf(MockTokens.words(behavior.responseText()));
-    Long limit = request.maxOutputTokens();
-    long tokens = words.size();
-    boolean limited = false;
-    if (behavior.ignoreMaxTokens()) {
-      tokens = MockCompletion.ignoringLimit(words.size(), limit);
-    } else if (limit != null && limit < tokens) {
-      tokens = limit;
-      limited = true;
-    }
+    MockOutput output = MockOutput.of(behavior, request.maxOutputTokens());
     ThreadLocalRandom random = ThreadLocalRandom.current();
     return new MockResponse(
         "resp_mock" + Long.toHexString(random.nextLong()),
@@ -89,9 +80,9 @@ public final class MockResponse implements GeneratedAnswer {
         Instant.now().getEpochSecond(),
         request,
         MockTokens.promptTokens(request),
-        words,
-        tokens,
-        limited,
+        output.words(),
+        output.tokens(),
+        output.limited(),
         behavior);
   }
 

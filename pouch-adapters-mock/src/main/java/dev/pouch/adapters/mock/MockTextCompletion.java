@@ -68,16 +68,7 @@ public final class MockTextCompletion implements GeneratedAnswer {
   /** Generates the answer {@code behavior} gives to {@code request} (no output cap applied). */
   public static MockTextCompletion of(CompletionRequest request, MockBehavior behavior) {
     Objects.requireNonNull(behavior, "behavior");
-    List<String> words = List.copyOf(MockTokens.words(behavior.responseText()));
-    long limit = request.maxOutputTokens();
-    long tokens = words.size();
-    String finish = STOP;
-    if (behavior.ignoreMaxTokens()) {
-      tokens = MockCompletion.ignoringLimit(words.size(), limit);
-    } else if (limit < tokens) {
-      tokens = limit;
-      finish = LENGTH;
-    }
+    MockOutput output = MockOutput.of(behavior, request.maxOutputTokens());
     List<String> echoes = new ArrayList<>();
     for (Object prompt : request.prompts()) {
       echoes.add(request.echo() ? text(prompt) : "");
@@ -90,9 +81,9 @@ public final class MockTextCompletion implements GeneratedAnswer {
         request.n(),
         request.candidatesPerPrompt(),
         promptTokens(request),
-        words,
-        tokens,
-        finish,
+        output.words(),
+        output.tokens(),
+        output.limited() ? LENGTH : STOP,
         behavior);
   }
 
