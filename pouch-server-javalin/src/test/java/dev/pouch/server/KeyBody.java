@@ -11,6 +11,7 @@ final class KeyBody {
   private final Map<String, Object> providerConfig = new LinkedHashMap<>();
   private String providerId = "mock";
   private final List<Object> middlewares = new ArrayList<>();
+  private final List<Object> fallbacks = new ArrayList<>();
 
   private KeyBody(String name) {
     body.put("name", name);
@@ -73,6 +74,21 @@ final class KeyBody {
     return this;
   }
 
+  /**
+   * Appends a fallback on the openai provider pointed at {@code baseUrl}, asked for {@code model}
+   * ({@code null}: the request's).
+   */
+  KeyBody openAiFallback(String baseUrl, String model) {
+    Map<String, Object> fallback = new LinkedHashMap<>();
+    fallback.put("id", "openai");
+    fallback.put("config", Map.of("base_url", baseUrl, "api_key", "sk-test-fallback-secret"));
+    if (model != null) {
+      fallback.put("model", model);
+    }
+    fallbacks.add(fallback);
+    return this;
+  }
+
   /** Appends a middleware to the key's chain. */
   KeyBody middleware(String id, Map<String, Object> config) {
     middlewares.add(Map.of("id", id, "config", config));
@@ -89,6 +105,9 @@ final class KeyBody {
     copy.put("provider", Map.of("id", providerId, "config", providerConfig));
     if (!middlewares.isEmpty()) {
       copy.put("middlewares", middlewares);
+    }
+    if (!fallbacks.isEmpty()) {
+      copy.put("fallbacks", fallbacks);
     }
     return copy;
   }

@@ -105,6 +105,9 @@ public abstract class KeyRepositoryContract {
     assertThat(policy.middlewares().get(0).config().values().get("burst"))
         .isEqualTo(new BigDecimal("1.5E+3"));
     assertThat(policy.allowedModels()).containsExactly("gpt-4o-mini", "gpt-4o");
+    assertThat(policy.fallbacks()).isEqualTo(TestData.policy().fallbacks());
+    assertThat(policy.fallbacks().get(0).provider().config().values().get("max_retries"))
+        .isInstanceOf(Long.class);
   }
 
   @Test

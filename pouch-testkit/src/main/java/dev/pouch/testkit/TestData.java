@@ -4,6 +4,7 @@ import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
 import dev.pouch.domain.budget.SettlementBasis;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.log.RequestRecord;
@@ -37,8 +38,14 @@ public final class TestData {
     limiter.put("burst", new BigDecimal("1.5E+3"));
     Map<String, Object> rules = new LinkedHashMap<>();
     rules.put("strict", Boolean.FALSE);
+    Map<String, Object> fallback = new LinkedHashMap<>();
+    fallback.put("base_url", "https://fallback.example.com/v1");
+    fallback.put("max_retries", 0L);
     return new KeyPolicy(
         new PluginRef("openai", PluginConfig.restore(provider)),
+        List.of(
+            new Fallback(new PluginRef("openai", PluginConfig.restore(fallback)), "gpt-4.1"),
+            new Fallback(new PluginRef("mock", PluginConfig.EMPTY), null)),
         List.of(
             new PluginRef("rate-limit", PluginConfig.restore(limiter)),
             new PluginRef("model-rules", PluginConfig.restore(rules)),
@@ -82,7 +89,10 @@ public final class TestData {
         SettlementBasis.USAGE_REPORTED,
         0,
         850,
-        null);
+        null,
+        "gpt-4o-mini@test",
+        null,
+        "fallbacks[0]:openai");
   }
 
   /** A row of a request refused before any reservation. */

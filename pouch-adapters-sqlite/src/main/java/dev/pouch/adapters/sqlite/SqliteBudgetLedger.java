@@ -367,7 +367,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
                           + RequestRows.COLUMNS
                           + ") SELECT id, key_id, :model, created_at, :status, 0, 0, 0, 0,"
                           + " amount_micros, amount_micros, :basis, 0,"
-                          + " max(0, :now - created_at), :error, NULL, NULL FROM reservations"
+                          + " max(0, :now - created_at), :error, NULL, NULL, NULL FROM reservations"
                           + " ORDER BY created_at")
                   .bind("model", RECOVERED_MODEL)
                   .bind("status", RECOVERED_STATUS)

@@ -16,6 +16,7 @@ import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.KeyStatus;
 import dev.pouch.domain.key.PluginRef;
@@ -258,8 +259,12 @@ public final class KeyService implements ManageKeys {
       kept = keepStoredSecrets(catalog.providers(), previous.provider(), providerConfig);
     }
     PluginRef validated = catalog.provider(draft.providerId(), providerConfig, "provider");
-    requireBuildable(validated);
+    requireBuildable(validated, "provider");
     PluginRef provider = sealing.seal(catalog.providers(), validated, kept);
+    List<Fallback> fallbacks = new ArrayList<>();
+    for (int i = 0; i < draft.fallbacks().size(); i++) {
+      fallbacks.add(fallbackOf(draft.fallbacks().get(i), i, previous));
+    }
     List<PluginRef> middlewares = new ArrayList<>();
     for (int i = 0; i < draft.middlewares().size(); i++) {
       KeyDraft.MiddlewareDraft middleware = draft.middlewares().get(i);
@@ -277,7 +282,27 @@ public final class KeyService implements ManageKeys {
               catalog.middleware(middleware.id(), config, "middlewares[" + i + "]"),
               keptHere));
     }
-    return new KeyPolicy(provider, middlewares, draft.allowedModels());
+    return new KeyPolicy(provider, fallbacks, middlewares, draft.allowedModels());
+  }
+
+  /**
+   * A fallback validated, built once and sealed like the provider; its stored secrets are kept when
+   * the previous policy had the same provider at the same position.
+   */
+  private Fallback fallbackOf(KeyDraft.FallbackDraft draft, int position, KeyPolicy previous) {
+    String field = "fallbacks[" + position + "]";
+    Map<String, Object> config = new LinkedHashMap<>(draft.config());
+    Map<String, String> kept = Map.of();
+    if (previous != null
+        && position < previous.fallbacks().size()
+        && previous.fallbacks().get(position).provider().id().equals(draft.providerId())) {
+      kept =
+          keepStoredSecrets(
+              catalog.providers(), previous.fallbacks().get(position).provider(), config);
+    }
+    PluginRef validated = catalog.provider(draft.providerId(), config, field);
+    requireBuildable(validated, field);
+    return new Fallback(sealing.seal(catalog.providers(), validated, kept), draft.model());
   }
 
   /**
@@ -287,7 +312,7 @@ public final class KeyService implements ManageKeys {
    * key. The same code runs when the key's runtime is built, so a key stored before a check existed
    * gets the same 400 on its requests.
    */
-  private void requireBuildable(PluginRef provider) {
+  private void requireBuildable(PluginRef provider, String field) {
     ProviderFactory factory = catalog.providers().find(provider.id()).orElseThrow();
     Provider built;
     try {
@@ -301,7 +326,7 @@ public final class KeyService implements ManageKeys {
           .addKeyValue("exception", failed.getClass().getName())
           .log("a provider could not be built from a config its schema accepts");
       throw RequestRejectedException.invalidConfig(
-          "provider.config", "provider '" + provider.id() + "' cannot be built from this config");
+          field + ".config", "provider '" + provider.id() + "' cannot be built from this config");
     }
     built.close();
   }
@@ -336,11 +361,17 @@ public final class KeyService implements ManageKeys {
     for (AppKey key : keys.list()) {
       KeyPolicy policy = key.policy();
       PluginRef provider = sealing.sealLegacy(catalog.providers(), policy.provider());
+      List<Fallback> fallbacks = new ArrayList<>();
+      for (Fallback fallback : policy.fallbacks()) {
+        fallbacks.add(
+            new Fallback(
+                sealing.sealLegacy(catalog.providers(), fallback.provider()), fallback.model()));
+      }
       List<PluginRef> middlewares = new ArrayList<>();
       for (PluginRef middleware : policy.middlewares()) {
         middlewares.add(sealing.sealLegacy(catalog.middlewares(), middleware));
       }
-      KeyPolicy sealed = new KeyPolicy(provider, middlewares, policy.allowedModels());
+      KeyPolicy sealed = new KeyPolicy(provider, fallbacks, middlewares, policy.allowedModels());
       if (sealed.equals(policy)) {
         continue;
       }

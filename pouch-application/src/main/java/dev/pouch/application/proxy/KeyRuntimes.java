@@ -6,8 +6,10 @@ import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.provider.Provider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,12 +70,16 @@ public final class KeyRuntimes implements AutoCloseable {
   private KeyRuntime build(AppKey key) {
     KeyPolicy policy = key.policy();
     PluginRef providerRef = policy.provider();
-    var provider =
-        catalog
-            .providers()
-            .find(providerRef.id())
-            .orElseThrow(() -> missing("provider", providerRef.id(), key))
-            .create(sealing.open(catalog.providers(), providerRef).config());
+    Provider provider = createProvider(providerRef, key);
+    List<Upstream> fallbacks = new ArrayList<>();
+    for (int i = 0; i < policy.fallbacks().size(); i++) {
+      Fallback fallback = policy.fallbacks().get(i);
+      fallbacks.add(
+          new Upstream(
+              "fallbacks[" + i + "]:" + fallback.provider().id(),
+              createProvider(fallback.provider(), key),
+              fallback.model()));
+    }
     List<Middleware> middlewares = new ArrayList<>();
     for (PluginRef ref : policy.middlewares()) {
       middlewares.add(
@@ -84,7 +90,20 @@ public final class KeyRuntimes implements AutoCloseable {
               .create(sealing.open(catalog.middlewares(), ref).config()));
     }
     return new KeyRuntime(
-        policy, key.version(), provider, middlewares, new OverrideProviders(catalog));
+        policy,
+        key.version(),
+        Upstream.primary(providerRef.id(), provider),
+        fallbacks,
+        middlewares,
+        new OverrideProviders(catalog));
+  }
+
+  private Provider createProvider(PluginRef ref, AppKey key) {
+    return catalog
+        .providers()
+        .find(ref.id())
+        .orElseThrow(() -> missing("provider", ref.id(), key))
+        .create(sealing.open(catalog.providers(), ref).config());
   }
 
   private static InternalException missing(String kind, String id, AppKey key) {

@@ -32,8 +32,9 @@ final class OpenReservation {
   private final Clock clock;
   private final Reservation reservation;
   private final ReservationPlan plan;
-  private final long promptAtLeast;
-  private final ModelInfo pricing;
+  private volatile long promptAtLeast;
+  private volatile ModelInfo pricing;
+  private volatile String upstream;
   private final String model;
   private final boolean streamed;
   private final Instant receivedAt;
@@ -58,8 +59,10 @@ final class OpenReservation {
       ProxyEvents events,
       String providerId,
       String clientRequestId,
-      Continuations.Recording recording) {
+      Continuations.Recording recording,
+      String upstream) {
     this.ledger = ledger;
+    this.upstream = upstream;
     this.recording = recording;
     this.clock = clock;
     this.reservation = reservation;
@@ -81,6 +84,17 @@ final class OpenReservation {
 
   long outputCap() {
     return plan.outputCap();
+  }
+
+  /**
+   * The upstream that served the request, when it may be another than the one quoted (failover):
+   * the settlement prices its usage at that upstream's price and checks it against that upstream's
+   * prompt floor. The reservation, quoted at the dearest candidate, covers it.
+   */
+  void servedBy(String upstream, ModelInfo pricing, long promptAtLeast) {
+    this.upstream = upstream;
+    this.pricing = pricing;
+    this.promptAtLeast = promptAtLeast;
   }
 
   /** The id the upstream gave the answer, if its API names answers (null: none). */
@@ -106,9 +120,10 @@ final class OpenReservation {
     long started = System.nanoTime();
     long reserved = reservation.amountMicros();
     usage = withContinuedContext(usage);
+    ModelInfo price = pricing;
     Charge charge;
     try {
-      charge = Charge.decide(ending, usage, produced, promptAtLeast, plan, reserved, pricing);
+      charge = Charge.decide(ending, usage, produced, promptAtLeast, plan, reserved, price);
     } catch (RuntimeException bug) {
       // Charge.decide is total; should it ever fail, the reservation is the bound to charge.
       log.atError()
@@ -149,8 +164,9 @@ final class OpenReservation {
             overrun,
             Duration.between(receivedAt, now).toMillis(),
             errorCode,
-            pricing == null ? null : pricing.pricedAs(),
-            clientRequestId);
+            price == null ? null : price.pricedAs(),
+            clientRequestId,
+            upstream);
     if (overrun > 0) {
       log.atWarn()
           .addKeyValue("request_id", reservation.id())

@@ -13,7 +13,6 @@ import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.provider.Operation;
-import dev.pouch.domain.provider.Provider;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -61,9 +60,10 @@ final class ReservingTerminal implements RealChain.Terminal {
 
   @Override
   public ProxyResponse execute(Operation request, RequestContext context) {
-    Provider provider = runtime.providerFor(context);
+    UpstreamCandidates upstreams =
+        runtime.candidatesFor(context, request, !budget.get().isUnlimited());
     Quoting.Start start =
-        Quoting.start(request, context.key(), provider, budget.get(), settings, continuations);
+        Quoting.start(request, context.key(), upstreams, budget.get(), settings, continuations);
     if (start instanceof Quoting.Start.Refused refused) {
       return ProxyResponse.refused(refused.refusal());
     }
@@ -105,7 +105,7 @@ final class ReservingTerminal implements RealChain.Terminal {
             clock,
             taken.reservation(),
             taken.plan(),
-            provider.promptTokensAtLeast(request),
+            upstreams.promptTokensAtLeast(request),
             quoting.pricedModel(),
             request.model(),
             request.stream(),
@@ -114,10 +114,11 @@ final class ReservingTerminal implements RealChain.Terminal {
             events,
             providerId,
             clientRequestId,
-            continuations.recordingFor(request, context.key().id(), quoting.continuedContext()));
+            continuations.recordingFor(request, context.key().id(), quoting.continuedContext()),
+            upstreams.called().label());
     Operation upstreamRequest = limitedToPlan(request, taken.plan(), budget.get());
     ProxyResponse response =
-        upstream.exchange(provider, upstreamRequest, context.requestId(), open);
+        upstream.exchange(upstreams, upstreamRequest, context.requestId(), open);
     return withBudgetHeaders(response, taken.reservation());
   }
 

@@ -11,7 +11,6 @@ import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.provider.Operation;
-import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.UpstreamCall;
 
@@ -31,11 +30,11 @@ final class UpstreamExchange {
   }
 
   ProxyResponse exchange(
-      Provider provider, Operation request, String requestId, OpenReservation open) {
+      UpstreamCandidates upstreams, Operation request, String requestId, OpenReservation open) {
     ProviderResponse response;
     long started = System.nanoTime();
     try {
-      response = provider.execute(request, new UpstreamCall(requestId, open.outputCap()));
+      response = execute(upstreams, request, new UpstreamCall(requestId, open.outputCap()), open);
     } catch (UpstreamException failure) {
       // A request that may have reached the upstream may be billed: charged, never refunded (G11).
       settleFailure(
@@ -78,6 +77,25 @@ final class UpstreamExchange {
     MeteredStream metered =
         new MeteredStream(streaming.stream(), open, streaming.status(), streaming.status(), pace);
     return new ProxyResponse.Streaming(streaming.status(), streaming.headers(), metered);
+  }
+
+  /**
+   * Executes on the candidates, then tells the reservation which one it ended on (answered or
+   * failed), when that may be another than the first: the charge is priced there.
+   */
+  private static ProviderResponse execute(
+      UpstreamCandidates upstreams, Operation request, UpstreamCall call, OpenReservation open) {
+    try {
+      return upstreams.execute(request, call);
+    } finally {
+      if (upstreams.size() > 1) {
+        Upstream called = upstreams.called();
+        open.servedBy(
+            called.label(),
+            UpstreamCandidates.pricingOf(called, request),
+            called.provider().promptTokensAtLeast(called.adapt(request)));
+      }
+    }
   }
 
   private static void settleFailure(OpenReservation open, Ending ending, PouchException failure) {

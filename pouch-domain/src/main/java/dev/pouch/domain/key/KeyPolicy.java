@@ -4,15 +4,28 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a key may do: which provider serves it, which middlewares run (in order), which models it
- * may ask for (empty = any model the provider knows).
+ * What a key may do: which provider serves it (and which fallbacks, in order, when it provably did
+ * not bill a request), which middlewares run (in order), which models it may ask for (empty = any
+ * model the provider knows).
  */
 public record KeyPolicy(
-    PluginRef provider, List<PluginRef> middlewares, List<String> allowedModels) {
+    PluginRef provider,
+    List<Fallback> fallbacks,
+    List<PluginRef> middlewares,
+    List<String> allowedModels) {
+  /** The most fallbacks a key may list: each one is a further upstream a request may wait on. */
+  public static final int MAX_FALLBACKS = 4;
+
   public KeyPolicy {
     Objects.requireNonNull(provider, "provider");
+    fallbacks = List.copyOf(fallbacks);
     middlewares = List.copyOf(middlewares);
     allowedModels = List.copyOf(allowedModels);
+  }
+
+  /** A policy without fallbacks. */
+  public KeyPolicy(PluginRef provider, List<PluginRef> middlewares, List<String> allowedModels) {
+    this(provider, List.of(), middlewares, allowedModels);
   }
 
   /** Whether the key may ask for {@code model}. */

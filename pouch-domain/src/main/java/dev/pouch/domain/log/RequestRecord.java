@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param pricedAs the price source that priced the request (for reconciliation), or {@code null}
  * @param clientRequestId the {@code x-request-id} the client sent, kept to correlate its logs with
  *     this row (never a ledger key: Pouch chooses {@code requestId}), or {@code null}
+ * @param upstream the upstream that served the request, by its place in the key's policy ({@code
+ *     provider:openai}, {@code fallbacks[0]:anthropic}), or {@code null} when none was called
  */
 public record RequestRecord(
     String requestId,
@@ -43,12 +45,53 @@ public record RequestRecord(
     long latencyMillis,
     String errorCode,
     String pricedAs,
-    String clientRequestId) {
+    String clientRequestId,
+    String upstream) {
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(createdAt, "createdAt");
+  }
+
+  /** A row that names no upstream. */
+  public RequestRecord(
+      String requestId,
+      String keyId,
+      String model,
+      Instant createdAt,
+      int status,
+      boolean streamed,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reservedMicros,
+      long costMicros,
+      SettlementBasis basis,
+      long overrunMicros,
+      long latencyMillis,
+      String errorCode,
+      String pricedAs,
+      String clientRequestId) {
+    this(
+        requestId,
+        keyId,
+        model,
+        createdAt,
+        status,
+        streamed,
+        promptTokens,
+        cachedPromptTokens,
+        completionTokens,
+        reservedMicros,
+        costMicros,
+        basis,
+        overrunMicros,
+        latencyMillis,
+        errorCode,
+        pricedAs,
+        clientRequestId,
+        null);
   }
 
   /** A row without a client request id. */

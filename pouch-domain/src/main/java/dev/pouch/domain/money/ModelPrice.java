@@ -54,6 +54,19 @@ public record ModelPrice(
             dearest, cachedInputPerMTok, outputPerMTok, cacheWrite5mPerMTok, cacheWrite1hPerMTok);
   }
 
+  /**
+   * The price that is at least this one and {@code other} in every part: what a request costs at
+   * most when either of two upstreams may serve it.
+   */
+  public ModelPrice dearestWith(ModelPrice other) {
+    return new ModelPrice(
+        Math.max(inputPerMTok, other.inputPerMTok),
+        Math.max(cachedInputPerMTok, other.cachedInputPerMTok),
+        Math.max(outputPerMTok, other.outputPerMTok),
+        Math.max(cacheWrite5mPerMTok, other.cacheWrite5mPerMTok),
+        Math.max(cacheWrite1hPerMTok, other.cacheWrite1hPerMTok));
+  }
+
   /** A price with no separate cached-input rate (cached tokens cost as much as others). */
   public static ModelPrice of(long inputPerMTok, long outputPerMTok) {
     return new ModelPrice(inputPerMTok, inputPerMTok, outputPerMTok);

@@ -2,10 +2,13 @@ package dev.pouch.domain.provider;
 
 import dev.pouch.domain.money.ModelPrice;
 import dev.pouch.domain.money.PriceTier;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * What a provider knows of a model.
@@ -40,6 +43,29 @@ public record ModelInfo(
   /** A model with one flat price. */
   public ModelInfo(String id, ModelPrice price, long contextWindow, long maxOutputTokens) {
     this(id, price, List.of(), contextWindow, maxOutputTokens, null);
+  }
+
+  /**
+   * This model (its id, limits and price source) priced at the dearer of its own and {@code
+   * other}'s price at every prompt length, part by part: the price of a request that either of two
+   * upstreams may serve. Itself when either price is unknown (a key with a budget never gets here:
+   * it serves only priced models).
+   */
+  public ModelInfo pricedAtLeastAs(ModelInfo other) {
+    if (price == null || other.price == null) {
+      return this;
+    }
+    SortedSet<Long> thresholds = new TreeSet<>();
+    tiers.forEach(tier -> thresholds.add(tier.aboveInputTokens()));
+    other.tiers.forEach(tier -> thresholds.add(tier.aboveInputTokens()));
+    List<PriceTier> merged = new ArrayList<>();
+    for (long threshold : thresholds) {
+      // Both prices are constant from just above one threshold up to the next.
+      long above = threshold == Long.MAX_VALUE ? threshold : threshold + 1;
+      merged.add(new PriceTier(threshold, priceFor(above).dearestWith(other.priceFor(above))));
+    }
+    return new ModelInfo(
+        id, price.dearestWith(other.price), merged, contextWindow, maxOutputTokens, pricedAs);
   }
 
   public Optional<ModelPrice> knownPrice() {

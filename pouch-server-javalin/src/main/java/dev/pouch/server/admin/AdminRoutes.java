@@ -299,6 +299,7 @@ public final class AdminRoutes {
     json.put("error_code", r.errorCode());
     json.put("priced_as", r.pricedAs());
     json.put("client_request_id", r.clientRequestId());
+    json.put("upstream", r.upstream());
     return json;
   }
 

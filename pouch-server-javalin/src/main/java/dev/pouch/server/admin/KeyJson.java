@@ -9,6 +9,7 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
@@ -27,6 +28,7 @@ final class KeyJson {
       Set.of(
           "name",
           "provider",
+          "fallbacks",
           "middlewares",
           "allowed_models",
           "budget_limit_micros",
@@ -58,6 +60,21 @@ final class KeyJson {
       throw RequestRejectedException.invalidRequest("provider", "provider is required");
     }
     onlyFields(provider, "provider", "id", "config");
+    List<KeyDraft.FallbackDraft> fallbacks = new ArrayList<>();
+    List<?> rawFallbacks = list(body.get("fallbacks"), "fallbacks");
+    for (int i = 0; i < rawFallbacks.size(); i++) {
+      String field = "fallbacks[" + i + "]";
+      Map<String, Object> fallback = object(rawFallbacks.get(i), field);
+      if (fallback == null) {
+        throw RequestRejectedException.invalidRequest(field, field + " must be an object");
+      }
+      onlyFields(fallback, field, "id", "config", "model");
+      fallbacks.add(
+          new KeyDraft.FallbackDraft(
+              string(fallback.get("id"), field + ".id"),
+              object(fallback.get("config"), field + ".config"),
+              string(fallback.get("model"), field + ".model")));
+    }
     List<KeyDraft.MiddlewareDraft> middlewares = new ArrayList<>();
     List<?> rawMiddlewares = list(body.get("middlewares"), "middlewares");
     for (int i = 0; i < rawMiddlewares.size(); i++) {
@@ -85,6 +102,7 @@ final class KeyJson {
         string(body.get("name"), "name"),
         string(provider.get("id"), "provider.id"),
         object(provider.get("config"), "provider.config"),
+        fallbacks,
         middlewares,
         models,
         budgets(body),
@@ -98,10 +116,14 @@ final class KeyJson {
    * layers (the admin UI among them) do not send are kept when absent, so that such a client never
    * drops a layer by editing a key: without {@code budgets}, the shorthand replaces the first
    * budget only and the others stay; without {@code team_id}, the key stays in its team ({@code
-   * "team_id": null} takes it out).
+   * "team_id": null} takes it out); without {@code fallbacks}, the key keeps its fallbacks and
+   * their stored secrets ({@code "fallbacks": []} removes them).
    */
   KeyDraft draft(Map<String, Object> body, KeyView current) {
     Map<String, Object> completed = new LinkedHashMap<>(body);
+    if (!body.containsKey("fallbacks")) {
+      completed.put("fallbacks", fallbacks(current.key()));
+    }
     if (!body.containsKey("team_id")) {
       completed.put("team_id", current.key().teamId());
     }
@@ -163,6 +185,7 @@ final class KeyJson {
     json.put("name", key.name());
     json.put("prefix", key.prefix());
     json.put("provider", plugin(key.policy().provider(), catalog.providers()));
+    json.put("fallbacks", fallbacks(key));
     json.put(
         "middlewares",
         key.policy().middlewares().stream().map(m -> plugin(m, catalog.middlewares())).toList());
@@ -181,6 +204,20 @@ final class KeyJson {
             ? Map.of("at", key.suspension().at().toString(), "reason", key.suspension().reason())
             : null);
     return json;
+  }
+
+  /** The key's fallbacks as the draft takes them, secrets masked. */
+  private List<Map<String, Object>> fallbacks(AppKey key) {
+    List<Map<String, Object>> fallbacks = new ArrayList<>();
+    for (Fallback fallback : key.policy().fallbacks()) {
+      Map<String, Object> json =
+          new LinkedHashMap<>(plugin(fallback.provider(), catalog.providers()));
+      if (fallback.model() != null) {
+        json.put("model", fallback.model());
+      }
+      fallbacks.add(json);
+    }
+    return fallbacks;
   }
 
   private static Map<String, Object> plugin(PluginRef ref, PluginRegistry<?> registry) {

@@ -144,6 +144,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private volatile String lastDeployment;
   private volatile Set<Quirk> quirks = Set.of();
   private volatile JsonNode reportedUsage;
+  private volatile Integer answeringStatus;
 
   /**
    * Ways this upstream misbehaves beyond {@link FakeUpstreamSettings}, for tests of what Pouch
@@ -381,6 +382,19 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Answers every POST from now on with {@code status} and an OpenAI error body, before any output,
+   * as a rate-limited or overloaded upstream does; {@code null} answers normally again. The request
+   * is still counted as received.
+   */
+  public FakeOpenAiUpstream answeringStatus(Integer status) {
+    if (status != null && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("not a 4xx or 5xx status: " + status);
+    }
+    this.answeringStatus = status;
+    return this;
+  }
+
   /** Sets every counter to zero and forgets the recorded bodies. */
   public void resetCounters() {
     requestsReceived.set(0);
@@ -560,7 +574,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     Integer forcedStatus;
     try {
       settings = overridden(defaults, exchange.getRequestHeaders());
-      forcedStatus = forcedStatus(exchange.getRequestHeaders());
+      Integer always = answeringStatus;
+      forcedStatus = always != null ? always : forcedStatus(exchange.getRequestHeaders());
     } catch (IllegalArgumentException badHeader) {
       sendError(exchange, 400, badHeader.getMessage(), INVALID_REQUEST, null);
       return null;

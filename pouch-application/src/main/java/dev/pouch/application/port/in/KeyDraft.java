@@ -5,6 +5,7 @@ import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.KeyName;
+import dev.pouch.domain.key.KeyPolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param name display name
  * @param providerId provider plugin id
  * @param providerConfig raw provider config (JSON values)
+ * @param fallbacks further upstreams, in order, that a request moves to only when the one before
+ *     provably did not bill it; at most {@link KeyPolicy#MAX_FALLBACKS}
  * @param middlewares middleware ids with raw configs, in chain order
  * @param allowedModels models the key may use; empty = any
  * @param budgets the key's budgets in order, 1 to {@link BudgetTerms#MAX_PER_OWNER}: a request must
@@ -28,12 +31,37 @@ public record KeyDraft(
     String name,
     String providerId,
     Map<String, Object> providerConfig,
+    List<FallbackDraft> fallbacks,
     List<MiddlewareDraft> middlewares,
     List<String> allowedModels,
     List<BudgetTerms> budgets,
     String teamId,
     Instant expiresAt,
     boolean autoRenew) {
+
+  /** A draft without fallbacks. */
+  public KeyDraft(
+      String name,
+      String providerId,
+      Map<String, Object> providerConfig,
+      List<MiddlewareDraft> middlewares,
+      List<String> allowedModels,
+      List<BudgetTerms> budgets,
+      String teamId,
+      Instant expiresAt,
+      boolean autoRenew) {
+    this(
+        name,
+        providerId,
+        providerConfig,
+        List.of(),
+        middlewares,
+        allowedModels,
+        budgets,
+        teamId,
+        expiresAt,
+        autoRenew);
+  }
 
   /** A draft with one budget (the shorthand of every client before budgets in layers), no team. */
   public KeyDraft(
@@ -102,6 +130,16 @@ public record KeyDraft(
   /** One middleware of a draft. */
   public record MiddlewareDraft(String id, Map<String, Object> config) {}
 
+  /**
+   * One fallback of a draft: a provider with its raw config, and the model to ask of it ({@code
+   * null}: the request's).
+   */
+  public record FallbackDraft(String providerId, Map<String, Object> config, String model) {
+    public FallbackDraft {
+      config = config == null ? Map.of() : config;
+    }
+  }
+
   /** Checks everything that needs no plugin knowledge; returns the draft with the name trimmed. */
   public KeyDraft {
     name = KeyName.validate(name);
@@ -109,6 +147,24 @@ public record KeyDraft(
       throw RequestRejectedException.invalidRequest("provider.id", "provider.id is required");
     }
     providerConfig = providerConfig == null ? Map.of() : providerConfig;
+    fallbacks = List.copyOf(fallbacks == null ? List.of() : fallbacks);
+    if (fallbacks.size() > KeyPolicy.MAX_FALLBACKS) {
+      throw RequestRejectedException.invalidRequest(
+          "fallbacks", "fallbacks may list at most " + KeyPolicy.MAX_FALLBACKS + " providers");
+    }
+    for (int i = 0; i < fallbacks.size(); i++) {
+      FallbackDraft fallback = fallbacks.get(i);
+      String field = "fallbacks[" + i + "]";
+      if (fallback.providerId() == null || fallback.providerId().isBlank()) {
+        throw RequestRejectedException.invalidRequest(field + ".id", field + ".id is required");
+      }
+      if (fallback.model() != null
+          && (fallback.model().isBlank() || fallback.model().length() > 200)) {
+        throw RequestRejectedException.invalidRequest(
+            field + ".model",
+            field + ".model must be a model name; leave it out for the request's");
+      }
+    }
     middlewares = List.copyOf(middlewares == null ? List.of() : middlewares);
     allowedModels = List.copyOf(allowedModels == null ? List.of() : allowedModels);
     for (String model : allowedModels) {

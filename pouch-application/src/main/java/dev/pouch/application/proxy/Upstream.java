@@ -1,0 +1,30 @@
+package dev.pouch.application.proxy;
+
+import dev.pouch.domain.provider.Operation;
+import dev.pouch.domain.provider.Provider;
+import java.util.Objects;
+
+/**
+ * One upstream a key's requests may go to: the key's provider, or one of its fallbacks.
+ *
+ * @param label its place in the key's policy, as the request log names it ({@code provider:openai},
+ *     {@code fallbacks[1]:anthropic})
+ * @param provider the live provider
+ * @param model the model asked of it instead of the request's, or {@code null}
+ */
+record Upstream(String label, Provider provider, String model) {
+  Upstream {
+    Objects.requireNonNull(label, "label");
+    Objects.requireNonNull(provider, "provider");
+  }
+
+  /** The key's own provider. */
+  static Upstream primary(String providerId, Provider provider) {
+    return new Upstream("provider:" + providerId, provider, null);
+  }
+
+  /** The request as this upstream is asked it. */
+  Operation adapt(Operation request) {
+    return model == null || model.equals(request.model()) ? request : request.withModel(model);
+  }
+}
