@@ -10,6 +10,7 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.pouch.adapters.mock.upstream.FakeAnthropicUpstream;
 import dev.pouch.adapters.mock.upstream.FakeOpenAiUpstream;
 import dev.pouch.adapters.mock.upstream.FakeUpstreamSettings;
 import java.io.IOException;
@@ -187,6 +188,48 @@ class FailoverFinancialSafetyTest extends ServerTest {
     assertRowsChargeTheServingUpstreamExactly(key);
     assertThat(ServedCharges.rows(pouch, key).values())
         .allSatisfy(row -> assertThat(row.get("upstream").asText()).isEqualTo(FALLBACK));
+  }
+
+  @Test
+  void anOpenAiKeyFallsBackToClaudeThroughTheTranslationAndIsChargedWhatClaudeServed() {
+    primary.answeringStatus(503);
+    try (FakeAnthropicUpstream claude = FakeAnthropicUpstream.start()) {
+      TestPouch.CreatedTestKey key =
+          pouch.createKey(
+              KeyBody.openAi("to-claude", primary.baseUrl())
+                  .fallback(
+                      "anthropic",
+                      claude.baseUrl(),
+                      "sk-ant-test-upstream-secret",
+                      AnthropicSdkClientTest.MODEL)
+                  .budgetMicros(1_000_000));
+      OpenAIClient client = client(key);
+
+      ChatCompletion plain = client.chat().completions().create(chat());
+      StringBuilder streamed = new StringBuilder();
+      try (StreamResponse<ChatCompletionChunk> stream =
+          client.chat().completions().createStreaming(chat())) {
+        stream.stream()
+            .flatMap(chunk -> chunk.choices().stream())
+            .forEach(choice -> choice.delta().content().ifPresent(streamed::append));
+      }
+
+      assertThat(plain.choices().get(0).message().content()).isPresent();
+      assertThat(streamed).isNotEmpty();
+      Map<String, FakeAnthropicUpstream.Served> served = claude.servedByRequest();
+      assertThat(served).hasSize(2);
+      long total = 0;
+      for (JsonNode row : ServedCharges.rows(pouch, key).values()) {
+        assertThat(row.get("upstream").asText()).isEqualTo("fallbacks[0]:anthropic");
+        long expected = AnthropicSdkClientTest.expectedMicros(served.get(row.get("id").asText()));
+        assertThat(row.get("cost_micros").asLong()).isEqualTo(expected).isPositive();
+        total += expected;
+      }
+      JsonNode budget = pouch.budget(key.id());
+      assertThat(budget.get("spent_micros").asLong()).isEqualTo(total);
+      assertThat(budget.get("reserved_micros").asLong()).isZero();
+      assertAtMostOneBillableCallPerRequest();
+    }
   }
 
   @ParameterizedTest

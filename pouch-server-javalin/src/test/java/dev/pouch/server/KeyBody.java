@@ -79,9 +79,14 @@ final class KeyBody {
    * ({@code null}: the request's).
    */
   KeyBody openAiFallback(String baseUrl, String model) {
+    return fallback("openai", baseUrl, "sk-test-fallback-secret", model);
+  }
+
+  /** Appends a fallback on {@code providerId} (openai or anthropic) pointed at {@code baseUrl}. */
+  KeyBody fallback(String providerId, String baseUrl, String apiKey, String model) {
     Map<String, Object> fallback = new LinkedHashMap<>();
-    fallback.put("id", "openai");
-    fallback.put("config", Map.of("base_url", baseUrl, "api_key", "sk-test-fallback-secret"));
+    fallback.put("id", providerId);
+    fallback.put("config", Map.of("base_url", baseUrl, "api_key", apiKey));
     if (model != null) {
       fallback.put("model", model);
     }
