@@ -207,7 +207,8 @@ class AnthropicSdkClientTest extends ServerTest {
     error(post(auth, "{not json"), 400, "invalid_request_error");
     error(post(Map.of("x-api-key", "pa-wrong"), "{}"), 401, "authentication_error");
     error(post(Map.of(), "{}"), 401, "authentication_error");
-    error(send("POST", "/v1/messages/count_tokens", auth, "{}"), 404, "not_found_error");
+    error(send("POST", "/v1/messages/batches", auth, "{}"), 404, "not_found_error");
+    error(send("POST", "/v1/messages/count_tokens", auth, "{}"), 400, "invalid_request_error");
     // an unknown model on a budget key, and a server tool: refused before anything is reserved
     error(
         post(

@@ -42,11 +42,13 @@ final class AnthropicHttp {
   };
 
   private final HttpUrl messagesUrl;
+  private final HttpUrl countUrl;
   private final String apiKey;
   private final OkHttpClient client;
 
   AnthropicHttp(HttpUrl base, String apiKey, OkHttpClient client) {
     this.messagesUrl = base.newBuilder().addPathSegments("v1/messages").build();
+    this.countUrl = base.newBuilder().addPathSegments("v1/messages/count_tokens").build();
     this.apiKey = apiKey;
     this.client = client;
   }
@@ -122,6 +124,48 @@ final class AnthropicHttp {
       if (!handedOver) {
         response.close();
       }
+    }
+  }
+
+  /**
+   * Posts {@code body} to the free token counter and returns its answer as it is (errors passed
+   * through); nothing is billed, so a failure is only reported.
+   *
+   * @throws UpstreamException when the upstream cannot be reached or times out
+   */
+  ProviderResponse.Complete countTokens(byte[] body, Map<String, String> headers) {
+    Request.Builder builder =
+        new Request.Builder()
+            .url(countUrl)
+            .header("x-api-key", apiKey)
+            .header("anthropic-version", headers.getOrDefault("anthropic-version", DEFAULT_VERSION))
+            .header("Accept", "application/json")
+            .post(RequestBody.create(body, JSON));
+    String beta = headers.get("anthropic-beta");
+    if (beta != null) {
+      builder.header("anthropic-beta", beta);
+    }
+    try (Response response = client.newCall(builder.build()).execute()) {
+      if (response.code() >= 300 && response.code() < 400) {
+        throw new UpstreamException(
+            ErrorCode.UPSTREAM_UNREACHABLE,
+            "The upstream answered with a redirect, which Pouch does not follow.",
+            null);
+      }
+      if (!response.isSuccessful()) {
+        return (ProviderResponse.Complete) passThroughError(response);
+      }
+      return new ProviderResponse.Complete(
+          response.code(),
+          headers(response, "application/json"),
+          response.body().bytes(),
+          Usage.UNKNOWN);
+    } catch (InterruptedIOException timeout) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_TIMEOUT, "The upstream did not answer in time.", timeout);
+    } catch (IOException unreachable) {
+      throw new UpstreamException(
+          ErrorCode.UPSTREAM_UNREACHABLE, "The upstream could not be reached.", unreachable);
     }
   }
 

@@ -82,6 +82,16 @@ final class AnthropicProvider implements Provider {
   }
 
   @Override
+  public Optional<ProviderResponse.Complete> countTokens(
+      Map<String, Object> body, Map<String, String> headers) {
+    try {
+      return Optional.of(http.countTokens(json.writeValueAsBytes(body), headers));
+    } catch (JsonProcessingException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
+  @Override
   public ProviderResponse execute(Operation operation, UpstreamCall call) {
     MessagesRequest request = messages(operation, Math.max(1, call.outputCap()));
     boolean chat = operation instanceof ChatRequest;

@@ -289,6 +289,33 @@ public final class ProxyService implements ProxyChat {
     }
   }
 
+  @Override
+  public ProxyResponse countTokens(
+      AppKey key, Map<String, Object> body, Map<String, String> apiHeaders) {
+    try {
+      refuseUnusable(key, clock.instant());
+      Object model = body.get("model");
+      if (!(model instanceof String name) || name.isBlank()) {
+        return ProxyResponse.refused(
+            Refusal.of(ErrorCode.INVALID_REQUEST, "model is required.", "model"));
+      }
+      if (!key.policy().allowsModel(name)) {
+        return ProxyResponse.refused(Quoting.modelNotAllowed(name));
+      }
+      Optional<ProviderResponse.Complete> answer =
+          runtimes.forKey(key).provider().countTokens(body, apiHeaders);
+      if (answer.isEmpty()) {
+        return ProxyResponse.refused(
+            Refusal.of(
+                ErrorCode.UNSUPPORTED_OPERATION, "This key's provider does not count tokens."));
+      }
+      ProviderResponse.Complete counted = answer.get();
+      return new ProxyResponse.Complete(counted.status(), counted.headers(), counted.body());
+    } catch (PouchException failure) {
+      return ProxyResponse.refused(failure.refusal());
+    }
+  }
+
   /**
    * The key's allowed models (on a key with a budget, only those its provider prices: the others
    * would be refused), else what its provider lists.

@@ -9,6 +9,7 @@ import dev.pouch.domain.provider.UnpricedField;
 import dev.pouch.domain.provider.UpstreamCall;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -213,5 +214,11 @@ final class UpstreamCandidates implements Provider {
   @Override
   public Optional<ProviderResponse.Complete> relay(String method, String path, String query) {
     return candidates.get(0).provider().relay(method, path, query);
+  }
+
+  @Override
+  public Optional<ProviderResponse.Complete> countTokens(
+      Map<String, Object> body, Map<String, String> headers) {
+    return candidates.get(0).provider().countTokens(body, headers);
   }
 }

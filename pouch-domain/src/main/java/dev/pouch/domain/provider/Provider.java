@@ -1,6 +1,7 @@
 package dev.pouch.domain.provider;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -103,6 +104,22 @@ public interface Provider extends AutoCloseable {
    *     out
    */
   default Optional<ProviderResponse.Complete> relay(String method, String path, String query) {
+    return Optional.empty();
+  }
+
+  /**
+   * Asks the upstream's own token counter how many input tokens a request body holds (Anthropic's
+   * free {@code POST /v1/messages/count_tokens}) and passes its answer through, errors included:
+   * nothing is generated or billed, so nothing is reserved or charged.
+   *
+   * @param body the request body as the client sent it
+   * @param headers the API's request headers ({@code anthropic-version}, {@code anthropic-beta})
+   * @return the upstream's answer, or empty when this provider has no counter (the default)
+   * @throws dev.pouch.domain.error.UpstreamException when the upstream cannot be reached or times
+   *     out
+   */
+  default Optional<ProviderResponse.Complete> countTokens(
+      Map<String, Object> body, Map<String, String> headers) {
     return Optional.empty();
   }
 

@@ -30,7 +30,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The OpenAI-compatible routes under {@code /v1}, and Anthropic's {@code POST /v1/messages}. */
+/**
+ * The OpenAI-compatible routes under {@code /v1}, and Anthropic's {@code POST /v1/messages} and
+ * {@code POST /v1/messages/count_tokens}.
+ */
 public final class ProxyRoutes {
   private static final String CUT_MESSAGE = "The server is shutting down; this stream was cut.";
 
@@ -94,6 +97,7 @@ public final class ProxyRoutes {
     post(cfg, prefix + "/v1/completions", Operation.COMPLETIONS);
     post(cfg, prefix + "/v1/responses", Operation.RESPONSES);
     post(cfg, prefix + "/v1/messages", Operation.MESSAGES);
+    cfg.routes.post(prefix + "/v1/messages/count_tokens", this::countTokens);
     String stored = prefix + "/v1/responses/{id}";
     cfg.routes.get(stored, ctx -> storedResponse(ctx, "GET", ""));
     cfg.routes.delete(stored, ctx -> storedResponse(ctx, "DELETE", ""));
@@ -189,8 +193,20 @@ public final class ProxyRoutes {
   /** A response this key made, read, deleted or cancelled upstream (unmetered). */
   private void storedResponse(Context ctx, String method, String action) {
     AppKey key = proxy.authenticate(ctx.header("Authorization"));
+    writeWhole(
+        ctx, proxy.storedResponse(key, method, ctx.pathParam("id"), action, ctx.queryString()));
+  }
+
+  /** Anthropic's free token counter, passed to the key's provider (unmetered). */
+  private void countTokens(Context ctx) throws IOException {
+    AppKey key = authenticate(authorization(ctx, Operation.MESSAGES));
     ProxyResponse response =
-        proxy.storedResponse(key, method, ctx.pathParam("id"), action, ctx.queryString());
+        proxy.countTokens(key, json.readObject(ctx), apiHeaders(ctx, Operation.MESSAGES));
+    writeWhole(ctx, response);
+  }
+
+  /** A whole answer or a refusal, in the route's shape. */
+  private static void writeWhole(Context ctx, ProxyResponse response) {
     if (response instanceof ProxyResponse.Refused refused) {
       ErrorHandling.write(ctx, refused.refusal());
       return;

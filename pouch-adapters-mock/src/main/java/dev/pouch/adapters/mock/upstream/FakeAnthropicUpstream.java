@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class FakeAnthropicUpstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FakeAnthropicUpstream.class);
   private static final String PATH = "/v1/messages";
+  private static final String COUNT_PATH = "/v1/messages/count_tokens";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The text answer; each word (with its space) is one output token. */
@@ -189,8 +190,9 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     {
       // an error answer closes its exchange itself
+      boolean counting = COUNT_PATH.equals(exchange.getRequestURI().getPath());
       if (!"POST".equals(exchange.getRequestMethod())
-          || !PATH.equals(exchange.getRequestURI().getPath())) {
+          || !(counting || PATH.equals(exchange.getRequestURI().getPath()))) {
         error(exchange, 404, "not_found_error", "Not found");
         return;
       }
@@ -217,6 +219,10 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
             "failing on purpose");
         return;
       }
+      if (counting) {
+        countTokens(exchange, body);
+        return;
+      }
       if (!body.path("max_tokens").canConvertToLong() || body.path("max_tokens").asLong() < 1) {
         error(exchange, 400, "invalid_request_error", "max_tokens: Field required");
         return;
@@ -238,13 +244,41 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
 
   private record Answer(List<Block> blocks, String stopReason, long output, ObjectNode usage) {}
 
-  private Answer answer(JsonNode body, Tally tally) {
+  /** The prompt as this fake counts it: its system, messages and tools. */
+  private static String promptJson(JsonNode body) {
     ObjectNode prompt = JSON.createObjectNode();
     prompt.set("system", body.path("system"));
     prompt.set("messages", body.path("messages"));
     prompt.set("tools", body.path("tools"));
-    String promptJson = prompt.toString();
-    long total = (promptJson.getBytes(StandardCharsets.UTF_8).length + 3) / 4;
+    return prompt.toString();
+  }
+
+  /** The input tokens of a prompt: a quarter of its JSON's UTF-8 bytes, rounded up. */
+  public static long inputTokensOf(String promptJson) {
+    return (promptJson.getBytes(StandardCharsets.UTF_8).length + 3) / 4;
+  }
+
+  /**
+   * {@code POST /v1/messages/count_tokens}: the input tokens this fake would bill for the body,
+   * free (nothing is tallied), as Anthropic's counter answers.
+   */
+  private void countTokens(HttpExchange exchange, JsonNode body) throws IOException {
+    if (!body.path("model").isTextual() || !body.path("messages").isArray()) {
+      error(exchange, 400, "invalid_request_error", "model and messages are required");
+      return;
+    }
+    byte[] answer =
+        JSON.writeValueAsBytes(
+            JSON.createObjectNode().put("input_tokens", inputTokensOf(promptJson(body))));
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(200, answer.length);
+    exchange.getResponseBody().write(answer);
+    exchange.close();
+  }
+
+  private Answer answer(JsonNode body, Tally tally) {
+    String promptJson = promptJson(body);
+    long total = inputTokensOf(promptJson);
     long input = total;
     long write5m = 0;
     long write1h = 0;

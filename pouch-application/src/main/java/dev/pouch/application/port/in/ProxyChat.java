@@ -106,6 +106,18 @@ public interface ProxyChat {
       AppKey key, String method, String responseId, String action, String query);
 
   /**
+   * Serves Anthropic's {@code POST /v1/messages/count_tokens}: the key's provider asks its
+   * upstream's free counter and the answer is passed through, unmetered (nothing is generated or
+   * billed). The key must be usable and allowed the body's model.
+   *
+   * @param body the request body
+   * @param apiHeaders the Messages API's request headers
+   * @return a complete response, or a {@link ProxyResponse.Refused} (a provider without a counter:
+   *     {@code unsupported_operation}); never throws a {@link PouchException}
+   */
+  ProxyResponse countTokens(AppKey key, Map<String, Object> body, Map<String, String> apiHeaders);
+
+  /**
    * Ids of the models the key can reach and Pouch can price, for {@code GET /v1/models}: the key's
    * allowed models, else the provider's list ({@link dev.pouch.domain.provider.Provider#models}).
    */
