@@ -107,8 +107,12 @@ class ApplyKeysFileTest {
               - {limit_micros: %d, reset_period_seconds: 86400}
               - {limit_micros: 20000000}
           - name: batch-jobs
-            provider: {id: mock}
+            provider:
+              id: mock
+              config: {input_usd_per_mtok: 2.5, output_usd_per_mtok: 10}
             budget_limit_micros: 3000000
+            expires_at: "2030-01-01T00:00:00Z"
+            auto_renew: true
         """
         .formatted(upstream.baseUrl(), supportLimitMicros);
   }
@@ -157,6 +161,10 @@ class ApplyKeysFileTest {
     JsonNode batch = keyNamed("batch-jobs");
     assertThat(batch.path("provider").path("id").asText()).isEqualTo("mock");
     assertThat(batch.path("budget").path("limit_micros").asLong()).isEqualTo(3_000_000);
+    assertThat(batch.path("provider").path("config").path("input_usd_per_mtok").decimalValue())
+        .isEqualByComparingTo("2.5");
+    assertThat(batch.path("expires_at").asText()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(batch.path("auto_renew").asBoolean()).isTrue();
     assertThat(batch.path("team_id").isNull()).isTrue();
     assertThat(pouch.admin("GET", "/api/keys", null).body()).hasSize(2);
   }
