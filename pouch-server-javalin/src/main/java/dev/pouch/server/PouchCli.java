@@ -16,9 +16,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The command line, on picocli: {@code pouch [serve] [--port N …]} (serve is the default), {@code
  * pouch admin rotate-token [--data DIR]}, {@code pouch backup [--data DIR] [--out FILE]}, {@code
- * pouch version}, and {@code --help} on each. An unknown or misspelled flag is refused with the
- * closest known one, never ignored. Serve's options are made from {@link Setting}, so flags,
- * environment variables, {@code --help} and the docs agree.
+ * pouch apply -f keys.yaml [--url URL] [--dry-run]}, {@code pouch version}, and {@code --help} on
+ * each. An unknown or misspelled flag is refused with the closest known one, never ignored. Serve's
+ * options are made from {@link Setting}, so flags, environment variables, {@code --help} and the
+ * docs agree.
  */
 final class PouchCli {
   /** Exit status of a command line that cannot be run as given. */
@@ -75,6 +76,15 @@ final class PouchCli {
                 java.nio.file.Path.of(backup.valueOrDefault(Setting.DATA)).normalize(),
                 target == null ? null : java.nio.file.Path.of(target),
                 java.time.Clock.systemUTC(),
+                out,
+                err));
+      case "apply":
+        return new Outcome.Exit(
+            ApplyCommand.run(
+                java.nio.file.Path.of(command.<String>matchedOptionValue("--file", null)),
+                command.matchedOptionValue("--url", null),
+                command.hasMatchedOption("--dry-run"),
+                env,
                 out,
                 err));
       case "admin":
@@ -205,6 +215,7 @@ final class PouchCli {
             .description("where to write the copy (it must not exist)")
             .build());
     root.addSubcommand("backup", backup);
+    root.addSubcommand("apply", apply());
     CommandSpec version = CommandSpec.create().name("version").mixinStandardHelpOptions(true);
     version.usageMessage().description("Print the version.");
     root.addSubcommand("version", version);
@@ -214,6 +225,46 @@ final class PouchCli {
       cli.setErr(err);
     }
     return cli;
+  }
+
+  private static CommandSpec apply() {
+    CommandSpec apply = CommandSpec.create().name("apply").mixinStandardHelpOptions(true);
+    apply
+        .usageMessage()
+        .description(
+            "Create or update teams and keys from a YAML file, through a running server's admin"
+                + " API (admin token in "
+                + Setting.ADMIN_TOKEN.env()
+                + "). Teams and keys are matched by name; one that differs is updated, an equal"
+                + " one is left unchanged, and keys or teams not in the file are left alone. Upstream"
+                + " secrets are read from the environment ({env: VARIABLE}), never from the file."
+                + " A created key's secret is printed once.")
+        .footer("", "Example keys.yaml: docs/OPERATIONS.md, \"Keys as code\".");
+    apply.addOption(
+        OptionSpec.builder("-f", "--file")
+            .paramLabel("FILE")
+            .type(String.class)
+            .required(true)
+            .description("the keys file (YAML: teams and keys)")
+            .build());
+    apply.addOption(
+        OptionSpec.builder("--url")
+            .paramLabel("URL")
+            .type(String.class)
+            .description(
+                "the server (env "
+                    + ApplyCommand.URL_ENV
+                    + ", default "
+                    + ApplyCommand.DEFAULT_URL
+                    + ")")
+            .build());
+    apply.addOption(
+        OptionSpec.builder("--dry-run")
+            .arity("0")
+            .type(boolean.class)
+            .description("show what would change, and change nothing")
+            .build());
+    return apply;
   }
 
   private static CommandSpec serve() {

@@ -23,6 +23,12 @@ record JarCommand(int exitCode, String stdout, String stderr) {
 
   /** Runs {@code java -jar pouch.jar <args>} in {@code workDir} and waits (at most a minute). */
   static JarCommand run(Path workDir, List<String> args) throws Exception {
+    return run(workDir, args, java.util.Map.of());
+  }
+
+  /** As {@link #run(Path, List)}, with these variables set (e.g. {@code POUCH_ADMIN_TOKEN}). */
+  static JarCommand run(Path workDir, List<String> args, java.util.Map<String, String> env)
+      throws Exception {
     Files.createDirectories(workDir);
     Path out = Files.createTempFile(workDir, "command", ".out");
     Path err = Files.createTempFile(workDir, "command", ".err");
@@ -38,6 +44,7 @@ record JarCommand(int exitCode, String stdout, String stderr) {
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("POUCH_"));
+    builder.environment().putAll(env);
     Process process = builder.start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s exits", args).isTrue();
     return new JarCommand(

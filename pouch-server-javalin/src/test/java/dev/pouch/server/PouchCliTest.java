@@ -194,4 +194,36 @@ class PouchCliTest {
         .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
     assertThat(err()).contains("missing.yaml").contains("does not exist");
   }
+
+  @Test
+  void applyNeedsAFileAndTheAdminTokenAndContactsNoServerWithoutThem(@TempDir Path dir)
+      throws Exception {
+    assertThat(run(Map.of(), "apply")).isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains("--file");
+    err.reset();
+
+    Path file = java.nio.file.Files.writeString(dir.resolve("keys.yaml"), "keys: []\n");
+    assertThat(run(Map.of(), "apply", "-f", file.toString()))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains("POUCH_ADMIN_TOKEN");
+  }
+
+  @Test
+  void applyToAServerThatIsNotRunningSaysWhereItLooked(@TempDir Path dir) throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("keys.yaml"), "keys: []\n");
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+
+    PouchCli.Outcome outcome =
+        run(
+            Map.of("POUCH_ADMIN_TOKEN", "pt-x", "POUCH_URL", "http://127.0.0.1:" + closedPort),
+            "apply",
+            "-f",
+            file.toString());
+
+    assertThat(outcome).isEqualTo(new PouchCli.Outcome.Exit(1));
+    assertThat(err()).contains("cannot reach http://127.0.0.1:" + closedPort);
+  }
 }

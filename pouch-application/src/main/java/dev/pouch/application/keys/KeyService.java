@@ -11,6 +11,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,8 @@ public final class KeyService implements ManageKeys {
   private static final Logger log = LoggerFactory.getLogger(KeyService.class);
   private static final String MOCK_PROVIDER = "mock";
   private static final String MOCK_OVERRIDE = "mock_override";
+  private static final Set<String> POLICY_FIELDS =
+      Set.of("provider", "middlewares", "allowed_models");
 
   private final KeyRepository keys;
   private final BudgetLedger ledger;
@@ -154,6 +158,47 @@ public final class KeyService implements ManageKeys {
         .addKeyValue("version", edited.version())
         .log("key updated");
     return view(edited);
+  }
+
+  @Override
+  public void check(KeyDraft draft) {
+    policyOf(draft, null);
+  }
+
+  @Override
+  public List<String> changes(String keyId, KeyDraft draft) {
+    AppKey current = requireKey(keyId);
+    KeyPolicy was = current.policy();
+    KeyPolicy policy = policyOf(draft, was);
+    List<String> changed = new ArrayList<>();
+    if (!Objects.equals(draft.name(), current.name())) {
+      changed.add("name");
+    }
+    if (!policy.provider().equals(was.provider())) {
+      changed.add("provider");
+    }
+    if (!policy.middlewares().equals(was.middlewares())) {
+      changed.add("middlewares");
+    }
+    if (!policy.allowedModels().equals(was.allowedModels())) {
+      changed.add("allowed_models");
+    }
+    if (changed.stream().noneMatch(POLICY_FIELDS::contains) && !policy.equals(was)) {
+      changed.add("policy"); // a part of the policy this method does not name
+    }
+    if (!draft.budgets().equals(ledger.budgets(keyId).stream().map(BudgetTerms::of).toList())) {
+      changed.add("budgets");
+    }
+    if (!Objects.equals(draft.teamId(), current.teamId())) {
+      changed.add("team_id");
+    }
+    if (!Objects.equals(draft.expiresAt(), current.expiresAt())) {
+      changed.add("expires_at");
+    }
+    if (draft.autoRenew() != current.autoRenew()) {
+      changed.add("auto_renew");
+    }
+    return changed;
   }
 
   @Override
@@ -333,18 +378,22 @@ public final class KeyService implements ManageKeys {
 
   /**
    * Puts back, as plaintext, the stored secrets the admin sent masked or left out (so validation
-   * sees real values), and returns their sealed stored form by field name.
+   * sees real values), and returns the sealed stored form of every stored secret by field name.
    */
   private Map<String, String> keepStoredSecrets(
       PluginRegistry<?> registry, PluginRef stored, Map<String, Object> incoming) {
     Map<String, String> kept = new LinkedHashMap<>();
     for (String name : SecretFields.secretNames(registry, stored.id())) {
-      Object sent = incoming.get(name);
-      if ((sent == null || SECRET_MASK.equals(sent)) && stored.config().has(name)) {
-        String storedValue = stored.config().string(name, null);
-        incoming.put(name, sealing.open(storedValue));
-        kept.put(name, storedValue);
+      if (!stored.config().has(name)) {
+        continue;
       }
+      Object sent = incoming.get(name);
+      String storedValue = stored.config().string(name, null);
+      if (sent == null || SECRET_MASK.equals(sent)) {
+        incoming.put(name, sealing.open(storedValue));
+      }
+      // Also when sent again in plaintext: sealing keeps the stored value if it is the same secret.
+      kept.put(name, storedValue);
     }
     return kept;
   }

@@ -189,6 +189,42 @@ class KeyServiceTest {
   }
 
   @Test
+  void changesNamesTheFieldsAnUpdateWouldChangeAndWritesNothing() {
+    KeyDraftBuilder draft =
+        aKey().name("bot").providerConfig("api_key", "sk-upstream-1").budget(5_000);
+    CreatedKey created = pouch.create(draft);
+    String id = created.view().key().id();
+
+    assertThat(keys.changes(id, draft.build())).isEmpty();
+    assertThat(keys.changes(id, draft.budget(6_000).build())).containsExactly("budgets");
+    assertThat(keys.changes(id, draft.name("bot 2").allowedModels("gpt-4.1").build()))
+        .containsExactly("name", "allowed_models", "budgets");
+    assertThat(keys.get(id).key().version()).isEqualTo(created.view().key().version());
+    assertThat(keys.get(id).budget().limitMicros()).isEqualTo(5_000);
+  }
+
+  @Test
+  void theSameSecretSentAgainInPlaintextIsNoChangeAndAnotherOneChangesTheProvider() {
+    CreatedKey created = pouch.create(aKey().providerConfig("api_key", "sk-upstream-1"));
+    String id = created.view().key().id();
+
+    assertThat(keys.changes(id, aKey().providerConfig("api_key", "sk-upstream-1").build()))
+        .isEmpty();
+    assertThat(keys.changes(id, aKey().providerConfig("api_key", "sk-upstream-2").build()))
+        .containsExactly("provider");
+  }
+
+  @Test
+  void checkRefusesADraftCreateWouldRefuseAndStoresNothing() {
+    assertRejected(
+        () -> keys.check(aKey().provider("no-such-provider", Map.of()).build()),
+        ErrorCode.INVALID_REQUEST);
+    keys.check(aKey().build());
+
+    assertNothingStored();
+  }
+
+  @Test
   void anUnknownProviderIsRefusedNamingProviderId() {
     PouchException refused = refusedToCreate(aKey().provider("no-such-provider", Map.of()));
 

@@ -34,6 +34,7 @@ public final class AdminRoutes {
   private final AdminAuthLimiter limiter;
   private final JsonBodies json;
   private final KeyJson keyJson;
+  private final KeysApply keysApply;
   private final Clock clock;
 
   public AdminRoutes(
@@ -43,6 +44,7 @@ public final class AdminRoutes {
     this.limiter = limiter;
     this.json = json;
     this.keyJson = new KeyJson(pouch.plugins());
+    this.keysApply = new KeysApply(pouch.keys(), pouch.teams(), keyJson);
     this.clock = clock;
   }
 
@@ -85,6 +87,8 @@ public final class AdminRoutes {
           pouch.teams().delete(ctx.pathParam("id"));
           ctx.status(204);
         });
+    cfg.routes.post(
+        prefix + "/api/apply", ctx -> json.write(ctx, 200, keysApply.apply(json.readObject(ctx))));
     cfg.routes.get(prefix + "/api/plugins", this::plugins);
     cfg.routes.get(prefix + "/api/usage", this::usage);
     cfg.routes.get(prefix + "/api/requests", this::requests);

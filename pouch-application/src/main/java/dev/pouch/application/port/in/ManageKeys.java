@@ -18,6 +18,23 @@ public interface ManageKeys {
    */
   KeyView update(String keyId, KeyDraft draft);
 
+  /**
+   * Checks {@code draft} as {@link #create} would (plugin configs included), changing nothing.
+   *
+   * @throws dev.pouch.domain.error.RequestRejectedException naming the field at fault
+   */
+  void check(KeyDraft draft);
+
+  /**
+   * What {@link #update} with {@code draft} would change, as draft field names ({@code name},
+   * {@code provider}, {@code middlewares}, {@code allowed_models}, {@code budgets}, {@code
+   * team_id}, {@code expires_at}, {@code auto_renew}, or {@code policy} for any other part of the
+   * key's policy); empty when nothing. Checks the draft as update does (but not that its team
+   * exists) and changes nothing. A secret sent in plaintext that equals the stored one is no
+   * change. Keys as code ({@code pouch apply}) updates only keys with changes.
+   */
+  List<String> changes(String keyId, KeyDraft draft);
+
   /** Revokes a key at once; in-flight requests still settle. */
   void delete(String keyId);
 
