@@ -24,6 +24,7 @@ final class KeysFile {
           "name",
           "team",
           "provider",
+          "fallbacks",
           "middlewares",
           "allowed_models",
           "budgets",
@@ -95,6 +96,14 @@ final class KeysFile {
       String where = "keys[" + i + "]";
       if (key.get("provider") instanceof Map<?, ?> provider) {
         requireSecretsFromEnvironment(provider, where + ".provider", schemas.providers());
+      }
+      if (key.get("fallbacks") instanceof List<?> fallbacks) {
+        for (int f = 0; f < fallbacks.size(); f++) {
+          if (fallbacks.get(f) instanceof Map<?, ?> fallback) {
+            requireSecretsFromEnvironment(
+                fallback, where + ".fallbacks[" + f + "]", schemas.providers());
+          }
+        }
       }
       if (key.get("middlewares") instanceof List<?> middlewares) {
         for (int m = 0; m < middlewares.size(); m++) {

@@ -79,6 +79,27 @@ class KeysFileTest {
   }
 
   @Test
+  void anInlineSecretInAFallbackIsRefusedToo() throws Exception {
+    Path path =
+        file(
+            """
+            keys:
+              - name: bot
+                provider: {id: openai, config: {api_key: {env: OPENAI_KEY}}}
+                fallbacks:
+                  - id: openai
+                    model: gpt-4.1
+                    config:
+                      api_key: sk-inline-fallback
+            """);
+    KeysFile keys = KeysFile.read(path);
+
+    assertThatThrownBy(() -> keys.resolve(SCHEMAS, Map.of("OPENAI_KEY", "sk-live")))
+        .hasMessageStartingWith(path + ":8: keys[0].fallbacks[0].config.api_key: ")
+        .hasMessageNotContaining("sk-inline-fallback");
+  }
+
+  @Test
   void aVariableThatIsNotSetIsRefusedAtItsLine() throws Exception {
     Path path =
         file(
