@@ -82,6 +82,16 @@ class CountTokensTest extends ServerTest {
   }
 
   @Test
+  void theMockProviderCountsTooSoClaudeCodeWorksAgainstTheDefaultGateway() {
+    TestPouch.CreatedTestKey key = pouch.createKey(KeyBody.mock("mock").budgetMicros(1_000));
+
+    MessageTokensCount counted = client(key).messages().countTokens(count("mock-model"));
+
+    assertThat(counted.inputTokens()).isPositive();
+    assertThat(pouch.budget(key.id()).get("spent_micros").asLong()).isZero();
+  }
+
+  @Test
   void aKeyWhoseProviderHasNoCounterIsToldSo() {
     TestPouch.CreatedTestKey key =
         pouch.createKey(KeyBody.openAi("openai", "http://127.0.0.1:9/v1"));

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.mock;
 
+import dev.pouch.domain.budget.Usage;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.UpstreamException;
 import dev.pouch.domain.money.ModelPrice;
@@ -13,6 +14,8 @@ import dev.pouch.domain.provider.Provider;
 import dev.pouch.domain.provider.ProviderResponse;
 import dev.pouch.domain.provider.ResponsesRequest;
 import dev.pouch.domain.provider.UpstreamCall;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,6 +84,24 @@ final class MockProvider implements Provider {
       return MockTokens.promptTokens(messages);
     }
     return MockTokens.promptTokens(ChatRequest.of(operation));
+  }
+
+  /**
+   * Counts like the mock bills a Messages request ({@link MockTokens}), so Claude Code pointed at a
+   * mock key gets its token counts too.
+   */
+  @Override
+  public Optional<ProviderResponse.Complete> countTokens(
+      Map<String, Object> body, Map<String, String> headers) {
+    Map<String, Object> counted = new LinkedHashMap<>(body);
+    counted.putIfAbsent("max_tokens", 1L); // required to generate, not to count
+    long tokens = MockTokens.promptTokens(MessagesRequest.of(counted, headers));
+    return Optional.of(
+        new ProviderResponse.Complete(
+            200,
+            JSON_HEADERS,
+            ("{\"input_tokens\":" + tokens + "}").getBytes(StandardCharsets.UTF_8),
+            Usage.UNKNOWN));
   }
 
   /**
