@@ -81,6 +81,11 @@ public record PostgresUrl(String jdbcUrl, String user, String password, String s
     return new PostgresUrl(jdbc.toString(), user, password, schema);
   }
 
+  /** This store with another password (given apart from the URL). */
+  public PostgresUrl withPassword(String otherPassword) {
+    return new PostgresUrl(jdbcUrl, user, otherPassword, schema);
+  }
+
   /** This store in another schema of the same database (tests give each their own). */
   public PostgresUrl inSchema(String otherSchema) {
     return new PostgresUrl(jdbcUrl, user, password, otherSchema);
