@@ -77,7 +77,11 @@ final class Database implements AutoCloseable {
             }
             return outcome.value();
           } catch (RuntimeException | Error e) {
-            handle.rollback();
+            try {
+              handle.rollback();
+            } catch (RuntimeException lostConnection) {
+              e.addSuppressed(lostConnection); // the pool discards the broken connection
+            }
             throw e;
           }
         });
