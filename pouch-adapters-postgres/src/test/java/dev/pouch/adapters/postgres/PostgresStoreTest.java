@@ -3,6 +3,13 @@ package dev.pouch.adapters.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -11,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PostgresStoreTest {
   @Test
   void aSecondStoreOnTheSameSchemaIsRefusedUntilTheFirstCloses() {
-    PostgresUrl url = TestDatabase.schemaOf(getClass());
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "lock");
     try (PostgresStore first = PostgresStore.open(url)) {
       assertThatThrownBy(() -> PostgresStore.open(url))
           .isInstanceOf(IllegalStateException.class)
@@ -25,7 +32,7 @@ class PostgresStoreTest {
 
   @Test
   void reopeningAppliesNoMigrationAgainAndASchemaFromANewerBuildIsRefused() {
-    PostgresUrl url = TestDatabase.schemaOf(getClass());
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "versions");
     try (PostgresStore store = PostgresStore.open(url)) {
       assertThat(versions(store)).isEqualTo(Migrations.latestVersion());
     }
@@ -43,6 +50,34 @@ class PostgresStoreTest {
     assertThatThrownBy(() -> PostgresStore.open(url))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("is newer than this build");
+  }
+
+  @Test
+  void storesStartingAtOnceOnANewSchemaMigrateItOnce() throws Exception {
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "race");
+    ExecutorService starts = Executors.newFixedThreadPool(4);
+    CountDownLatch gate = new CountDownLatch(4);
+    List<Future<PostgresStore>> stores = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      stores.add(
+          starts.submit(
+              () -> {
+                gate.countDown();
+                gate.await();
+                return PostgresStore.openUnclaimed(url);
+              }));
+    }
+    try {
+      for (Future<PostgresStore> store : stores) {
+        assertThat(store.get(60, TimeUnit.SECONDS).isReady()).isTrue();
+      }
+      assertThat(versions(stores.get(0).get())).isEqualTo(Migrations.latestVersion());
+    } finally {
+      for (Future<PostgresStore> store : stores) {
+        store.get().close();
+      }
+      starts.shutdown();
+    }
   }
 
   @Test

@@ -40,7 +40,13 @@ final class TestDatabase implements AfterAllCallback {
    * that runs at once never share one).
    */
   static PostgresUrl schemaOf(Class<?> testClass) {
-    String name = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    return schemaOf(testClass, "");
+  }
+
+  /** Another schema of the test class, for tests that must not share one. */
+  static PostgresUrl schemaOf(Class<?> testClass, String suffix) {
+    String name =
+        (testClass.getSimpleName() + suffix).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
     String schema = "t_" + name + "_" + ProcessHandle.current().pid();
     if (!CREATED.contains(schema)) {
       CREATED.add(schema);
