@@ -6,7 +6,6 @@ import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
-import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
@@ -48,16 +47,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Pouch: the SQLite store in the data folder, the core with its built-in providers, and
- * Javalin serving the HTTP contract. {@link #start} returns once the port is bound.
+ * A running Pouch: the store (SQLite in the data folder, or PostgreSQL), the core with its built-in
+ * providers, and Javalin serving the HTTP contract. {@link #start} returns once the port is bound.
  */
 public final class PouchServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PouchServer.class);
   private static final int ACCEPT_QUEUE = 4096;
 
   private final ServerConfig config;
-  private final DataDirLock dataLock;
-  private final SqliteStore store;
+  private final DataDirLock dataLock; // null on PostgreSQL: the store claims its schema itself
+  private final Store store;
   private final OpenAiProviderFactory openAi;
   private final AnthropicProviderFactory anthropic;
   private final JdkWebhookSender webhooks;
@@ -83,14 +82,15 @@ public final class PouchServer implements AutoCloseable {
     this.config = config;
     this.tracing = tracing;
     Files.createDirectories(config.dataDir());
-    this.dataLock = DataDirLock.acquire(config.dataDir());
+    this.dataLock = config.postgres() == null ? DataDirLock.acquire(config.dataDir()) : null;
     try {
       AdminToken.Loaded adminToken = AdminToken.load(config.dataDir(), config.adminToken());
       this.generatedAdminToken = adminToken.generatedToken();
       AesGcmSecretSealer sealer = sealer(config);
-      this.store = SqliteStore.open(config.dataDir().resolve("pouch.db"));
+      this.store = Store.open(config);
       this.metrics =
-          new Metrics(drain::activeStreams, config.operations().metricsKeySeries(), store::find);
+          new Metrics(
+              drain::activeStreams, config.operations().metricsKeySeries(), store.ledger()::find);
       this.openAi =
           new OpenAiProviderFactory(
               new OpenAiSettings(
@@ -111,11 +111,11 @@ public final class PouchServer implements AutoCloseable {
       plugins.discover(config.pluginsDir());
       this.pouch =
           Pouch.builder()
-              .keys(store)
-              .ledger(store)
-              .teams(store)
-              .requestLog(store)
-              .storedResponses(store)
+              .keys(store.keys())
+              .ledger(store.ledger())
+              .teams(store.teams())
+              .requestLog(store.requestLog())
+              .storedResponses(store.storedResponses())
               .provider(mock)
               .provider(openAi)
               .provider(anthropic)
@@ -153,8 +153,8 @@ public final class PouchServer implements AutoCloseable {
               json,
               adminToken.token(),
               config.operations().metricsAuth(),
-              store::isReady,
-              store::backupTo,
+              store.ready(),
+              store.backup(),
               config.dataDir().resolve("backups"),
               clock,
               pouch.proxy()::newRequestId);
@@ -163,7 +163,9 @@ public final class PouchServer implements AutoCloseable {
           new UndeliveredWebhookRoutes(store.undeliveredNotices(), json);
       this.app = Javalin.create(cfg -> configure(cfg, json, routes, undelivered, observability));
     } catch (IOException | RuntimeException | Error e) {
-      dataLock.close(); // a start that fails leaves the folder free
+      if (dataLock != null) {
+        dataLock.close(); // a start that fails leaves the folder free
+      }
       throw e;
     }
   }
@@ -232,6 +234,7 @@ public final class PouchServer implements AutoCloseable {
     log.atInfo()
         .addKeyValue("port", server.port())
         .addKeyValue("data_dir", config.dataDir().toAbsolutePath())
+        .addKeyValue("store", config.postgres() == null ? "sqlite" : config.postgres())
         .addKeyValue("java", Runtime.version().feature())
         .addKeyValue("virtual_threads", server.virtualThreads)
         .log("Pouch is serving");
@@ -331,7 +334,9 @@ public final class PouchServer implements AutoCloseable {
     plugins.close();
     metrics.close();
     tracing.close();
-    dataLock.close();
+    if (dataLock != null) {
+      dataLock.close();
+    }
     log.atInfo().log("Pouch stopped");
   }
 }

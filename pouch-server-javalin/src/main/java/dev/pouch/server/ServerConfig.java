@@ -1,6 +1,7 @@
 package dev.pouch.server;
 
 import dev.pouch.adapters.openai.OpenAiSettings;
+import dev.pouch.adapters.postgres.PostgresUrl;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
  * @param security master key, CORS and admin-authentication settings
  * @param operations log format, metrics access and shutdown grace
+ * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
  */
 public record ServerConfig(
     String host,
@@ -32,7 +34,8 @@ public record ServerConfig(
     String openAiApiKey,
     Path pluginsDir,
     SecurityConfig security,
-    OperationsConfig operations) {
+    OperationsConfig operations,
+    PostgresUrl postgres) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
@@ -65,7 +68,8 @@ public record ServerConfig(
         null,
         dataDir.resolve("plugins"),
         SecurityConfig.DEFAULTS,
-        OperationsConfig.DEFAULTS);
+        OperationsConfig.DEFAULTS,
+        null);
   }
 
   public ServerConfig withPort(int value) {
@@ -104,6 +108,11 @@ public record ServerConfig(
     return copy(c -> c.operations = value);
   }
 
+  /** Keys, budgets and the log in PostgreSQL ({@code null}: SQLite in the data folder). */
+  public ServerConfig withPostgres(PostgresUrl value) {
+    return copy(c -> c.postgres = value);
+  }
+
   /** A copy with {@code edit} applied; the canonical constructor validates it again. */
   private ServerConfig copy(java.util.function.Consumer<Copy> edit) {
     Copy copy = new Copy(this);
@@ -124,6 +133,7 @@ public record ServerConfig(
     Path pluginsDir;
     SecurityConfig security;
     OperationsConfig operations;
+    PostgresUrl postgres;
 
     Copy(ServerConfig from) {
       host = from.host;
@@ -137,6 +147,7 @@ public record ServerConfig(
       pluginsDir = from.pluginsDir;
       security = from.security;
       operations = from.operations;
+      postgres = from.postgres;
     }
 
     ServerConfig build() {
@@ -151,7 +162,8 @@ public record ServerConfig(
           openAiApiKey,
           pluginsDir,
           security,
-          operations);
+          operations,
+          postgres);
     }
   }
 
@@ -180,7 +192,38 @@ public record ServerConfig(
         settings.value(Setting.OPENAI_API_KEY),
         plugins == null ? data.resolve("plugins") : Path.of(plugins),
         SecurityConfig.parse(settings),
-        OperationsConfig.parse(settings));
+        OperationsConfig.parse(settings),
+        postgres(settings));
+  }
+
+  /**
+   * The PostgreSQL store of {@code --store}, its password from {@code POUCH_STORE_PASSWORD} (or the
+   * URL, when the URL comes from the environment: a flag shows in a process list, a file is no
+   * place for a secret); {@code null} for SQLite.
+   */
+  private static PostgresUrl postgres(Settings settings) {
+    String store = settings.value(Setting.STORE);
+    if (store == null) {
+      return null;
+    }
+    if (!PostgresUrl.isPostgres(store)) {
+      throw new IllegalArgumentException(
+          "store must be a postgresql:// URL (leave it unset for SQLite in the data folder)");
+    }
+    PostgresUrl url = PostgresUrl.parse(store);
+    boolean fromEnvironment = store.equals(strip(settings.env().get(Setting.STORE.env())));
+    if (url.password() != null && !fromEnvironment) {
+      throw new IllegalArgumentException(
+          "store must not carry a password in a flag or a file: set "
+              + Setting.STORE_PASSWORD.env()
+              + " instead");
+    }
+    String password = settings.value(Setting.STORE_PASSWORD);
+    return password == null ? url : url.withPassword(password);
+  }
+
+  private static String strip(String value) {
+    return value == null ? null : value.strip();
   }
 
   /** Never prints secrets. */
@@ -202,6 +245,8 @@ public record ServerConfig(
         + security
         + ", "
         + operations
+        + ", store="
+        + (postgres == null ? "sqlite" : postgres)
         + "]";
   }
 }

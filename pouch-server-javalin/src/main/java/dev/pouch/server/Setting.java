@@ -22,6 +22,15 @@ enum Setting {
       "POUCH_DATA_DIR",
       "./data",
       "folder of pouch.db, the admin token hash, prices.json and plugins/"),
+  STORE(
+      "store",
+      "URL",
+      "POUCH_STORE",
+      null,
+      "postgresql://user@host:port/db[?currentSchema=s]: keys, budgets and the request log in"
+          + " PostgreSQL instead of DATA/pouch.db (SQLite)"),
+  STORE_PASSWORD(
+      null, null, "POUCH_STORE_PASSWORD", null, "password of the PostgreSQL store's role"),
   MAX_BODY_BYTES(
       "max-body-bytes",
       "N",

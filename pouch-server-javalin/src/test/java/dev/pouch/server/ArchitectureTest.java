@@ -44,6 +44,8 @@ class ArchitectureTest {
     "io.javalin..",
     "org.jdbi..",
     "org.sqlite..",
+    "org.postgresql..",
+    "com.zaxxer.hikari..",
     "jakarta.servlet..",
     "javax.servlet..",
     "org.eclipse.jetty..",
@@ -77,7 +79,7 @@ class ArchitectureTest {
   @Test
   void everyAdapterModuleIsOnTheClasspath() {
     // the server depends on every adapter; a rule over an empty set would prove nothing
-    assertThat(adapters).contains("sqlite", "openai", "mock", "webhook");
+    assertThat(adapters).contains("sqlite", "postgres", "openai", "mock", "webhook");
   }
 
   @Test

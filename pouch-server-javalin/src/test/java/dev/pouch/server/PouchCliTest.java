@@ -125,6 +125,31 @@ class PouchCliTest {
   }
 
   @Test
+  void storeSelectsPostgresWithThePasswordFromTheEnvironmentOnly() {
+    assertThat(served(run(Map.of())).postgres()).as("SQLite by default").isNull();
+
+    ServerConfig flag =
+        served(
+            run(
+                Map.of("POUCH_STORE_PASSWORD", "pw-env"),
+                "--store",
+                "postgresql://pouch@db:6543/gw?currentSchema=pouch"));
+    ServerConfig env = served(run(Map.of("POUCH_STORE", "postgres://pouch:pw-url@db/gw")));
+
+    assertThat(flag.postgres().jdbcUrl())
+        .isEqualTo("jdbc:postgresql://db:6543/gw?currentSchema=pouch");
+    assertThat(flag.postgres().schema()).isEqualTo("pouch");
+    assertThat(flag.postgres().password()).isEqualTo("pw-env");
+    assertThat(env.postgres().password()).isEqualTo("pw-url");
+    assertThat(flag.toString() + env).doesNotContain("pw-env").doesNotContain("pw-url");
+    assertThat(run(Map.of(), "--store", "postgresql://pouch:pw-flag@db/gw"))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+    assertThat(err()).contains("POUCH_STORE_PASSWORD").doesNotContain("pw-flag");
+    assertThat(run(Map.of(), "--store", "data/other.db"))
+        .isEqualTo(new PouchCli.Outcome.Exit(PouchCli.USAGE));
+  }
+
+  @Test
   void backupCopiesTheDatabaseOfARunningServerConsistently(@TempDir Path data) throws Exception {
     Path copy = data.resolveSibling(data.getFileName() + "-copy.db");
     try (TestPouch pouch = TestPouch.start(data)) {

@@ -1,0 +1,144 @@
+package dev.pouch.adapters.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.domain.key.KeyPolicy;
+import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.plugin.PluginConfig;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link KeyPolicy} as the JSON of {@code app_keys.policy_json}:
+ *
+ * <pre>{@code
+ * {"provider": {"id": "openai", "config": {"base_url": {"string": "https://…"}}},
+ *  "middlewares": [{"id": "rate-limit", "config": {"per_minute": {"integer": 60}}}],
+ *  "allowed_models": ["gpt-4o-mini"]}
+ * }</pre>
+ *
+ * Each config value is tagged with its Java type ({@code string}, {@code integer} for {@link Long},
+ * {@code decimal} for {@link BigDecimal} written as a string so its scale survives, {@code
+ * boolean}), so a config comes back with exactly the types and order it was stored with.
+ *
+ * <p>The same format as the SQLite store's {@code PolicyJson} (a copy: the adapters share no code),
+ * so a key moved between stores reads back the same.
+ */
+final class PolicyJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static final String STRING = "string";
+  private static final String INTEGER = "integer";
+  private static final String DECIMAL = "decimal";
+  private static final String BOOLEAN = "boolean";
+
+  private PolicyJson() {}
+
+  static String write(KeyPolicy policy) {
+    ObjectNode root = JSON.createObjectNode();
+    root.set("provider", plugin(policy.provider()));
+    ArrayNode middlewares = root.putArray("middlewares");
+    policy.middlewares().forEach(middleware -> middlewares.add(plugin(middleware)));
+    ArrayNode models = root.putArray("allowed_models");
+    policy.allowedModels().forEach(models::add);
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a key policy as JSON", e);
+    }
+  }
+
+  static KeyPolicy read(String json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("stored key policy is not JSON", e);
+    }
+    PluginRef provider = plugin(required(root, "provider"));
+    List<PluginRef> middlewares = new ArrayList<>();
+    required(root, "middlewares").forEach(node -> middlewares.add(plugin(node)));
+    List<String> models = new ArrayList<>();
+    required(root, "allowed_models").forEach(node -> models.add(node.asText()));
+    return new KeyPolicy(provider, middlewares, models);
+  }
+
+  private static ObjectNode plugin(PluginRef ref) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("id", ref.id());
+    ObjectNode config = node.putObject("config");
+    ref.config().values().forEach((name, value) -> config.set(name, tagged(name, value)));
+    return node;
+  }
+
+  private static ObjectNode tagged(String name, Object value) {
+    ObjectNode node = JSON.createObjectNode();
+    if (value instanceof String text) {
+      node.put(STRING, text);
+    } else if (value instanceof Long number) {
+      node.put(INTEGER, number);
+    } else if (value instanceof BigDecimal decimal) {
+      node.put(DECIMAL, decimal.toString());
+    } else if (value instanceof Boolean flag) {
+      node.put(BOOLEAN, flag);
+    } else {
+      throw new IllegalArgumentException("config value of unexpected type: " + name);
+    }
+    return node;
+  }
+
+  private static PluginRef plugin(JsonNode node) {
+    String id = required(node, "id").asText();
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> field : required(node, "config").properties()) {
+      values.put(field.getKey(), untagged(field.getKey(), field.getValue()));
+    }
+    return new PluginRef(id, PluginConfig.restore(values));
+  }
+
+  private static Object untagged(String name, JsonNode node) {
+    if (node.isObject() && node.size() == 1) {
+      Map.Entry<String, JsonNode> tagged = node.properties().iterator().next();
+      JsonNode value = tagged.getValue();
+      switch (tagged.getKey()) {
+        case STRING:
+          if (value.isTextual()) {
+            return value.textValue();
+          }
+          break;
+        case INTEGER:
+          if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return value.longValue();
+          }
+          break;
+        case DECIMAL:
+          if (value.isTextual()) {
+            return new BigDecimal(value.textValue());
+          }
+          break;
+        case BOOLEAN:
+          if (value.isBoolean()) {
+            return value.booleanValue();
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    throw new IllegalStateException("stored config value is not a tagged value: " + name);
+  }
+
+  private static JsonNode required(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new IllegalStateException("stored key policy lacks \"" + field + "\"");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,293 @@
+package dev.pouch.adapters.postgres;
+
+import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.StoredResponses;
+import dev.pouch.application.port.out.TeamRepository;
+import dev.pouch.application.port.out.UndeliveredNotices;
+import dev.pouch.domain.budget.Budget;
+import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.domain.budget.ReserveResult;
+import dev.pouch.domain.budget.Settlement;
+import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.log.RequestRecord;
+import dev.pouch.domain.team.Team;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pouch's keys, budget ledger, request log, stored responses and undelivered notices in one
+ * PostgreSQL schema: the SQLite store's ports, on a server.
+ *
+ * <p>One object implements the ports so that a settlement and its request-log row share a
+ * transaction. Every write is committed when its method returns, on disk ({@code synchronous_commit
+ * = on}) except a settlement, which reaches the disk with the next synchronous commit (the ledger
+ * port allows it). Budgets are always read from the database: there is no cache to go stale. One
+ * process per schema for now: {@link #open} takes the schema's advisory lock and refuses a second
+ * one. Thread-safe.
+ */
+public final class PostgresStore
+    implements KeyRepository,
+        BudgetLedger,
+        TeamRepository,
+        RequestLog,
+        StoredResponses,
+        AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+
+  private final Database database;
+  private final InstanceLock instanceLock; // null: a test's store that claims nothing
+  private final PostgresKeyRepository keys;
+  private final PostgresBudgetLedger ledger;
+  private final PostgresRequestLog requests;
+  private final PostgresStoredResponses storedResponses;
+  private final PostgresTeamRepository teams;
+  private final PostgresUndeliveredNotices undeliveredNotices;
+
+  private PostgresStore(Database database, InstanceLock instanceLock, Clock clock) {
+    this.database = database;
+    this.instanceLock = instanceLock;
+    this.keys = new PostgresKeyRepository(database, clock);
+    this.ledger = new PostgresBudgetLedger(database);
+    this.requests = new PostgresRequestLog(database);
+    this.storedResponses = new PostgresStoredResponses(database);
+    this.teams = new PostgresTeamRepository(database);
+    this.undeliveredNotices = new PostgresUndeliveredNotices(database);
+  }
+
+  /**
+   * Connects, creates the schema if needed and brings it up to date, and claims it for this
+   * process.
+   *
+   * @throws IllegalStateException when the server cannot be reached, the schema is newer than this
+   *     build, or another process holds the schema
+   */
+  public static PostgresStore open(PostgresUrl url) {
+    return open(url, Clock.systemUTC());
+  }
+
+  /**
+   * A store that does not claim the schema, beside one that does: for the tests of the ledger
+   * between connection pools (two processes). Never recovers anything.
+   */
+  static PostgresStore openUnclaimed(PostgresUrl url) {
+    return open(url, Clock.systemUTC(), false);
+  }
+
+  static PostgresStore open(PostgresUrl url, Clock clock) {
+    return open(url, clock, true);
+  }
+
+  private static PostgresStore open(PostgresUrl url, Clock clock, boolean claim) {
+    Database database;
+    try {
+      database = Database.open(url);
+    } catch (RuntimeException unreachable) {
+      throw new IllegalStateException(
+          "cannot connect to PostgreSQL at " + url + ": " + unreachable.getMessage(), unreachable);
+    }
+    try {
+      Migrations.apply(database, url.schema());
+      InstanceLock lock = claim ? InstanceLock.acquire(database, url.schema()) : null;
+      PostgresStore store = new PostgresStore(database, lock, clock);
+      log.atInfo().addKeyValue("url", url).log("PostgreSQL store opened");
+      return store;
+    } catch (RuntimeException | Error e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  /** The webhook notices Pouch could not deliver, in this schema (closed with the store). */
+  public UndeliveredNotices undeliveredNotices() {
+    return undeliveredNotices;
+  }
+
+  /**
+   * Whether the store answers a real query and its schema is the one this build migrates to. Never
+   * throws.
+   */
+  public boolean isReady() {
+    try {
+      return database.read(Migrations::currentVersion) == Migrations.latestVersion();
+    } catch (RuntimeException unreachable) {
+      log.atWarn()
+          .addKeyValue("reason", String.valueOf(unreachable.getMessage()))
+          .log("readiness check failed");
+      return false;
+    }
+  }
+
+  /** The connections, for tests that look at the tables directly. */
+  Database database() {
+    return database;
+  }
+
+  /** Releases the schema and closes every connection; calls after this fail. */
+  @Override
+  public void close() {
+    if (instanceLock != null) {
+      instanceLock.close();
+    }
+    database.close();
+    log.atInfo().log("PostgreSQL store closed");
+  }
+
+  // KeyRepository
+
+  @Override
+  public void insert(AppKey key) {
+    keys.insert(key);
+  }
+
+  @Override
+  public boolean update(AppKey key, long expectedVersion) {
+    return keys.update(key, expectedVersion);
+  }
+
+  @Override
+  public Optional<AppKey> findById(String id) {
+    return keys.findById(id);
+  }
+
+  @Override
+  public Optional<AppKey> findBySecretHash(String secretHash) {
+    return keys.findBySecretHash(secretHash);
+  }
+
+  @Override
+  public List<AppKey> list() {
+    return keys.list();
+  }
+
+  @Override
+  public boolean delete(String id) {
+    return keys.delete(id);
+  }
+
+  // BudgetLedger
+
+  @Override
+  public void open(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.open(ownerId, budgets, periodStart);
+  }
+
+  @Override
+  public List<Budget> budgets(String ownerId) {
+    return ledger.budgets(ownerId);
+  }
+
+  @Override
+  public Map<String, List<Budget>> findAllBudgets() {
+    return ledger.findAllBudgets();
+  }
+
+  @Override
+  public ReserveResult take(Reservation reservation) {
+    return ledger.take(reservation);
+  }
+
+  @Override
+  public boolean settle(Settlement settlement) {
+    return ledger.settle(settlement);
+  }
+
+  @Override
+  public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.configure(ownerId, budgets, periodStart);
+  }
+
+  @Override
+  public void drop(String ownerId) {
+    ledger.drop(ownerId);
+  }
+
+  @Override
+  public boolean startPeriod(
+      String ownerId, int position, Instant expectedStart, Instant newStart) {
+    return ledger.startPeriod(ownerId, position, expectedStart, newStart);
+  }
+
+  @Override
+  public int recoverOpenReservations(Instant now) {
+    return ledger.recoverOpenReservations(now);
+  }
+
+  // TeamRepository
+
+  @Override
+  public void insertTeam(Team team) {
+    teams.insertTeam(team);
+  }
+
+  @Override
+  public Optional<Team> findTeam(String id) {
+    return teams.findTeam(id);
+  }
+
+  @Override
+  public List<Team> listTeams() {
+    return teams.listTeams();
+  }
+
+  @Override
+  public boolean renameTeam(String id, String name) {
+    return teams.renameTeam(id, name);
+  }
+
+  @Override
+  public boolean deleteTeam(String id) {
+    return teams.deleteTeam(id);
+  }
+
+  // RequestLog
+
+  @Override
+  public void append(RequestRecord record) {
+    requests.append(record);
+  }
+
+  @Override
+  public List<RequestRecord> list(String keyId, Instant before, int limit) {
+    return requests.list(keyId, before, limit);
+  }
+
+  @Override
+  public List<RequestRecord> find(String id, int limit) {
+    return requests.find(id, limit);
+  }
+
+  @Override
+  public List<RequestRecord> listAfter(String keyId, String afterRequestId, int limit) {
+    return requests.listAfter(keyId, afterRequestId, limit);
+  }
+
+  @Override
+  public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
+    return requests.usage(keyId, from, to, bucketSeconds);
+  }
+
+  // StoredResponses
+
+  @Override
+  public void record(String responseId, String keyId, long contextTokens, Instant at) {
+    storedResponses.record(responseId, keyId, contextTokens, at);
+  }
+
+  @Override
+  public Optional<StoredResponse> lookup(String responseId) {
+    return storedResponses.lookup(responseId);
+  }
+
+  @Override
+  public void forget(String responseId) {
+    storedResponses.forget(responseId);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.pouch.adapters.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** What is the PostgreSQL store's own: its schema versions and its one process per schema. */
+@ExtendWith(TestDatabase.class)
+class PostgresStoreTest {
+  @Test
+  void aSecondStoreOnTheSameSchemaIsRefusedUntilTheFirstCloses() {
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "lock");
+    try (PostgresStore first = PostgresStore.open(url)) {
+      assertThatThrownBy(() -> PostgresStore.open(url))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("another Pouch is running on the PostgreSQL schema");
+      assertThat(first.isReady()).isTrue();
+    }
+    try (PostgresStore again = PostgresStore.open(url)) {
+      assertThat(again.isReady()).isTrue();
+    }
+  }
+
+  @Test
+  void reopeningAppliesNoMigrationAgainAndASchemaFromANewerBuildIsRefused() {
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "versions");
+    try (PostgresStore store = PostgresStore.open(url)) {
+      assertThat(versions(store)).isEqualTo(Migrations.latestVersion());
+    }
+    try (PostgresStore store = PostgresStore.open(url)) {
+      assertThat(versions(store)).isEqualTo(Migrations.latestVersion());
+      store
+          .database()
+          .write(
+              handle ->
+                  handle.execute(
+                      "INSERT INTO schema_version VALUES (?, 'V999__future.sql', 0)",
+                      Migrations.latestVersion() + 1));
+    }
+
+    assertThatThrownBy(() -> PostgresStore.open(url))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is newer than this build");
+  }
+
+  @Test
+  void storesStartingAtOnceOnANewSchemaMigrateItOnce() throws Exception {
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "race");
+    ExecutorService starts = Executors.newFixedThreadPool(4);
+    CountDownLatch gate = new CountDownLatch(4);
+    List<Future<PostgresStore>> stores = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      stores.add(
+          starts.submit(
+              () -> {
+                gate.countDown();
+                gate.await();
+                return PostgresStore.openUnclaimed(url);
+              }));
+    }
+    try {
+      for (Future<PostgresStore> store : stores) {
+        assertThat(store.get(60, TimeUnit.SECONDS).isReady()).isTrue();
+      }
+      assertThat(versions(stores.get(0).get())).isEqualTo(Migrations.latestVersion());
+    } finally {
+      for (Future<PostgresStore> store : stores) {
+        store.get().close();
+      }
+      starts.shutdown();
+    }
+  }
+
+  @Test
+  void aServerThatIsNotThereIsNamedWithoutThePassword() {
+    PostgresUrl nowhere = PostgresUrl.parse("postgresql://pouch:s3cret@127.0.0.1:1/none");
+
+    assertThatThrownBy(() -> PostgresStore.open(nowhere))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/none")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  private static long versions(PostgresStore store) {
+    return store
+        .database()
+        .read(
+            handle ->
+                handle.createQuery("SELECT count(*) FROM schema_version").mapTo(Long.class).one());
+  }
+}
