@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.PluginConfig;
@@ -19,13 +20,15 @@ import java.util.Map;
  *
  * <pre>{@code
  * {"provider": {"id": "openai", "config": {"base_url": {"string": "https://…"}}},
+ *  "fallbacks": [{"id": "anthropic", "config": {…}, "model": "claude-sonnet-4-5"}],
  *  "middlewares": [{"id": "rate-limit", "config": {"per_minute": {"integer": 60}}}],
  *  "allowed_models": ["gpt-4o-mini"]}
  * }</pre>
  *
  * Each config value is tagged with its Java type ({@code string}, {@code integer} for {@link Long},
  * {@code decimal} for {@link BigDecimal} written as a string so its scale survives, {@code
- * boolean}), so a config comes back with exactly the types and order it was stored with.
+ * boolean}), so a config comes back with exactly the types and order it was stored with. A policy
+ * stored before fallbacks existed has no {@code fallbacks}: none.
  *
  * <p>The same format as the SQLite store's {@code PolicyJson} (a copy: the adapters share no code),
  * so a key moved between stores reads back the same.
@@ -43,6 +46,16 @@ final class PolicyJson {
   static String write(KeyPolicy policy) {
     ObjectNode root = JSON.createObjectNode();
     root.set("provider", plugin(policy.provider()));
+    if (!policy.fallbacks().isEmpty()) {
+      ArrayNode fallbacks = root.putArray("fallbacks");
+      for (Fallback fallback : policy.fallbacks()) {
+        ObjectNode node = plugin(fallback.provider());
+        if (fallback.model() != null) {
+          node.put("model", fallback.model());
+        }
+        fallbacks.add(node);
+      }
+    }
     ArrayNode middlewares = root.putArray("middlewares");
     policy.middlewares().forEach(middleware -> middlewares.add(plugin(middleware)));
     ArrayNode models = root.putArray("allowed_models");
@@ -62,11 +75,20 @@ final class PolicyJson {
       throw new IllegalStateException("stored key policy is not JSON", e);
     }
     PluginRef provider = plugin(required(root, "provider"));
+    List<Fallback> fallbacks = new ArrayList<>();
+    JsonNode storedFallbacks = root.get("fallbacks");
+    if (storedFallbacks != null) {
+      storedFallbacks.forEach(
+          node ->
+              fallbacks.add(
+                  new Fallback(
+                      plugin(node), node.hasNonNull("model") ? node.get("model").asText() : null)));
+    }
     List<PluginRef> middlewares = new ArrayList<>();
     required(root, "middlewares").forEach(node -> middlewares.add(plugin(node)));
     List<String> models = new ArrayList<>();
     required(root, "allowed_models").forEach(node -> models.add(node.asText()));
-    return new KeyPolicy(provider, middlewares, models);
+    return new KeyPolicy(provider, fallbacks, middlewares, models);
   }
 
   private static ObjectNode plugin(PluginRef ref) {

@@ -394,7 +394,7 @@ final class PostgresBudgetLedger implements BudgetLedger {
                               + RequestRows.COLUMNS
                               + ") SELECT id, key_id, :model, created_at, :status, false, 0, 0,"
                               + " 0, amount_micros, amount_micros, :basis, 0,"
-                              + " greatest(0, :now - created_at), :error, NULL, NULL FROM closed"
+                              + " greatest(0, :now - created_at), :error, NULL, NULL, NULL FROM closed"
                               + " ORDER BY created_at")
                       .bind("model", RECOVERED_MODEL)
                       .bind("status", RECOVERED_STATUS)

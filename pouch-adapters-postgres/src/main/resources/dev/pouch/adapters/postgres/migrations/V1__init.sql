@@ -94,7 +94,8 @@ CREATE TABLE request_log (
   latency_millis       bigint  NOT NULL,
   error_code           text,
   priced_as            text,
-  client_request_id    text
+  client_request_id    text,
+  upstream             text
 );
 
 CREATE INDEX request_log_by_key ON request_log (key_id, created_at, seq);
