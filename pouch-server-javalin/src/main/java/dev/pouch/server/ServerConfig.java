@@ -20,6 +20,8 @@ import java.util.Map;
  * @param pluginsDir folder of plugin jars loaded at start ({@code DATA/plugins} by default)
  * @param security master key, CORS and admin-authentication settings
  * @param operations log format, metrics access and shutdown grace
+ * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
+ *     /api/reconciliation}
  */
 public record ServerConfig(
     String host,
@@ -32,7 +34,8 @@ public record ServerConfig(
     String openAiApiKey,
     Path pluginsDir,
     SecurityConfig security,
-    OperationsConfig operations) {
+    OperationsConfig operations,
+    ReconciliationConfig reconciliation) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
@@ -41,6 +44,7 @@ public record ServerConfig(
     java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
     java.util.Objects.requireNonNull(security, "security");
     java.util.Objects.requireNonNull(operations, "operations");
+    java.util.Objects.requireNonNull(reconciliation, "reconciliation");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -65,7 +69,8 @@ public record ServerConfig(
         null,
         dataDir.resolve("plugins"),
         SecurityConfig.DEFAULTS,
-        OperationsConfig.DEFAULTS);
+        OperationsConfig.DEFAULTS,
+        ReconciliationConfig.DEFAULTS);
   }
 
   public ServerConfig withPort(int value) {
@@ -104,6 +109,10 @@ public record ServerConfig(
     return copy(c -> c.operations = value);
   }
 
+  public ServerConfig withReconciliation(ReconciliationConfig value) {
+    return copy(c -> c.reconciliation = value);
+  }
+
   /** A copy with {@code edit} applied; the canonical constructor validates it again. */
   private ServerConfig copy(java.util.function.Consumer<Copy> edit) {
     Copy copy = new Copy(this);
@@ -124,6 +133,7 @@ public record ServerConfig(
     Path pluginsDir;
     SecurityConfig security;
     OperationsConfig operations;
+    ReconciliationConfig reconciliation;
 
     Copy(ServerConfig from) {
       host = from.host;
@@ -137,6 +147,7 @@ public record ServerConfig(
       pluginsDir = from.pluginsDir;
       security = from.security;
       operations = from.operations;
+      reconciliation = from.reconciliation;
     }
 
     ServerConfig build() {
@@ -151,7 +162,8 @@ public record ServerConfig(
           openAiApiKey,
           pluginsDir,
           security,
-          operations);
+          operations,
+          reconciliation);
     }
   }
 
@@ -180,7 +192,8 @@ public record ServerConfig(
         settings.value(Setting.OPENAI_API_KEY),
         plugins == null ? data.resolve("plugins") : Path.of(plugins),
         SecurityConfig.parse(settings),
-        OperationsConfig.parse(settings));
+        OperationsConfig.parse(settings),
+        ReconciliationConfig.parse(settings));
   }
 
   /** Never prints secrets. */
@@ -202,6 +215,8 @@ public record ServerConfig(
         + security
         + ", "
         + operations
+        + ", "
+        + reconciliation
         + "]";
   }
 }
