@@ -107,7 +107,11 @@ public final class AnthropicBill implements ProviderBill {
         }
       }
     } catch (Failure failure) {
-      log.warn("anthropic bill failed status={} detail={}", failure.status, failure.getMessage());
+      log.atWarn()
+          .addKeyValue("provider", providerId())
+          .addKeyValue("status", failure.status)
+          .addKeyValue("detail", failure.getMessage())
+          .log("reading the provider's bill failed");
       return new BillReport.Failed(failure.status, failure.getMessage());
     }
     return new BillReport.Billed(lines);

@@ -119,7 +119,10 @@ public final class BillReconciler implements ReconcileBills {
       report = bill.fetch(from, to);
     } catch (RuntimeException bug) {
       // the port promises not to throw; one provider's bug must not fail the others' answer
-      log.warn("bill failed provider={}", bill.providerId(), bug);
+      log.atWarn()
+          .addKeyValue("provider", bill.providerId())
+          .setCause(bug)
+          .log("reading the provider's bill threw");
       report = new BillReport.Failed(0, "reading the bill failed: " + bug.getClass().getName());
     }
     if (report instanceof BillReport.Unavailable unavailable) {

@@ -199,6 +199,31 @@ class BillReconcilerTest {
   }
 
   @Test
+  void aBillThatThrowsDespiteItsContractFailsOnlyItsOwnSection() {
+    ProviderBill broken =
+        new ProviderBill() {
+          @Override
+          public String providerId() {
+            return "openai";
+          }
+
+          @Override
+          public BillReport fetch(LocalDate from, LocalDate to) {
+            throw new IllegalStateException("bug");
+          }
+        };
+    BillReconciler withBroken =
+        new BillReconciler(List.of(broken, anthropic), store, store, DriftThreshold.DEFAULT);
+
+    Reconciliation result = withBroken.reconcile(DAY, DAY, null);
+
+    assertThat(result.providers())
+        .extracting(ProviderSection::availability)
+        .containsExactly(Availability.FAILED, Availability.UNAVAILABLE);
+    assertThat(result.providers().get(0).reason()).contains("IllegalStateException");
+  }
+
+  @Test
   void aProviderCostAttributedToNoModelCountsInTheDayTotal() {
     openAiLines.add(new BilledLine(DAY, null, 250_000, 0, 0));
 

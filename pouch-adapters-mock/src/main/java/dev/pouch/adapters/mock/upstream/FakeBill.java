@@ -17,11 +17,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a fake upstream bills: one line per answer it served (the UTC day, the model, its tokens and
- * their cost at the prices a test set, rounded up to the micro-dollar once per answer, as Pouch
- * charges), plus surcharges a test adds to make the bill drift. The fakes serve it in their
- * provider's report shapes (OpenAI's Costs and Usage APIs, Anthropic's cost and usage reports),
- * {@link #pageSize} buckets per page at most.
+ * What a fake upstream bills: per UTC day and model, the tokens of the answers it served and their
+ * cost at the prices a test set (rounded up to the micro-dollar once per answer, as Pouch charges),
+ * plus surcharges a test adds to make the bill drift. Summed as it goes, so a benchmark's millions
+ * of answers take one line per day and model. The fakes serve it in their provider's report shapes
+ * (OpenAI's Costs and Usage APIs, Anthropic's cost and usage reports), {@link #pageSize} buckets
+ * per page at most.
  */
 public final class FakeBill {
   static final ObjectMapper JSON =
@@ -50,7 +51,10 @@ public final class FakeBill {
       long outputMicros) {}
 
   private final Map<String, ModelPrice> prices = new ConcurrentHashMap<>();
-  private final List<Line> lines = new ArrayList<>();
+
+  /** Guarded by itself: the lines summed per day, then model ({@code "null"} for none). */
+  private final Map<LocalDate, Map<String, Line>> lines = new TreeMap<>();
+
   private volatile int pageSize = 31;
   private volatile int failStatus;
 
@@ -86,19 +90,23 @@ public final class FakeBill {
     return this;
   }
 
-  /** Adds a line as it is (any day, tokens and cost). */
+  /** Adds a line (any day, tokens and cost) to its day and model's. */
   public FakeBill add(Line line) {
     synchronized (lines) {
-      lines.add(line);
+      lines
+          .computeIfAbsent(line.day(), d -> new TreeMap<>())
+          .merge(String.valueOf(line.model()), line, FakeBill::sum);
     }
     return this;
   }
 
-  /** Every line so far. */
+  /** The lines so far, one per day and model, in order. */
   public List<Line> lines() {
+    List<Line> all = new ArrayList<>();
     synchronized (lines) {
-      return List.copyOf(lines);
+      lines.values().forEach(models -> all.addAll(models.values()));
     }
+    return all;
   }
 
   /** Forgets every line (prices and page size stay). */
@@ -127,17 +135,14 @@ public final class FakeBill {
             total - inputPart));
   }
 
-  /** Lines summed per day in {@code [from, to)} and model, days in order. */
+  /** Every day in {@code [from, to)} with its lines by model, days in order. */
   private TreeMap<LocalDate, TreeMap<String, Line>> byDay(LocalDate from, LocalDate to) {
     TreeMap<LocalDate, TreeMap<String, Line>> days = new TreeMap<>();
     for (LocalDate day = from; day.isBefore(to); day = day.plusDays(1)) {
       days.put(day, new TreeMap<>());
     }
-    for (Line line : lines()) {
-      TreeMap<String, Line> models = days.get(line.day());
-      if (models != null) {
-        models.merge(String.valueOf(line.model()), line, FakeBill::sum);
-      }
+    synchronized (lines) {
+      days.forEach((day, models) -> models.putAll(lines.getOrDefault(day, Map.of())));
     }
     return days;
   }

@@ -394,7 +394,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return this;
   }
 
-  /** Sets every counter to zero and forgets the recorded bodies. */
+  /** Sets every counter to zero and forgets the recorded bodies and the bill's lines. */
   public void resetCounters() {
     requestsReceived.set(0);
     promptTokens.set(0);
@@ -404,6 +404,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     synchronized (served) {
       served.clear();
     }
+    bill.clear();
     lastAuthorization = null;
     lastDeployment = null;
     synchronized (bodies) {
