@@ -214,10 +214,15 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
   /** Whether a key with {@code config} sends its requests to {@code base}. */
   private boolean sendsTo(PluginConfig config, HttpUrl base) {
     try {
-      return endpoint(config).base().equals(base);
+      return withoutTrailingSlash(endpoint(config).base()).equals(withoutTrailingSlash(base));
     } catch (RuntimeException invalidConfig) {
       return false;
     }
+  }
+
+  private static String withoutTrailingSlash(HttpUrl url) {
+    String text = url.toString();
+    return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
   }
 
   /** Where a key's config sends its requests, and with which credentials. */

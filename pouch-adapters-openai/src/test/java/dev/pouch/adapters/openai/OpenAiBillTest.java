@@ -106,6 +106,7 @@ class OpenAiBillTest {
     OpenAiBill bill = factory.bill("sk-admin-x", upstream.baseUrl());
 
     assertThat(bill.covers(config())).isTrue();
+    assertThat(bill.covers(config("base_url", upstream.baseUrl() + "/"))).isTrue();
     assertThat(bill.covers(config("preset", "groq", "api_key", "gsk"))).isFalse();
     assertThat(bill.covers(config("base_url", "http://elsewhere.internal/v1"))).isFalse();
   }
