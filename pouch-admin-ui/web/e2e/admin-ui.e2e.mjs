@@ -268,6 +268,14 @@ async function run() {
   await page.reload();
   await page.getByRole('heading', { name: 'Usage' }).waitFor();
 
+  log('the reconciliation page shows each provider, unavailable without an admin key');
+  await page.getByRole('link', { name: 'Reconciliation' }).click();
+  await page.getByRole('heading', { name: 'Reconciliation' }).waitFor();
+  await page.getByTestId('reconciliation-openai').getByText('POUCH_OPENAI_ADMIN_KEY').waitFor();
+  await page.getByTestId('reconciliation-anthropic').getByText('POUCH_ANTHROPIC_ADMIN_KEY').waitFor();
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.getByTestId('reconciliation-openai').waitFor();
+
   log('revoking the key, after confirming');
   await page.getByRole('link', { name: 'Keys' }).click();
   await card.getByRole('button', { name: 'Revoke' }).click();

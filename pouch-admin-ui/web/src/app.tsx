@@ -2,6 +2,7 @@ import { KeysPage } from './features/keys/KeysPage';
 import { LoginPage } from './features/login/LoginPage';
 import { logOut, token } from './features/login/session';
 import { RequestLogPage } from './features/logs/RequestLogPage';
+import { ReconciliationPage } from './features/reconciliation/ReconciliationPage';
 import { UsagePage } from './features/usage/UsagePage';
 import { navigate, page, type Page } from './router';
 import { applyTheme, theme } from './theme';
@@ -10,6 +11,7 @@ const PAGES: { id: Page; label: string }[] = [
   { id: 'keys', label: 'Keys' },
   { id: 'usage', label: 'Usage' },
   { id: 'logs', label: 'Request log' },
+  { id: 'reconciliation', label: 'Reconciliation' },
 ];
 
 export function App() {
@@ -56,6 +58,7 @@ export function App() {
         {page.value === 'keys' && <KeysPage />}
         {page.value === 'usage' && <UsagePage />}
         {page.value === 'logs' && <RequestLogPage />}
+        {page.value === 'reconciliation' && <ReconciliationPage />}
       </main>
     </div>
   );

@@ -1,11 +1,12 @@
 import { signal } from '@preact/signals';
 
 /** The app's pages; each has its own path so a reload or a link lands on it. */
-export type Page = 'keys' | 'usage' | 'logs';
+export type Page = 'keys' | 'usage' | 'logs' | 'reconciliation';
 
 function pageOf(path: string): Page {
   if (path.startsWith('/usage')) return 'usage';
   if (path.startsWith('/logs')) return 'logs';
+  if (path.startsWith('/reconciliation')) return 'reconciliation';
   return 'keys';
 }
 

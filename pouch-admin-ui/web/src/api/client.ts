@@ -102,6 +102,50 @@ export interface Usage {
   data: UsageBucket[];
 }
 
+/** A ledger amount beside the provider's (`GET /api/reconciliation`). */
+export interface Drift {
+  ledger_micros: number;
+  provider_micros: number;
+  difference_micros: number;
+  /** The difference over the ledger's amount as a decimal string, or null when the ledger is 0. */
+  drift_ratio: string | null;
+  flagged: boolean;
+}
+
+export interface ReconciledModel extends Drift {
+  /** null: the provider's cost attributed to no model. */
+  model: string | null;
+  ledger_requests: number;
+  ledger_prompt_tokens: number;
+  ledger_completion_tokens: number;
+  provider_input_tokens: number;
+  provider_output_tokens: number;
+}
+
+export interface ReconciledDay extends Drift {
+  day: string;
+  models: ReconciledModel[];
+}
+
+export interface ProviderReconciliation {
+  provider: string;
+  available: boolean;
+  status: 'available' | 'unavailable' | 'failed';
+  reason: string | null;
+  upstream_status: number | null;
+  flagged: boolean;
+  days: ReconciledDay[];
+}
+
+export interface Reconciliation {
+  from: string;
+  to: string;
+  drift_percent: string;
+  drift_floor_micros: number;
+  unattributed_micros: number;
+  providers: ProviderReconciliation[];
+}
+
 export interface RequestRow {
   id: string;
   key_id: string;
@@ -182,6 +226,14 @@ export class PouchApi {
       'GET',
       '/api/usage' +
         queryString({ key_id: query.keyId, bucket: query.bucket, from: query.from, to: query.to }),
+    );
+  }
+
+  /** The ledger beside each provider's bill, UTC days `from`..`to` (YYYY-MM-DD, at most 31). */
+  reconciliation(query: { from: string; to: string; provider?: string }): Promise<Reconciliation> {
+    return this.call(
+      'GET',
+      '/api/reconciliation' + queryString({ from: query.from, to: query.to, provider: query.provider }),
     );
   }
 

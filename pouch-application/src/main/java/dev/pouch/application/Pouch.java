@@ -1,13 +1,16 @@
 package dev.pouch.application;
 
+import dev.pouch.application.billing.BillReconciler;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.SecretFields;
+import dev.pouch.application.port.in.DriftThreshold;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ManageTeams;
 import dev.pouch.application.port.in.ProxyChat;
+import dev.pouch.application.port.in.ReconcileBills;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
@@ -20,6 +23,7 @@ import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
 import dev.pouch.application.teams.NoTeams;
 import dev.pouch.application.teams.TeamService;
+import dev.pouch.domain.bill.ProviderBill;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.provider.ProviderFactory;
@@ -56,6 +60,7 @@ public final class Pouch implements AutoCloseable {
   private final ProxyService proxy;
   private final WebhookSender webhooks;
   private final Clock clock;
+  private final BillReconciler reconciler;
 
   private Pouch(Builder builder) {
     this.ledger = Objects.requireNonNull(builder.ledger, "ledger");
@@ -90,6 +95,7 @@ public final class Pouch implements AutoCloseable {
             builder.events,
             requestLog,
             builder.storedResponses);
+    this.reconciler = new BillReconciler(builder.bills, requestLog, keys, builder.driftThreshold);
   }
 
   /** Starts the explicit wiring: stores are required, everything else has a default. */
@@ -115,6 +121,11 @@ public final class Pouch implements AutoCloseable {
   /** The providers and middlewares this instance knows. */
   public PluginCatalog plugins() {
     return catalog;
+  }
+
+  /** The ledger beside the providers' own bills ({@link Builder#bills}). */
+  public ReconcileBills reconciliation() {
+    return reconciler;
   }
 
   /** The request log and usage figures. */
@@ -172,6 +183,8 @@ public final class Pouch implements AutoCloseable {
     private TeamRepository teams;
     private RequestLog requestLog;
     private final List<ProviderFactory> providers = new ArrayList<>();
+    private List<ProviderBill> bills = List.of();
+    private DriftThreshold driftThreshold = DriftThreshold.DEFAULT;
     private final List<MiddlewareFactory> middlewares = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private PouchSettings settings = PouchSettings.DEFAULTS;
@@ -285,6 +298,21 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder storedResponses(StoredResponses value) {
       this.storedResponses = Objects.requireNonNull(value, "storedResponses");
+      return this;
+    }
+
+    /**
+     * The providers' own bills that {@link Pouch#reconciliation()} reads, one per provider id, in
+     * the order its answer lists them; none by default.
+     */
+    public Builder bills(List<ProviderBill> value) {
+      this.bills = List.copyOf(value);
+      return this;
+    }
+
+    /** When {@link Pouch#reconciliation()} flags a drift; {@link DriftThreshold#DEFAULT} else. */
+    public Builder driftThreshold(DriftThreshold value) {
+      this.driftThreshold = Objects.requireNonNull(value, "driftThreshold");
       return this;
     }
 

@@ -10,10 +10,12 @@ import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
+import dev.pouch.domain.bill.ProviderBill;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.server.admin.AdminRoutes;
 import dev.pouch.server.admin.AdminUiRoutes;
+import dev.pouch.server.admin.ReconciliationRoutes;
 import dev.pouch.server.admin.UndeliveredWebhookRoutes;
 import dev.pouch.server.http.ErrorHandling;
 import dev.pouch.server.http.JsonBodies;
@@ -127,6 +129,8 @@ public final class PouchServer implements AutoCloseable {
               .events(new ObservedEvents(metrics, tracing))
               .webhooks(webhooks)
               .keyCache(keyCache())
+              .bills(bills(config))
+              .driftThreshold(config.reconciliation().drift())
               .build();
       try {
         pouch.sealStoredSecrets();
@@ -161,13 +165,26 @@ public final class PouchServer implements AutoCloseable {
       PouchRoutes routes = new PouchRoutes("", proxy, admin);
       UndeliveredWebhookRoutes undelivered =
           new UndeliveredWebhookRoutes(store.undeliveredNotices(), json);
-      this.app = Javalin.create(cfg -> configure(cfg, json, routes, undelivered, observability));
+      ReconciliationRoutes reconciliation = new ReconciliationRoutes(pouch.reconciliation(), json);
+      this.app =
+          Javalin.create(
+              cfg -> configure(cfg, json, routes, undelivered, observability, reconciliation));
     } catch (IOException | RuntimeException | Error e) {
       if (dataLock != null) {
         dataLock.close(); // a start that fails leaves the folder free
       }
       throw e;
     }
+  }
+
+  /** The providers' bills {@code GET /api/reconciliation} reads, with their admin keys. */
+  private List<ProviderBill> bills(ServerConfig config) {
+    ReconciliationConfig recon = config.reconciliation();
+    String openAiBase =
+        recon.openAiAdminBaseUrl() == null ? config.openAiBaseUrl() : recon.openAiAdminBaseUrl();
+    return List.of(
+        openAi.bill(recon.openAiAdminKey(), openAiBase),
+        anthropic.bill(recon.anthropicAdminKey(), recon.anthropicAdminBaseUrl()));
   }
 
   private static AesGcmSecretSealer sealer(ServerConfig config) throws IOException {
@@ -246,7 +263,8 @@ public final class PouchServer implements AutoCloseable {
       JsonBodies json,
       PouchRoutes routes,
       UndeliveredWebhookRoutes undelivered,
-      Observability observability) {
+      Observability observability,
+      ReconciliationRoutes reconciliation) {
     cfg.startup.showJavalinBanner = false;
     cfg.startup.showOldJavalinVersionWarning = false;
     // Streams must reach clients as they are written; gzip would hold them back.
@@ -276,6 +294,7 @@ public final class PouchServer implements AutoCloseable {
         cfg, "/api", config.security().adminCorsOrigins(), "GET, POST, PUT, DELETE, OPTIONS");
     routes.mount(cfg);
     undelivered.install(cfg, ""); // under /api: behind the admin token that routes guard
+    reconciliation.install(cfg, "");
     new AdminUiRoutes().install(cfg); // last: its catch-all GET must not shadow the API
   }
 

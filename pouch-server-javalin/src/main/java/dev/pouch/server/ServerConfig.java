@@ -22,6 +22,8 @@ import java.util.Map;
  * @param security master key, CORS and admin-authentication settings
  * @param operations log format, metrics access and shutdown grace
  * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
+ * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
+ *     /api/reconciliation}
  */
 public record ServerConfig(
     String host,
@@ -35,7 +37,8 @@ public record ServerConfig(
     Path pluginsDir,
     SecurityConfig security,
     OperationsConfig operations,
-    PostgresUrl postgres) {
+    PostgresUrl postgres,
+    ReconciliationConfig reconciliation) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
@@ -44,6 +47,7 @@ public record ServerConfig(
     java.util.Objects.requireNonNull(openAiBaseUrl, "openAiBaseUrl");
     java.util.Objects.requireNonNull(security, "security");
     java.util.Objects.requireNonNull(operations, "operations");
+    java.util.Objects.requireNonNull(reconciliation, "reconciliation");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -69,7 +73,8 @@ public record ServerConfig(
         dataDir.resolve("plugins"),
         SecurityConfig.DEFAULTS,
         OperationsConfig.DEFAULTS,
-        null);
+        null,
+        ReconciliationConfig.DEFAULTS);
   }
 
   public ServerConfig withPort(int value) {
@@ -113,6 +118,10 @@ public record ServerConfig(
     return copy(c -> c.postgres = value);
   }
 
+  public ServerConfig withReconciliation(ReconciliationConfig value) {
+    return copy(c -> c.reconciliation = value);
+  }
+
   /** A copy with {@code edit} applied; the canonical constructor validates it again. */
   private ServerConfig copy(java.util.function.Consumer<Copy> edit) {
     Copy copy = new Copy(this);
@@ -134,6 +143,7 @@ public record ServerConfig(
     SecurityConfig security;
     OperationsConfig operations;
     PostgresUrl postgres;
+    ReconciliationConfig reconciliation;
 
     Copy(ServerConfig from) {
       host = from.host;
@@ -148,6 +158,7 @@ public record ServerConfig(
       security = from.security;
       operations = from.operations;
       postgres = from.postgres;
+      reconciliation = from.reconciliation;
     }
 
     ServerConfig build() {
@@ -163,7 +174,8 @@ public record ServerConfig(
           pluginsDir,
           security,
           operations,
-          postgres);
+          postgres,
+          reconciliation);
     }
   }
 
@@ -193,7 +205,8 @@ public record ServerConfig(
         plugins == null ? data.resolve("plugins") : Path.of(plugins),
         SecurityConfig.parse(settings),
         OperationsConfig.parse(settings),
-        postgres(settings));
+        postgres(settings),
+        ReconciliationConfig.parse(settings));
   }
 
   /**
@@ -247,6 +260,8 @@ public record ServerConfig(
         + operations
         + ", store="
         + (postgres == null ? "sqlite" : postgres)
+        + ", "
+        + reconciliation
         + "]";
   }
 }

@@ -1,5 +1,6 @@
 package dev.pouch.server;
 
+import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
 
 /**
@@ -55,6 +56,42 @@ enum Setting {
       "OPENAI_API_KEY",
       null,
       "API key for openai keys that carry none (custom and openai presets)"),
+  OPENAI_ADMIN_KEY(
+      null,
+      null,
+      "POUCH_OPENAI_ADMIN_KEY",
+      null,
+      "OpenAI organization admin key (sk-admin-...) for GET /api/reconciliation"),
+  OPENAI_ADMIN_BASE_URL(
+      "openai-admin-base-url",
+      "URL",
+      "POUCH_OPENAI_ADMIN_BASE_URL",
+      null,
+      "root of OpenAI's Costs and Usage APIs (default: --openai-base-url)"),
+  ANTHROPIC_ADMIN_KEY(
+      null,
+      null,
+      "POUCH_ANTHROPIC_ADMIN_KEY",
+      null,
+      "Anthropic admin key (sk-ant-admin...) for GET /api/reconciliation"),
+  ANTHROPIC_ADMIN_BASE_URL(
+      "anthropic-admin-base-url",
+      "URL",
+      "POUCH_ANTHROPIC_ADMIN_BASE_URL",
+      AnthropicProviderFactory.DEFAULT_BASE_URL,
+      "root of Anthropic's Usage and Cost Admin API"),
+  RECONCILIATION_DRIFT_PERCENT(
+      "reconciliation-drift-percent",
+      "P",
+      "POUCH_RECONCILIATION_DRIFT_PERCENT",
+      "2",
+      "flag a provider's bill that differs from the ledger by more than P percent (0-100)"),
+  RECONCILIATION_DRIFT_FLOOR_MICROS(
+      "reconciliation-drift-floor-micros",
+      "N",
+      "POUCH_RECONCILIATION_DRIFT_FLOOR_MICROS",
+      "10000",
+      "... and by more than N micro-dollars (rounding on a small day stays unflagged)"),
   PLUGINS_DIR(
       "plugins-dir", "DIR", "POUCH_PLUGINS_DIR", "DATA/plugins", "plugin jars loaded at start"),
   ADMIN_TOKEN(

@@ -5,10 +5,12 @@ import static dev.pouch.testkit.TestData.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.RequestLog.DailySpend;
 import dev.pouch.application.port.out.RequestLog.UsageBucket;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,5 +157,25 @@ public abstract class RequestLogContract {
         .containsExactly(new UsageBucket(hour, 1, 120, 30, 7));
     assertThat(requestLog.usage("key_1", hour.plusSeconds(6), hour.plusSeconds(3600), 60))
         .containsExactly(new UsageBucket(hour.plusSeconds(3540), 1, 120, 30, 200));
+  }
+
+  @Test
+  void dailySpendSumsPerUtcDayKeyAndModelWithinTheRange() {
+    Instant day = Instant.parse("2026-11-02T00:00:00Z");
+    requestLog.append(record("a", "key_1", day.plusSeconds(5), 100));
+    requestLog.append(record("b", "key_1", day.plusSeconds(86_399), 200));
+    requestLog.append(record("c", "key_2", day.plusSeconds(1800), 7));
+    requestLog.append(record("d", "key_1", day.plus(Duration.ofDays(1)), 50));
+    requestLog.append(record("e", "key_1", day.minusMillis(1), 1)); // before "from": out
+    requestLog.append(record("f", "key_1", day.plus(Duration.ofDays(2)), 1)); // at "to": out
+
+    LocalDate first = LocalDate.of(2026, 11, 2);
+    assertThat(requestLog.dailySpend(day, day.plus(Duration.ofDays(2))))
+        .containsExactly(
+            new DailySpend(first, "key_1", "gpt-4o-mini", 2, 240, 60, 300),
+            new DailySpend(first, "key_2", "gpt-4o-mini", 1, 120, 30, 7),
+            new DailySpend(first.plusDays(1), "key_1", "gpt-4o-mini", 1, 120, 30, 50));
+    assertThat(requestLog.dailySpend(day.plus(Duration.ofDays(3)), day.plus(Duration.ofDays(4))))
+        .isEmpty();
   }
 }

@@ -124,6 +124,23 @@ public final class AnthropicProviderFactory implements ProviderFactory, AutoClos
     }
   }
 
+  /**
+   * The organization's bill ({@link AnthropicBill}) on this factory's HTTP client, covering the
+   * keys whose requests go to {@code baseUrl}.
+   *
+   * @param adminKey an Anthropic admin key, or {@code null} (the bill is then unavailable)
+   * @param baseUrl the API root of the Usage and Cost Admin API, without {@code /v1}
+   * @throws IllegalArgumentException when {@code baseUrl} is not an http(s) URL
+   */
+  public AnthropicBill bill(String adminKey, String baseUrl) {
+    HttpUrl base = HttpUrl.parse(baseUrl.strip());
+    if (base == null) {
+      throw new IllegalArgumentException("not an http(s) URL: " + baseUrl);
+    }
+    OkHttpClient reports = client.newBuilder().readTimeout(Duration.ofSeconds(60)).build();
+    return new AnthropicBill(adminKey, base, reports, json);
+  }
+
   /** Releases the shared connection pool and dispatcher threads. */
   @Override
   public void close() {

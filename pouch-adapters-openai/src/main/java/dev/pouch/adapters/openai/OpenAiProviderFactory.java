@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /**
@@ -190,6 +191,38 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
         ownPrices.isBlank() ? prices : KeyPrices.parse(ownPrices, prices),
         tokens,
         clock);
+  }
+
+  /**
+   * The organization's bill ({@link OpenAiBill}) on this factory's HTTP client, covering the keys
+   * whose requests go to {@code baseUrl} (the server's default for keys that set none).
+   *
+   * @param adminKey an organization admin key, or {@code null} (the bill is then unavailable)
+   * @param baseUrl the API root of the Costs and Usage APIs, such as {@value
+   *     OpenAiSettings#OPENAI_BASE_URL}
+   * @throws IllegalArgumentException when {@code baseUrl} is not an http(s) URL
+   */
+  public OpenAiBill bill(String adminKey, String baseUrl) {
+    HttpUrl base = HttpUrl.parse(baseUrl);
+    if (base == null) {
+      throw new IllegalArgumentException("not an http(s) URL: " + baseUrl);
+    }
+    OkHttpClient reports = client.newBuilder().readTimeout(Duration.ofSeconds(60)).build();
+    return new OpenAiBill(adminKey, base, reports, config -> sendsTo(config, base));
+  }
+
+  /** Whether a key with {@code config} sends its requests to {@code base}. */
+  private boolean sendsTo(PluginConfig config, HttpUrl base) {
+    try {
+      return withoutTrailingSlash(endpoint(config).base()).equals(withoutTrailingSlash(base));
+    } catch (RuntimeException invalidConfig) {
+      return false;
+    }
+  }
+
+  private static String withoutTrailingSlash(HttpUrl url) {
+    String text = url.toString();
+    return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
   }
 
   /** Where a key's config sends its requests, and with which credentials. */

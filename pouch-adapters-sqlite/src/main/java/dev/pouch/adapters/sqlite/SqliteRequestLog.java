@@ -3,6 +3,7 @@ package dev.pouch.adapters.sqlite;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -139,6 +140,36 @@ final class SqliteRequestLog implements RequestLog {
                           rs.getLong("cost_micros")))
               .list();
         });
+  }
+
+  @Override
+  public List<DailySpend> dailySpend(Instant from, Instant to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    // integer division: days since the epoch, UTC (created_at is never before 1970)
+    String sql =
+        "SELECT created_at / 86400000 AS day, key_id, model, count(*) AS requests,"
+            + " sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,"
+            + " sum(cost_micros) AS cost_micros FROM request_log"
+            + " WHERE created_at >= :from AND created_at < :to"
+            + " GROUP BY day, key_id, model ORDER BY day, key_id, model";
+    return database.read(
+        handle ->
+            handle
+                .createQuery(sql)
+                .bind("from", from.toEpochMilli())
+                .bind("to", to.toEpochMilli())
+                .map(
+                    (rs, ctx) ->
+                        new DailySpend(
+                            LocalDate.ofEpochDay(rs.getLong("day")),
+                            rs.getString("key_id"),
+                            rs.getString("model"),
+                            rs.getLong("requests"),
+                            rs.getLong("prompt_tokens"),
+                            rs.getLong("completion_tokens"),
+                            rs.getLong("cost_micros")))
+                .list());
   }
 
   private static String where(List<String> conditions) {

@@ -286,6 +286,11 @@ public final class SqliteStore
     return requests.usage(keyId, from, to, bucketSeconds);
   }
 
+  @Override
+  public List<DailySpend> dailySpend(Instant from, Instant to) {
+    return requests.dailySpend(from, to);
+  }
+
   // StoredResponses
 
   @Override

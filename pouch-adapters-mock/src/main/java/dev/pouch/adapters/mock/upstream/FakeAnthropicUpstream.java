@@ -12,6 +12,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +90,11 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
     }
   }
 
+  private static final String ORGANIZATIONS_PATH = "/v1/organizations/";
+
   private final HttpServer server;
   private final ExecutorService executor;
+  private final FakeBill bill = new FakeBill();
   private final Map<String, Tally> served = new ConcurrentHashMap<>();
   private final Set<String> cachedPrefixes = ConcurrentHashMap.newKeySet();
   private final AtomicInteger toolIds = new AtomicInteger();
@@ -129,6 +135,115 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
     server.createContext("/", upstream::handle);
     server.start();
     return upstream;
+  }
+
+  /**
+   * What this upstream bills for the messages it served, which {@code GET
+   * /v1/organizations/cost_report} and {@code /v1/organizations/usage_report/messages} report: set
+   * its prices, add drift or smaller pages there.
+   */
+  public FakeBill bill() {
+    return bill;
+  }
+
+  /**
+   * The Usage and Cost Admin API from {@link #bill()}: {@code cost_report} (daily buckets, per
+   * model an input and an output result, {@code amount} a decimal string in cents) and {@code
+   * usage_report/messages} (daily buckets, per model its uncached input, cache writes and reads,
+   * output), paged by {@code limit} and {@code page}; {@code x-api-key} required.
+   */
+  private void report(HttpExchange exchange, String report) throws IOException {
+    exchange.getRequestBody().readAllBytes();
+    if (exchange.getRequestHeaders().getFirst("x-api-key") == null) {
+      error(exchange, 401, "authentication_error", "invalid x-api-key");
+      return;
+    }
+    if (bill.failStatus() != 0) {
+      error(exchange, bill.failStatus(), "api_error", "the report failed on purpose");
+      return;
+    }
+    Map<String, String> query = FakeBill.query(exchange.getRequestURI());
+    LocalDate from;
+    LocalDate to;
+    try {
+      from = LocalDate.ofInstant(Instant.parse(query.get("starting_at")), ZoneOffset.UTC);
+      to =
+          query.containsKey("ending_at")
+              ? LocalDate.ofInstant(Instant.parse(query.get("ending_at")), ZoneOffset.UTC)
+              : from.plusDays(7);
+    } catch (RuntimeException badTime) {
+      error(exchange, 400, "invalid_request_error", "starting_at must be RFC 3339");
+      return;
+    }
+    int limit = Integer.parseInt(query.getOrDefault("limit", "7"));
+    FakeBill.BucketWriter writer;
+    if ("cost_report".equals(report)) {
+      writer = FakeAnthropicUpstream::costBucket;
+    } else if ("usage_report/messages".equals(report)) {
+      writer = FakeAnthropicUpstream::usageBucket;
+    } else {
+      error(exchange, 404, "not_found_error", "Not found");
+      return;
+    }
+    byte[] bytes =
+        FakeBill.JSON.writeValueAsBytes(bill.page(from, to, limit, query.get("page"), writer));
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(200, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  private static ObjectNode bucketOf(LocalDate day) {
+    ObjectNode bucket = FakeBill.JSON.createObjectNode();
+    bucket.put("starting_at", day.atStartOfDay().toInstant(ZoneOffset.UTC).toString());
+    bucket.put("ending_at", day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toString());
+    return bucket;
+  }
+
+  private static ObjectNode costBucket(LocalDate day, Map<String, FakeBill.Line> models) {
+    ObjectNode bucket = bucketOf(day);
+    ArrayNode results = bucket.putArray("results");
+    models.forEach(
+        (model, line) -> {
+          costResult(results, model, "uncached_input_tokens", line.inputMicros());
+          costResult(results, model, "output_tokens", line.outputMicros());
+        });
+    return bucket;
+  }
+
+  private static void costResult(ArrayNode results, String model, String tokenType, long micros) {
+    ObjectNode result = results.addObject();
+    result.put("currency", "USD");
+    result.put("amount", FakeBill.cents(micros));
+    result.putNull("workspace_id");
+    result.put("description", model + " usage - " + tokenType);
+    result.put("cost_type", "tokens");
+    result.put("context_window", "0-200k");
+    result.put("model", model);
+    result.put("service_tier", "standard");
+    result.put("token_type", tokenType);
+  }
+
+  private static ObjectNode usageBucket(LocalDate day, Map<String, FakeBill.Line> models) {
+    ObjectNode bucket = bucketOf(day);
+    ArrayNode results = bucket.putArray("results");
+    models.forEach(
+        (model, line) -> {
+          ObjectNode result = results.addObject();
+          result.put("uncached_input_tokens", line.inputTokens());
+          ObjectNode writes = result.putObject("cache_creation");
+          writes.put("ephemeral_1h_input_tokens", 0);
+          writes.put("ephemeral_5m_input_tokens", line.cacheWriteTokens());
+          result.put("cache_read_input_tokens", line.cacheReadTokens());
+          result.put("output_tokens", line.outputTokens());
+          result.putObject("server_tool_use").put("web_search_requests", 0);
+          result.putNull("api_key_id");
+          result.putNull("workspace_id");
+          result.put("model", model);
+          result.put("service_tier", "standard");
+          result.put("context_window", "0-200k");
+        });
+    return bucket;
   }
 
   /** {@code http://127.0.0.1:PORT}: Anthropic's base URL has no {@code /v1}. */
@@ -190,7 +305,12 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     {
       // an error answer closes its exchange itself
-      boolean counting = COUNT_PATH.equals(exchange.getRequestURI().getPath());
+      String path = exchange.getRequestURI().getPath();
+      if ("GET".equals(exchange.getRequestMethod()) && path.startsWith(ORGANIZATIONS_PATH)) {
+        report(exchange, path.substring(ORGANIZATIONS_PATH.length()));
+        return;
+      }
+      boolean counting = COUNT_PATH.equals(path);
       if (!"POST".equals(exchange.getRequestMethod())
           || !(counting || PATH.equals(exchange.getRequestURI().getPath()))) {
         error(exchange, 404, "not_found_error", "Not found");
@@ -230,10 +350,23 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
       String requestId = headers.getOrDefault("x-request-id", "req-" + requests.get());
       Tally tally = served.computeIfAbsent(requestId, id -> new Tally());
       Answer answer = answer(body, tally);
-      if (body.path("stream").asBoolean(false)) {
-        stream(exchange, body, answer, tally);
-      } else {
-        plain(exchange, body, answer, tally);
+      long outputBefore = tally.output.get();
+      try {
+        if (body.path("stream").asBoolean(false)) {
+          stream(exchange, body, answer, tally);
+        } else {
+          plain(exchange, body, answer, tally);
+        }
+      } finally {
+        // billed as Anthropic bills: the prompt once read, the output generated for this client
+        bill.served(
+            body.path("model").asText(null),
+            tally.input.get(),
+            tally.write5m.get(),
+            tally.write1h.get(),
+            tally.read.get(),
+            tally.output.get() - outputBefore,
+            Instant.now());
       }
     }
     exchange.close();

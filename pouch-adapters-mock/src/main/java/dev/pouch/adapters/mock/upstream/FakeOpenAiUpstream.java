@@ -26,6 +26,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -92,6 +94,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
   private static final String COMPLETIONS_PATH = "/v1/completions";
   private static final String RESPONSES_PATH = "/v1/responses";
   private static final String MODELS_PATH = "/v1/models";
+  private static final String ORGANIZATION_PATH = "/v1/organization/";
   private static final String AZURE_ROOT = "/openai/";
   private static final String INVALID_REQUEST = "invalid_request_error";
 
@@ -140,6 +143,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    */
   private record StoredAnswer(long contextTokens, byte[] json, Object input) {}
 
+  private final FakeBill bill = new FakeBill();
   private volatile String lastAuthorization;
   private volatile String lastDeployment;
   private volatile Set<Quirk> quirks = Set.of();
@@ -362,6 +366,15 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return copy;
   }
 
+  /**
+   * What this upstream bills for the answers it served (chat, legacy completions, Responses), which
+   * {@code GET /v1/organization/costs} and {@code /v1/organization/usage/completions} report: set
+   * its prices, add drift or smaller pages there.
+   */
+  public FakeBill bill() {
+    return bill;
+  }
+
   /** Misbehaves from now on as {@code quirks} say (replacing earlier ones); none by default. */
   public FakeOpenAiUpstream withQuirks(Quirk... quirks) {
     this.quirks = Set.of(quirks);
@@ -395,7 +408,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     return this;
   }
 
-  /** Sets every counter to zero and forgets the recorded bodies. */
+  /** Sets every counter to zero and forgets the recorded bodies and the bill's lines. */
   public void resetCounters() {
     requestsReceived.set(0);
     promptTokens.set(0);
@@ -405,6 +418,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     synchronized (served) {
       served.clear();
     }
+    bill.clear();
     lastAuthorization = null;
     lastDeployment = null;
     synchronized (bodies) {
@@ -466,6 +480,11 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       exchange.getRequestBody().readAllBytes();
       if (authorized(exchange)) {
         storedResponse(exchange, method, path.substring(RESPONSES_PATH.length() + 1));
+      }
+    } else if (path.startsWith(ORGANIZATION_PATH) && "GET".equals(method)) {
+      exchange.getRequestBody().readAllBytes();
+      if (authorized(exchange)) {
+        organizationReport(exchange, path.substring(ORGANIZATION_PATH.length()));
       }
     } else if (MODELS_PATH.equals(path) && "GET".equals(method)) {
       exchange.getRequestBody().readAllBytes();
@@ -654,7 +673,15 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       settings = settings.withIgnoreMaxTokens(true);
     }
     MockCompletion completion = MockCompletion.of(request, settings.behavior());
-    serve(exchange, tally, settings, now, completion, request.stream(), request.includeUsage());
+    serve(
+        exchange,
+        request.model(),
+        tally,
+        settings,
+        now,
+        completion,
+        request.stream(),
+        request.includeUsage());
   }
 
   /**
@@ -685,6 +712,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
     MockTextCompletion completion = MockTextCompletion.of(request, settings.behavior());
     serve(
         exchange,
+        request.model(),
         received.tally(),
         settings,
         now,
@@ -744,7 +772,8 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
               answer.toJson(true),
               request.body().get("input")));
     }
-    serve(exchange, received.tally(), settings, now, answer, request.stream(), true);
+    serve(
+        exchange, request.model(), received.tally(), settings, now, answer, request.stream(), true);
   }
 
   /**
@@ -753,6 +782,7 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
    */
   private void serve(
       HttpExchange exchange,
+      String model,
       Tally tally,
       FakeUpstreamSettings settings,
       Set<Quirk> now,
@@ -762,6 +792,31 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       throws IOException {
     promptTokens.addAndGet(answer.promptTokens());
     tally.prompt.addAndGet(answer.promptTokens());
+    long outputBefore = tally.completion.get();
+    try {
+      answer(exchange, tally, settings, now, answer, stream, includeUsage);
+    } finally {
+      // billed as OpenAI bills: the prompt once read, the output generated for this client
+      bill.served(
+          model,
+          answer.promptTokens(),
+          0,
+          0,
+          0,
+          tally.completion.get() - outputBefore,
+          Instant.now());
+    }
+  }
+
+  private void answer(
+      HttpExchange exchange,
+      Tally tally,
+      FakeUpstreamSettings settings,
+      Set<Quirk> now,
+      GeneratedAnswer answer,
+      boolean stream,
+      boolean includeUsage)
+      throws IOException {
     if (now.contains(Quirk.DROP_AFTER_REQUEST)) {
       throw new IOException("fake upstream drops the connection after reading the request");
     }
@@ -782,6 +837,99 @@ public final class FakeOpenAiUpstream implements AutoCloseable {
       tally.completion.addAndGet(answer.completionTokens());
       sendJson(exchange, 200, withReportedUsage(answer.toJson(!settings.omitUsage())));
     }
+  }
+
+  /**
+   * {@code GET /v1/organization/costs} (daily buckets of {@code organization.costs.result}, one per
+   * line item {@code "<model>, input"} and {@code "<model>, output"}, amounts in dollars) and
+   * {@code /v1/organization/usage/completions} (daily buckets of {@code
+   * organization.usage.completions.result} per model), from {@link #bill()}, paged by {@code limit}
+   * and {@code page}.
+   */
+  private void organizationReport(HttpExchange exchange, String report) throws IOException {
+    if (bill.failStatus() != 0) {
+      sendError(exchange, bill.failStatus(), "The report failed on purpose.", "server_error", null);
+      return;
+    }
+    Map<String, String> query = FakeBill.query(exchange.getRequestURI());
+    LocalDate from;
+    LocalDate to;
+    try {
+      from = day(query.get("start_time"));
+      to = query.containsKey("end_time") ? day(query.get("end_time")) : from.plusDays(7);
+    } catch (RuntimeException badTime) {
+      sendError(exchange, 400, "start_time must be Unix seconds", INVALID_REQUEST, null);
+      return;
+    }
+    int limit = Integer.parseInt(query.getOrDefault("limit", "7"));
+    FakeBill.BucketWriter writer;
+    if ("costs".equals(report)) {
+      writer = FakeOpenAiUpstream::costBucket;
+    } else if ("usage/completions".equals(report)) {
+      writer = FakeOpenAiUpstream::usageBucket;
+    } else {
+      sendError(
+          exchange,
+          404,
+          "Invalid URL (GET /v1/organization/" + report + ")",
+          INVALID_REQUEST,
+          null);
+      return;
+    }
+    ObjectNode page = FakeBill.JSON.createObjectNode().put("object", "page");
+    page.setAll(bill.page(from, to, limit, query.get("page"), writer));
+    sendJson(exchange, 200, FakeBill.JSON.writeValueAsBytes(page));
+  }
+
+  private static LocalDate day(String unixSeconds) {
+    return LocalDate.ofInstant(Instant.ofEpochSecond(Long.parseLong(unixSeconds)), ZoneOffset.UTC);
+  }
+
+  private static ObjectNode bucketOf(LocalDate day) {
+    ObjectNode bucket = FakeBill.JSON.createObjectNode().put("object", "bucket");
+    bucket.put("start_time", day.atStartOfDay().toEpochSecond(ZoneOffset.UTC));
+    bucket.put("end_time", day.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC));
+    return bucket;
+  }
+
+  private static ObjectNode costBucket(LocalDate day, Map<String, FakeBill.Line> models) {
+    ObjectNode bucket = bucketOf(day);
+    ArrayNode results = bucket.putArray("results");
+    models.forEach(
+        (model, line) -> {
+          costResult(results, model + ", input", line.inputMicros());
+          costResult(results, model + ", output", line.outputMicros());
+        });
+    return bucket;
+  }
+
+  private static void costResult(ArrayNode results, String lineItem, long micros) {
+    ObjectNode result = results.addObject().put("object", "organization.costs.result");
+    result.putObject("amount").put("value", FakeBill.dollars(micros)).put("currency", "usd");
+    result.put("line_item", lineItem);
+    result.putNull("project_id");
+  }
+
+  private static ObjectNode usageBucket(LocalDate day, Map<String, FakeBill.Line> models) {
+    ObjectNode bucket = bucketOf(day);
+    ArrayNode results = bucket.putArray("results");
+    models.forEach(
+        (model, line) -> {
+          ObjectNode result =
+              results.addObject().put("object", "organization.usage.completions.result");
+          result.put("input_tokens", line.inputTokens() + line.cacheReadTokens());
+          result.put("output_tokens", line.outputTokens());
+          result.put("input_cached_tokens", line.cacheReadTokens());
+          result.put("input_audio_tokens", 0);
+          result.put("output_audio_tokens", 0);
+          result.put("num_model_requests", 0);
+          result.putNull("project_id");
+          result.putNull("user_id");
+          result.putNull("api_key_id");
+          result.put("model", model);
+          result.putNull("batch");
+        });
+    return bucket;
   }
 
   /** The tally of the request's {@code X-Request-Id} (requests without one share ""). */

@@ -2,7 +2,12 @@ package dev.pouch.application.port.out;
 
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The request log. Rows of requests that reserved budget are written by {@link
@@ -64,4 +69,67 @@ public interface RequestLog {
    */
   record UsageBucket(
       Instant start, long requests, long promptTokens, long completionTokens, long costMicros) {}
+
+  /**
+   * Spend and tokens per UTC day, key and model of the rows created in {@code [from, to)}, ordered
+   * by day, key and model: the ledger's side of a reconciliation with a provider's bill. The
+   * default pages through {@link #list}/{@link #listAfter}; a store overrides it with one query.
+   *
+   * @param from inclusive start
+   * @param to exclusive end
+   */
+  default List<DailySpend> dailySpend(Instant from, Instant to) {
+    Map<String, long[]> sums = new TreeMap<>();
+    List<RequestRecord> page = list(null, to, 1000);
+    while (!page.isEmpty()) {
+      for (RequestRecord r : page) {
+        if (r.createdAt().isBefore(from)) {
+          return DailySpend.of(sums);
+        }
+        LocalDate day = LocalDate.ofInstant(r.createdAt(), ZoneOffset.UTC);
+        long[] s =
+            sums.computeIfAbsent(day + "\n" + r.keyId() + "\n" + r.model(), k -> new long[4]);
+        s[0]++;
+        s[1] += r.promptTokens();
+        s[2] += r.completionTokens();
+        s[3] = Math.addExact(s[3], r.costMicros());
+      }
+      page = listAfter(null, page.get(page.size() - 1).requestId(), 1000);
+    }
+    return DailySpend.of(sums);
+  }
+
+  /**
+   * What one key spent on one model in one UTC day.
+   *
+   * @param day the UTC day
+   * @param keyId the key
+   * @param model the model asked of the upstream (the request log's)
+   * @param requests requests logged
+   * @param promptTokens billed prompt tokens
+   * @param completionTokens billed output tokens
+   * @param costMicros charged spend
+   */
+  record DailySpend(
+      LocalDate day,
+      String keyId,
+      String model,
+      long requests,
+      long promptTokens,
+      long completionTokens,
+      long costMicros) {
+
+    /** Rows from sums keyed by {@code day\nkeyId\nmodel} (requests, prompt, output, cost). */
+    private static List<DailySpend> of(Map<String, long[]> sums) {
+      List<DailySpend> rows = new ArrayList<>();
+      sums.forEach(
+          (key, s) -> {
+            String[] parts = key.split("\n", 3);
+            rows.add(
+                new DailySpend(
+                    LocalDate.parse(parts[0]), parts[1], parts[2], s[0], s[1], s[2], s[3]));
+          });
+      return rows;
+    }
+  }
 }

@@ -1,0 +1,2 @@
+/** Reconciliation of the ledger with the providers' own bills ({@code GET /api/reconciliation}). */
+package dev.pouch.application.billing;
