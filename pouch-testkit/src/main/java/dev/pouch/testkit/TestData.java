@@ -128,7 +128,10 @@ public final class TestData {
             basis,
             Math.max(0, actualMicros - reservation.amountMicros()),
             1200,
-            null);
+            null,
+            null,
+            null,
+            reservation.endUserId());
     return new Settlement(
         reservation.id(), actualMicros, basis, reservation.createdAt().plusSeconds(2), record);
   }

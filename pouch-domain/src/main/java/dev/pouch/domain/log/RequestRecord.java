@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param pricedAs the price source that priced the request (for reconciliation), or {@code null}
  * @param clientRequestId the {@code x-request-id} the client sent, kept to correlate its logs with
  *     this row (never a ledger key: Pouch chooses {@code requestId}), or {@code null}
+ * @param endUserId the end user the request named (on a key that reads end users), or {@code null}
  */
 public record RequestRecord(
     String requestId,
@@ -43,12 +44,53 @@ public record RequestRecord(
     long latencyMillis,
     String errorCode,
     String pricedAs,
-    String clientRequestId) {
+    String clientRequestId,
+    String endUserId) {
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(createdAt, "createdAt");
+  }
+
+  /** A row naming no end user. */
+  public RequestRecord(
+      String requestId,
+      String keyId,
+      String model,
+      Instant createdAt,
+      int status,
+      boolean streamed,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reservedMicros,
+      long costMicros,
+      SettlementBasis basis,
+      long overrunMicros,
+      long latencyMillis,
+      String errorCode,
+      String pricedAs,
+      String clientRequestId) {
+    this(
+        requestId,
+        keyId,
+        model,
+        createdAt,
+        status,
+        streamed,
+        promptTokens,
+        cachedPromptTokens,
+        completionTokens,
+        reservedMicros,
+        costMicros,
+        basis,
+        overrunMicros,
+        latencyMillis,
+        errorCode,
+        pricedAs,
+        clientRequestId,
+        null);
   }
 
   /** A row without a client request id. */
