@@ -732,6 +732,10 @@ public abstract class BudgetLedgerContract {
     assertThat(ledger.budgets("key_l/u-1"))
         .containsExactly(new Budget(100, 60, 0, T0, 86_400), new Budget(500, 60, 0, T0, 0));
     assertThat(spentOfEveryLayer()).containsExactly(60L, 60L, 60L, 60L);
+    assertThat(requestLogOf(ledger).list("key_l", null, 10))
+        .singleElement()
+        .extracting(RequestRecord::endUserId)
+        .isEqualTo("u-1");
   }
 
   @Test

@@ -31,7 +31,8 @@ final class Migrations {
           "V7__stored_responses.sql",
           "V8__budget_layers.sql",
           "V9__teams.sql",
-          "V10__undelivered_notices.sql");
+          "V10__undelivered_notices.sql",
+          "V11__end_users.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

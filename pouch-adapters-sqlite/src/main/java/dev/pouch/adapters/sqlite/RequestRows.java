@@ -15,12 +15,13 @@ final class RequestRows {
   static final String COLUMNS =
       "request_id, key_id, model, created_at, status, streamed, prompt_tokens,"
           + " cached_prompt_tokens, completion_tokens, reserved_micros, cost_micros, basis,"
-          + " overrun_micros, latency_millis, error_code, priced_as, client_request_id";
+          + " overrun_micros, latency_millis, error_code, priced_as, client_request_id,"
+          + " end_user_id";
 
   private static final String INSERT =
       "INSERT INTO request_log ("
           + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** Reads a row selected with {@link #COLUMNS}. */
   static final RowMapper<RequestRecord> MAPPER = RequestRows::map;
@@ -48,7 +49,8 @@ final class RequestRows {
         record.latencyMillis(),
         record.errorCode(),
         record.pricedAs(),
-        record.clientRequestId());
+        record.clientRequestId(),
+        record.endUserId());
   }
 
   /** How a basis is stored: its wire name, or NULL. */
@@ -78,6 +80,7 @@ final class RequestRows {
         rs.getLong("latency_millis"),
         rs.getString("error_code"),
         rs.getString("priced_as"),
-        rs.getString("client_request_id"));
+        rs.getString("client_request_id"),
+        rs.getString("end_user_id"));
   }
 }

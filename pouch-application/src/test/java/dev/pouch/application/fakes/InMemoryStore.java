@@ -368,7 +368,10 @@ public final class InMemoryStore
               SettlementBasis.RECOVERED,
               0,
               0,
-              "recovered");
+              "recovered",
+              null,
+              null,
+              reservation.endUserId());
       settle(new Settlement(reservation.id(), amount, SettlementBasis.RECOVERED, now, record));
     }
     return open.size();
