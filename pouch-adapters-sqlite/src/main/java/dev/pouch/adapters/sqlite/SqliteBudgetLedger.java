@@ -342,7 +342,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
           .addKeyValue("key", reservation.keyId())
           .addKeyValue("reservation", reservation.id())
           .addKeyValue("amount_micros", reservation.amountMicros())
-          .addKeyValue("owner", refused.layer().ownerId())
+          .addKeyValue("owner", EndUser.loggable(refused.layer().ownerId()))
           .addKeyValue("position", refused.layer().position())
           .log("reservation refused");
     }
@@ -522,7 +522,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
             });
     if (started) {
       log.atInfo()
-          .addKeyValue("owner", ownerId)
+          .addKeyValue("owner", EndUser.loggable(ownerId))
           .addKeyValue("position", position)
           .addKeyValue("period_start", newStart)
           .log("budget period started");

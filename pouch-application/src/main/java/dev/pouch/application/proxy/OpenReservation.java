@@ -150,7 +150,8 @@ final class OpenReservation {
             Duration.between(receivedAt, now).toMillis(),
             errorCode,
             pricing == null ? null : pricing.pricedAs(),
-            clientRequestId);
+            clientRequestId,
+            reservation.endUserId());
     if (overrun > 0) {
       log.atWarn()
           .addKeyValue("request_id", reservation.id())

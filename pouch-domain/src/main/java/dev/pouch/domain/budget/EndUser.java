@@ -67,6 +67,15 @@ public record EndUser(String keyId, String id, List<BudgetTerms> budgets) {
     return ownerId.indexOf(SEPARATOR) >= 0;
   }
 
+  /**
+   * An owner id as logs may show it: a key's or team's as it is; an end user's with its id left out
+   * (an end-user id may be personal data: an e-mail address), as {@code key_…/(end user)}.
+   */
+  public static String loggable(String ownerId) {
+    int separator = ownerId.indexOf(SEPARATOR);
+    return separator < 0 ? ownerId : ownerId.substring(0, separator + 1) + "(end user)";
+  }
+
   /** The end user's id in an end user's owner id. */
   public static String idOf(String ownerId) {
     return ownerId.substring(ownerId.indexOf(SEPARATOR) + 1);

@@ -4,6 +4,7 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.key.KeyName;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
  * @param expiresAt expiry or {@code null}; from {@link AppKey#EARLIEST_EXPIRY} to {@link
  *     AppKey#LATEST_EXPIRY}
  * @param autoRenew whether expiry renews itself
+ * @param endUser how the key reads, requires and budgets its end users, or {@code null}
  */
 public record KeyDraft(
     String name,
@@ -33,7 +35,32 @@ public record KeyDraft(
     List<BudgetTerms> budgets,
     String teamId,
     Instant expiresAt,
-    boolean autoRenew) {
+    boolean autoRenew,
+    EndUserPolicy endUser) {
+
+  /** A draft whose key does not tell its end users apart. */
+  public KeyDraft(
+      String name,
+      String providerId,
+      Map<String, Object> providerConfig,
+      List<MiddlewareDraft> middlewares,
+      List<String> allowedModels,
+      List<BudgetTerms> budgets,
+      String teamId,
+      Instant expiresAt,
+      boolean autoRenew) {
+    this(
+        name,
+        providerId,
+        providerConfig,
+        middlewares,
+        allowedModels,
+        budgets,
+        teamId,
+        expiresAt,
+        autoRenew,
+        null);
+  }
 
   /** A draft with one budget (the shorthand of every client before budgets in layers), no team. */
   public KeyDraft(
