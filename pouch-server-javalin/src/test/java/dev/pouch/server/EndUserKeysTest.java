@@ -249,6 +249,17 @@ class EndUserKeysTest extends ServerTest {
   }
 
   @Test
+  void anEndUserWhoseIdHoldsPlusAndSlashCanBeReadByItsPath() {
+    TestPouch.CreatedTestKey key = key(endUser("user", false, 500_000));
+    client(key).chat().completions().create(question().user("team+a/b@example.com").build());
+
+    JsonNode read = endUserView(key, "team%2Ba/b@example.com");
+
+    assertThat(read.get("id").asText()).isEqualTo("team+a/b@example.com");
+    assertThat(read.get("key_id").asText()).isEqualTo(key.id());
+  }
+
+  @Test
   void editingTheEndUserTermsAppliesThemByPositionToEveryEndUserKeepingItsSpend() {
     TestPouch.CreatedTestKey key = key(endUser("user", false, 500_000));
     client(key).chat().completions().create(question().user("u-1").build());
