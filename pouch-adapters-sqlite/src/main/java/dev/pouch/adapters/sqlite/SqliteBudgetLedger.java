@@ -161,7 +161,9 @@ final class SqliteBudgetLedger implements BudgetLedger {
       return cached;
     }
     List<BudgetRow> read = database.read(handle -> selectOwner(handle, ownerId));
-    return cache == null
+    // An owner without budgets is not cached: a client naming ever new end users must not grow
+    // the cache; the reservation that creates an end user's budgets caches them.
+    return cache == null || read.isEmpty()
         ? read.stream().map(BudgetRow::budget).toList()
         : cache.read(ownerId, read);
   }
