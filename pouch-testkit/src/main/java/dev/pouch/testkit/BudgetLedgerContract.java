@@ -11,6 +11,7 @@ import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.SettlementBasis;
@@ -585,6 +586,273 @@ public abstract class BudgetLedgerContract {
 
     assertThat(accepted).hasValue(THREADS);
     assertThat(budget().reservedMicros()).isEqualTo(300);
+  }
+
+  // ---- end users: the third layer, created on first use
+
+  /** u's terms inside key_l: 100 a day and 500 lifetime. */
+  private static final List<BudgetTerms> END_USER_TERMS =
+      List.of(new BudgetTerms(100, 86_400), new BudgetTerms(500, 0));
+
+  private static Reservation ofEndUser(String id, String endUserId, long amountMicros) {
+    return new Reservation(
+        id, "key_l", "team_l", amountMicros, T0, new EndUser("key_l", endUserId, END_USER_TERMS));
+  }
+
+  @Test
+  void anEndUsersBudgetsAreCreatedOnFirstUseAndTakenTogetherWithTheKeysAndTheTeams() {
+    givenLayers();
+
+    assertThat(ledger.take(ofEndUser("r1", "u-1", 60))).isEqualTo(ReserveResult.RESERVED);
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(new Budget(100, 0, 60, T0, 86_400), new Budget(500, 0, 60, T0, 0));
+    assertThat(reservedOfEveryLayer()).containsExactly(60L, 60L, 60L, 60L);
+    assertThat(ledger.budgets("key_l/u-2")).isEmpty();
+  }
+
+  @Test
+  void whenAnEndUsersBudgetCannotCoverItNoLayerIsTakenFromAndTheRefusalNamesIt() {
+    givenLayers();
+    ledger.reserve(ofEndUser("r1", "u-1", 60));
+
+    assertThat(ledger.take(ofEndUser("r2", "u-1", 41)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_l/u-1", 0)));
+    assertThat(reservedOfEveryLayer()).containsExactly(60L, 60L, 60L, 60L);
+    assertThat(ledger.budgets("key_l/u-1"))
+        .extracting(Budget::reservedMicros)
+        .containsExactly(60L, 60L);
+    // another end user has its own 100
+    assertThat(ledger.take(ofEndUser("r3", "u-2", 41)).reserved()).isTrue();
+    assertThat(reservedOfEveryLayer()).containsExactly(101L, 101L, 101L, 101L);
+  }
+
+  @Test
+  void aRefusedFirstReservationCreatesNoBudgetsForTheEndUser() {
+    givenLayers();
+
+    assertThat(ledger.take(ofEndUser("r1", "u-big", 101)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_l/u-big", 0)));
+    ledger.reserve(layered("r2", 950));
+    // the key's daily budget refuses before the end user is ever created
+    assertThat(ledger.take(ofEndUser("r3", "u-late", 60)))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_l", 0)));
+
+    assertThat(ledger.budgets("key_l/u-big")).isEmpty();
+    assertThat(ledger.budgets("key_l/u-late")).isEmpty();
+    assertThat(ledger.endUsers("key_l", null, 10)).isEmpty();
+  }
+
+  @Test
+  void anEndUserThatHasBudgetsKeepsThemWhateverTermsALaterReservationCarries() {
+    givenLayers();
+    ledger.reserve(ofEndUser("r1", "u-1", 60));
+
+    Reservation other =
+        new Reservation(
+            "r2",
+            "key_l",
+            "team_l",
+            41,
+            T0,
+            new EndUser("key_l", "u-1", List.of(new BudgetTerms(1_000, 0))));
+    assertThat(ledger.take(other))
+        .isEqualTo(new ReserveResult.Refused(new BudgetLayer("key_l/u-1", 0)));
+    assertThat(
+            ledger
+                .take(new Reservation("r3", "key_l", "team_l", 40, T0, other.endUser()))
+                .reserved())
+        .isTrue();
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(new Budget(100, 0, 100, T0, 86_400), new Budget(500, 0, 100, T0, 0));
+  }
+
+  @Test
+  void anEndUserWithoutTermsIsRecordedButPaysFromTheKeyAndTheTeamOnly() {
+    givenLayers();
+    Reservation reservation =
+        new Reservation("r1", "key_l", "team_l", 60, T0, new EndUser("key_l", "u-1", List.of()));
+
+    assertThat(ledger.take(reservation)).isEqualTo(ReserveResult.RESERVED);
+    ledger.settle(settlement(reservation, 25));
+
+    assertThat(ledger.budgets("key_l/u-1")).isEmpty();
+    assertThat(spentOfEveryLayer()).containsExactly(25L, 25L, 25L, 25L);
+    assertThat(requestLogOf(ledger).list("key_l", null, 10))
+        .singleElement()
+        .extracting(RequestRecord::endUserId)
+        .isEqualTo("u-1");
+  }
+
+  @Test
+  void settlementChargesTheEndUserLayerOnceAndItsRowNamesTheEndUser() {
+    givenLayers();
+    Reservation reservation = ofEndUser("r1", "u-1", 60);
+    ledger.reserve(reservation);
+
+    assertThat(ledger.settle(settlement(reservation, 45))).isTrue();
+    assertThat(ledger.settle(settlement(reservation, 45))).isFalse();
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(new Budget(100, 45, 0, T0, 86_400), new Budget(500, 45, 0, T0, 0));
+    assertThat(spentOfEveryLayer()).containsExactly(45L, 45L, 45L, 45L);
+    assertThat(requestLogOf(ledger).list("key_l", null, 10))
+        .singleElement()
+        .extracting(RequestRecord::endUserId)
+        .isEqualTo("u-1");
+  }
+
+  @Test
+  void anEndUsersPeriodResetsAloneAndInFlightRequestsSettleIntoEveryLayer() {
+    givenLayers();
+    Reservation settled = ofEndUser("r1", "u-1", 60);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 50));
+    Reservation inFlight = ofEndUser("r2", "u-1", 30);
+    ledger.reserve(inFlight);
+    Instant next = T0.plusSeconds(86_400);
+
+    assertThat(ledger.startPeriod("key_l/u-1", 0, T0, next)).isTrue();
+    assertThat(ledger.startPeriod("key_l/u-1", 0, T0, next)).isFalse();
+    ledger.settle(settlement(inFlight, 20));
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(new Budget(100, 20, 0, next, 86_400), new Budget(500, 70, 0, T0, 0));
+    assertThat(spentOfEveryLayer()).containsExactly(70L, 70L, 70L, 70L);
+  }
+
+  @Test
+  void recoveryChargesTheEndUserLayerOfAnOpenReservationInFull() {
+    givenLayers();
+    ledger.reserve(ofEndUser("r1", "u-1", 60));
+
+    assertThat(ledger.recoverOpenReservations(T0.plusSeconds(60))).isEqualTo(1);
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(new Budget(100, 60, 0, T0, 86_400), new Budget(500, 60, 0, T0, 0));
+    assertThat(spentOfEveryLayer()).containsExactly(60L, 60L, 60L, 60L);
+    assertThat(requestLogOf(ledger).list("key_l", null, 10))
+        .singleElement()
+        .extracting(RequestRecord::endUserId)
+        .isEqualTo("u-1");
+  }
+
+  @Test
+  void aKeysEndUsersAreListedByIdInPagesAndNotAmongKeysAndTeams() {
+    givenLayers();
+    ledger.open("key_m", List.of(new BudgetTerms(0, 0)), T0);
+    for (String id : List.of("u-3", "u-1", "a@example.com", "u-2")) {
+      ledger.reserve(ofEndUser("r-" + id, id, 10));
+    }
+    ledger.reserve(
+        new Reservation("r-m", "key_m", null, 10, T0, new EndUser("key_m", "u-9", END_USER_TERMS)));
+
+    assertThat(ledger.endUsers("key_l", null, 2).keySet()).containsExactly("a@example.com", "u-1");
+    assertThat(ledger.endUsers("key_l", "u-1", 2).keySet()).containsExactly("u-2", "u-3");
+    assertThat(ledger.endUsers("key_l", "u-3", 2)).isEmpty();
+    assertThat(ledger.endUsers("key_l", null, 10).get("u-2"))
+        .containsExactly(new Budget(100, 0, 10, T0, 86_400), new Budget(500, 0, 10, T0, 0));
+    assertThat(ledger.endUsers("key_m", null, 10).keySet()).containsExactly("u-9");
+    assertThat(ledger.findAllBudgets().keySet())
+        .containsExactlyInAnyOrder("key_1", "key_l", "team_l", "key_m");
+  }
+
+  @Test
+  void newEndUserTermsApplyByPositionToEveryEndUserOfTheKeyOnly() {
+    givenLayers();
+    ledger.open("key_m", List.of(new BudgetTerms(0, 0)), T0);
+    Reservation open = ofEndUser("r1", "u-1", 60);
+    ledger.reserve(open);
+    ledger.reserve(ofEndUser("r2", "u-2", 10));
+    ledger.reserve(
+        new Reservation("r-m", "key_m", null, 10, T0, new EndUser("key_m", "u-1", END_USER_TERMS)));
+    Instant edited = T0.plusSeconds(30);
+
+    ledger.configureEndUsers(
+        "key_l",
+        List.of(new BudgetTerms(300, 3_600), new BudgetTerms(500, 0), new BudgetTerms(9, 0)),
+        edited);
+    ledger.settle(settlement(open, 40));
+
+    assertThat(ledger.budgets("key_l/u-1"))
+        .containsExactly(
+            new Budget(300, 40, 0, T0, 3_600),
+            new Budget(500, 40, 0, T0, 0),
+            new Budget(9, 0, 0, edited, 0));
+    assertThat(ledger.budgets("key_l/u-2"))
+        .extracting(Budget::limitMicros)
+        .containsExactly(300L, 500L, 9L);
+    assertThat(ledger.budgets("key_m/u-1"))
+        .extracting(Budget::limitMicros)
+        .containsExactly(100L, 500L);
+
+    ledger.configureEndUsers("key_l", List.of(new BudgetTerms(50, 0)), edited);
+    assertThat(ledger.budgets("key_l/u-2")).containsExactly(new Budget(50, 0, 10, T0, 0));
+    ledger.configureEndUsers("key_l", List.of(), edited);
+    assertThat(ledger.endUsers("key_l", null, 10)).isEmpty();
+    assertThat(ledger.budgets("key_m/u-1")).hasSize(2);
+  }
+
+  @Test
+  void concurrentFirstReservationsOfOneEndUserCreateItsBudgetsOnceAndNeverOvershoot()
+      throws Exception {
+    ledger.open("team_eu", List.of(new BudgetTerms(0, 0)), T0);
+    ledger.open("key_eu", List.of(new BudgetTerms(0, 0)), T0);
+    List<BudgetTerms> terms = List.of(new BudgetTerms(1_000, 86_400), new BudgetTerms(700, 0));
+    AtomicInteger taken = new AtomicInteger();
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String id = "r" + i;
+      String endUser = "u-" + (i % 3);
+      tasks.add(
+          () -> {
+            EndUser named = new EndUser("key_eu", endUser, terms);
+            if (ledger.reserve(new Reservation(id, "key_eu", "team_eu", 10, T0, named))) {
+              taken.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(THREADS, tasks);
+
+    // each end user's lifetime 700 covers its 67 or 66 requests of 10: all taken
+    assertThat(taken.get()).isEqualTo(200);
+    long endUsersReserved = 0;
+    for (String endUser : List.of("u-0", "u-1", "u-2")) {
+      List<Budget> budgets = ledger.budgets("key_eu/" + endUser);
+      assertThat(budgets).hasSize(2);
+      assertThat(budgets.get(0).reservedMicros()).isEqualTo(budgets.get(1).reservedMicros());
+      endUsersReserved += budgets.get(0).reservedMicros();
+    }
+    assertThat(endUsersReserved).isEqualTo(2_000);
+    assertThat(ledger.require("team_eu").reservedMicros()).isEqualTo(2_000);
+  }
+
+  @Test
+  void concurrentReservationsOfOneEndUserNeverOvershootItsBudget() throws Exception {
+    ledger.open("key_eu", List.of(new BudgetTerms(0, 0)), T0);
+    List<BudgetTerms> terms = List.of(new BudgetTerms(300, 0));
+    AtomicInteger taken = new AtomicInteger();
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      String id = "r" + i;
+      tasks.add(
+          () -> {
+            EndUser named = new EndUser("key_eu", "u-race", terms);
+            if (ledger.reserve(new Reservation(id, "key_eu", null, 10, T0, named))) {
+              taken.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(THREADS, tasks);
+
+    assertThat(taken.get()).isEqualTo(30);
+    assertThat(ledger.budgets("key_eu/u-race")).containsExactly(new Budget(300, 0, 300, T0, 0));
+    assertThat(ledger.require("key_eu").reservedMicros()).isEqualTo(300);
   }
 
   private void countOvershoot(AtomicInteger overshoots) {

@@ -92,6 +92,7 @@ public final class TestData {
         null,
         "gpt-4o-mini@test",
         null,
+        null,
         "fallbacks[0]:openai");
   }
 
@@ -138,7 +139,10 @@ public final class TestData {
             basis,
             Math.max(0, actualMicros - reservation.amountMicros()),
             1200,
-            null);
+            null,
+            null,
+            null,
+            reservation.endUserId());
     return new Settlement(
         reservation.id(), actualMicros, basis, reservation.createdAt().plusSeconds(2), record);
   }

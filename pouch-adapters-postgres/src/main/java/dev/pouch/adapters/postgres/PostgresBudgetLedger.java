@@ -277,6 +277,16 @@ final class PostgresBudgetLedger implements BudgetLedger {
   }
 
   @Override
+  public Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
+    throw new UnsupportedOperationException("end-user budgets are not yet on PostgreSQL");
+  }
+
+  @Override
+  public void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart) {
+    throw new UnsupportedOperationException("end-user budgets are not yet on PostgreSQL");
+  }
+
+  @Override
   public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
     Objects.requireNonNull(ownerId, "ownerId");
     Objects.requireNonNull(periodStart, "periodStart");

@@ -200,6 +200,16 @@ public final class PostgresStore
   }
 
   @Override
+  public Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
+    return ledger.endUsers(keyId, after, limit);
+  }
+
+  @Override
+  public void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.configureEndUsers(keyId, budgets, periodStart);
+  }
+
+  @Override
   public void configure(String ownerId, List<BudgetTerms> budgets, Instant periodStart) {
     ledger.configure(ownerId, budgets, periodStart);
   }

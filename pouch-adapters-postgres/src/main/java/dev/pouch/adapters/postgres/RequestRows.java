@@ -80,6 +80,7 @@ final class RequestRows {
         rs.getString("error_code"),
         rs.getString("priced_as"),
         rs.getString("client_request_id"),
+        null, // end_user_id: not yet stored on PostgreSQL
         rs.getString("upstream"));
   }
 }

@@ -32,7 +32,8 @@ final class Migrations {
           "V8__budget_layers.sql",
           "V9__teams.sql",
           "V10__undelivered_notices.sql",
-          "V11__request_upstream.sql");
+          "V11__end_users.sql",
+          "V12__request_upstream.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

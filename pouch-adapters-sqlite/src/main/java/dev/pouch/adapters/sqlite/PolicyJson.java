@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
@@ -22,11 +24,15 @@ import java.util.Map;
  * {"provider": {"id": "openai", "config": {"base_url": {"string": "https://…"}}},
  *  "fallbacks": [{"id": "anthropic", "config": {…}, "model": "claude-sonnet-4-5"}],
  *  "middlewares": [{"id": "rate-limit", "config": {"per_minute": {"integer": 60}}}],
- *  "allowed_models": ["gpt-4o-mini"]}
+ *  "allowed_models": ["gpt-4o-mini"],
+ *  "end_user": {"source": "user", "required": true,
+ *               "budgets": [{"limit_micros": 1000000, "reset_period_seconds": 86400}]}}
  * }</pre>
  *
- * Each config value is tagged with its Java type ({@code string}, {@code integer} for {@link Long},
- * {@code decimal} for {@link BigDecimal} written as a string so its scale survives, {@code
+ * ({@code end_user} only on a key that tells its end users apart.)
+ *
+ * <p>Each config value is tagged with its Java type ({@code string}, {@code integer} for {@link
+ * Long}, {@code decimal} for {@link BigDecimal} written as a string so its scale survives, {@code
  * boolean}), so a config comes back with exactly the types and order it was stored with. A policy
  * stored before fallbacks existed has no {@code fallbacks}: none.
  */
@@ -57,6 +63,19 @@ final class PolicyJson {
     policy.middlewares().forEach(middleware -> middlewares.add(plugin(middleware)));
     ArrayNode models = root.putArray("allowed_models");
     policy.allowedModels().forEach(models::add);
+    EndUserPolicy endUser = policy.endUser();
+    if (endUser != null) {
+      ObjectNode node = root.putObject("end_user");
+      node.put("source", endUser.source().wireName());
+      node.put("required", endUser.required());
+      ArrayNode budgets = node.putArray("budgets");
+      for (BudgetTerms terms : endUser.budgets()) {
+        budgets
+            .addObject()
+            .put("limit_micros", terms.limitMicros())
+            .put("reset_period_seconds", terms.resetPeriodSeconds());
+      }
+    }
     try {
       return JSON.writeValueAsString(root);
     } catch (JsonProcessingException e) {
@@ -85,7 +104,28 @@ final class PolicyJson {
     required(root, "middlewares").forEach(node -> middlewares.add(plugin(node)));
     List<String> models = new ArrayList<>();
     required(root, "allowed_models").forEach(node -> models.add(node.asText()));
-    return new KeyPolicy(provider, fallbacks, middlewares, models);
+    return new KeyPolicy(provider, fallbacks, middlewares, models, endUser(root.get("end_user")));
+  }
+
+  private static EndUserPolicy endUser(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    String source = required(node, "source").asText();
+    List<BudgetTerms> budgets = new ArrayList<>();
+    required(node, "budgets")
+        .forEach(
+            terms ->
+                budgets.add(
+                    new BudgetTerms(
+                        required(terms, "limit_micros").longValue(),
+                        required(terms, "reset_period_seconds").longValue())));
+    return new EndUserPolicy(
+        EndUserPolicy.Source.ofWire(source)
+            .orElseThrow(
+                () -> new IllegalStateException("stored end-user source is unknown: " + source)),
+        required(node, "required").booleanValue(),
+        budgets);
   }
 
   private static ObjectNode plugin(PluginRef ref) {

@@ -5,6 +5,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
@@ -48,26 +49,28 @@ final class SqliteBudgetLedger implements BudgetLedger {
       "SELECT " + BUDGET_COLUMNS + " FROM budgets WHERE owner_id = :owner ORDER BY position";
 
   /**
-   * ?1 id, ?2 key, ?3 amount, ?4 time, ?5 team (or null). Records which budget rows the reservation
-   * takes from: every row of the key and of its team, as they are in this transaction (the guarded
-   * update below runs on the same rows, under the same write lock). Inserts nothing for an id that
-   * is in flight, or that was settled: a settlement deletes its reservation, and its request-log
-   * row, which always has a basis (rows of requests that reserved nothing may not), is what
-   * remains. Returns how many layers the reservation must take from.
+   * ?1 id, ?2 key, ?3 amount, ?4 time, ?5 team (or null), ?6 the end user's owner id when its
+   * budgets pay (or null), ?7 the end user's id (or null). Records which budget rows the
+   * reservation takes from: every row of the key, its team and its end user, as they are in this
+   * transaction (the guarded update below runs on the same rows, under the same write lock).
+   * Inserts nothing for an id that is in flight, or that was settled: a settlement deletes its
+   * reservation, and its request-log row, which always has a basis (rows of requests that reserved
+   * nothing may not), is what remains. Returns how many layers the reservation must take from.
    */
   private static final String INSERT_RESERVATION =
-      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids)"
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids, end_user_id)"
           + " SELECT ?1, ?2, ?3, ?4, (SELECT json_group_array(id) FROM budgets"
-          + " WHERE owner_id IN (?2, ?5)) WHERE NOT EXISTS (SELECT 1 FROM request_log"
+          + " WHERE owner_id IN (?2, ?5, ?6)), ?7 WHERE NOT EXISTS (SELECT 1 FROM request_log"
           + " WHERE request_id = ?1 AND basis IS NOT NULL)"
           + " ON CONFLICT (id) DO NOTHING RETURNING json_array_length(budget_ids)";
 
   /**
-   * ?1 amount, ?2 key, ?3 team (or null): takes from each layer that can cover it; the caller
-   * commits only when every layer did. Written so that no sum can overflow.
+   * ?1 amount, ?2 key, ?3 team (or null), ?4 end user's owner id (or null): takes from each layer
+   * that can cover it; the caller commits only when every layer did. Written so that no sum can
+   * overflow.
    */
   private static final String TAKE =
-      "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE owner_id IN (?2, ?3)"
+      "UPDATE budgets SET reserved_micros = reserved_micros + ?1 WHERE owner_id IN (?2, ?3, ?4)"
           + " AND (limit_micros = 0 OR ?1 <= limit_micros - spent_micros - reserved_micros)"
           + " AND ?1 <= 9223372036854775807 - spent_micros - reserved_micros"
           + RETURNING;
@@ -86,6 +89,33 @@ final class SqliteBudgetLedger implements BudgetLedger {
           + " WHEN ?2 > 9223372036854775807 - spent_micros THEN 9223372036854775807"
           + " ELSE spent_micros + ?2 END WHERE id IN (SELECT value FROM json_each(?3))"
           + RETURNING;
+
+  /**
+   * ?1 the end user's owner id, ?2 the period start, then (limit, period) per term: creates an end
+   * user's budgets on first use, in the reservation's transaction (which the write lock
+   * serializes), only when it has none; the unique (owner_id, position) index stands behind it.
+   */
+  private static String createEndUser(int terms) {
+    StringBuilder sql =
+        new StringBuilder(
+            "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros, reserved_micros,"
+                + " period_started_at, reset_period_seconds) SELECT ?1, column1, column2, 0, 0,"
+                + " ?2, column3 FROM (VALUES ");
+    for (int position = 0; position < terms; position++) {
+      sql.append(position == 0 ? "" : ", ")
+          .append('(')
+          .append(position)
+          .append(", ?")
+          .append(3 + 2 * position)
+          .append(", ?")
+          .append(4 + 2 * position)
+          .append(')');
+    }
+    return sql.append(") WHERE NOT EXISTS (SELECT 1 FROM budgets WHERE owner_id = ?1)").toString();
+  }
+
+  /** Owners strictly between :from and :past: a key's end users (or those after a cursor). */
+  private static final String END_USER_RANGE = "owner_id > :from AND owner_id < :past";
 
   private static final String RECOVERED_MODEL = "(recovered)";
   private static final String RECOVERED_ERROR = "recovered";
@@ -131,7 +161,9 @@ final class SqliteBudgetLedger implements BudgetLedger {
       return cached;
     }
     List<BudgetRow> read = database.read(handle -> selectOwner(handle, ownerId));
-    return cache == null
+    // An owner without budgets is not cached: a client naming ever new end users must not grow
+    // the cache; the reservation that creates an end user's budgets caches them.
+    return cache == null || read.isEmpty()
         ? read.stream().map(BudgetRow::budget).toList()
         : cache.read(ownerId, read);
   }
@@ -142,11 +174,134 @@ final class SqliteBudgetLedger implements BudgetLedger {
   }
 
   @Override
+  public Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
+    Objects.requireNonNull(keyId, "keyId");
+    String from = after == null ? EndUser.firstOwnerOf(keyId) : EndUser.ownerId(keyId, after);
+    Map<String, List<BudgetRow>> rows =
+        database.read(
+            handle ->
+                groupByOwner(
+                    handle
+                        .createQuery(
+                            "SELECT "
+                                + BUDGET_COLUMNS
+                                + " FROM budgets WHERE owner_id IN (SELECT DISTINCT owner_id"
+                                + " FROM budgets WHERE "
+                                + END_USER_RANGE
+                                + " ORDER BY owner_id LIMIT :limit) ORDER BY owner_id, position")
+                        .bind("from", from)
+                        .bind("past", EndUser.pastOwnersOf(keyId))
+                        .bind("limit", Math.max(0, limit))));
+    Map<String, List<Budget>> page = new LinkedHashMap<>();
+    rows.forEach(
+        (owner, budgets) ->
+            page.put(EndUser.idOf(owner), budgets.stream().map(BudgetRow::budget).toList()));
+    return Collections.unmodifiableMap(page);
+  }
+
+  @Override
+  public void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart) {
+    Objects.requireNonNull(keyId, "keyId");
+    List<BudgetTerms> terms = List.copyOf(budgets);
+    long start = periodStart.toEpochMilli();
+    String from = EndUser.firstOwnerOf(keyId);
+    String past = EndUser.pastOwnersOf(keyId);
+    database.write(
+        handle -> {
+          List<String> owners =
+              handle
+                  .createQuery(
+                      "SELECT DISTINCT owner_id FROM budgets WHERE "
+                          + END_USER_RANGE
+                          + " ORDER BY owner_id")
+                  .bind("from", from)
+                  .bind("past", past)
+                  .mapTo(String.class)
+                  .list();
+          for (int position = 0; position < terms.size(); position++) {
+            BudgetTerms each = terms.get(position);
+            handle
+                .createUpdate(
+                    "UPDATE budgets SET limit_micros = :limit, reset_period_seconds = :period"
+                        + " WHERE "
+                        + END_USER_RANGE
+                        + " AND position = :position")
+                .bind("limit", each.limitMicros())
+                .bind("period", each.resetPeriodSeconds())
+                .bind("from", from)
+                .bind("past", past)
+                .bind("position", position)
+                .execute();
+            handle
+                .createUpdate(
+                    "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros,"
+                        + " reserved_micros, period_started_at, reset_period_seconds)"
+                        + " SELECT DISTINCT owner_id, :position, :limit, 0, 0, :start, :period"
+                        + " FROM budgets WHERE "
+                        + END_USER_RANGE
+                        + " ON CONFLICT (owner_id, position) DO NOTHING")
+                .bind("limit", each.limitMicros())
+                .bind("period", each.resetPeriodSeconds())
+                .bind("start", start)
+                .bind("from", from)
+                .bind("past", past)
+                .bind("position", position)
+                .execute();
+          }
+          handle
+              .createUpdate(
+                  "DELETE FROM budgets WHERE " + END_USER_RANGE + " AND position >= :positions")
+              .bind("from", from)
+              .bind("past", past)
+              .bind("positions", terms.size())
+              .execute();
+          if (cache != null) {
+            Map<String, List<BudgetRow>> now =
+                groupByOwner(
+                    handle
+                        .createQuery(
+                            "SELECT "
+                                + BUDGET_COLUMNS
+                                + " FROM budgets WHERE "
+                                + END_USER_RANGE
+                                + " ORDER BY owner_id, position")
+                        .bind("from", from)
+                        .bind("past", past));
+            for (String owner : owners) {
+              cacheWhenCommitted(owner, now.getOrDefault(owner, List.of()));
+            }
+          }
+          return null;
+        });
+    log.atInfo()
+        .addKeyValue("key_id", keyId)
+        .addKeyValue("budgets", terms.size())
+        .log("end-user budget terms applied");
+  }
+
+  private static Map<String, List<BudgetRow>> groupByOwner(org.jdbi.v3.core.statement.Query query) {
+    return query.reduceResultSet(
+        new LinkedHashMap<>(),
+        (map, rs, context) -> {
+          BudgetRow row = budgetRow(rs);
+          map.computeIfAbsent(row.ownerId(), owner -> new ArrayList<>()).add(row);
+          return map;
+        });
+  }
+
+  @Override
   public ReserveResult take(Reservation reservation) {
     Objects.requireNonNull(reservation, "reservation");
     ReserveResult result =
         database.transaction(
             handle -> {
+              String endUser = reservation.endUserOwnerId();
+              if (endUser != null) {
+                WriterStatements.update(
+                    handle,
+                    createEndUser(reservation.endUser().budgets().size()),
+                    endUserTerms(reservation));
+              }
               Long layers =
                   WriterStatements.one(
                       handle,
@@ -156,7 +311,9 @@ final class SqliteBudgetLedger implements BudgetLedger {
                       reservation.keyId(),
                       reservation.amountMicros(),
                       reservation.createdAt().toEpochMilli(),
-                      reservation.teamId());
+                      reservation.teamId(),
+                      endUser,
+                      reservation.endUserId());
               if (layers == null) {
                 // in flight or settled: idempotent, take no more
                 return Outcome.rollback(ReserveResult.RESERVED);
@@ -168,7 +325,8 @@ final class SqliteBudgetLedger implements BudgetLedger {
                       SqliteBudgetLedger::budgetRow,
                       reservation.amountMicros(),
                       reservation.keyId(),
-                      reservation.teamId());
+                      reservation.teamId(),
+                      endUser);
               boolean keyPays =
                   taken.stream().anyMatch(row -> row.ownerId().equals(reservation.keyId()));
               // a refusal rolls every layer and the reservation row back: it leaves no trace
@@ -186,20 +344,41 @@ final class SqliteBudgetLedger implements BudgetLedger {
           .addKeyValue("key", reservation.keyId())
           .addKeyValue("reservation", reservation.id())
           .addKeyValue("amount_micros", reservation.amountMicros())
-          .addKeyValue("owner", refused.layer().ownerId())
+          .addKeyValue("owner", EndUser.loggable(refused.layer().ownerId()))
           .addKeyValue("position", refused.layer().position())
           .log("reservation refused");
     }
     return result;
   }
 
-  /** The first layer, the key's before the team's, that the guarded update did not take from. */
+  /**
+   * The parameters of {@link #createEndUser}: owner, period start, each term's limit and period.
+   */
+  private static Object[] endUserTerms(Reservation reservation) {
+    List<BudgetTerms> terms = reservation.endUser().budgets();
+    Object[] parameters = new Object[2 + 2 * terms.size()];
+    parameters[0] = reservation.endUserOwnerId();
+    parameters[1] = reservation.createdAt().toEpochMilli();
+    for (int position = 0; position < terms.size(); position++) {
+      parameters[2 + 2 * position] = terms.get(position).limitMicros();
+      parameters[3 + 2 * position] = terms.get(position).resetPeriodSeconds();
+    }
+    return parameters;
+  }
+
+  /**
+   * The first layer, the key's before the team's before the end user's, that the guarded update did
+   * not take from.
+   */
   private static ReserveResult.Refused refusal(
       Handle handle, Reservation reservation, List<BudgetRow> taken) {
     Set<Long> tookFrom = taken.stream().map(BudgetRow::id).collect(Collectors.toSet());
     List<String> owners = new ArrayList<>(List.of(reservation.keyId()));
     if (reservation.teamId() != null) {
       owners.add(reservation.teamId());
+    }
+    if (reservation.endUserOwnerId() != null) {
+      owners.add(reservation.endUserOwnerId());
     }
     for (String owner : owners) {
       for (BudgetRow row : selectOwner(handle, owner)) {
@@ -345,7 +524,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
             });
     if (started) {
       log.atInfo()
-          .addKeyValue("owner", ownerId)
+          .addKeyValue("owner", EndUser.loggable(ownerId))
           .addKeyValue("position", position)
           .addKeyValue("period_start", newStart)
           .log("budget period started");
@@ -367,7 +546,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
                           + RequestRows.COLUMNS
                           + ") SELECT id, key_id, :model, created_at, :status, 0, 0, 0, 0,"
                           + " amount_micros, amount_micros, :basis, 0,"
-                          + " max(0, :now - created_at), :error, NULL, NULL, NULL FROM reservations"
+                          + " max(0, :now - created_at), :error, NULL, NULL, end_user_id, NULL FROM reservations"
                           + " ORDER BY created_at")
                   .bind("model", RECOVERED_MODEL)
                   .bind("status", RECOVERED_STATUS)
@@ -430,7 +609,12 @@ final class SqliteBudgetLedger implements BudgetLedger {
   private static Map<String, List<Budget>> selectAll(Handle handle) {
     Map<String, List<Budget>> all = new LinkedHashMap<>();
     selectAllRows(handle)
-        .forEach((owner, rows) -> all.put(owner, rows.stream().map(BudgetRow::budget).toList()));
+        .forEach(
+            (owner, rows) -> {
+              if (!EndUser.isEndUserOwner(owner)) {
+                all.put(owner, rows.stream().map(BudgetRow::budget).toList());
+              }
+            });
     return all;
   }
 

@@ -202,6 +202,16 @@ public final class SqliteStore
   }
 
   @Override
+  public Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
+    return ledger.endUsers(keyId, after, limit);
+  }
+
+  @Override
+  public void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart) {
+    ledger.configureEndUsers(keyId, budgets, periodStart);
+  }
+
+  @Override
   public ReserveResult take(Reservation reservation) {
     return ledger.take(reservation);
   }

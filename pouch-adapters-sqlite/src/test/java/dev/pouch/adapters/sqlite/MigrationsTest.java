@@ -109,6 +109,48 @@ class MigrationsTest {
     }
   }
 
+  @Test
+  void version11KeepsAnOpenReservationOfVersion10WhichRecoversNamingNoEndUser() throws IOException {
+    Path file = dir.resolve("pouch.db");
+    Jdbi.create("jdbc:sqlite:" + file)
+        .useHandle(
+            handle -> {
+              handle.execute(
+                  "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+                      + " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+              for (String migration : Migrations.FILES.subList(0, 10)) {
+                try (InputStream in =
+                    MigrationsTest.class.getResourceAsStream("migrations/" + migration)) {
+                  handle
+                      .createScript(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                      .execute();
+                }
+                handle.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, 0)",
+                    Migrations.version(migration),
+                    migration);
+              }
+              long t0 = T0.toEpochMilli();
+              handle.execute(
+                  "INSERT INTO budgets (id, owner_id, position, limit_micros, spent_micros,"
+                      + " reserved_micros, period_started_at, reset_period_seconds)"
+                      + " VALUES (1, 'key_1', 0, 1000, 0, 200, ?, 0)",
+                  t0);
+              handle.execute(
+                  "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids)"
+                      + " VALUES ('r1', 'key_1', 200, ?, '[1]')",
+                  t0);
+            });
+
+    try (SqliteStore store = SqliteStore.open(file)) {
+      assertThat(store.recoverOpenReservations(T0.plusSeconds(60))).isEqualTo(1);
+      assertThat(store.require("key_1")).isEqualTo(new Budget(1_000, 200, 0, T0, 0));
+      assertThat(store.list("key_1", null, 10))
+          .singleElement()
+          .satisfies(row -> assertThat(row.endUserId()).isNull());
+    }
+  }
+
   /** The schema of version 7, two budgets, a closed period and an open reservation. */
   private static void buildVersion7WithAnOpenReservation(Handle handle) throws IOException {
     handle.execute(

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.PluginConfig;
@@ -42,6 +44,25 @@ class SqliteKeyRepositoryTest extends KeyRepositoryContract {
         new KeyPolicy(new PluginRef("mock", PluginConfig.EMPTY), List.of(), List.of());
 
     assertThat(PolicyJson.read(PolicyJson.write(policy))).isEqualTo(policy);
+  }
+
+  @Test
+  void aPolicysEndUserSourceRequirementAndTermsRoundTrip() {
+    KeyPolicy policy =
+        new KeyPolicy(
+            new PluginRef("mock", PluginConfig.EMPTY),
+            List.of(),
+            List.of(),
+            new EndUserPolicy(
+                EndUserPolicy.Source.SAFETY_IDENTIFIER,
+                true,
+                List.of(new BudgetTerms(5_000_000, 86_400), new BudgetTerms(20_000_000, 0))));
+
+    String json = PolicyJson.write(policy);
+
+    assertThat(PolicyJson.read(json)).isEqualTo(policy);
+    assertThat(json).contains("\"source\":\"safety_identifier\"");
+    assertThat(PolicyJson.read(PolicyJson.write(policy.withEndUser(null))).endUser()).isNull();
   }
 
   @Test

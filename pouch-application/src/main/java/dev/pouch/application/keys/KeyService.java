@@ -4,6 +4,7 @@ import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.PluginRegistry;
 import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.CreatedKey;
+import dev.pouch.application.port.in.EndUserView;
 import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.in.ManageKeys;
@@ -12,6 +13,7 @@ import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.PouchException;
@@ -32,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -148,6 +151,11 @@ public final class KeyService implements ManageKeys {
           ErrorCode.INVALID_REQUEST, "key " + keyId + " was changed meanwhile; try again");
     }
     ledger.configure(keyId, draft.budgets(), clock.instant());
+    List<BudgetTerms> endUserTerms = endUserTerms(policy);
+    if (!endUserTerms.equals(endUserTerms(current.policy()))) {
+      // by position, like the key's own: spend kept, a lowered limit refuses new requests only
+      ledger.configureEndUsers(keyId, endUserTerms, clock.instant());
+    }
     cache.invalidate(keyId);
     if (!policy.equals(current.policy())) {
       // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
@@ -297,6 +305,31 @@ public final class KeyService implements ManageKeys {
     return new KeyView(key, budgets, statusOf(key, budgets, clock.instant()), simulated);
   }
 
+  /** The terms each end user of a key gets; none when the key does not tell end users apart. */
+  private static List<BudgetTerms> endUserTerms(KeyPolicy policy) {
+    return policy.endUser() == null ? List.of() : policy.endUser().budgets();
+  }
+
+  @Override
+  public List<EndUserView> endUsers(String keyId, String after, int limit) {
+    requireKey(keyId);
+    List<EndUserView> page = new ArrayList<>();
+    ledger
+        .endUsers(keyId, after, limit)
+        .forEach((id, budgets) -> page.add(new EndUserView(id, budgets)));
+    return page;
+  }
+
+  @Override
+  public Optional<EndUserView> endUser(String keyId, String endUserId) {
+    requireKey(keyId);
+    if (EndUser.checkId(endUserId) != null) {
+      return Optional.empty();
+    }
+    List<Budget> budgets = ledger.budgets(EndUser.ownerId(keyId, endUserId));
+    return budgets.isEmpty() ? Optional.empty() : Optional.of(new EndUserView(endUserId, budgets));
+  }
+
   private KeyPolicy policyOf(KeyDraft draft, KeyPolicy previous) {
     Map<String, Object> providerConfig = new LinkedHashMap<>(draft.providerConfig());
     Map<String, String> kept = Map.of();
@@ -327,7 +360,7 @@ public final class KeyService implements ManageKeys {
               catalog.middleware(middleware.id(), config, "middlewares[" + i + "]"),
               keptHere));
     }
-    return new KeyPolicy(provider, fallbacks, middlewares, draft.allowedModels());
+    return new KeyPolicy(provider, fallbacks, middlewares, draft.allowedModels(), draft.endUser());
   }
 
   /**

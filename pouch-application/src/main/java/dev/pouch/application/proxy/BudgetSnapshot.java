@@ -3,25 +3,32 @@ package dev.pouch.application.proxy;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
+import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.error.Refusal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * One request's view of the budgets it pays from (its layers: the key's budgets, then its team's):
- * read once, carried through the request, and read again only when the numbers must be fresh (a
- * period just started, a reservation lost to a concurrent request). Planning uses the tightest
- * layer, the one with the least headroom: a request that fits it fits them all. The ledger's
- * guarded reserve over every layer decides; this view only plans and informs.
+ * One request's view of the budgets it pays from (its layers: the key's budgets, then its team's,
+ * then its end user's; an end user not seen yet counts with fresh budgets on the key's terms, as
+ * the reservation will create them): read once, carried through the request, and read again only
+ * when the numbers must be fresh (a period just started, a reservation lost to a concurrent
+ * request). Planning uses the tightest layer, the one with the least headroom: a request that fits
+ * it fits them all. The ledger's guarded reserve over every layer decides; this view only plans and
+ * informs.
  */
 final class BudgetSnapshot {
   private final BudgetLedger ledger;
   private final String keyId;
   private final String teamId;
   private final UnaryOperator<String> teamNames;
+  private final EndUser endUser;
+  private final Instant firstUse;
   private List<Layer> layers;
 
   /** One budget the request pays from, as last read. */
@@ -33,10 +40,27 @@ final class BudgetSnapshot {
    */
   BudgetSnapshot(
       BudgetLedger ledger, String keyId, String teamId, UnaryOperator<String> teamNames) {
+    this(ledger, keyId, teamId, teamNames, null, Instant.EPOCH);
+  }
+
+  /**
+   * @param endUser the end user the request names, or null
+   * @param firstUse when the request arrived: the period start of an end user's budgets not created
+   *     yet
+   */
+  BudgetSnapshot(
+      BudgetLedger ledger,
+      String keyId,
+      String teamId,
+      UnaryOperator<String> teamNames,
+      EndUser endUser,
+      Instant firstUse) {
     this.ledger = ledger;
     this.keyId = keyId;
     this.teamId = teamId;
     this.teamNames = teamNames;
+    this.endUser = endUser;
+    this.firstUse = firstUse;
   }
 
   /** A key without a team. */
@@ -47,6 +71,16 @@ final class BudgetSnapshot {
   /** The key's team, or null. */
   String teamId() {
     return teamId;
+  }
+
+  /** The end user the request names, or null. */
+  EndUser endUser() {
+    return endUser;
+  }
+
+  /** Whether a layer is the end user's. */
+  boolean isEndUsers(BudgetLayer layer) {
+    return endUser != null && layer.ownerId().equals(endUser.ownerId());
   }
 
   /** The tightest layer's budget as last read (read now if never): what a plan must fit. */
@@ -92,6 +126,9 @@ final class BudgetSnapshot {
   String describe(BudgetLayer layer) {
     Budget budget = budgetOf(layer);
     String period = budget == null ? "" : " (" + periodName(budget.resetPeriodSeconds()) + ")";
+    if (isEndUsers(layer)) {
+      return "The end user '" + endUser.id() + "' budget" + period;
+    }
     if (!layer.ownerId().equals(keyId)) {
       return "The team '" + teamNames.apply(layer.ownerId()) + "' budget" + period;
     }
@@ -156,7 +193,18 @@ final class BudgetSnapshot {
     if (teamId != null) {
       addAll(read, teamId, ledger.budgets(teamId));
     }
+    if (endUser != null && endUser.hasBudgets()) {
+      List<Budget> its = ledger.budgets(endUser.ownerId());
+      addAll(read, endUser.ownerId(), its.isEmpty() ? fresh(endUser.budgets()) : its);
+    }
     return List.copyOf(read);
+  }
+
+  /** An end user's budgets as its first reservation will create them. */
+  private List<Budget> fresh(List<BudgetTerms> terms) {
+    return terms.stream()
+        .map(each -> new Budget(each.limitMicros(), 0, 0, firstUse, each.resetPeriodSeconds()))
+        .toList();
   }
 
   private static void addAll(List<Layer> into, String ownerId, List<Budget> budgets) {

@@ -166,6 +166,7 @@ final class OpenReservation {
             errorCode,
             price == null ? null : price.pricedAs(),
             clientRequestId,
+            reservation.endUserId(),
             upstream);
     if (overrun > 0) {
       log.atWarn()

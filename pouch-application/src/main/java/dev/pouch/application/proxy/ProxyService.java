@@ -15,6 +15,7 @@ import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestContext;
 import dev.pouch.domain.error.ErrorCode;
@@ -115,13 +116,16 @@ public final class ProxyService implements ProxyChat {
   @Override
   public ProxyResponse serve(String api, AppKey key, Map<String, Object> body, RequestMeta meta) {
     Instant now = clock.instant();
-    BudgetSnapshot budget = new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName);
     ReservingTerminal terminal = null; // built once the live key's runtime is known
+    EndUser endUser = null;
     ProxyResponse response;
     try {
       refuseUnusable(key, now);
       // Validate before renewing: a malformed request must not restart anyone's budget period.
       Operation request = Operations.parse(api, body, meta.apiHeaders());
+      endUser = EndUsers.named(key, api, body, meta.endUserHeader());
+      BudgetSnapshot budget =
+          new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName, endUser, now);
       AppKey live = renewIfExpired(key, now);
       startPeriodIfElapsed(now, budget);
       KeyRuntime runtime = runtimes.forKey(live);
@@ -143,7 +147,7 @@ public final class ProxyService implements ProxyChat {
     if (response instanceof ProxyResponse.Refused refused
         && (terminal == null || !terminal.reserved())
         && isPolicy(refused.refusal())) {
-      logRefusal(key, body, meta, now, refused.refusal());
+      logRefusal(key, body, meta, now, refused.refusal(), endUser == null ? null : endUser.id());
     }
     return response;
   }
@@ -204,7 +208,12 @@ public final class ProxyService implements ProxyChat {
    * names a key): no tokens, no charge, its status and error code.
    */
   private void logRefusal(
-      AppKey key, Map<String, Object> body, RequestMeta meta, Instant receivedAt, Refusal refusal) {
+      AppKey key,
+      Map<String, Object> body,
+      RequestMeta meta,
+      Instant receivedAt,
+      Refusal refusal,
+      String endUserId) {
     Object model = body.get("model");
     RequestRecord row =
         new RequestRecord(
@@ -224,7 +233,8 @@ public final class ProxyService implements ProxyChat {
             Math.max(0, Duration.between(receivedAt, clock.instant()).toMillis()),
             refusal.code().wireCode(),
             null,
-            meta.clientRequestId());
+            meta.clientRequestId(),
+            endUserId);
     try {
       requestLog.append(row);
     } catch (RuntimeException storeFailure) {
@@ -336,18 +346,23 @@ public final class ProxyService implements ProxyChat {
   }
 
   @Override
-  public List<HeldBudget> budgets(AppKey key) {
+  public List<HeldBudget> budgets(AppKey key, String endUserId) {
     Instant now = clock.instant();
+    EndUser endUser = EndUsers.asked(key, endUserId);
+    BudgetSnapshot snapshot =
+        new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName, endUser, now);
     List<HeldBudget> held = new ArrayList<>();
-    for (BudgetSnapshot.Layer layer :
-        new BudgetSnapshot(ledger, key.id(), key.teamId(), this::teamName).layers()) {
-      boolean own = layer.id().ownerId().equals(key.id());
-      held.add(
-          new HeldBudget(
-              own ? "key" : "team",
-              own ? key.name() : teamName(layer.id().ownerId()),
-              layer.id().position(),
-              asOf(layer.budget(), now)));
+    for (BudgetSnapshot.Layer layer : snapshot.layers()) {
+      String owner = layer.id().ownerId();
+      String kind =
+          owner.equals(key.id()) ? "key" : snapshot.isEndUsers(layer.id()) ? "end_user" : "team";
+      String name =
+          switch (kind) {
+            case "key" -> key.name();
+            case "end_user" -> endUser.id();
+            default -> teamName(owner);
+          };
+      held.add(new HeldBudget(kind, name, layer.id().position(), asOf(layer.budget(), now)));
     }
     return held;
   }
@@ -417,7 +432,7 @@ public final class ProxyService implements ProxyChat {
       if (ledger.startPeriod(
           id.ownerId(), id.position(), budget.periodStartedAt(), budget.periodStartAt(now))) {
         log.atInfo()
-            .addKeyValue("owner", id.ownerId())
+            .addKeyValue("owner", EndUser.loggable(id.ownerId()))
             .addKeyValue("position", id.position())
             .log("budget period reset");
       }

@@ -45,7 +45,13 @@ final class Reserving {
     ReservationPlan plan = first;
     for (int attempt = 1; ; attempt++) {
       Reservation reservation =
-          new Reservation(requestId, keyId, budget.teamId(), plan.amountMicros(), clock.instant());
+          new Reservation(
+              requestId,
+              keyId,
+              budget.teamId(),
+              plan.amountMicros(),
+              clock.instant(),
+              budget.endUser());
       ReserveResult result = ledger.take(reservation);
       if (!(result instanceof ReserveResult.Refused refused)) {
         return new Outcome.Reserved(reservation, plan);

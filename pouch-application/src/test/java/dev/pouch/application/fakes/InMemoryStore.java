@@ -8,6 +8,7 @@ import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
@@ -167,7 +168,7 @@ public final class InMemoryStore
     Map<String, List<Budget>> all = new HashMap<>();
     budgets.forEach(
         (id, rows) -> {
-          if (!rows.isEmpty()) {
+          if (!rows.isEmpty() && !EndUser.isEndUserOwner(id)) {
             all.put(id, rows.stream().map(BudgetRow::snapshot).toList());
           }
         });
@@ -200,9 +201,23 @@ public final class InMemoryStore
     if (reservation.teamId() != null) {
       owners.add(reservation.teamId());
     }
+    String endUser = reservation.endUserOwnerId();
+    List<BudgetRow> created = new ArrayList<>();
+    if (endUser != null) {
+      owners.add(endUser);
+      if (budgets.getOrDefault(endUser, List.of()).isEmpty()) {
+        // created on first use, kept only when the reservation is taken (as a rolled-back insert)
+        for (BudgetTerms terms : reservation.endUser().budgets()) {
+          created.add(newRow(terms, reservation.createdAt()));
+        }
+      }
+    }
     List<BudgetRow> taken = new ArrayList<>();
     for (String owner : owners) {
-      List<BudgetRow> rows = budgets.getOrDefault(owner, List.of());
+      List<BudgetRow> rows =
+          owner.equals(endUser) && !created.isEmpty()
+              ? created
+              : budgets.getOrDefault(owner, List.of());
       for (int position = 0; position < rows.size(); position++) {
         BudgetRow row = rows.get(position);
         long wouldUse =
@@ -212,6 +227,9 @@ public final class InMemoryStore
         }
         taken.add(row);
       }
+    }
+    if (!created.isEmpty()) {
+      budgets.put(endUser, created);
     }
     for (BudgetRow row : taken) {
       row.reserved += reservation.amountMicros();
@@ -275,6 +293,38 @@ public final class InMemoryStore
   }
 
   @Override
+  public synchronized Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
+    String from = after == null ? EndUser.firstOwnerOf(keyId) : EndUser.ownerId(keyId, after);
+    String past = EndUser.pastOwnersOf(keyId);
+    Map<String, List<Budget>> page = new LinkedHashMap<>();
+    budgets.keySet().stream()
+        .filter(owner -> owner.compareTo(from) > 0 && owner.compareTo(past) < 0)
+        .filter(owner -> !budgets.get(owner).isEmpty())
+        .sorted()
+        .limit(limit)
+        .forEach(owner -> page.put(EndUser.idOf(owner), budgets(owner)));
+    return page;
+  }
+
+  @Override
+  public synchronized void configureEndUsers(
+      String keyId, List<BudgetTerms> terms, Instant periodStart) {
+    String from = EndUser.firstOwnerOf(keyId);
+    String past = EndUser.pastOwnersOf(keyId);
+    List<String> owners =
+        budgets.keySet().stream()
+            .filter(owner -> owner.compareTo(from) >= 0 && owner.compareTo(past) < 0)
+            .toList();
+    for (String owner : owners) {
+      if (terms.isEmpty()) {
+        budgets.remove(owner);
+      } else if (!budgets.get(owner).isEmpty()) {
+        configure(owner, terms, periodStart);
+      }
+    }
+  }
+
+  @Override
   public synchronized void drop(String ownerId) {
     budgets.remove(ownerId);
   }
@@ -318,7 +368,10 @@ public final class InMemoryStore
               SettlementBasis.RECOVERED,
               0,
               0,
-              "recovered");
+              "recovered",
+              null,
+              null,
+              reservation.endUserId());
       settle(new Settlement(reservation.id(), amount, SettlementBasis.RECOVERED, now, record));
     }
     return open.size();

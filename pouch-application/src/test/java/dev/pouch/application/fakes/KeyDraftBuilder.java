@@ -20,6 +20,7 @@ public final class KeyDraftBuilder {
   private long resetPeriodSeconds;
   private List<BudgetTerms> budgets;
   private String teamId;
+  private dev.pouch.domain.key.EndUserPolicy endUser;
   private Instant expiresAt;
   private boolean autoRenew;
 
@@ -97,6 +98,11 @@ public final class KeyDraftBuilder {
     return this;
   }
 
+  public KeyDraftBuilder endUser(dev.pouch.domain.key.EndUserPolicy policy) {
+    this.endUser = policy;
+    return this;
+  }
+
   public KeyDraftBuilder autoRenew() {
     this.autoRenew = true;
     return this;
@@ -119,6 +125,7 @@ public final class KeyDraftBuilder {
                     "reset_period_seconds")),
         teamId,
         expiresAt,
-        autoRenew);
+        autoRenew,
+        endUser);
   }
 }

@@ -18,6 +18,7 @@ import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.Refusal;
+import dev.pouch.domain.key.EndUserPolicy;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,48 @@ class BudgetLayersTest {
 
     assertThat(pouch.upstream.onlyCall().request().maxOutputTokens())
         .isEqualTo(affordableOutput(3_000));
+  }
+
+  private static EndUserPolicy endUserBudget(long limit) {
+    return new EndUserPolicy(
+        EndUserPolicy.Source.USER, false, List.of(new BudgetTerms(limit, 86_400)));
+  }
+
+  @Test
+  void theClampAndTheRemainingHeaderFollowTheEndUsersBudgetWhenItIsTightest() {
+    CreatedKey key =
+        pouch.create(aKey().budgets(new BudgetTerms(90_000, 0)).endUser(endUserBudget(4_000)));
+
+    ProxyResponse first = pouch.chat(key, chat().with("user", "u-1"));
+
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(pouch.upstream.onlyCall().request().maxOutputTokens())
+        .isEqualTo(affordableOutput(4_000));
+    long reserved = pouch.store.onlyRecord().reservedMicros();
+    assertThat(first.headers())
+        .containsEntry(ProxyChat.REMAINING_HEADER, Long.toString(4_000 - reserved));
+    long cost = pouch.store.onlyRecord().costMicros();
+    assertThat(pouch.store.budgets(key.view().key().id() + "/u-1"))
+        .extracting(Budget::spentMicros)
+        .containsExactly(cost);
+    assertThat(pouch.store.onlyRecord().endUserId()).isEqualTo("u-1");
+  }
+
+  @Test
+  void anEndUserWhoseBudgetCannotPayIsRefusedNamingItAndNothingIsReserved() {
+    CreatedKey key =
+        pouch.create(aKey().budgets(new BudgetTerms(90_000, 0)).endUser(endUserBudget(100)));
+
+    Refusal refusal =
+        assertRefused(
+            pouch.chat(key, chat().maxTokens(1_000).with("user", "u-9")),
+            ErrorCode.BUDGET_EXCEEDED);
+
+    assertThat(refusal.message())
+        .startsWith("The end user 'u-9' budget (daily) cannot cover the request");
+    assertThat(pouch.upstream.calls()).isEmpty();
+    assertThat(budgets(key)).extracting(Budget::reservedMicros).containsExactly(0L);
+    assertThat(pouch.store.budgets(key.view().key().id() + "/u-9")).isEmpty();
   }
 
   @Test

@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param teamId the key's team, whose budgets pay too, or {@code null} when the key has none
  * @param amountMicros the worst case, taken from each of those budgets
  * @param createdAt when it was taken
+ * @param endUser the end user the request names, whose budgets pay too when it has terms (created
+ *     on first use), or {@code null}
  */
 public record Reservation(
-    String id, String keyId, String teamId, long amountMicros, Instant createdAt) {
+    String id, String keyId, String teamId, long amountMicros, Instant createdAt, EndUser endUser) {
   public Reservation {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(keyId, "keyId");
@@ -21,6 +23,24 @@ public record Reservation(
     if (amountMicros < 0) {
       throw new IllegalArgumentException("reservation amount cannot be negative");
     }
+    if (endUser != null && !endUser.keyId().equals(keyId)) {
+      throw new IllegalArgumentException("the end user belongs to another key");
+    }
+  }
+
+  /** A reservation naming no end user. */
+  public Reservation(String id, String keyId, String teamId, long amountMicros, Instant createdAt) {
+    this(id, keyId, teamId, amountMicros, createdAt, null);
+  }
+
+  /** The end user's owner id when its budgets pay, else {@code null}. */
+  public String endUserOwnerId() {
+    return endUser != null && endUser.hasBudgets() ? endUser.ownerId() : null;
+  }
+
+  /** The end user's id, or {@code null} when the request names none. */
+  public String endUserId() {
+    return endUser == null ? null : endUser.id();
   }
 
   /** A reservation on a key without a team. */

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param pricedAs the price source that priced the request (for reconciliation), or {@code null}
  * @param clientRequestId the {@code x-request-id} the client sent, kept to correlate its logs with
  *     this row (never a ledger key: Pouch chooses {@code requestId}), or {@code null}
+ * @param endUserId the end user the request named (on a key that reads end users), or {@code null}
  * @param upstream the upstream that served the request, by its place in the key's policy ({@code
  *     provider:openai}, {@code fallbacks[0]:anthropic}), or {@code null} when none was called
  */
@@ -46,6 +47,7 @@ public record RequestRecord(
     String errorCode,
     String pricedAs,
     String clientRequestId,
+    String endUserId,
     String upstream) {
   public RequestRecord {
     Objects.requireNonNull(requestId, "requestId");
@@ -55,6 +57,48 @@ public record RequestRecord(
   }
 
   /** A row that names no upstream. */
+  public RequestRecord(
+      String requestId,
+      String keyId,
+      String model,
+      Instant createdAt,
+      int status,
+      boolean streamed,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reservedMicros,
+      long costMicros,
+      SettlementBasis basis,
+      long overrunMicros,
+      long latencyMillis,
+      String errorCode,
+      String pricedAs,
+      String clientRequestId,
+      String endUserId) {
+    this(
+        requestId,
+        keyId,
+        model,
+        createdAt,
+        status,
+        streamed,
+        promptTokens,
+        cachedPromptTokens,
+        completionTokens,
+        reservedMicros,
+        costMicros,
+        basis,
+        overrunMicros,
+        latencyMillis,
+        errorCode,
+        pricedAs,
+        clientRequestId,
+        endUserId,
+        null);
+  }
+
+  /** A row naming no end user and no upstream. */
   public RequestRecord(
       String requestId,
       String keyId,

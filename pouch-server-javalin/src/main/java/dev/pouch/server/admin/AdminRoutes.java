@@ -2,9 +2,11 @@ package dev.pouch.server.admin;
 
 import dev.pouch.application.Pouch;
 import dev.pouch.application.port.in.CreatedKey;
+import dev.pouch.application.port.in.EndUserView;
 import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.log.RequestRecord;
@@ -27,6 +29,7 @@ import java.util.Map;
 public final class AdminRoutes {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRoutes.class);
   private static final int DEFAULT_LOG_LIMIT = 100;
+  private static final int DEFAULT_END_USER_LIMIT = 100;
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private final Pouch pouch;
@@ -64,6 +67,8 @@ public final class AdminRoutes {
         prefix + "/api/keys/{id}/budget/reset",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resetBudget(ctx.pathParam("id")))));
     cfg.routes.post(prefix + "/api/keys/{id}/suspend", this::suspend);
+    cfg.routes.get(prefix + "/api/keys/{id}/end-users", this::endUsers);
+    cfg.routes.get(prefix + "/api/keys/{id}/end-users/<endUser>", this::endUser);
     cfg.routes.post(
         prefix + "/api/keys/{id}/resume",
         ctx -> json.write(ctx, 200, keyJson.view(pouch.keys().resume(ctx.pathParam("id")))));
@@ -129,6 +134,58 @@ public final class AdminRoutes {
     KeyView current = pouch.keys().get(id); // 404 before validating the body
     KeyDraft draft = keyJson.draft(json.readObject(ctx), current);
     json.write(ctx, 200, keyJson.view(pouch.keys().update(id, draft)));
+  }
+
+  /**
+   * {@code GET /api/keys/{id}/end-users?limit=&after=}: a page of the key's end users (those with
+   * budgets), by id; {@code next_after} is the cursor of the next page, null on the last.
+   */
+  private void endUsers(Context ctx) {
+    String keyId = ctx.pathParam("id");
+    int limit = limit(ctx, DEFAULT_END_USER_LIMIT, 1000);
+    String after = ctx.queryParam("after");
+    if (after != null && EndUser.checkId(after) != null) {
+      throw RequestRejectedException.invalidRequest(
+          "after", "'after' must be an end-user id (the last of the previous page)");
+    }
+    List<EndUserView> page = pouch.keys().endUsers(keyId, after, limit);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("object", "list");
+    body.put("data", page.stream().map(each -> KeyJson.endUserView(keyId, each)).toList());
+    body.put("next_after", page.size() < limit ? null : page.get(page.size() - 1).id());
+    json.write(ctx, 200, body);
+  }
+
+  /** {@code GET /api/keys/{id}/end-users/{endUser}}: one end user's budgets, else 404. */
+  private void endUser(Context ctx) {
+    String keyId = ctx.pathParam("id");
+    String endUserId = ctx.pathParam("endUser");
+    EndUserView endUser =
+        pouch
+            .keys()
+            .endUser(keyId, endUserId)
+            .orElseThrow(
+                () ->
+                    new RequestRejectedException(
+                        ErrorCode.NOT_FOUND,
+                        "The key " + keyId + " has no end user with budgets by that id."));
+    json.write(ctx, 200, KeyJson.endUserView(keyId, endUser));
+  }
+
+  /** The {@code limit} query parameter, from 1 to {@code max}. */
+  private static int limit(Context ctx, int fallback, int max) {
+    int limit;
+    try {
+      limit =
+          Integer.parseInt(
+              ctx.queryParamAsClass("limit", String.class).getOrDefault("" + fallback));
+    } catch (NumberFormatException e) {
+      throw RequestRejectedException.invalidRequest("limit", "limit must be a whole number");
+    }
+    if (limit < 1 || limit > max) {
+      throw RequestRejectedException.invalidRequest("limit", "limit must be from 1 to " + max);
+    }
+    return limit;
   }
 
   private void updateTeam(Context ctx) {
@@ -303,6 +360,7 @@ public final class AdminRoutes {
     json.put("error_code", r.errorCode());
     json.put("priced_as", r.pricedAs());
     json.put("client_request_id", r.clientRequestId());
+    json.put("end_user_id", r.endUserId());
     json.put("upstream", r.upstream());
     return json;
   }

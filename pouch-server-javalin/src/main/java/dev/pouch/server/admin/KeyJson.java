@@ -3,12 +3,14 @@ package dev.pouch.server.admin;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.PluginRegistry;
+import dev.pouch.application.port.in.EndUserView;
 import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.application.port.in.KeyView;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.FieldType;
@@ -36,7 +38,8 @@ final class KeyJson {
           "budgets",
           "team_id",
           "expires_at",
-          "auto_renew");
+          "auto_renew",
+          "end_user");
 
   private final PluginCatalog catalog;
 
@@ -108,7 +111,39 @@ final class KeyJson {
         budgets(body),
         string(body.get("team_id"), "team_id"),
         instant(body.get("expires_at"), "expires_at"),
-        bool(body.get("auto_renew"), "auto_renew"));
+        bool(body.get("auto_renew"), "auto_renew"),
+        endUser(body.get("end_user")));
+  }
+
+  /**
+   * The key's end-user policy: {@code {"source": "user" | "safety_identifier" | "header",
+   * "required": false, "budgets": [...]}} ({@code source} required; {@code budgets} 0 to {@link
+   * BudgetTerms#MAX_PER_OWNER} terms in the shape of the key's own), or {@code null}.
+   */
+  private static EndUserPolicy endUser(Object value) {
+    Map<String, Object> endUser = object(value, "end_user");
+    if (endUser == null) {
+      return null;
+    }
+    onlyFields(endUser, "end_user", "source", "required", "budgets");
+    String source = string(endUser.get("source"), "end_user.source");
+    String sources = "'user', 'safety_identifier' or 'header'";
+    if (source == null) {
+      throw RequestRejectedException.invalidRequest(
+          "end_user.source", "end_user.source is required: " + sources);
+    }
+    EndUserPolicy.Source parsed =
+        EndUserPolicy.Source.ofWire(source)
+            .orElseThrow(
+                () ->
+                    RequestRejectedException.invalidRequest(
+                        "end_user.source", "end_user.source must be " + sources));
+    Object budgets = endUser.get("budgets");
+    List<BudgetTerms> terms =
+        budgets instanceof List<?> list && list.isEmpty() || budgets == null
+            ? List.of()
+            : BudgetJson.terms(budgets, "end_user.budgets");
+    return new EndUserPolicy(parsed, bool(endUser.get("required"), "end_user.required"), terms);
   }
 
   /**
@@ -117,7 +152,8 @@ final class KeyJson {
    * drops a layer by editing a key: without {@code budgets}, the shorthand replaces the first
    * budget only and the others stay; without {@code team_id}, the key stays in its team ({@code
    * "team_id": null} takes it out); without {@code fallbacks}, the key keeps its fallbacks and
-   * their stored secrets ({@code "fallbacks": []} removes them).
+   * their stored secrets ({@code "fallbacks": []} removes them); without {@code end_user}, the key
+   * keeps its end-user policy ({@code "end_user": null} removes it, and its end users' budgets).
    */
   KeyDraft draft(Map<String, Object> body, KeyView current) {
     Map<String, Object> completed = new LinkedHashMap<>(body);
@@ -126,6 +162,9 @@ final class KeyJson {
     }
     if (!body.containsKey("team_id")) {
       completed.put("team_id", current.key().teamId());
+    }
+    if (!body.containsKey("end_user")) {
+      completed.put("end_user", endUserView(current.key().policy().endUser()));
     }
     if (body.get("budgets") == null && current.budgets().size() > 1) {
       List<Object> budgets = new ArrayList<>();
@@ -193,6 +232,7 @@ final class KeyJson {
     json.put("budget", BudgetJson.view(budget));
     json.put("budgets", BudgetJson.views(view.budgets()));
     json.put("team_id", key.teamId());
+    json.put("end_user", endUserView(key.policy().endUser()));
     json.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
     json.put("auto_renew", key.autoRenew());
     json.put("created_at", key.createdAt().toString());
@@ -218,6 +258,37 @@ final class KeyJson {
       fallbacks.add(json);
     }
     return fallbacks;
+  }
+
+  /** A key's end-user policy as views show it (and drafts take it), or null. */
+  private static Map<String, Object> endUserView(EndUserPolicy endUser) {
+    if (endUser == null) {
+      return null;
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("source", endUser.source().wireName());
+    json.put("required", endUser.required());
+    json.put(
+        "budgets",
+        endUser.budgets().stream()
+            .map(
+                terms ->
+                    Map.<String, Object>of(
+                        "limit_micros",
+                        terms.limitMicros(),
+                        "reset_period_seconds",
+                        terms.resetPeriodSeconds()))
+            .toList());
+    return json;
+  }
+
+  /** One end user of a key as the admin API shows it: its id and budgets. */
+  static Map<String, Object> endUserView(String keyId, EndUserView endUser) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", endUser.id());
+    json.put("key_id", keyId);
+    json.put("budgets", BudgetJson.views(endUser.budgets()));
+    return json;
   }
 
   private static Map<String, Object> plugin(PluginRef ref, PluginRegistry<?> registry) {

@@ -10,6 +10,7 @@ import dev.pouch.domain.error.ErrorCode;
 import dev.pouch.domain.error.ErrorJson;
 import dev.pouch.domain.error.Refusal;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.provider.MessagesRequest;
 import dev.pouch.domain.provider.Operation;
 import dev.pouch.server.http.AnthropicErrors;
@@ -126,14 +127,19 @@ public final class ProxyRoutes {
         exchange.stream = Boolean.TRUE.equals(body.get("stream"));
         meta =
             new RequestMeta(
-                exchange.requestId, exchange.clientRequestId, exchange.observer(), apiHeaders);
+                exchange.requestId,
+                exchange.clientRequestId,
+                exchange.observer(),
+                apiHeaders,
+                ctx.header(EndUserPolicy.HEADER));
       } else { // mounted in a host's Javalin without Pouch's observability
         meta =
             new RequestMeta(
                 proxy.newRequestId(),
                 Exchange.clientRequestId(ctx),
                 RequestMeta.NOBODY,
-                apiHeaders);
+                apiHeaders,
+                ctx.header(EndUserPolicy.HEADER));
         ctx.header(ProxyChat.REQUEST_ID_HEADER, meta.requestId());
       }
       ProxyResponse response = proxy.serve(api, key, body, meta);
@@ -280,12 +286,13 @@ public final class ProxyRoutes {
 
   /**
    * {@code GET /v1/pouch/budgets}: the budgets the caller's own key pays from (its own, then its
-   * team's), with what is left in each period; read with the app key, never another key's.
+   * team's, then, with an {@code x-pouch-end-user} header on a key that budgets its end users, that
+   * end user's), with what is left in each period; read with the app key, never another key's.
    */
   private void budgets(Context ctx) {
     AppKey key = proxy.authenticate(ctx.header("Authorization"));
     List<Map<String, Object>> data = new java.util.ArrayList<>();
-    for (HeldBudget held : proxy.budgets(key)) {
+    for (HeldBudget held : proxy.budgets(key, ctx.header(EndUserPolicy.HEADER))) {
       Map<String, Object> budget = new LinkedHashMap<>();
       budget.put("object", "pouch.budget");
       budget.put("owner", held.owner());

@@ -4,6 +4,7 @@ import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.error.RequestRejectedException;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
 import dev.pouch.domain.key.KeyName;
 import dev.pouch.domain.key.KeyPolicy;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import java.util.Map;
  * @param expiresAt expiry or {@code null}; from {@link AppKey#EARLIEST_EXPIRY} to {@link
  *     AppKey#LATEST_EXPIRY}
  * @param autoRenew whether expiry renews itself
+ * @param endUser how the key reads, requires and budgets its end users, or {@code null}
  */
 public record KeyDraft(
     String name,
@@ -37,9 +39,10 @@ public record KeyDraft(
     List<BudgetTerms> budgets,
     String teamId,
     Instant expiresAt,
-    boolean autoRenew) {
+    boolean autoRenew,
+    EndUserPolicy endUser) {
 
-  /** A draft without fallbacks. */
+  /** A draft without fallbacks whose key does not tell its end users apart. */
   public KeyDraft(
       String name,
       String providerId,
@@ -54,13 +57,39 @@ public record KeyDraft(
         name,
         providerId,
         providerConfig,
+        middlewares,
+        allowedModels,
+        budgets,
+        teamId,
+        expiresAt,
+        autoRenew,
+        null);
+  }
+
+  /** A draft without fallbacks. */
+  public KeyDraft(
+      String name,
+      String providerId,
+      Map<String, Object> providerConfig,
+      List<MiddlewareDraft> middlewares,
+      List<String> allowedModels,
+      List<BudgetTerms> budgets,
+      String teamId,
+      Instant expiresAt,
+      boolean autoRenew,
+      EndUserPolicy endUser) {
+    this(
+        name,
+        providerId,
+        providerConfig,
         List.of(),
         middlewares,
         allowedModels,
         budgets,
         teamId,
         expiresAt,
-        autoRenew);
+        autoRenew,
+        endUser);
   }
 
   /** A draft with one budget (the shorthand of every client before budgets in layers), no team. */

@@ -1,6 +1,7 @@
 package dev.pouch.application.port.in;
 
 import java.util.List;
+import java.util.Optional;
 
 /** Admin use cases on app keys. Unknown ids throw {@code NOT_FOUND}. */
 public interface ManageKeys {
@@ -52,4 +53,16 @@ public interface ManageKeys {
    * state, so a guard does not trip again on the spend that tripped it.
    */
   KeyView resume(String keyId);
+
+  /**
+   * A page of the key's end users that have budgets (created by their first request), by id in
+   * ascending (binary) order, with their budgets.
+   *
+   * @param after the last id of the previous page, or {@code null} for the first
+   * @param limit at most this many
+   */
+  List<EndUserView> endUsers(String keyId, String after, int limit);
+
+  /** One end user of the key with its budgets, or empty when it has none (or is no valid id). */
+  Optional<EndUserView> endUser(String keyId, String endUserId);
 }

@@ -127,5 +127,18 @@ public interface ProxyChat {
    * The budgets {@code key} pays from, for its holder: the key's own, then its team's, each as the
    * key's next request would find it.
    */
-  List<HeldBudget> budgets(AppKey key);
+  default List<HeldBudget> budgets(AppKey key) {
+    return budgets(key, null);
+  }
+
+  /**
+   * The budgets {@code key} pays from for the end user {@code endUserId} (its {@code
+   * x-pouch-end-user} header): those of {@link #budgets(AppKey)}, then the end user's when the key
+   * budgets its end users (as its next request would find them: an end user not seen yet shows its
+   * fresh budgets).
+   *
+   * @param endUserId the end user's id, or {@code null} for the key's and team's only
+   * @throws dev.pouch.domain.error.RequestRejectedException when the id is not a valid end-user id
+   */
+  List<HeldBudget> budgets(AppKey key, String endUserId);
 }

@@ -15,12 +15,15 @@ import java.util.Objects;
  * @param observer follows the request's money for the host (its access log), or {@link #NOBODY}
  * @param apiHeaders request headers the API reads as part of the request (the Messages API's {@code
  *     anthropic-version} and {@code anthropic-beta}), by lower-case name; never credentials
+ * @param endUserHeader the {@code x-pouch-end-user} header's value, or {@code null}: read only on a
+ *     key whose end users are named by that header
  */
 public record RequestMeta(
     String requestId,
     String clientRequestId,
     RequestObserver observer,
-    Map<String, String> apiHeaders) {
+    Map<String, String> apiHeaders,
+    String endUserHeader) {
   /** An observer that observes nothing. */
   public static final RequestObserver NOBODY = new RequestObserver() {};
 
@@ -28,6 +31,15 @@ public record RequestMeta(
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(observer, "observer");
     apiHeaders = Map.copyOf(apiHeaders);
+  }
+
+  /** A request without an end-user header. */
+  public RequestMeta(
+      String requestId,
+      String clientRequestId,
+      RequestObserver observer,
+      Map<String, String> apiHeaders) {
+    this(requestId, clientRequestId, observer, apiHeaders, null);
   }
 
   /** A request whose API reads no headers. */

@@ -2,6 +2,7 @@ package dev.pouch.application.port.out;
 
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
@@ -13,13 +14,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The money: the budgets of keys and teams, and the reservations taken from them. An owner (a key
- * or a team, by id; the ids never collide) has an ordered list of budgets, each with its own limit,
- * period and spend; a key's first budget (position 0) is "the key's budget". A request pays from
- * every budget of its key and of the key's team: the layers. This is the part that must never be
- * wrong, so every rule below is enforced by the store's own atomic statements, never by reading and
- * then writing in application code; the rules then hold across threads and across processes sharing
- * a store.
+ * The money: the budgets of keys, teams and end users, and the reservations taken from them. An
+ * owner (a key, a team, or an end user of a key, by id; the ids never collide: an end user's is
+ * {@link EndUser#ownerId()}, the key's id, '/', its own) has an ordered list of budgets, each with
+ * its own limit, period and spend; a key's first budget (position 0) is "the key's budget". A
+ * request pays from every budget of its key, of the key's team and of the end user it names: the
+ * layers. An end user's budgets are created by the first reservation that names it, on the key's
+ * end-user terms the reservation carries; afterwards they are budgets like any other (settled,
+ * reset per budget, recovered). This is the part that must never be wrong, so every rule below is
+ * enforced by the store's own atomic statements, never by reading and then writing in application
+ * code; the rules then hold across threads and across processes sharing a store.
  *
  * <p>Every mutating method is durable when it returns, with one allowed exception: {@link #settle}
  * must be visible and survive a crash of the process on return, but may reach the disk with the
@@ -59,8 +63,25 @@ public interface BudgetLedger {
         .orElseThrow(() -> new InternalException("key " + keyId + " has no budget row", null));
   }
 
-  /** Every owner's budgets, in order, by owner id. */
+  /** Every key's and team's budgets, in order, by owner id (end users: {@link #endUsers}). */
   Map<String, List<Budget>> findAllBudgets();
+
+  /**
+   * A page of a key's end users that have budgets, by end-user id in ascending (binary) order.
+   *
+   * @param after the last end-user id of the previous page, or {@code null} for the first page
+   * @param limit at most this many end users
+   * @return each end user's budgets in order, by end-user id (not owner id), in that order
+   */
+  Map<String, List<Budget>> endUsers(String keyId, String after, int limit);
+
+  /**
+   * Applies a key's new end-user terms to every end user of the key that has budgets, by position,
+   * as {@link #configure} does for one owner (a kept position keeps its spend, reservations and
+   * period start; a new one starts empty at {@code periodStart}; positions beyond are dropped); an
+   * empty list drops every end user's budgets of the key.
+   */
+  void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart);
 
   /** Every owner's first budget by owner id. */
   default Map<String, Budget> findAll() {
@@ -71,13 +92,20 @@ public interface BudgetLedger {
 
   /**
    * Takes a reservation atomically from every layer, or from none: {@code reserved += amount} on
-   * each budget of the key and of its team, only where every one of them has {@code spent +
-   * reserved + amount <= limit} (or a limit of 0), plus a durable reservation row that remembers
-   * which budgets it took from, in one transaction. Idempotent by reservation id: reserving an id
-   * that exists reports it reserved without taking more.
+   * each budget of the key, of its team and of its end user (when {@link Reservation#endUser()} has
+   * terms), only where every one of them has {@code spent + reserved + amount <= limit} (or a limit
+   * of 0), plus a durable reservation row that remembers which budgets it took from, in one
+   * transaction. An end user without budgets gets them in that same transaction, one per term in
+   * order, with nothing spent and their periods starting at the reservation's {@code createdAt};
+   * concurrent first reservations of one end user create them once; a refusal leaves them
+   * uncreated. An end user that has budgets keeps them as they are (its terms change only through
+   * {@link #configureEndUsers}). Idempotent by reservation id: reserving an id that exists reports
+   * it reserved without taking more. A reservation without an end user, or whose end user has no
+   * terms, costs the store no more work than before end users existed.
    *
    * @return reserved, or refused naming the first layer that cannot cover it (the key's budgets in
-   *     order, then the team's); a key without budgets is refused at its position 0
+   *     order, then the team's, then the end user's); a key without budgets is refused at its
+   *     position 0
    */
   ReserveResult take(Reservation reservation);
 
