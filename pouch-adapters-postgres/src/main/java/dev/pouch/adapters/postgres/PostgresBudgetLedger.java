@@ -4,6 +4,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.ReserveResult;
 import dev.pouch.domain.budget.Settlement;
@@ -38,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * UPDATE}), so concurrent multi-layer reservations and settlements queue instead of deadlocking;
  * the reservation row is locked after the budget rows, by reservations and settlements alike. Sums
  * are compared as {@code numeric}, so no guard can overflow.
+ *
+ * <p>An end user's budgets are rows of owner {@link EndUser#ownerId()}, created on first use by the
+ * reservation's transaction before it locks anything ({@code INSERT … ON CONFLICT DO NOTHING}: a
+ * racing first reservation waits on the unique index, then sees the committed rows), and locked and
+ * taken with the key's and the team's. {@code owner_id} compares bytewise ({@code COLLATE "C"}), so
+ * a key's end users are one range of the {@code (owner_id, position)} index.
  */
 final class PostgresBudgetLedger implements BudgetLedger {
   private static final Logger log = LoggerFactory.getLogger(PostgresBudgetLedger.class);
@@ -53,17 +60,18 @@ final class PostgresBudgetLedger implements BudgetLedger {
   private static final String LOCK_IN_ORDER = "ORDER BY id FOR NO KEY UPDATE";
 
   /**
-   * The reservation row, with the ids of every budget of the key and of its team, locked in id
-   * order (the guarded update that follows runs on exactly these rows). Inserts nothing for an id
-   * in flight, or settled: a settlement deletes its reservation, and its request-log row, which
-   * always has a basis, remains. Returns how many layers the reservation must take from.
+   * The reservation row, with the ids of every budget of the key, of its team and of its end user
+   * (when its budgets pay), locked in id order (the guarded update that follows runs on exactly
+   * these rows). Inserts nothing for an id in flight, or settled: a settlement deletes its
+   * reservation, and its request-log row, which always has a basis, remains. Returns how many
+   * layers the reservation must take from.
    */
   private static final String INSERT_RESERVATION =
-      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids)"
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids, end_user_id)"
           + " SELECT :id, :key, :amount, :at, coalesce((SELECT array_agg(layer.id ORDER BY"
-          + " layer.id) FROM (SELECT id FROM budgets WHERE owner_id IN (:key, :team) "
+          + " layer.id) FROM (SELECT id FROM budgets WHERE owner_id IN (:key, :team, :endUser) "
           + LOCK_IN_ORDER
-          + ") AS layer), '{}')"
+          + ") AS layer), '{}'), :endUserId"
           + " WHERE NOT EXISTS (SELECT 1 FROM request_log WHERE request_id = :id"
           + " AND basis IS NOT NULL)"
           + " ON CONFLICT (id) DO NOTHING RETURNING cardinality(budget_ids)";
@@ -81,6 +89,24 @@ final class PostgresBudgetLedger implements BudgetLedger {
           + " AND spent_micros::numeric + reserved_micros + :amount <= 9223372036854775807"
           + " RETURNING "
           + BUDGET_COLUMNS;
+
+  /**
+   * An end user's budgets on first use, inside the reservation's transaction and before it locks
+   * any budget row: only when the end user has none committed, and {@code ON CONFLICT}: a racing
+   * first reservation of the same end user waits on the unique index until this one commits (then
+   * inserts nothing and locks the committed rows) or rolls back (then inserts them itself). A
+   * refusal rolls them back with the reservation: a refused end user leaves no rows.
+   */
+  private static final String CREATE_END_USER =
+      "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros, reserved_micros,"
+          + " period_started_at, reset_period_seconds)"
+          + " SELECT :owner, terms.ordinality - 1, terms.limit_micros, 0, 0, :start, terms.period"
+          + " FROM unnest(:limits, :periods) WITH ORDINALITY AS terms (limit_micros, period,"
+          + " ordinality) WHERE NOT EXISTS (SELECT 1 FROM budgets WHERE owner_id = :owner)"
+          + " ON CONFLICT (owner_id, position) DO NOTHING";
+
+  /** Owners strictly between :from and :past: a key's end users (or those after a cursor). */
+  private static final String END_USER_RANGE = "owner_id > :from AND owner_id < :past";
 
   /** The budgets a reservation took from, read before any lock: they never change. */
   private static final String BUDGET_IDS_OF = "SELECT budget_ids FROM reservations WHERE id = ?";
@@ -153,12 +179,18 @@ final class PostgresBudgetLedger implements BudgetLedger {
     ReserveResult result =
         database.transaction(
             handle -> {
+              String endUser = reservation.endUserOwnerId();
+              if (endUser != null) {
+                createEndUser(handle, reservation);
+              }
               Integer layers =
                   handle
                       .createQuery(INSERT_RESERVATION)
                       .bind("id", reservation.id())
                       .bind("key", reservation.keyId())
                       .bind("team", reservation.teamId())
+                      .bind("endUser", endUser)
+                      .bind("endUserId", reservation.endUserId())
                       .bind("amount", reservation.amountMicros())
                       .bind("at", reservation.createdAt().toEpochMilli())
                       .mapTo(Integer.class)
@@ -195,13 +227,31 @@ final class PostgresBudgetLedger implements BudgetLedger {
     return result;
   }
 
-  /** The first layer, the key's before the team's, that the guarded update did not take from. */
+  private static void createEndUser(Handle handle, Reservation reservation) {
+    List<BudgetTerms> terms = reservation.endUser().budgets();
+    handle
+        .createUpdate(CREATE_END_USER)
+        .bind("owner", reservation.endUserOwnerId())
+        .bind("start", reservation.createdAt().toEpochMilli())
+        .bindArray("limits", Long.class, terms.stream().map(BudgetTerms::limitMicros).toArray())
+        .bindArray(
+            "periods", Long.class, terms.stream().map(BudgetTerms::resetPeriodSeconds).toArray())
+        .execute();
+  }
+
+  /**
+   * The first layer, the key's before the team's before the end user's, that the guarded update did
+   * not take from.
+   */
   private static ReserveResult.Refused refusal(
       Handle handle, Reservation reservation, List<BudgetRow> taken) {
     Set<Long> tookFrom = taken.stream().map(BudgetRow::id).collect(Collectors.toSet());
     List<String> owners = new ArrayList<>(List.of(reservation.keyId()));
     if (reservation.teamId() != null) {
       owners.add(reservation.teamId());
+    }
+    if (reservation.endUserOwnerId() != null) {
+      owners.add(reservation.endUserOwnerId());
     }
     for (String owner : owners) {
       for (BudgetRow row : selectOwner(handle, owner)) {
@@ -278,12 +328,97 @@ final class PostgresBudgetLedger implements BudgetLedger {
 
   @Override
   public Map<String, List<Budget>> endUsers(String keyId, String after, int limit) {
-    throw new UnsupportedOperationException("end-user budgets are not yet on PostgreSQL");
+    Objects.requireNonNull(keyId, "keyId");
+    String from = after == null ? EndUser.firstOwnerOf(keyId) : EndUser.ownerId(keyId, after);
+    Map<String, List<Budget>> rows =
+        database.read(
+            handle ->
+                groupByOwner(
+                    handle
+                        .createQuery(
+                            "SELECT "
+                                + BUDGET_COLUMNS
+                                + " FROM budgets WHERE owner_id IN (SELECT DISTINCT owner_id"
+                                + " FROM budgets WHERE "
+                                + END_USER_RANGE
+                                + " ORDER BY owner_id LIMIT :limit) ORDER BY owner_id, position")
+                        .bind("from", from)
+                        .bind("past", EndUser.pastOwnersOf(keyId))
+                        .bind("limit", Math.max(0, limit))));
+    Map<String, List<Budget>> page = new LinkedHashMap<>();
+    rows.forEach((owner, budgets) -> page.put(EndUser.idOf(owner), budgets));
+    return Collections.unmodifiableMap(page);
   }
 
   @Override
   public void configureEndUsers(String keyId, List<BudgetTerms> budgets, Instant periodStart) {
-    throw new UnsupportedOperationException("end-user budgets are not yet on PostgreSQL");
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(periodStart, "periodStart");
+    List<BudgetTerms> terms = List.copyOf(budgets);
+    String from = EndUser.firstOwnerOf(keyId);
+    String past = EndUser.pastOwnersOf(keyId);
+    database.transaction(
+        handle -> {
+          // the end users' rows in id order first, as every multi-row transaction here
+          handle
+              .createQuery("SELECT id FROM budgets WHERE " + END_USER_RANGE + " " + LOCK_IN_ORDER)
+              .bind("from", from)
+              .bind("past", past)
+              .mapTo(Long.class)
+              .list();
+          for (int position = 0; position < terms.size(); position++) {
+            BudgetTerms each = terms.get(position);
+            handle
+                .createUpdate(
+                    "UPDATE budgets SET limit_micros = :limit, reset_period_seconds = :period"
+                        + " WHERE "
+                        + END_USER_RANGE
+                        + " AND position = :position")
+                .bind("limit", each.limitMicros())
+                .bind("period", each.resetPeriodSeconds())
+                .bind("from", from)
+                .bind("past", past)
+                .bind("position", position)
+                .execute();
+            handle
+                .createUpdate(
+                    "INSERT INTO budgets (owner_id, position, limit_micros, spent_micros,"
+                        + " reserved_micros, period_started_at, reset_period_seconds)"
+                        + " SELECT DISTINCT owner_id, :position, :limit, 0, 0, :start, :period"
+                        + " FROM budgets WHERE "
+                        + END_USER_RANGE
+                        + " ON CONFLICT (owner_id, position) DO NOTHING")
+                .bind("limit", each.limitMicros())
+                .bind("period", each.resetPeriodSeconds())
+                .bind("start", periodStart.toEpochMilli())
+                .bind("from", from)
+                .bind("past", past)
+                .bind("position", position)
+                .execute();
+          }
+          handle
+              .createUpdate(
+                  "DELETE FROM budgets WHERE " + END_USER_RANGE + " AND position >= :positions")
+              .bind("from", from)
+              .bind("past", past)
+              .bind("positions", terms.size())
+              .execute();
+          return Outcome.commit(null);
+        });
+    log.atInfo()
+        .addKeyValue("key_id", keyId)
+        .addKeyValue("budgets", terms.size())
+        .log("end-user budget terms applied");
+  }
+
+  private static Map<String, List<Budget>> groupByOwner(org.jdbi.v3.core.statement.Query query) {
+    return query.reduceResultSet(
+        new LinkedHashMap<>(),
+        (map, rs, context) -> {
+          BudgetRow row = budgetRow(rs);
+          map.computeIfAbsent(row.ownerId(), owner -> new ArrayList<>()).add(row.budget());
+          return map;
+        });
   }
 
   @Override
@@ -404,7 +539,8 @@ final class PostgresBudgetLedger implements BudgetLedger {
                               + RequestRows.COLUMNS
                               + ") SELECT id, key_id, :model, created_at, :status, false, 0, 0,"
                               + " 0, amount_micros, amount_micros, :basis, 0,"
-                              + " greatest(0, :now - created_at), :error, NULL, NULL, NULL FROM closed"
+                              + " greatest(0, :now - created_at), :error, NULL, NULL, end_user_id,"
+                              + " NULL FROM closed"
                               + " ORDER BY created_at")
                       .bind("model", RECOVERED_MODEL)
                       .bind("status", RECOVERED_STATUS)
@@ -438,16 +574,16 @@ final class PostgresBudgetLedger implements BudgetLedger {
         .list();
   }
 
+  /** Keys' and teams' budgets: end users' owner ids hold the separator, theirs never. */
   private static Map<String, List<Budget>> selectAll(Handle handle) {
-    return handle
-        .createQuery("SELECT " + BUDGET_COLUMNS + " FROM budgets ORDER BY owner_id, position")
-        .reduceResultSet(
-            new LinkedHashMap<>(),
-            (map, rs, context) -> {
-              BudgetRow row = budgetRow(rs);
-              map.computeIfAbsent(row.ownerId(), owner -> new ArrayList<>()).add(row.budget());
-              return map;
-            });
+    return groupByOwner(
+        handle
+            .createQuery(
+                "SELECT "
+                    + BUDGET_COLUMNS
+                    + " FROM budgets WHERE strpos(owner_id, :separator) = 0"
+                    + " ORDER BY owner_id, position")
+            .bind("separator", String.valueOf(EndUser.SEPARATOR)));
   }
 
   private static BudgetRow budget(ResultSet rs, StatementContext context) throws SQLException {

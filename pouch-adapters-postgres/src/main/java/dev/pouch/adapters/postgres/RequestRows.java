@@ -16,12 +16,12 @@ final class RequestRows {
       "request_id, key_id, model, created_at, status, streamed, prompt_tokens,"
           + " cached_prompt_tokens, completion_tokens, reserved_micros, cost_micros, basis,"
           + " overrun_micros, latency_millis, error_code, priced_as, client_request_id,"
-          + " upstream";
+          + " end_user_id, upstream";
 
   private static final String INSERT =
       "INSERT INTO request_log ("
           + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** Reads a row selected with {@link #COLUMNS}. */
   static final RowMapper<RequestRecord> MAPPER = RequestRows::map;
@@ -49,6 +49,7 @@ final class RequestRows {
         record.errorCode(),
         record.pricedAs(),
         record.clientRequestId(),
+        record.endUserId(),
         record.upstream());
   }
 
@@ -80,7 +81,7 @@ final class RequestRows {
         rs.getString("error_code"),
         rs.getString("priced_as"),
         rs.getString("client_request_id"),
-        null, // end_user_id: not yet stored on PostgreSQL
+        rs.getString("end_user_id"),
         rs.getString("upstream"));
   }
 }

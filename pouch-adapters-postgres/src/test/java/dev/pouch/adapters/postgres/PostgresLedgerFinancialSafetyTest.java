@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
+import dev.pouch.domain.budget.EndUser;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.log.RequestRecord;
 import java.util.ArrayList;
@@ -27,8 +28,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The guarded reservation between processes (FINANCIAL_SAFETY): two stores with pools of their own
  * on one schema share the budget rule, as SQLite's {@code LedgerConcurrencyTest} shows for two
- * stores on one file; and multi-layer reservations and settlements racing over both never deadlock
- * (budget rows are locked in id order) and balance to the cent.
+ * stores on one file; multi-layer reservations and settlements racing over both never deadlock
+ * (budget rows are locked in id order) and balance to the cent; and the first reservations of a new
+ * end user racing over both create its budgets once and never overshoot them.
  */
 @ExtendWith(TestDatabase.class)
 class PostgresLedgerFinancialSafetyTest {
@@ -127,6 +129,45 @@ class PostgresLedgerFinancialSafetyTest {
     assertThat(logged).isEqualTo(charged.get());
     // the limits bit: some were refused, the rest settled
     assertThat(settled.get()).isPositive().isLessThan(requestCount);
+  }
+
+  @Test
+  void firstReservationsOfOneNewEndUserRacingOverTwoStoresCreateItsBudgetsOnceAndNeverOvershoot()
+      throws Exception {
+    first.open("team_1", List.of(new BudgetTerms(0, 0)), T0);
+    first.open("key_1", List.of(new BudgetTerms(0, 0)), T0);
+    EndUser endUser =
+        new EndUser(
+            "key_1", "u-new", List.of(new BudgetTerms(300, 86_400), new BudgetTerms(1_000, 0)));
+    int requestCount = 100;
+    CountDownLatch gate = new CountDownLatch(40);
+    AtomicInteger granted = new AtomicInteger();
+    List<Callable<Void>> requests = new ArrayList<>();
+    for (int i = 0; i < requestCount; i++) {
+      PostgresStore store = i % 2 == 0 ? first : second;
+      Reservation reservation = new Reservation("r" + i, "key_1", "team_1", 10, T0, endUser);
+      requests.add(
+          () -> {
+            if (gate.getCount() > 0) {
+              gate.countDown();
+              gate.await();
+            }
+            if (store.reserve(reservation)) {
+              granted.incrementAndGet();
+            }
+            return null;
+          });
+    }
+
+    runAll(40, requests);
+
+    // the end user's daily 300 covers exactly 30 requests of 10, whichever store created its rows
+    assertThat(granted).hasValue(30);
+    assertThat(second.budgets("key_1/u-new"))
+        .containsExactly(new Budget(300, 0, 300, T0, 86_400), new Budget(1_000, 0, 300, T0, 0));
+    assertThat(second.endUsers("key_1", null, 10)).containsOnlyKeys("u-new");
+    assertThat(first.require("key_1").reservedMicros()).isEqualTo(300);
+    assertThat(first.require("team_1").reservedMicros()).isEqualTo(300);
   }
 
   private static void runAll(int threads, List<Callable<Void>> tasks) throws Exception {

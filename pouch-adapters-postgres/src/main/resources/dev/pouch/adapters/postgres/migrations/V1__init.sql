@@ -1,4 +1,4 @@
--- Pouch on PostgreSQL, version 1: the schema SQLite reached at its version 10, in one step.
+-- Pouch on PostgreSQL, version 1: the schema SQLite reached at its version 12, in one step.
 -- Times are bigint epoch milliseconds (UTC), money is bigint micro-dollars (1 USD = 1 000 000):
 -- the same numbers as the SQLite store, so both map rows the same way.
 
@@ -36,10 +36,13 @@ CREATE TABLE teams (
 -- Budgets in layers: a key or a team (the owner) has one or more budgets, in order (position).
 -- limit_micros = 0 means unlimited; reset_period_seconds = 0 means the budget never resets. The
 -- budget rule (spent + reserved + amount <= limit) is enforced by the guarded UPDATE of a
--- reservation, never by reading here and deciding in Java.
+-- reservation, never by reading here and deciding in Java. An end user's budgets are rows of owner
+-- the key's id, '/', the end user's id (key and team ids never hold '/'), created by the first
+-- reservation that names it; owner_id compares bytewise (COLLATE "C", as SQLite), so that a key's
+-- end users are the range 'key_…/' to 'key_…0' of the (owner_id, position) index, in id order.
 CREATE TABLE budgets (
   id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  owner_id             text   NOT NULL,
+  owner_id             text   COLLATE "C" NOT NULL,
   position             int    NOT NULL CHECK (position >= 0),
   limit_micros         bigint NOT NULL CHECK (limit_micros >= 0),
   spent_micros         bigint NOT NULL DEFAULT 0 CHECK (spent_micros >= 0),
@@ -53,13 +56,15 @@ CREATE TABLE budgets (
 -- request_id keeps reserving an id idempotent). budget_ids are the budget rows the reservation
 -- took from, sorted, so that its settlement charges exactly those even when the owner's budgets
 -- or the key's team changed meanwhile. No foreign keys: a dropped budget leaves its reservations
--- to settle into nothing there.
+-- to settle into nothing there. end_user_id names the request's end user, so that recovery writes
+-- it on the request-log row.
 CREATE TABLE reservations (
   id            text     NOT NULL PRIMARY KEY,
   key_id        text     NOT NULL,
   amount_micros bigint   NOT NULL CHECK (amount_micros >= 0),
   created_at    bigint   NOT NULL,
-  budget_ids    bigint[] NOT NULL
+  budget_ids    bigint[] NOT NULL,
+  end_user_id   text
 );
 
 -- History of closed budget periods, one row per reset.
@@ -75,7 +80,8 @@ CREATE TABLE budget_periods (
 
 CREATE INDEX budget_periods_by_owner ON budget_periods (owner_id, position, started_at);
 
--- One row per request. seq breaks ties between rows of the same millisecond.
+-- One row per request. seq breaks ties between rows of the same millisecond. end_user_id names
+-- the request's end user, so that rows add up per end user.
 CREATE TABLE request_log (
   seq                  bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   request_id           text    NOT NULL,
@@ -95,6 +101,7 @@ CREATE TABLE request_log (
   error_code           text,
   priced_as            text,
   client_request_id    text,
+  end_user_id          text,
   upstream             text
 );
 
