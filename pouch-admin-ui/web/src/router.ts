@@ -1,23 +1,22 @@
 import { signal } from '@preact/signals';
+import { pathOf, routeOf, type Page } from './routes';
 
-/** The app's pages; each has its own path so a reload or a link lands on it. */
-export type Page = 'keys' | 'usage' | 'logs' | 'reconciliation';
+export type { Page } from './routes';
 
-function pageOf(path: string): Page {
-  if (path.startsWith('/usage')) return 'usage';
-  if (path.startsWith('/logs')) return 'logs';
-  if (path.startsWith('/reconciliation')) return 'reconciliation';
-  return 'keys';
-}
+const initial = routeOf(location.pathname);
+export const page = signal<Page>(initial.page);
+/** The key shown on the key page. */
+export const keyId = signal<string | null>(initial.keyId);
 
-export const page = signal<Page>(pageOf(location.pathname));
-
-export function navigate(to: Page) {
-  const path = to === 'keys' ? '/' : `/${to}`;
+export function navigate(to: Page, id: string | null = null) {
+  const path = pathOf(to, id);
   if (location.pathname !== path) history.pushState(null, '', path);
+  keyId.value = to === 'key' ? id : null;
   page.value = to;
 }
 
 addEventListener('popstate', () => {
-  page.value = pageOf(location.pathname);
+  const route = routeOf(location.pathname);
+  keyId.value = route.keyId;
+  page.value = route.page;
 });

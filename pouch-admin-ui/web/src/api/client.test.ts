@@ -37,6 +37,24 @@ describe('PouchApi', () => {
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
+  it("pages a key's end users with the previous page's next_after as after", async () => {
+    const fetch = answer(200, { object: 'list', data: [{ id: 'alice', key_id: 'key 1', budgets: [] }], next_after: 'alice' });
+    const api = new PouchApi({ token: () => 't', fetch });
+    const page = await api.endUsers('key 1', { limit: 50, after: 'a+b' });
+    expect(page.next_after).toBe('alice');
+    const [url] = fetch.mock.calls[0] as unknown as [string];
+    expect(url).toBe('/api/keys/key%201/end-users?limit=50&after=a%2Bb');
+  });
+
+  it('deletes a team and reads its 409 while keys belong to it', async () => {
+    const fetch = answer(409, { error: { message: 'the team has keys', type: 'invalid_request_error', code: 'conflict', param: null } });
+    const api = new PouchApi({ token: () => 't', fetch });
+    const failure = await api.deleteTeam('team_1').catch((e) => e);
+    expect(failure).toMatchObject({ status: 409, code: 'conflict' });
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect([url, init.method]).toEqual(['/api/teams/team_1', 'DELETE']);
+  });
+
   it('calls onUnauthorized on 401 and still rejects', async () => {
     const fetch = answer(401, { error: { message: 'Missing or wrong admin token', type: 'invalid_request_error', code: 'invalid_admin_token', param: null } });
     const onUnauthorized = vi.fn();

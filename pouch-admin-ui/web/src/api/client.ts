@@ -45,6 +45,31 @@ export interface PluginRef {
 
 export type KeyStatus = 'active' | 'expired' | 'exhausted' | 'suspended';
 
+/** One budget as every view shows it (a key's, a team's, an end user's). */
+export interface BudgetView {
+  limit_micros: number;
+  spent_micros: number;
+  reserved_micros: number;
+  period_started_at: string;
+  reset_period_seconds: number;
+}
+
+/** A budget's terms as drafts take them. */
+export interface BudgetTerms {
+  limit_micros: number;
+  reset_period_seconds: number;
+}
+
+export type EndUserSource = 'user' | 'safety_identifier' | 'header';
+
+/** How a key names and caps its end users. */
+export interface EndUserPolicy {
+  source: EndUserSource;
+  required: boolean;
+  /** The terms each distinct end user gets. */
+  budgets: BudgetTerms[];
+}
+
 export interface KeyView {
   id: string;
   name: string;
@@ -52,13 +77,12 @@ export interface KeyView {
   provider: PluginRef;
   middlewares: PluginRef[];
   allowed_models: string[];
-  budget: {
-    limit_micros: number;
-    spent_micros: number;
-    reserved_micros: number;
-    period_started_at: string;
-    reset_period_seconds: number;
-  };
+  /** The key's first budget (`budgets[0]`). */
+  budget: BudgetView;
+  /** Every budget of the key's own, in order. */
+  budgets: BudgetView[];
+  team_id: string | null;
+  end_user: EndUserPolicy | null;
   expires_at: string | null;
   auto_renew: boolean;
   created_at: string;
@@ -82,6 +106,32 @@ export interface KeyBody {
   reset_period_seconds: number;
   expires_at: string | null;
   auto_renew: boolean;
+}
+
+export interface TeamView {
+  id: string;
+  name: string;
+  created_at: string;
+  budgets: BudgetView[];
+  key_ids: string[];
+}
+
+export interface TeamBody {
+  name: string;
+  budgets: BudgetTerms[];
+}
+
+export interface EndUserView {
+  id: string;
+  key_id: string;
+  budgets: BudgetView[];
+}
+
+/** One page of a key's end users; `next_after` is null on the last. */
+export interface EndUserPage {
+  object: 'list';
+  data: EndUserView[];
+  next_after: string | null;
 }
 
 export type Bucket = 'hour' | 'day';
@@ -215,6 +265,27 @@ export class PouchApi {
 
   resetBudget(id: string): Promise<KeyView> {
     return this.call('POST', `/api/keys/${encodeURIComponent(id)}/budget/reset`);
+  }
+
+  /** The key's end users that have budgets, by id; `after` = the previous page's `next_after`. */
+  endUsers(keyId: string, query: { limit?: number; after?: string }): Promise<EndUserPage> {
+    return this.call(
+      'GET',
+      `/api/keys/${encodeURIComponent(keyId)}/end-users` + queryString({ limit: query.limit?.toString(), after: query.after }),
+    );
+  }
+
+  listTeams(): Promise<TeamView[]> {
+    return this.call('GET', '/api/teams');
+  }
+
+  createTeam(body: TeamBody): Promise<TeamView> {
+    return this.call('POST', '/api/teams', body);
+  }
+
+  /** 409 `conflict` while a key belongs to the team. */
+  deleteTeam(id: string): Promise<void> {
+    return this.call('DELETE', `/api/teams/${encodeURIComponent(id)}`);
   }
 
   plugins(): Promise<Plugins> {

@@ -117,6 +117,9 @@ export function formatTime(iso: string | null): string {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** The reset periods the forms offer, in seconds (0: never). */
+export const PERIODS = [0, 3600, 86400, 604800, 2592000];
+
 export function formatPeriod(seconds: number): string {
   if (!seconds) return 'never';
   const known: Record<number, string> = { 3600: 'hourly', 86400: 'daily', 604800: 'weekly', 2592000: 'every 30 days' };

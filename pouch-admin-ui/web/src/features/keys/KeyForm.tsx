@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type CreatedKey, type KeyView, type Plugins } from '../../api/client';
 import { Dialog } from '../../ui/dialog';
-import { FieldError, MoneyInput, formatPeriod } from '../../ui/parts';
+import { FieldError, MoneyInput, PERIODS, formatPeriod } from '../../ui/parts';
 import { configToForm, SchemaForm, type FieldErrors } from '../../ui/schemaForm';
 import { api } from '../login/session';
 import { blankDraft, bodyOf, draftOf, errorsUnder, newMiddleware, pluginById, type KeyDraft } from './keyDraft';
 
-const PERIODS = [0, 3600, 86400, 604800, 2592000];
 
 interface KeyFormProps {
   plugins: Plugins;
