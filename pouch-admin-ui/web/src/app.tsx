@@ -1,14 +1,18 @@
+import { KeyPage } from './features/keys/KeyPage';
 import { KeysPage } from './features/keys/KeysPage';
 import { LoginPage } from './features/login/LoginPage';
 import { logOut, token } from './features/login/session';
 import { RequestLogPage } from './features/logs/RequestLogPage';
 import { ReconciliationPage } from './features/reconciliation/ReconciliationPage';
+import { TeamsPage } from './features/teams/TeamsPage';
 import { UsagePage } from './features/usage/UsagePage';
-import { navigate, page, type Page } from './router';
+import { keyId, navigate, page, type Page } from './router';
+import { pathOf } from './routes';
 import { applyTheme, theme } from './theme';
 
 const PAGES: { id: Page; label: string }[] = [
   { id: 'keys', label: 'Keys' },
+  { id: 'teams', label: 'Teams' },
   { id: 'usage', label: 'Usage' },
   { id: 'logs', label: 'Request log' },
   { id: 'reconciliation', label: 'Reconciliation' },
@@ -26,8 +30,8 @@ export function App() {
               {PAGES.map((p) => (
                 <li>
                   <a
-                    href={p.id === 'keys' ? '/' : `/${p.id}`}
-                    class={page.value === p.id ? 'menu-active' : ''}
+                    href={pathOf(p.id)}
+                    class={page.value === p.id || (p.id === 'keys' && page.value === 'key') ? 'menu-active' : ''}
                     aria-current={page.value === p.id ? 'page' : undefined}
                     onClick={(e) => {
                       e.preventDefault();
@@ -56,6 +60,8 @@ export function App() {
       </header>
       <main class="mx-auto max-w-7xl p-4">
         {page.value === 'keys' && <KeysPage />}
+        {page.value === 'key' && keyId.value && <KeyPage keyId={keyId.value} />}
+        {page.value === 'teams' && <TeamsPage />}
         {page.value === 'usage' && <UsagePage />}
         {page.value === 'logs' && <RequestLogPage />}
         {page.value === 'reconciliation' && <ReconciliationPage />}

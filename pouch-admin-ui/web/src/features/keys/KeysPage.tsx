@@ -4,6 +4,8 @@ import type { CreatedKey, KeyView, Plugins } from '../../api/client';
 import { ConfirmDialog, Dialog } from '../../ui/dialog';
 import { BudgetBar, CopyButton, formatPeriod, formatTime, ProviderBadge, StatusBadge } from '../../ui/parts';
 import { api } from '../login/session';
+import { navigate } from '../../router';
+import { pathOf } from '../../routes';
 import { KeyForm } from './KeyForm';
 
 export const keys = signal<KeyView[] | null>(null);
@@ -171,7 +173,18 @@ export function KeysPage() {
           <li class="card bg-base-100 shadow" data-testid="key-card" data-key-name={key.name}>
             <div class="card-body gap-3 p-4">
               <div class="flex flex-wrap items-center gap-2">
-                <h2 class="card-title mr-auto text-lg">{key.name}</h2>
+                <h2 class="card-title mr-auto text-lg">
+                  <a
+                    href={pathOf('key', key.id)}
+                    class="link link-hover"
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate('key', key.id);
+                    }}
+                  >
+                    {key.name}
+                  </a>
+                </h2>
                 <StatusBadge status={key.status} />
                 {key.simulated && <StatusBadge status="simulation" />}
               </div>
@@ -192,6 +205,14 @@ export function KeysPage() {
               <dl class="grid grid-cols-2 gap-x-3 gap-y-1 text-xs">
                 <dt class="opacity-70">Resets</dt>
                 <dd>{formatPeriod(key.budget.reset_period_seconds)}</dd>
+                {(key.budgets?.length > 1 || key.team_id) && (
+                  <>
+                    <dt class="opacity-70">Layers</dt>
+                    <dd data-testid="layer-count">
+                      {key.budgets.length} own{key.team_id ? ' + team' : ''}
+                    </dd>
+                  </>
+                )}
                 <dt class="opacity-70">Expires</dt>
                 <dd>{formatTime(key.expires_at)}</dd>
                 <dt class="opacity-70">Auto-renew</dt>
