@@ -276,6 +276,63 @@ async function run() {
   await page.getByRole('button', { name: 'Compare' }).click();
   await page.getByTestId('reconciliation-openai').waitFor();
 
+  log('creating a team through the teams page lists it with its budget');
+  await page.getByRole('link', { name: 'Teams' }).click();
+  const teamForm = page.getByTestId('team-form');
+  await teamForm.getByLabel('Team name').fill('e2e-team');
+  await teamForm.getByLabel('Team budget (USD)').fill('100');
+  await teamForm.getByRole('button', { name: 'Create team' }).click();
+  const teamRow = page.locator('[data-team-name="e2e-team"]');
+  await teamRow.getByText('of $100.00').waitFor();
+  const team = (await admin(base, 'GET', '/api/teams')).body.find((t) => t.name === 'e2e-team');
+  assert.deepEqual(team.budgets.map((b) => [b.limit_micros, b.reset_period_seconds]), [[100_000_000, 2_592_000]]);
+
+  log("a key's page shows every budget it pays from, its team, its end-user policy and end users");
+  const layered = await admin(base, 'POST', '/api/keys', {
+    name: 'e2e-layered',
+    provider: { id: 'mock', config: { input_usd_per_mtok: 2.5, output_usd_per_mtok: 10 } },
+    team_id: team.id,
+    budgets: [
+      { limit_micros: 5_000_000, reset_period_seconds: 86400 },
+      { limit_micros: 50_000_000, reset_period_seconds: 0 },
+    ],
+    end_user: { source: 'user', required: true, budgets: [{ limit_micros: 1_000_000, reset_period_seconds: 86400 }] },
+  });
+  assert.equal(layered.status, 201, JSON.stringify(layered.body));
+  const alice = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${layered.body.key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 20, user: 'alice', messages: [{ role: 'user', content: 'Hi' }] }),
+  });
+  assert.equal(alice.status, 200, await alice.text());
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.locator('[data-key-name="e2e-layered"]').getByRole('link', { name: 'e2e-layered' }).click();
+  await page.getByRole('heading', { name: 'Key e2e-layered' }).waitFor();
+  const layers = page.getByTestId('key-layers');
+  await layers.getByText('of $50.00').waitFor();
+  assert.deepEqual(await layers.locator('[data-testid="layer"]').evaluateAll((rows) => rows.map((r) => r.dataset.owner)), ['key', 'key', 'team']);
+  await layers.getByText('of $5.00').waitFor();
+  await layers.getByText('of $100.00').waitFor();
+  assert.equal(await page.getByTestId('key-team').textContent(), 'e2e-team');
+  await page.getByTestId('end-user-policy').getByText("Named by OpenAI's user field, required; each gets $1.00 daily.").waitFor();
+  await page.locator('[data-end-user="alice"]').getByText('of $1.00').waitFor();
+  await shot(page, 'admin-ui-key-layers.png');
+
+  log('a reload of a key page stays on it; its team link leads to the teams page');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Key e2e-layered' }).waitFor();
+  await page.getByTestId('key-team').click();
+  await page.getByRole('heading', { name: 'Teams' }).waitFor();
+
+  log('deleting an empty team, after confirming');
+  assert.equal((await admin(base, 'POST', '/api/teams', { name: 'e2e-empty', budgets: [{ limit_micros: 0, reset_period_seconds: 0 }] })).status, 201);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const emptyRow = page.locator('[data-team-name="e2e-empty"]');
+  await emptyRow.getByRole('button', { name: 'Delete' }).click();
+  await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete team' }).click();
+  await emptyRow.waitFor({ state: 'detached' });
+  assert.ok(!(await admin(base, 'GET', '/api/teams')).body.some((t) => t.name === 'e2e-empty'));
+
   log('revoking the key, after confirming');
   await page.getByRole('link', { name: 'Keys' }).click();
   await card.getByRole('button', { name: 'Revoke' }).click();
