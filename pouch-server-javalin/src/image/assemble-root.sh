@@ -31,7 +31,7 @@ fi
 # libraries (never loaded headless) bring no X11 or font libraries along.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-(cd "$scratch" && unzip -q -o "$jar" 'org/sqlite/native/Linux/x86_64/libsqlitejdbc.so')
+(cd "$scratch" && "$java_home/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
 {
   find "$out/opt/java" \( -name '*.so' -o -path '*/bin/*' \) -type f \
     | grep -Ev '/lib(awt|awt_headless|awt_xawt|fontmanager|javajpeg|jawt|jsound|lcms|mlib_image|splashscreen)\.so$'
