@@ -3,7 +3,8 @@
 # a jlink'ed Java runtime at /opt/java, the shared libraries it and SQLite's native library load
 # (copied from this machine, at the same paths), /etc/passwd and /etc/group with the non-root user
 # `pouch` (uid and gid 65532), /data (the volume) and /tmp (sqlite-jdbc unpacks its library there).
-# Usage: assemble-root.sh FAT_JAR OUT_DIR
+# Usage: assemble-root.sh FAT_JAR OUT_DIR (the runtime comes from the JDK of `javac` on the PATH,
+# or POUCH_IMAGE_JDK; it needs its jmods/ folder).
 set -euo pipefail
 jar="$1"
 out="$2"
