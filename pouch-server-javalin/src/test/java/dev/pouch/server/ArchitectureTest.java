@@ -178,7 +178,7 @@ class ArchitectureTest {
   void onlyTheSqlStoresUseTheJdbcSupport() {
     noClasses()
         .that()
-        .resideInAPackage(ADAPTERS + "..")
+        .resideInAPackage("dev.pouch.adapters..")
         .and()
         .resideOutsideOfPackages(
             Stream.concat(Stream.of(JDBC_SUPPORT), SQL_STORES.stream())
