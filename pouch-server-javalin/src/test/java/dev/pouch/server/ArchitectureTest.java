@@ -56,6 +56,20 @@ class ArchitectureTest {
     "ch.qos.logback.."
   };
 
+  /**
+   * The adapter-support module {@code pouch-adapters-jdbc}: what the SQL stores share (rows, policy
+   * JSON). Not an adapter of its own: the stores may use it; it uses no driver and no adapter.
+   */
+  private static final String JDBC_SUPPORT = "jdbc";
+
+  /** The adapters that may use {@link #JDBC_SUPPORT}. */
+  private static final Set<String> SQL_STORES = Set.of("sqlite", "postgres");
+
+  /** The database drivers and pools: each SQL store its own, the shared support none. */
+  private static final String[] DRIVERS = {
+    "org.sqlite..", "org.postgresql..", "com.zaxxer.hikari.."
+  };
+
   private static JavaClasses pouch;
 
   /** Every adapter, one per package under {@code dev.pouch.adapters}: sqlite, openai, … */
@@ -79,7 +93,7 @@ class ArchitectureTest {
   @Test
   void everyAdapterModuleIsOnTheClasspath() {
     // the server depends on every adapter; a rule over an empty set would prove nothing
-    assertThat(adapters).contains("sqlite", "postgres", "openai", "mock", "webhook");
+    assertThat(adapters).contains("sqlite", "postgres", JDBC_SUPPORT, "openai", "mock", "webhook");
   }
 
   @Test
@@ -161,6 +175,34 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheSqlStoresUseTheJdbcSupport() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.pouch.adapters..")
+        .and()
+        .resideOutsideOfPackages(
+            Stream.concat(Stream.of(JDBC_SUPPORT), SQL_STORES.stream())
+                .map(adapter -> ADAPTERS + adapter + "..")
+                .toArray(String[]::new))
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(ADAPTERS + JDBC_SUPPORT + "..")
+        .check(pouch);
+  }
+
+  @Test
+  void theJdbcSupportUsesNoDatabaseDriver() {
+    noClasses()
+        .that()
+        .resideInAPackage(ADAPTERS + JDBC_SUPPORT + "..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(DRIVERS)
+        .because("SQL that differs between the databases stays in each store")
+        .check(pouch);
+  }
+
+  @Test
   void onlyTheServerKnowsTheAdapters() {
     noClasses()
         .that()
@@ -224,12 +266,16 @@ class ArchitectureTest {
     slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(pouch);
   }
 
-  /** The server's package and every adapter package but {@code self}'s. */
+  /**
+   * The server's package and every adapter package but {@code self}'s (and, for a SQL store, the
+   * JDBC support's).
+   */
   private static String[] otherAdapters(String self) {
     return Stream.concat(
             Stream.of("dev.pouch.server.."),
             adapters.stream()
                 .filter(adapter -> !adapter.equals(self))
+                .filter(adapter -> !(adapter.equals(JDBC_SUPPORT) && SQL_STORES.contains(self)))
                 .map(adapter -> ADAPTERS + adapter + ".."))
         .toArray(String[]::new);
   }

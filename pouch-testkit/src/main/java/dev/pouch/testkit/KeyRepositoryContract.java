@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.port.out.KeyRepository;
+import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.key.EndUserPolicy;
+import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
 import dev.pouch.domain.plugin.PluginConfig;
@@ -127,6 +130,24 @@ public abstract class KeyRepositoryContract {
     assertThat(stored).isEqualTo(edited);
     assertThat(stored.version()).isEqualTo(2);
     assertThat(repository.findBySecretHash("a".repeat(64))).contains(edited);
+  }
+
+  @Test
+  void aKeysEndUserPolicyAndFallbacksAreStoredWithIt() {
+    AppKey key = key("key_1", "a".repeat(64), T0);
+    KeyPolicy policy =
+        new KeyPolicy(
+            new PluginRef("mock", PluginConfig.EMPTY),
+            List.of(new Fallback(new PluginRef("mock", PluginConfig.EMPTY), "m-2")),
+            List.of(),
+            List.of("m"),
+            new EndUserPolicy(
+                EndUserPolicy.Source.USER, true, List.of(new BudgetTerms(1_000_000, 86_400))));
+    AppKey withEndUsers = key.edited(key.name(), null, false, policy);
+
+    repository.insert(withEndUsers);
+
+    assertThat(repository.findById("key_1").orElseThrow().policy()).isEqualTo(policy);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.postgres;
 
+import dev.pouch.adapters.jdbc.RequestRecordRows;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
@@ -293,7 +294,7 @@ final class PostgresBudgetLedger implements BudgetLedger {
               .bind("actual", settlement.actualMicros())
               .bindArray("ids", Long.class, (Object[]) budgetIds)
               .execute();
-          RequestRows.insert(handle, settlement.record());
+          handle.execute(RequestRecordRows.INSERT, RequestRecordRows.values(settlement.record()));
           if (settlement.actualMicros() > reserved.amountMicros()) {
             log.atWarn()
                 .addKeyValue("key", reserved.keyId())
@@ -514,7 +515,7 @@ final class PostgresBudgetLedger implements BudgetLedger {
   @Override
   public int recoverOpenReservations(Instant now) {
     long settledAt = now.toEpochMilli();
-    String basis = RequestRows.basisColumn(SettlementBasis.RECOVERED);
+    String basis = RequestRecordRows.basisColumn(SettlementBasis.RECOVERED);
     int recovered =
         database.transaction(
             handle -> {
@@ -536,7 +537,7 @@ final class PostgresBudgetLedger implements BudgetLedger {
                       .createUpdate(
                           "WITH closed AS (DELETE FROM reservations RETURNING *)"
                               + " INSERT INTO request_log ("
-                              + RequestRows.COLUMNS
+                              + RequestRecordRows.COLUMNS
                               + ") SELECT id, key_id, :model, created_at, :status, false, 0, 0,"
                               + " 0, amount_micros, amount_micros, :basis, 0,"
                               + " greatest(0, :now - created_at), :error, NULL, NULL, end_user_id,"

@@ -1,19 +1,14 @@
 package dev.pouch.adapters.postgres;
 
+import dev.pouch.adapters.jdbc.TeamRows;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.team.Team;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /** {@link TeamRepository} on the {@code teams} table. */
 final class PostgresTeamRepository implements TeamRepository {
-  private static final String COLUMNS = "id, name, created_at";
-
   private final Database database;
 
   PostgresTeamRepository(Database database) {
@@ -27,7 +22,9 @@ final class PostgresTeamRepository implements TeamRepository {
         database.write(
             handle ->
                 handle.execute(
-                    "INSERT INTO teams (" + COLUMNS + ") VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO teams ("
+                        + TeamRows.COLUMNS
+                        + ") VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     team.id(),
                     team.name(),
                     team.createdAt().toEpochMilli()));
@@ -42,9 +39,9 @@ final class PostgresTeamRepository implements TeamRepository {
     return database.read(
         handle ->
             handle
-                .createQuery("SELECT " + COLUMNS + " FROM teams WHERE id = :id")
+                .createQuery("SELECT " + TeamRows.COLUMNS + " FROM teams WHERE id = :id")
                 .bind("id", id)
-                .map(PostgresTeamRepository::map)
+                .map(TeamRows.MAPPER)
                 .findOne());
   }
 
@@ -53,8 +50,8 @@ final class PostgresTeamRepository implements TeamRepository {
     return database.read(
         handle ->
             handle
-                .createQuery("SELECT " + COLUMNS + " FROM teams ORDER BY created_at, seq")
-                .map(PostgresTeamRepository::map)
+                .createQuery("SELECT " + TeamRows.COLUMNS + " FROM teams ORDER BY created_at, seq")
+                .map(TeamRows.MAPPER)
                 .list());
   }
 
@@ -71,10 +68,5 @@ final class PostgresTeamRepository implements TeamRepository {
   public boolean deleteTeam(String id) {
     Objects.requireNonNull(id, "id");
     return database.write(handle -> handle.execute("DELETE FROM teams WHERE id = ?", id)) == 1;
-  }
-
-  private static Team map(ResultSet rs, StatementContext context) throws SQLException {
-    return new Team(
-        rs.getString("id"), rs.getString("name"), Instant.ofEpochMilli(rs.getLong("created_at")));
   }
 }

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.sqlite;
 
+import dev.pouch.adapters.jdbc.RequestRecordRows;
 import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.domain.budget.Budget;
@@ -413,7 +414,8 @@ final class SqliteBudgetLedger implements BudgetLedger {
                   settlement.actualMicros(),
                   reserved.budgetIds());
           cacheRowsWhenCommitted(handle, charged);
-          RequestRows.insert(handle, settlement.record());
+          WriterStatements.update(
+              handle, RequestRecordRows.INSERT, RequestRecordRows.values(settlement.record()));
           if (settlement.actualMicros() > reserved.amountMicros()) {
             log.atWarn()
                 .addKeyValue("key", reserved.keyId())
@@ -535,7 +537,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
   @Override
   public int recoverOpenReservations(Instant now) {
     long settledAt = now.toEpochMilli();
-    String basis = RequestRows.basisColumn(SettlementBasis.RECOVERED);
+    String basis = RequestRecordRows.basisColumn(SettlementBasis.RECOVERED);
     int recovered =
         database.transaction(
             handle -> {
@@ -543,7 +545,7 @@ final class SqliteBudgetLedger implements BudgetLedger {
               handle
                   .createUpdate(
                       "INSERT INTO request_log ("
-                          + RequestRows.COLUMNS
+                          + RequestRecordRows.COLUMNS
                           + ") SELECT id, key_id, :model, created_at, :status, 0, 0, 0, 0,"
                           + " amount_micros, amount_micros, :basis, 0,"
                           + " max(0, :now - created_at), :error, NULL, NULL, end_user_id, NULL FROM reservations"

@@ -1,29 +1,21 @@
 package dev.pouch.adapters.sqlite;
 
+import dev.pouch.adapters.jdbc.KeyRows;
+import dev.pouch.adapters.jdbc.PolicyJson;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.key.AppKey;
-import dev.pouch.domain.key.Suspension;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.statement.Query;
-import org.jdbi.v3.core.statement.SqlStatement;
-import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /** {@link KeyRepository} on the {@code app_keys} table; deleting sets {@code deleted_at}. */
 final class SqliteKeyRepository implements KeyRepository {
-  private static final String COLUMNS =
-      "id, name, prefix, secret_hash, created_at, expires_at, auto_renew, policy_json, version,"
-          + " suspended_at, suspended_reason, team_id";
-
   private final Database database;
   private final Clock clock;
 
@@ -40,10 +32,10 @@ final class SqliteKeyRepository implements KeyRepository {
     int inserted =
         database.write(
             handle ->
-                bindKey(
+                KeyRows.bind(
                         handle.createUpdate(
                             "INSERT INTO app_keys ("
-                                + COLUMNS
+                                + KeyRows.COLUMNS
                                 + ") VALUES (:id, :name, :prefix, :secret_hash, :created_at,"
                                 + " :expires_at, :auto_renew, :policy_json, :version, :suspended_at,"
                                 + " :suspended_reason, :team_id)"
@@ -63,7 +55,7 @@ final class SqliteKeyRepository implements KeyRepository {
     try {
       return database.write(
               handle ->
-                  bindKey(
+                  KeyRows.bind(
                           handle.createUpdate(
                               "UPDATE app_keys SET name = :name, prefix = :prefix,"
                                   + " secret_hash = :secret_hash, created_at = :created_at,"
@@ -100,13 +92,12 @@ final class SqliteKeyRepository implements KeyRepository {
     Objects.requireNonNull(value, column);
     return selectLive(
         " AND " + column + " = :value",
-        query -> query.bind("value", value).map(SqliteKeyRepository::map).findOne());
+        query -> query.bind("value", value).map(KeyRows.MAPPER).findOne());
   }
 
   @Override
   public List<AppKey> list() {
-    return selectLive(
-        " ORDER BY created_at, rowid", query -> query.map(SqliteKeyRepository::map).list());
+    return selectLive(" ORDER BY created_at, rowid", query -> query.map(KeyRows.MAPPER).list());
   }
 
   /** Runs a query over the live keys, {@code tail} appended to its WHERE clause. */
@@ -115,7 +106,10 @@ final class SqliteKeyRepository implements KeyRepository {
         handle ->
             run.apply(
                 handle.createQuery(
-                    "SELECT " + COLUMNS + " FROM app_keys WHERE deleted_at IS NULL" + tail)));
+                    "SELECT "
+                        + KeyRows.COLUMNS
+                        + " FROM app_keys WHERE deleted_at IS NULL"
+                        + tail)));
   }
 
   @Override
@@ -129,49 +123,6 @@ final class SqliteKeyRepository implements KeyRepository {
                     now,
                     id))
         == 1;
-  }
-
-  private static <S extends SqlStatement<S>> S bindKey(S statement, AppKey key, String policy) {
-    Instant expiresAt = key.expiresAt();
-    return statement
-        .bind("id", key.id())
-        .bind("name", key.name())
-        .bind("prefix", key.prefix())
-        .bind("secret_hash", key.secretHash())
-        .bind("created_at", key.createdAt().toEpochMilli())
-        .bind("expires_at", expiresAt == null ? null : expiresAt.toEpochMilli())
-        .bind("auto_renew", key.autoRenew() ? 1 : 0)
-        .bind("policy_json", policy)
-        .bind("version", key.version())
-        .bind("suspended_at", key.isSuspended() ? key.suspension().at().toEpochMilli() : null)
-        .bind("suspended_reason", key.isSuspended() ? key.suspension().reason() : null)
-        .bind("team_id", key.teamId());
-  }
-
-  private static AppKey map(ResultSet rs, StatementContext context) throws SQLException {
-    long expiresAt = rs.getLong("expires_at");
-    boolean neverExpires = rs.wasNull();
-    return new AppKey(
-        rs.getString("id"),
-        rs.getString("name"),
-        rs.getString("prefix"),
-        rs.getString("secret_hash"),
-        Instant.ofEpochMilli(rs.getLong("created_at")),
-        neverExpires ? null : Instant.ofEpochMilli(expiresAt),
-        rs.getInt("auto_renew") != 0,
-        PolicyJson.read(rs.getString("policy_json")),
-        rs.getLong("version"),
-        suspension(rs),
-        rs.getString("team_id"));
-  }
-
-  private static Suspension suspension(ResultSet rs) throws SQLException {
-    long at = rs.getLong("suspended_at");
-    if (rs.wasNull()) {
-      return null;
-    }
-    String reason = rs.getString("suspended_reason");
-    return new Suspension(Instant.ofEpochMilli(at), reason == null ? "" : reason);
   }
 
   private static boolean isUniqueViolation(UnableToExecuteStatementException e) {

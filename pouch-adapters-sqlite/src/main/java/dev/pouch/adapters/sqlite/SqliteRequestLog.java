@@ -1,5 +1,6 @@
 package dev.pouch.adapters.sqlite;
 
+import dev.pouch.adapters.jdbc.RequestRecordRows;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
@@ -24,7 +25,8 @@ final class SqliteRequestLog implements RequestLog {
     Objects.requireNonNull(record, "record");
     database.write(
         handle -> {
-          RequestRows.insert(handle, record);
+          WriterStatements.update(
+              handle, RequestRecordRows.INSERT, RequestRecordRows.values(record));
           return null;
         });
   }
@@ -40,7 +42,7 @@ final class SqliteRequestLog implements RequestLog {
     }
     String sql =
         "SELECT "
-            + RequestRows.COLUMNS
+            + RequestRecordRows.COLUMNS
             + " FROM request_log"
             + where(conditions)
             + " ORDER BY created_at DESC, seq DESC LIMIT :limit";
@@ -54,7 +56,7 @@ final class SqliteRequestLog implements RequestLog {
           if (before != null) {
             query.bind("before", before.toEpochMilli());
           }
-          return query.map(RequestRows.MAPPER).list();
+          return query.map(RequestRecordRows.MAPPER).list();
         });
   }
 
@@ -63,7 +65,7 @@ final class SqliteRequestLog implements RequestLog {
     Objects.requireNonNull(id, "id");
     String sql =
         "SELECT "
-            + RequestRows.COLUMNS
+            + RequestRecordRows.COLUMNS
             + " FROM request_log WHERE request_id = :id OR client_request_id = :id"
             + " ORDER BY created_at DESC, seq DESC LIMIT :limit";
     int page = Math.max(1, Math.min(MAX_PAGE, limit));
@@ -73,7 +75,7 @@ final class SqliteRequestLog implements RequestLog {
                 .createQuery(sql)
                 .bind("id", id)
                 .bind("limit", page)
-                .map(RequestRows.MAPPER)
+                .map(RequestRecordRows.MAPPER)
                 .list());
   }
 
@@ -82,7 +84,7 @@ final class SqliteRequestLog implements RequestLog {
     Objects.requireNonNull(afterRequestId, "afterRequestId");
     String sql =
         "SELECT "
-            + RequestRows.COLUMNS
+            + RequestRecordRows.COLUMNS
             + " FROM request_log WHERE "
             + (keyId != null ? "key_id = :key_id AND " : "")
             + "(created_at, seq) < (SELECT created_at, seq FROM request_log"
@@ -95,7 +97,7 @@ final class SqliteRequestLog implements RequestLog {
           if (keyId != null) {
             query.bind("key_id", keyId);
           }
-          return query.map(RequestRows.MAPPER).list();
+          return query.map(RequestRecordRows.MAPPER).list();
         });
   }
 

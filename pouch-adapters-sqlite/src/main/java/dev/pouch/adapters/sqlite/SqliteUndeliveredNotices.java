@@ -1,19 +1,12 @@
 package dev.pouch.adapters.sqlite;
 
+import dev.pouch.adapters.jdbc.NoticeRows;
 import dev.pouch.application.port.out.UndeliveredNotices;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /** {@link UndeliveredNotices} on the {@code undelivered_notices} table. */
 final class SqliteUndeliveredNotices implements UndeliveredNotices {
-  private static final String COLUMNS =
-      "id, url_host, type, key_id, payload, last_status, last_error, attempts, first_attempt_at,"
-          + " last_attempt_at";
-
   private final Database database;
 
   SqliteUndeliveredNotices(Database database) {
@@ -54,12 +47,12 @@ final class SqliteUndeliveredNotices implements UndeliveredNotices {
             handle
                 .createQuery(
                     "SELECT "
-                        + COLUMNS
+                        + NoticeRows.COLUMNS
                         + " FROM undelivered_notices WHERE id < :before ORDER BY id DESC"
                         + " LIMIT :limit")
                 .bind("before", beforeId == null ? Long.MAX_VALUE : beforeId)
                 .bind("limit", limit)
-                .map(SqliteUndeliveredNotices::map)
+                .map(NoticeRows.MAPPER)
                 .list());
   }
 
@@ -73,22 +66,5 @@ final class SqliteUndeliveredNotices implements UndeliveredNotices {
   @Override
   public int deleteAll() {
     return database.write(handle -> handle.execute("DELETE FROM undelivered_notices"));
-  }
-
-  private static Kept map(ResultSet rows, StatementContext context) throws SQLException {
-    int status = rows.getInt(6);
-    Integer lastStatus = rows.wasNull() ? null : status;
-    return new Kept(
-        rows.getLong(1),
-        new UndeliveredNotice(
-            rows.getString(2),
-            rows.getString(3),
-            rows.getString(4),
-            rows.getString(5),
-            lastStatus,
-            rows.getString(7),
-            rows.getInt(8),
-            Instant.ofEpochMilli(rows.getLong(9)),
-            Instant.ofEpochMilli(rows.getLong(10))));
   }
 }

@@ -98,6 +98,8 @@ final class WriterStatements {
       statement.setInt(index, number);
     } else if (value instanceof String text) {
       statement.setString(index, text);
+    } else if (value instanceof Boolean flag) {
+      statement.setInt(index, flag ? 1 : 0); // SQLite has no boolean: 0/1 columns
     } else {
       throw new IllegalArgumentException("no binding for " + value.getClass());
     }

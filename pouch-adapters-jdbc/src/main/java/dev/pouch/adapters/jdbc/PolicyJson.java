@@ -1,4 +1,4 @@
-package dev.pouch.adapters.sqlite;
+package dev.pouch.adapters.jdbc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,8 +35,10 @@ import java.util.Map;
  * Long}, {@code decimal} for {@link BigDecimal} written as a string so its scale survives, {@code
  * boolean}), so a config comes back with exactly the types and order it was stored with. A policy
  * stored before fallbacks existed has no {@code fallbacks}: none.
+ *
+ * <p>One format for every SQL store, so a key moved between stores reads back the same.
  */
-final class PolicyJson {
+public final class PolicyJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String STRING = "string";
@@ -46,7 +48,8 @@ final class PolicyJson {
 
   private PolicyJson() {}
 
-  static String write(KeyPolicy policy) {
+  /** The JSON of {@code policy}. */
+  public static String write(KeyPolicy policy) {
     ObjectNode root = JSON.createObjectNode();
     root.set("provider", plugin(policy.provider()));
     if (!policy.fallbacks().isEmpty()) {
@@ -83,7 +86,8 @@ final class PolicyJson {
     }
   }
 
-  static KeyPolicy read(String json) {
+  /** The policy stored as {@code json}; fails loudly on JSON it cannot read. */
+  public static KeyPolicy read(String json) {
     JsonNode root;
     try {
       root = JSON.readTree(json);
