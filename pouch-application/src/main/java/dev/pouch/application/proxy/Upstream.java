@@ -23,8 +23,14 @@ record Upstream(String label, Provider provider, String model) {
     return new Upstream("provider:" + providerId, provider, null);
   }
 
+  /** The model this upstream is asked for a request that names {@code requested}. */
+  String modelFor(String requested) {
+    return model == null ? requested : model;
+  }
+
   /** The request as this upstream is asked it. */
   Operation adapt(Operation request) {
-    return model == null || model.equals(request.model()) ? request : request.withModel(model);
+    String asked = modelFor(request.model());
+    return asked.equals(request.model()) ? request : request.withModel(asked);
   }
 }

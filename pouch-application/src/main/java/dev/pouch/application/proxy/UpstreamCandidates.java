@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +97,7 @@ final class UpstreamCandidates implements Provider {
     }
     ModelInfo dearest = own.get();
     for (Upstream fallback : candidates.subList(1, candidates.size())) {
-      Optional<ModelInfo> theirs =
-          fallback.provider().model(fallback.model() == null ? name : fallback.model());
+      Optional<ModelInfo> theirs = fallback.provider().model(fallback.modelFor(name));
       if (theirs.isPresent()) {
         dearest = dearest.pricedAtLeastAs(theirs.get());
       }
@@ -117,20 +117,12 @@ final class UpstreamCandidates implements Provider {
 
   @Override
   public long estimatePromptTokens(Operation request) {
-    long most = 0;
-    for (Upstream upstream : candidates) {
-      most = Math.max(most, upstream.provider().estimatePromptTokens(upstream.adapt(request)));
-    }
-    return most;
+    return most(request, Provider::estimatePromptTokens);
   }
 
   @Override
   public long boundPromptTokens(Operation request) {
-    long most = 0;
-    for (Upstream upstream : candidates) {
-      most = Math.max(most, upstream.provider().boundPromptTokens(upstream.adapt(request)));
-    }
-    return most;
+    return most(request, Provider::boundPromptTokens);
   }
 
   @Override
@@ -144,9 +136,14 @@ final class UpstreamCandidates implements Provider {
 
   @Override
   public long boundUncappedOutputTokens(Operation request) {
+    return most(request, Provider::boundUncappedOutputTokens);
+  }
+
+  /** The largest {@code bound} among the candidates, each asked its own form of the request. */
+  private long most(Operation request, ToLongBiFunction<Provider, Operation> bound) {
     long most = 0;
     for (Upstream upstream : candidates) {
-      most = Math.max(most, upstream.provider().boundUncappedOutputTokens(upstream.adapt(request)));
+      most = Math.max(most, bound.applyAsLong(upstream.provider(), upstream.adapt(request)));
     }
     return most;
   }
