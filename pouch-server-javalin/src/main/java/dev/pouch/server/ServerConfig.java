@@ -1,8 +1,10 @@
 package dev.pouch.server;
 
 import dev.pouch.adapters.openai.OpenAiSettings;
+import dev.pouch.adapters.postgres.PostgresStore;
 import dev.pouch.adapters.postgres.PostgresUrl;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -22,6 +24,8 @@ import java.util.Map;
  * @param security master key, CORS and admin-authentication settings
  * @param operations log format, metrics access and shutdown grace
  * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
+ * @param instanceLease on PostgreSQL, how long a crashed instance keeps its open reservations from
+ *     the others
  * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
  *     /api/reconciliation}
  */
@@ -38,6 +42,7 @@ public record ServerConfig(
     SecurityConfig security,
     OperationsConfig operations,
     PostgresUrl postgres,
+    Duration instanceLease,
     ReconciliationConfig reconciliation) {
 
   public static final int DEFAULT_PORT = 8080;
@@ -48,6 +53,10 @@ public record ServerConfig(
     java.util.Objects.requireNonNull(security, "security");
     java.util.Objects.requireNonNull(operations, "operations");
     java.util.Objects.requireNonNull(reconciliation, "reconciliation");
+    java.util.Objects.requireNonNull(instanceLease, "instanceLease");
+    if (instanceLease.toMillis() < 1_000) {
+      throw new IllegalArgumentException("the instance lease must be at least 1 second");
+    }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535");
     }
@@ -74,6 +83,7 @@ public record ServerConfig(
         SecurityConfig.DEFAULTS,
         OperationsConfig.DEFAULTS,
         null,
+        PostgresStore.DEFAULT_LEASE,
         ReconciliationConfig.DEFAULTS);
   }
 
@@ -118,6 +128,11 @@ public record ServerConfig(
     return copy(c -> c.postgres = value);
   }
 
+  /** How long a crashed instance keeps its open reservations from the others (PostgreSQL). */
+  public ServerConfig withInstanceLease(Duration value) {
+    return copy(c -> c.instanceLease = value);
+  }
+
   public ServerConfig withReconciliation(ReconciliationConfig value) {
     return copy(c -> c.reconciliation = value);
   }
@@ -143,6 +158,7 @@ public record ServerConfig(
     SecurityConfig security;
     OperationsConfig operations;
     PostgresUrl postgres;
+    Duration instanceLease;
     ReconciliationConfig reconciliation;
 
     Copy(ServerConfig from) {
@@ -158,6 +174,7 @@ public record ServerConfig(
       security = from.security;
       operations = from.operations;
       postgres = from.postgres;
+      instanceLease = from.instanceLease;
       reconciliation = from.reconciliation;
     }
 
@@ -175,6 +192,7 @@ public record ServerConfig(
           security,
           operations,
           postgres,
+          instanceLease,
           reconciliation);
     }
   }
@@ -206,6 +224,7 @@ public record ServerConfig(
         SecurityConfig.parse(settings),
         OperationsConfig.parse(settings),
         postgres(settings),
+        Duration.ofSeconds(settings.number(Setting.INSTANCE_LEASE)),
         ReconciliationConfig.parse(settings));
   }
 

@@ -32,6 +32,13 @@ enum Setting {
           + " PostgreSQL instead of DATA/pouch.db (SQLite)"),
   STORE_PASSWORD(
       null, null, "POUCH_STORE_PASSWORD", null, "password of the PostgreSQL store's role"),
+  INSTANCE_LEASE(
+      "instance-lease-seconds",
+      "N",
+      "POUCH_INSTANCE_LEASE_SECONDS",
+      "10",
+      "PostgreSQL: when an instance stops renewing its lease for this long (a crash), the others"
+          + " recover its open reservations, charged in full (at least 1)"),
   MAX_BODY_BYTES(
       "max-body-bytes",
       "N",

@@ -47,7 +47,7 @@ record Store(
     PostgresUrl postgres = config.postgres();
     return postgres == null
         ? sqlite(SqliteStore.open(config.dataDir().resolve("pouch.db")))
-        : postgres(PostgresStore.open(postgres));
+        : postgres(PostgresStore.open(postgres, config.instanceLease()));
   }
 
   private static Store sqlite(SqliteStore store) {

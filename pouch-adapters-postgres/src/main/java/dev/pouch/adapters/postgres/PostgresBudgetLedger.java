@@ -68,11 +68,12 @@ final class PostgresBudgetLedger implements BudgetLedger {
    * layers the reservation must take from.
    */
   private static final String INSERT_RESERVATION =
-      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids, end_user_id)"
-          + " SELECT :id, :key, :amount, :at, coalesce((SELECT array_agg(layer.id ORDER BY"
-          + " layer.id) FROM (SELECT id FROM budgets WHERE owner_id IN (:key, :team, :endUser) "
+      "INSERT INTO reservations (id, key_id, amount_micros, created_at, budget_ids, end_user_id,"
+          + " instance_id) SELECT :id, :key, :amount, :at, coalesce((SELECT array_agg(layer.id"
+          + " ORDER BY layer.id) FROM (SELECT id FROM budgets WHERE owner_id IN (:key, :team,"
+          + " :endUser) "
           + LOCK_IN_ORDER
-          + ") AS layer), '{}'), :endUserId"
+          + ") AS layer), '{}'), :endUserId, :instance"
           + " WHERE NOT EXISTS (SELECT 1 FROM request_log WHERE request_id = :id"
           + " AND basis IS NOT NULL)"
           + " ON CONFLICT (id) DO NOTHING RETURNING cardinality(budget_ids)";
@@ -130,9 +131,11 @@ final class PostgresBudgetLedger implements BudgetLedger {
   private static final int RECOVERED_STATUS = 500;
 
   private final Database database;
+  private final String instanceId; // null: a store that claims nothing (tests)
 
-  PostgresBudgetLedger(Database database) {
+  PostgresBudgetLedger(Database database, String instanceId) {
     this.database = database;
+    this.instanceId = instanceId;
   }
 
   @Override
@@ -192,6 +195,7 @@ final class PostgresBudgetLedger implements BudgetLedger {
                       .bind("team", reservation.teamId())
                       .bind("endUser", endUser)
                       .bind("endUserId", reservation.endUserId())
+                      .bind("instance", instanceId)
                       .bind("amount", reservation.amountMicros())
                       .bind("at", reservation.createdAt().toEpochMilli())
                       .mapTo(Integer.class)
@@ -512,48 +516,105 @@ final class PostgresBudgetLedger implements BudgetLedger {
     return started;
   }
 
+  /**
+   * Recovers what no running instance vouches for: the reservations of instances whose lease ran
+   * out, those of no instance, and this instance's own (called at start, it has none yet; called
+   * later, it treats its own in flight as crashed, as the SQLite store does).
+   */
   @Override
   public int recoverOpenReservations(Instant now) {
-    long settledAt = now.toEpochMilli();
+    return recover(now, true);
+  }
+
+  /** Recovers the reservations of the other instances whose lease ran out (the periodic sweep). */
+  int recoverExpiredInstances(Instant now) {
+    return recover(now, false);
+  }
+
+  private int recover(Instant now, boolean withOwnAndUnowned) {
     String basis = RequestRecordRows.basisColumn(SettlementBasis.RECOVERED);
-    int recovered =
+    Recovered recovered =
         database.transaction(
             handle -> {
-              handle.execute(
-                  "SELECT id FROM budgets WHERE id IN (SELECT unnest(budget_ids)"
-                      + " FROM reservations) "
-                      + LOCK_IN_ORDER);
-              // 1. move the open amounts from reserved to spent on every budget each took from
-              handle.execute(
-                  "UPDATE budgets SET reserved_micros = reserved_micros - pending.amount,"
-                      + " spent_micros = least(spent_micros + pending.amount,"
-                      + " 9223372036854775807)::bigint FROM (SELECT taken AS budget_id,"
-                      + " sum(r.amount_micros) AS amount FROM reservations AS r,"
-                      + " unnest(r.budget_ids) AS taken GROUP BY taken) AS pending"
-                      + " WHERE budgets.id = pending.budget_id");
-              // 2. close them: each leaves a request-log row charged at its full amount
+              // 1. the expired instances, locked: a racing survivor skips them (and finds them
+              // gone once this commits), and their reservations in flight cannot commit meanwhile
+              String[] dead =
+                  handle
+                      .createQuery(
+                          "SELECT id FROM instances WHERE lease_until < "
+                              + InstanceLease.DB_NOW_MILLIS
+                              + " AND id IS DISTINCT FROM :self ORDER BY id"
+                              + " FOR UPDATE SKIP LOCKED")
+                      .bind("self", instanceId)
+                      .mapTo(String.class)
+                      .list()
+                      .toArray(String[]::new);
+              if (dead.length == 0 && !withOwnAndUnowned) {
+                return Outcome.rollback(new Recovered(0, dead));
+              }
+              String which =
+                  withOwnAndUnowned
+                      ? "(instance_id = ANY (:dead) OR instance_id IS NULL OR instance_id = :self)"
+                      : "instance_id = ANY (:dead)";
+              // 2. their budgets, in the one lock order
+              handle
+                  .createQuery(
+                      "SELECT id FROM budgets WHERE id IN (SELECT unnest(budget_ids)"
+                          + " FROM reservations WHERE "
+                          + which
+                          + ") "
+                          + LOCK_IN_ORDER)
+                  .bindArray("dead", String.class, (Object[]) dead)
+                  .bind("self", instanceId)
+                  .mapTo(Long.class)
+                  .list();
+              // 3. one statement, so each is closed exactly once: delete the reservations, move
+              // their amounts from reserved to spent on every budget each took from, and write
+              // each a request-log row charged at its full amount
               int closed =
                   handle
                       .createUpdate(
-                          "WITH closed AS (DELETE FROM reservations RETURNING *)"
+                          "WITH closed AS (DELETE FROM reservations WHERE "
+                              + which
+                              + " RETURNING *), charged AS (UPDATE budgets SET"
+                              + " reserved_micros = reserved_micros - pending.amount,"
+                              + " spent_micros = least(spent_micros + pending.amount,"
+                              + " 9223372036854775807)::bigint FROM (SELECT taken AS budget_id,"
+                              + " sum(c.amount_micros) AS amount FROM closed AS c,"
+                              + " unnest(c.budget_ids) AS taken GROUP BY taken) AS pending"
+                              + " WHERE budgets.id = pending.budget_id RETURNING budgets.id)"
                               + " INSERT INTO request_log ("
                               + RequestRecordRows.COLUMNS
                               + ") SELECT id, key_id, :model, created_at, :status, false, 0, 0,"
                               + " 0, amount_micros, amount_micros, :basis, 0,"
                               + " greatest(0, :now - created_at), :error, NULL, NULL, end_user_id,"
-                              + " NULL FROM closed"
-                              + " ORDER BY created_at")
+                              + " NULL FROM closed ORDER BY created_at")
+                      .bindArray("dead", String.class, (Object[]) dead)
+                      .bind("self", instanceId)
                       .bind("model", RECOVERED_MODEL)
                       .bind("status", RECOVERED_STATUS)
                       .bind("basis", basis)
-                      .bind("now", settledAt)
+                      .bind("now", now.toEpochMilli())
                       .bind("error", RECOVERED_ERROR)
                       .execute();
-              return Outcome.commit(closed);
+              // 4. the instances recovered are gone: a late renewal of theirs registers again
+              handle
+                  .createUpdate("DELETE FROM instances WHERE id = ANY (:dead)")
+                  .bindArray("dead", String.class, (Object[]) dead)
+                  .execute();
+              return Outcome.commit(new Recovered(closed, dead));
             });
-    log.atInfo().addKeyValue("reservations", recovered).log("open reservations recovered");
-    return recovered;
+    if (recovered.reservations() > 0 || recovered.instances().length > 0 || withOwnAndUnowned) {
+      log.atInfo()
+          .addKeyValue("reservations", recovered.reservations())
+          .addKeyValue("expired_instances", String.join(",", recovered.instances()))
+          .log("open reservations recovered");
+    }
+    return recovered.reservations();
   }
+
+  /** What one recovery closed, and whose. */
+  private record Recovered(int reservations, String[] instances) {}
 
   private static void insertBudget(
       Handle handle, String ownerId, int position, BudgetTerms terms, Instant periodStart) {

@@ -15,6 +15,7 @@ import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.team.Team;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>One object implements the ports so that a settlement and its request-log row share a
  * transaction. Every write is committed when its method returns, on disk ({@code synchronous_commit
  * = on}) except a settlement, which reaches the disk with the next synchronous commit (the ledger
- * port allows it). Budgets are always read from the database: there is no cache to go stale. One
- * process per schema for now: {@link #open} takes the schema's advisory lock and refuses a second
- * one. Thread-safe.
+ * port allows it). Budgets are always read from the database: there is no cache to go stale.
+ * Several instances may share a schema: each registers an {@link InstanceLease}, writes its id on
+ * its reservations, and recovers the reservations of the instances whose lease ran out
+ * (docs/SCALING.md). Thread-safe.
  */
 public final class PostgresStore
     implements KeyRepository,
@@ -43,7 +45,12 @@ public final class PostgresStore
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
 
   private final Database database;
-  private final InstanceLock instanceLock; // null: a test's store that claims nothing
+
+  /** How long an instance that stops renewing keeps its reservations from the survivors. */
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+
+  private final Clock clock;
+  private final InstanceLease lease; // null: a test's store that claims nothing
   private final PostgresKeyRepository keys;
   private final PostgresBudgetLedger ledger;
   private final PostgresRequestLog requests;
@@ -51,11 +58,12 @@ public final class PostgresStore
   private final PostgresTeamRepository teams;
   private final PostgresUndeliveredNotices undeliveredNotices;
 
-  private PostgresStore(Database database, InstanceLock instanceLock, Clock clock) {
+  private PostgresStore(Database database, InstanceLease lease, Clock clock) {
     this.database = database;
-    this.instanceLock = instanceLock;
+    this.clock = clock;
+    this.lease = lease;
     this.keys = new PostgresKeyRepository(database, clock);
-    this.ledger = new PostgresBudgetLedger(database);
+    this.ledger = new PostgresBudgetLedger(database, lease == null ? null : lease.id());
     this.requests = new PostgresRequestLog(database);
     this.storedResponses = new PostgresStoredResponses(database);
     this.teams = new PostgresTeamRepository(database);
@@ -63,29 +71,37 @@ public final class PostgresStore
   }
 
   /**
-   * Connects, creates the schema if needed and brings it up to date, and claims it for this
-   * process.
+   * Connects, creates the schema if needed and brings it up to date, and registers this process as
+   * an instance with the {@link #DEFAULT_LEASE}.
    *
-   * @throws IllegalStateException when the server cannot be reached, the schema is newer than this
-   *     build, or another process holds the schema
+   * @throws IllegalStateException when the server cannot be reached or the schema is newer than
+   *     this build
    */
   public static PostgresStore open(PostgresUrl url) {
-    return open(url, Clock.systemUTC());
+    return open(url, DEFAULT_LEASE);
   }
 
   /**
-   * A store that does not claim the schema, beside one that does: for the tests of the ledger
-   * between connection pools (two processes). Never recovers anything.
+   * {@link #open(PostgresUrl)} with an instance lease of {@code lease}: after a crash, the other
+   * instances recover this one's open reservations once it has not renewed for that long.
+   */
+  public static PostgresStore open(PostgresUrl url, Duration lease) {
+    return open(url, Clock.systemUTC(), lease);
+  }
+
+  /**
+   * A store that registers no instance, beside one that does: for the tests of the ledger between
+   * connection pools. Its reservations belong to no instance.
    */
   static PostgresStore openUnclaimed(PostgresUrl url) {
-    return open(url, Clock.systemUTC(), false);
+    return open(url, Clock.systemUTC(), null);
   }
 
   static PostgresStore open(PostgresUrl url, Clock clock) {
-    return open(url, clock, true);
+    return open(url, clock, DEFAULT_LEASE);
   }
 
-  private static PostgresStore open(PostgresUrl url, Clock clock, boolean claim) {
+  private static PostgresStore open(PostgresUrl url, Clock clock, Duration lease) {
     Database database;
     try {
       database = Database.open(url);
@@ -95,8 +111,11 @@ public final class PostgresStore
     }
     try {
       Migrations.apply(database, url.schema());
-      InstanceLock lock = claim ? InstanceLock.acquire(database, url.schema()) : null;
-      PostgresStore store = new PostgresStore(database, lock, clock);
+      InstanceLease registered = lease == null ? null : InstanceLease.register(database, lease);
+      PostgresStore store = new PostgresStore(database, registered, clock);
+      if (registered != null) {
+        registered.start(() -> store.ledger.recoverExpiredInstances(clock.instant()));
+      }
       log.atInfo().addKeyValue("url", url).log("PostgreSQL store opened");
       return store;
     } catch (RuntimeException | Error e) {
@@ -130,11 +149,46 @@ public final class PostgresStore
     return database;
   }
 
-  /** Releases the schema and closes every connection; calls after this fail. */
+  /**
+   * This instance's id in {@code instances} (written on its reservations), or empty for a store
+   * that registered none.
+   */
+  public Optional<String> instanceId() {
+    return Optional.ofNullable(lease).map(InstanceLease::id);
+  }
+
+  /** The periodic sweep, for tests that run it at once: see {@link InstanceLease}. */
+  int recoverExpiredInstances(Instant now) {
+    return ledger.recoverExpiredInstances(now);
+  }
+
+  /** For tests: an instance that stops renewing its lease but goes on (a long pause). */
+  void pauseLease() {
+    lease.stopRenewing();
+  }
+
+  /**
+   * For tests: what {@code kill -9} leaves: the lease no longer renewed, the connections gone, the
+   * reservations open and the instance's row in place.
+   */
+  void crash() {
+    lease.stopRenewing();
+    database.close();
+  }
+
+  /**
+   * Recovers what this instance still holds open (charged in full, as a restart would), leaves the
+   * instance list and closes every connection; calls after this fail.
+   */
   @Override
   public void close() {
-    if (instanceLock != null) {
-      instanceLock.close();
+    if (lease != null) {
+      lease.stopRenewing();
+      try {
+        ledger.recoverOpenReservations(clock.instant());
+      } finally {
+        lease.close();
+      }
     }
     database.close();
     log.atInfo().log("PostgreSQL store closed");

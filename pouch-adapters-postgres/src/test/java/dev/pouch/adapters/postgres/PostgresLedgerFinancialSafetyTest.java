@@ -40,7 +40,7 @@ class PostgresLedgerFinancialSafetyTest {
   @BeforeEach
   void openTwoStores() {
     first = TestDatabase.open(getClass());
-    second = PostgresStore.openUnclaimed(TestDatabase.schemaOf(getClass()));
+    second = PostgresStore.open(TestDatabase.schemaOf(getClass()));
   }
 
   @AfterEach

@@ -13,23 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** What is the PostgreSQL store's own: its schema versions and its one process per schema. */
+/**
+ * What is the PostgreSQL store's own: its schema versions (its instances: {@link
+ * InstanceLeaseTest}).
+ */
 @ExtendWith(TestDatabase.class)
 class PostgresStoreTest {
-  @Test
-  void aSecondStoreOnTheSameSchemaIsRefusedUntilTheFirstCloses() {
-    PostgresUrl url = TestDatabase.schemaOf(getClass(), "lock");
-    try (PostgresStore first = PostgresStore.open(url)) {
-      assertThatThrownBy(() -> PostgresStore.open(url))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("another Pouch is running on the PostgreSQL schema");
-      assertThat(first.isReady()).isTrue();
-    }
-    try (PostgresStore again = PostgresStore.open(url)) {
-      assertThat(again.isReady()).isTrue();
-    }
-  }
-
   @Test
   void reopeningAppliesNoMigrationAgainAndASchemaFromANewerBuildIsRefused() {
     PostgresUrl url = TestDatabase.schemaOf(getClass(), "versions");

@@ -153,9 +153,10 @@ public interface BudgetLedger {
   }
 
   /**
-   * Settles every open reservation at its full amount with basis {@code RECOVERED}, charging every
-   * budget it took from: after a crash the upstream may have served them, so over-count rather than
-   * under-count.
+   * Settles every open reservation that no other running instance owns at its full amount with
+   * basis {@code RECOVERED}, charging every budget it took from: after a crash the upstream may
+   * have served them, so over-count rather than under-count. A single-process store recovers them
+   * all; a store shared by instances leaves those of instances that still renew their lease.
    *
    * @return how many reservations were recovered
    */
