@@ -219,7 +219,9 @@ final class PostgresBudgetLedger implements BudgetLedger {
                 return Outcome.rollback(refusal(handle, reservation, taken));
               }
               return Outcome.commit(ReserveResult.RESERVED);
-            });
+            },
+            // on disk before the request goes upstream, the budget rows unlocked before the flush
+            Durability.ON_DISK_AFTER_UNLOCK);
     if (result instanceof ReserveResult.Refused refused) {
       log.atDebug()
           .addKeyValue("key", reservation.keyId())

@@ -147,7 +147,7 @@ class InstanceLeaseTest {
 
   @Test
   void aPausedInstanceThatWasRecoveredCannotReserveUntilItRegistersAgain() throws Exception {
-    PostgresStore survivor = instance();
+    PostgresStore survivor = instance(Duration.ofMinutes(1)); // its own sweep waits 20 s
     PostgresStore paused = instance();
     survivor.open("key_1", 1_000, 0, T0);
     assertThat(paused.reserve(new Reservation("r_before", "key_1", 100, T0))).isTrue();

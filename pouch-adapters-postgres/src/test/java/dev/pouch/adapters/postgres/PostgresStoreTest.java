@@ -42,6 +42,42 @@ class PostgresStoreTest {
   }
 
   @Test
+  void eachReservationIsFollowedByACommittedSynchronousWriteOfItsOwnConnection() {
+    try (PostgresStore store = TestDatabase.open(getClass())) {
+      store.open("key_1", 1_000, 0, java.time.Instant.EPOCH);
+      long before = flushes(store);
+
+      for (int i = 0; i < 5; i++) {
+        store.reserve(
+            new dev.pouch.domain.budget.Reservation("r" + i, "key_1", 10, java.time.Instant.EPOCH));
+      }
+      // a refusal commits nothing and needs no flush
+      store.reserve(
+          new dev.pouch.domain.budget.Reservation("big", "key_1", 5_000, java.time.Instant.EPOCH));
+
+      assertThat(flushes(store) - before).isEqualTo(5);
+      String synchronous =
+          store
+              .database()
+              .read(
+                  handle ->
+                      handle.createQuery("SHOW synchronous_commit").mapTo(String.class).one());
+      assertThat(synchronous).as("the pool's connections stay synchronous").isEqualTo("on");
+    }
+  }
+
+  private static long flushes(PostgresStore store) {
+    return store
+        .database()
+        .read(
+            handle ->
+                handle
+                    .createQuery("SELECT coalesce(sum(flushes), 0) FROM wal_flushes")
+                    .mapTo(Long.class)
+                    .one());
+  }
+
+  @Test
   void storesStartingAtOnceOnANewSchemaMigrateItOnce() throws Exception {
     PostgresUrl url = TestDatabase.schemaOf(getClass(), "race");
     ExecutorService starts = Executors.newFixedThreadPool(4);

@@ -14,3 +14,11 @@ CREATE TABLE instances (
 -- commits before its instance is recovered (and is recovered with it) or fails after.
 ALTER TABLE reservations ADD COLUMN instance_id text REFERENCES instances (id);
 CREATE INDEX reservations_by_instance ON reservations (instance_id);
+
+-- One row per server backend, written synchronously after a reservation committed asynchronously
+-- (Durability.ON_DISK_AFTER_UNLOCK): its flush puts the reservation on disk before the request goes
+-- upstream, without holding the budget rows' locks through the flush.
+CREATE TABLE wal_flushes (
+  backend int    NOT NULL PRIMARY KEY,
+  flushes bigint NOT NULL
+);
