@@ -2,6 +2,7 @@ package dev.pouch.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pouch.adapters.mock.upstream.FakeAnthropicUpstream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,5 +102,42 @@ class MetricsSeriesTest extends ServerTest {
             samples(
                 scrape(), "pouch_upstream_errors_total{kind=\"unreachable\",provider=\"openai\"}"))
         .containsExactly(1.0);
+  }
+
+  @Test
+  void aRequestServedByAFallbackIsCountedUnderTheFallbacksProvider() {
+    try (FakeAnthropicUpstream claude = FakeAnthropicUpstream.start()) {
+      TestPouch.CreatedTestKey key =
+          pouch.createKey(
+              KeyBody.openAi("down-then-claude", "http://127.0.0.1:1/v1")
+                  .fallback(
+                      "anthropic",
+                      claude.baseUrl(),
+                      "sk-ant-test-upstream-secret",
+                      AnthropicSdkClientTest.MODEL));
+      Map<String, Object> body =
+          Map.of(
+              "model",
+              "gpt-4o-mini",
+              "max_tokens",
+              8,
+              "messages",
+              List.of(Map.of("role", "user", "content", "hi")));
+
+      assertThat(pouch.chat(key, body).status()).isEqualTo(200);
+
+      String metrics = scrape();
+      assertThat(
+              metrics
+                  .lines()
+                  .filter(line -> line.startsWith("pouch_upstream_latency_seconds_count{"))
+                  .filter(line -> line.contains("provider=\"anthropic\""))
+                  .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' '))))
+                  .sum())
+          .as(metrics)
+          .isEqualTo(1.0);
+      assertThat(metrics)
+          .doesNotContain("pouch_upstream_latency_seconds_count{provider=\"openai\"");
+    }
   }
 }

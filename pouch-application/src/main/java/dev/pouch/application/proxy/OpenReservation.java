@@ -40,7 +40,7 @@ final class OpenReservation {
   private final Instant receivedAt;
   private final Observers observers;
   private final ProxyEvents events;
-  private final String providerId;
+  private volatile String providerId; // the serving upstream's, once failover named it
   private final String clientRequestId;
   private final Continuations.Recording recording;
   private final AtomicBoolean settled = new AtomicBoolean();
@@ -78,6 +78,10 @@ final class OpenReservation {
     this.clientRequestId = clientRequestId;
   }
 
+  /**
+   * The provider id of the upstream that served: the key's provider until failover names another
+   * (metrics and traces are labelled with it).
+   */
   String providerId() {
     return providerId;
   }
@@ -93,6 +97,7 @@ final class OpenReservation {
    */
   void servedBy(String upstream, ModelInfo pricing, long promptAtLeast) {
     this.upstream = upstream;
+    this.providerId = Upstream.providerIdOf(upstream);
     this.pricing = pricing;
     this.promptAtLeast = promptAtLeast;
   }

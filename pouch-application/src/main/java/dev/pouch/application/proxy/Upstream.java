@@ -23,6 +23,11 @@ record Upstream(String label, Provider provider, String model) {
     return new Upstream("provider:" + providerId, provider, null);
   }
 
+  /** The provider id a label names: what follows its place ({@code fallbacks[0]:anthropic}). */
+  static String providerIdOf(String label) {
+    return label.substring(label.indexOf(':') + 1);
+  }
+
   /** The model this upstream is asked for a request that names {@code requested}. */
   String modelFor(String requested) {
     return model == null ? requested : model;
