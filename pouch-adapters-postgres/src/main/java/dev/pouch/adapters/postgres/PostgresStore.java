@@ -1,6 +1,7 @@
 package dev.pouch.adapters.postgres;
 
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
@@ -50,11 +51,14 @@ public final class PostgresStore
   private final PostgresStoredResponses storedResponses;
   private final PostgresTeamRepository teams;
   private final PostgresUndeliveredNotices undeliveredNotices;
+  private final PostgresKeyChanges keyChanges;
 
-  private PostgresStore(Database database, InstanceLock instanceLock, Clock clock) {
+  private PostgresStore(
+      Database database, InstanceLock instanceLock, Clock clock, KeyChangeChannel channel) {
     this.database = database;
     this.instanceLock = instanceLock;
-    this.keys = new PostgresKeyRepository(database, clock);
+    this.keys = new PostgresKeyRepository(database, clock, channel);
+    this.keyChanges = new PostgresKeyChanges(database, channel);
     this.ledger = new PostgresBudgetLedger(database);
     this.requests = new PostgresRequestLog(database);
     this.storedResponses = new PostgresStoredResponses(database);
@@ -96,7 +100,8 @@ public final class PostgresStore
     try {
       Migrations.apply(database, url.schema());
       InstanceLock lock = claim ? InstanceLock.acquire(database, url.schema()) : null;
-      PostgresStore store = new PostgresStore(database, lock, clock);
+      PostgresStore store =
+          new PostgresStore(database, lock, clock, KeyChangeChannel.forSchema(url.schema()));
       log.atInfo().addKeyValue("url", url).log("PostgreSQL store opened");
       return store;
     } catch (RuntimeException | Error e) {
@@ -108,6 +113,15 @@ public final class PostgresStore
   /** The webhook notices Pouch could not deliver, in this schema (closed with the store). */
   public UndeliveredNotices undeliveredNotices() {
     return undeliveredNotices;
+  }
+
+  /**
+   * The key changes of every instance on this schema (LISTEN/NOTIFY), for {@code
+   * Pouch.builder().keyChanges}: it listens from the first subscription on, on a connection of its
+   * own, until the store closes.
+   */
+  public KeyChanges keyChanges() {
+    return keyChanges;
   }
 
   /**
@@ -133,6 +147,7 @@ public final class PostgresStore
   /** Releases the schema and closes every connection; calls after this fail. */
   @Override
   public void close() {
+    keyChanges.close();
     if (instanceLock != null) {
       instanceLock.close();
     }
