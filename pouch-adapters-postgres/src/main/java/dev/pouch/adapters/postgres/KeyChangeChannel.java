@@ -41,7 +41,7 @@ record KeyChangeChannel(String name, String instance) {
    * Sends {@code change} on {@code handle}: inside a transaction it is delivered when that commits,
    * and never if it rolls back.
    */
-  void notify(Handle handle, KeyChange change) {
+  void send(Handle handle, KeyChange change) {
     handle
         .createQuery("SELECT pg_notify(?, ?)")
         .bind(0, name)

@@ -52,7 +52,7 @@ final class PostgresKeyChanges implements KeyChanges {
     try {
       database.write(
           handle -> {
-            channel.notify(handle, change);
+            channel.send(handle, change);
             return null;
           });
     } catch (RuntimeException unreachable) {

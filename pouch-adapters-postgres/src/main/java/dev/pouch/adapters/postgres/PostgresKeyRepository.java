@@ -140,7 +140,7 @@ final class PostgresKeyRepository implements KeyRepository {
         handle -> {
           boolean changed = change.apply(handle) == 1;
           if (changed) {
-            changes.notify(handle, new KeyChange(keyId, KeyChange.Effect.RELOAD));
+            changes.send(handle, new KeyChange(keyId, KeyChange.Effect.RELOAD));
           }
           return Outcome.commit(changed);
         });
