@@ -197,6 +197,28 @@ class PostgresKeyChangesTest {
     }
   }
 
+  @Test
+  void closingAStoreEndsItsListeningSession() {
+    String listener = ((PostgresKeyChanges) storeB.keyChanges()).applicationName();
+    assertThat(sessionsNamed(listener)).isEqualTo(1);
+
+    b.core().close();
+    storeB.close();
+
+    assertThat(timeUntil(() -> sessionsNamed(listener) == 0)).isLessThan(PROMISED);
+  }
+
+  private int sessionsNamed(String applicationName) {
+    return storeA
+        .database()
+        .read(
+            h ->
+                h.createQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")
+                    .bind(0, applicationName)
+                    .mapTo(Integer.class)
+                    .one());
+  }
+
   private String schema() {
     return TestDatabase.schemaOf(getClass()).schema();
   }
