@@ -1,6 +1,7 @@
 package dev.pouch.application;
 
 import dev.pouch.application.billing.BillReconciler;
+import dev.pouch.application.keys.KeyChangeRelay;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
@@ -12,6 +13,7 @@ import dev.pouch.application.port.in.ManageTeams;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.ReconcileBills;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
@@ -75,11 +77,12 @@ public final class Pouch implements AutoCloseable {
             ? new VerifiedKeyCache(builder.settings.keyCacheSize())
             : new VerifiedKeyCache(builder.keyCache, Integer.MAX_VALUE);
     TeamRepository teams = builder.teams == null ? NoTeams.INSTANCE : builder.teams;
+    KeyChangeRelay changes =
+        new KeyChangeRelay(cache, runtimes::release, runtimes::releaseAll, builder.keyChanges);
     KeySecrets secrets = new KeySecrets(new SecureRandom());
     this.teamService = new TeamService(teams, keys, ledger, secrets, clock);
     this.keyService =
-        new KeyService(
-            keys, ledger, teams, catalog, secrets, sealing, cache, runtimes::release, clock);
+        new KeyService(keys, ledger, teams, catalog, secrets, sealing, changes, clock);
     this.webhooks = builder.webhooks == null ? Pouch::dropNotice : builder.webhooks;
     this.proxy =
         new ProxyService(
@@ -87,6 +90,7 @@ public final class Pouch implements AutoCloseable {
             ledger,
             teams,
             cache,
+            changes,
             runtimes,
             builder.settings,
             keyService::suspend,
@@ -96,6 +100,7 @@ public final class Pouch implements AutoCloseable {
             requestLog,
             builder.storedResponses);
     this.reconciler = new BillReconciler(builder.bills, requestLog, keys, builder.driftThreshold);
+    builder.keyChanges.subscribe(changes); // last: a change heard now finds everything built
   }
 
   /** Starts the explicit wiring: stores are required, everything else has a default. */
@@ -193,6 +198,7 @@ public final class Pouch implements AutoCloseable {
     private SecretSealer sealer = SecretSealer.plaintext();
     private ProxyEvents events = ProxyEvents.NONE;
     private StoredResponses storedResponses;
+    private KeyChanges keyChanges = KeyChanges.NONE;
 
     private Builder() {}
 
@@ -313,6 +319,17 @@ public final class Pouch implements AutoCloseable {
     /** When {@link Pouch#reconciliation()} flags a drift; {@link DriftThreshold#DEFAULT} else. */
     public Builder driftThreshold(DriftThreshold value) {
       this.driftThreshold = Objects.requireNonNull(value, "driftThreshold");
+      return this;
+    }
+
+    /**
+     * How key changes reach the other instances that share the store, and theirs this one (for
+     * example {@code PostgresStore.keyChanges()}); the core subscribes to it when built. It belongs
+     * to the caller, who closes it after the {@link Pouch}. {@link KeyChanges#NONE} by default: one
+     * instance alone on its store.
+     */
+    public Builder keyChanges(KeyChanges value) {
+      this.keyChanges = Objects.requireNonNull(value, "keyChanges");
       return this;
     }
 

@@ -118,6 +118,7 @@ public final class PouchServer implements AutoCloseable {
               .teams(store.teams())
               .requestLog(store.requestLog())
               .storedResponses(store.storedResponses())
+              .keyChanges(store.keyChanges())
               .provider(mock)
               .provider(openAi)
               .provider(anthropic)

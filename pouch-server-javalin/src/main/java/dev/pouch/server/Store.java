@@ -4,6 +4,7 @@ import dev.pouch.adapters.postgres.PostgresStore;
 import dev.pouch.adapters.postgres.PostgresUrl;
 import dev.pouch.adapters.sqlite.SqliteStore;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
@@ -25,6 +26,8 @@ import java.util.function.Consumer;
  * @param requestLog the request log
  * @param storedResponses the Responses API answers served
  * @param undeliveredNotices the webhook notices kept
+ * @param keyChanges how key changes reach the other instances on the store (none on SQLite: one
+ *     process per data folder)
  * @param ready whether the store answers (for {@code /readyz})
  * @param backup writes an online copy to a file ({@code POST /api/backup})
  * @param needsDataLock whether the store is a file of the data folder that one process may write
@@ -37,6 +40,7 @@ record Store(
     RequestLog requestLog,
     StoredResponses storedResponses,
     UndeliveredNotices undeliveredNotices,
+    KeyChanges keyChanges,
     BooleanSupplier ready,
     Consumer<Path> backup,
     boolean needsDataLock,
@@ -58,6 +62,7 @@ record Store(
         store,
         store,
         store.undeliveredNotices(),
+        KeyChanges.NONE,
         store::isReady,
         store::backupTo,
         true,
@@ -72,6 +77,7 @@ record Store(
         store,
         store,
         store.undeliveredNotices(),
+        store.keyChanges(),
         store::isReady,
         file -> {
           throw new RequestRejectedException(

@@ -3,7 +3,9 @@ package dev.pouch.adapters.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Properties;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -99,6 +101,22 @@ final class Database implements AutoCloseable {
   /** A connection of the pool kept out of it for as long as the caller holds it. */
   Connection dedicatedConnection() throws SQLException {
     return pool.getConnection();
+  }
+
+  /**
+   * A new connection outside the pool, to the same server as the same user, for a session that
+   * lives apart from it (LISTEN): the caller closes it. It does not set the schema.
+   */
+  Connection unpooledConnection(String applicationName) throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("user", pool.getUsername());
+    if (pool.getPassword() != null) {
+      properties.setProperty("password", pool.getPassword());
+    }
+    properties.setProperty("ApplicationName", applicationName);
+    properties.setProperty("connectTimeout", "5");
+    properties.setProperty("tcpKeepAlive", "true");
+    return DriverManager.getConnection(pool.getJdbcUrl(), properties);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.pouch.adapters.postgres;
 
 import dev.pouch.adapters.jdbc.KeyRows;
 import dev.pouch.adapters.jdbc.PolicyJson;
+import dev.pouch.application.port.out.KeyChange;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.domain.key.AppKey;
 import java.time.Clock;
@@ -9,18 +10,26 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.postgresql.util.PSQLState;
 
-/** {@link KeyRepository} on the {@code app_keys} table; deleting sets {@code deleted_at}. */
+/**
+ * {@link KeyRepository} on the {@code app_keys} table; deleting sets {@code deleted_at}. An update
+ * or a delete notifies the schema's {@link KeyChangeChannel} in its own transaction, so that every
+ * other instance forgets its cached copy once, and only once, the change is committed, even when
+ * this process dies right after the commit.
+ */
 final class PostgresKeyRepository implements KeyRepository {
   private final Database database;
   private final Clock clock;
+  private final KeyChangeChannel changes;
 
-  PostgresKeyRepository(Database database, Clock clock) {
+  PostgresKeyRepository(Database database, Clock clock, KeyChangeChannel changes) {
     this.database = database;
     this.clock = clock;
+    this.changes = changes;
   }
 
   @Override
@@ -52,23 +61,23 @@ final class PostgresKeyRepository implements KeyRepository {
     Objects.requireNonNull(key, "key");
     String policy = PolicyJson.write(key.policy());
     try {
-      return database.write(
-              handle ->
-                  KeyRows.bind(
-                          handle.createUpdate(
-                              "UPDATE app_keys SET name = :name, prefix = :prefix,"
-                                  + " secret_hash = :secret_hash, created_at = :created_at,"
-                                  + " expires_at = :expires_at, auto_renew = :auto_renew,"
-                                  + " policy_json = :policy_json, version = :version,"
-                                  + " suspended_at = :suspended_at,"
-                                  + " suspended_reason = :suspended_reason, team_id = :team_id"
-                                  + " WHERE id = :id AND version = :expected_version"
-                                  + " AND deleted_at IS NULL"),
-                          key,
-                          policy)
-                      .bind("expected_version", expectedVersion)
-                      .execute())
-          == 1;
+      return changedAndTold(
+          key.id(),
+          handle ->
+              KeyRows.bind(
+                      handle.createUpdate(
+                          "UPDATE app_keys SET name = :name, prefix = :prefix,"
+                              + " secret_hash = :secret_hash, created_at = :created_at,"
+                              + " expires_at = :expires_at, auto_renew = :auto_renew,"
+                              + " policy_json = :policy_json, version = :version,"
+                              + " suspended_at = :suspended_at,"
+                              + " suspended_reason = :suspended_reason, team_id = :team_id"
+                              + " WHERE id = :id AND version = :expected_version"
+                              + " AND deleted_at IS NULL"),
+                      key,
+                      policy)
+                  .bind("expected_version", expectedVersion)
+                  .execute());
     } catch (UnableToExecuteStatementException e) {
       if (isUniqueViolation(e)) {
         throw new IllegalStateException("another key has this secret hash: " + key, e);
@@ -115,13 +124,26 @@ final class PostgresKeyRepository implements KeyRepository {
   public boolean delete(String id) {
     Objects.requireNonNull(id, "id");
     long now = clock.millis();
-    return database.write(
-            handle ->
-                handle.execute(
-                    "UPDATE app_keys SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-                    now,
-                    id))
-        == 1;
+    return changedAndTold(
+        id,
+        handle ->
+            handle.execute(
+                "UPDATE app_keys SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", now, id));
+  }
+
+  /**
+   * Runs {@code change}, one statement that changes the key's row or not, and when it did, notifies
+   * the other instances in the same transaction.
+   */
+  private boolean changedAndTold(String keyId, Function<Handle, Integer> change) {
+    return database.transaction(
+        handle -> {
+          boolean changed = change.apply(handle) == 1;
+          if (changed) {
+            changes.send(handle, new KeyChange(keyId, KeyChange.Effect.RELOAD));
+          }
+          return Outcome.commit(changed);
+        });
   }
 
   private static boolean isUniqueViolation(UnableToExecuteStatementException e) {

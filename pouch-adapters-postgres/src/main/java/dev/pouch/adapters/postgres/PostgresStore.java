@@ -1,6 +1,7 @@
 package dev.pouch.adapters.postgres;
 
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.application.port.out.StoredResponses;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,12 +59,16 @@ public final class PostgresStore
   private final PostgresStoredResponses storedResponses;
   private final PostgresTeamRepository teams;
   private final PostgresUndeliveredNotices undeliveredNotices;
+  private final PostgresKeyChanges keyChanges;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private PostgresStore(Database database, InstanceLease lease, Clock clock) {
+  private PostgresStore(
+      Database database, InstanceLease lease, Clock clock, KeyChangeChannel channel) {
     this.database = database;
     this.clock = clock;
     this.lease = lease;
-    this.keys = new PostgresKeyRepository(database, clock);
+    this.keys = new PostgresKeyRepository(database, clock, channel);
+    this.keyChanges = new PostgresKeyChanges(database, channel);
     this.ledger = new PostgresBudgetLedger(database, lease == null ? null : lease.id());
     this.requests = new PostgresRequestLog(database);
     this.storedResponses = new PostgresStoredResponses(database);
@@ -112,7 +118,8 @@ public final class PostgresStore
     try {
       Migrations.apply(database, url.schema());
       InstanceLease registered = lease == null ? null : InstanceLease.register(database, lease);
-      PostgresStore store = new PostgresStore(database, registered, clock);
+      PostgresStore store =
+          new PostgresStore(database, registered, clock, KeyChangeChannel.forSchema(url.schema()));
       if (registered != null) {
         registered.start(() -> store.ledger.recoverExpiredInstances(clock.instant()));
       }
@@ -127,6 +134,15 @@ public final class PostgresStore
   /** The webhook notices Pouch could not deliver, in this schema (closed with the store). */
   public UndeliveredNotices undeliveredNotices() {
     return undeliveredNotices;
+  }
+
+  /**
+   * The key changes of every instance on this schema (LISTEN/NOTIFY), for {@code
+   * Pouch.builder().keyChanges}: it listens from the first subscription on, on a connection of its
+   * own, until the store closes.
+   */
+  public KeyChanges keyChanges() {
+    return keyChanges;
   }
 
   /**
@@ -182,6 +198,10 @@ public final class PostgresStore
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // idempotent: a second close finds nothing to release
+    }
+    keyChanges.close();
     if (lease != null) {
       lease.stopRenewing();
       try {

@@ -9,6 +9,7 @@ import dev.pouch.application.port.in.KeyDraft;
 import dev.pouch.application.port.in.KeyView;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChange.Effect;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.domain.budget.Budget;
@@ -36,7 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,15 +57,13 @@ public final class KeyService implements ManageKeys {
   private final PluginCatalog catalog;
   private final KeySecrets secrets;
   private final SecretFields sealing;
-  private final VerifiedKeyCache cache;
-  private final Consumer<String> onKeyChanged;
+  private final KeyChangeRelay changes;
   private final Clock clock;
 
   /**
-   * @param onKeyChanged told the id of every key whose policy was edited or that was deleted
-   *     (beyond the cache, which this service invalidates itself), so per-key runtimes can be
-   *     released
    * @param sealing seals secret config values before they are stored
+   * @param changes told every committed change to a key, so that this instance and the others
+   *     forget the cached key and, when its policy changed, its plugin instances
    */
   public KeyService(
       KeyRepository keys,
@@ -74,8 +72,7 @@ public final class KeyService implements ManageKeys {
       PluginCatalog catalog,
       KeySecrets secrets,
       SecretFields sealing,
-      VerifiedKeyCache cache,
-      Consumer<String> onKeyChanged,
+      KeyChangeRelay changes,
       Clock clock) {
     this.keys = keys;
     this.ledger = ledger;
@@ -83,8 +80,7 @@ public final class KeyService implements ManageKeys {
     this.catalog = catalog;
     this.secrets = secrets;
     this.sealing = sealing;
-    this.cache = cache;
-    this.onKeyChanged = onKeyChanged;
+    this.changes = changes;
     this.clock = clock;
   }
 
@@ -156,11 +152,8 @@ public final class KeyService implements ManageKeys {
       // by position, like the key's own: spend kept, a lowered limit refuses new requests only
       ledger.configureEndUsers(keyId, endUserTerms, clock.instant());
     }
-    cache.invalidate(keyId);
-    if (!policy.equals(current.policy())) {
-      // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
-      onKeyChanged.accept(keyId);
-    }
+    // Plugin instances live as long as their configuration: a rename keeps a limiter's state.
+    changes.committed(keyId, policy.equals(current.policy()) ? Effect.RELOAD : Effect.RESTART);
     log.atInfo()
         .addKeyValue("key_id", keyId)
         .addKeyValue("version", edited.version())
@@ -214,7 +207,7 @@ public final class KeyService implements ManageKeys {
     if (!keys.delete(keyId)) {
       throw notFound(keyId);
     }
-    changed(keyId);
+    changes.committed(keyId, Effect.RESTART);
     log.atInfo().addKeyValue("key_id", keyId).log("key revoked");
   }
 
@@ -240,7 +233,7 @@ public final class KeyService implements ManageKeys {
   public KeyView resume(String keyId) {
     AppKey key = changeSuspension(keyId, null);
     // Fresh middleware instances: a spend guard must not trip again on the spend that tripped it.
-    onKeyChanged.accept(keyId);
+    changes.committed(keyId, Effect.RESTART);
     log.atInfo().addKeyValue("key_id", keyId).log("key resumed");
     return view(key);
   }
@@ -257,7 +250,7 @@ public final class KeyService implements ManageKeys {
       }
       AppKey changed = current.withSuspension(suspension);
       if (keys.update(changed, current.version())) {
-        cache.invalidate(keyId);
+        changes.committed(keyId, Effect.RELOAD);
         if (suspension != null) {
           log.atWarn()
               .addKeyValue("key_id", keyId)
@@ -459,8 +452,7 @@ public final class KeyService implements ManageKeys {
       }
       AppKey edited = key.edited(key.name(), key.expiresAt(), key.autoRenew(), sealed);
       if (keys.update(edited, key.version())) {
-        cache.invalidate(key.id());
-        onKeyChanged.accept(key.id());
+        changes.committed(key.id(), Effect.RESTART);
         rewritten++;
       }
     }
@@ -479,11 +471,6 @@ public final class KeyService implements ManageKeys {
 
   private AppKey requireKey(String keyId) {
     return keys.findById(keyId).orElseThrow(() -> notFound(keyId));
-  }
-
-  private void changed(String keyId) {
-    cache.invalidate(keyId);
-    onKeyChanged.accept(keyId);
   }
 
   private static RequestRejectedException notFound(String keyId) {

@@ -76,4 +76,10 @@ public final class VerifiedKeyCache {
     epoch.incrementAndGet();
     byHash.values().removeIf(key -> key.id().equals(keyId));
   }
+
+  /** Forgets every key, when changes may have been missed (another instance's, unheard). */
+  public void invalidateAll() {
+    epoch.incrementAndGet();
+    byHash.clear();
+  }
 }

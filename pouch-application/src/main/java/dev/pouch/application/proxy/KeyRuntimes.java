@@ -67,6 +67,11 @@ public final class KeyRuntimes implements AutoCloseable {
     }
   }
 
+  /** Releases every key's runtime; the next request of each builds a fresh one. */
+  public void releaseAll() {
+    byKey.keySet().forEach(this::release);
+  }
+
   private KeyRuntime build(AppKey key) {
     KeyPolicy policy = key.policy();
     PluginRef providerRef = policy.provider();
@@ -113,6 +118,6 @@ public final class KeyRuntimes implements AutoCloseable {
 
   @Override
   public void close() {
-    byKey.keySet().forEach(this::release);
+    releaseAll();
   }
 }

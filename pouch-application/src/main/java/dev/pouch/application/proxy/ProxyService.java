@@ -1,12 +1,14 @@
 package dev.pouch.application.proxy;
 
 import dev.pouch.application.PouchSettings;
+import dev.pouch.application.keys.KeyChangeRelay;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.VerifiedKeyCache;
 import dev.pouch.application.port.in.HeldBudget;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.KeyChange.Effect;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.ProxyEvents;
 import dev.pouch.application.port.out.RequestLog;
@@ -55,6 +57,7 @@ public final class ProxyService implements ProxyChat {
   private final BudgetLedger ledger;
   private final TeamRepository teams;
   private final VerifiedKeyCache cache;
+  private final KeyChangeRelay changes;
   private final KeyRuntimes runtimes;
   private final PouchSettings settings;
   private final BiConsumer<String, String> suspender;
@@ -70,6 +73,7 @@ public final class ProxyService implements ProxyChat {
       BudgetLedger ledger,
       TeamRepository teams,
       VerifiedKeyCache cache,
+      KeyChangeRelay changes,
       KeyRuntimes runtimes,
       PouchSettings settings,
       BiConsumer<String, String> suspender,
@@ -82,6 +86,7 @@ public final class ProxyService implements ProxyChat {
     this.ledger = ledger;
     this.teams = teams;
     this.cache = cache;
+    this.changes = changes;
     this.runtimes = runtimes;
     this.settings = settings;
     this.suspender = suspender;
@@ -397,7 +402,7 @@ public final class ProxyService implements ProxyChat {
     AppKey renewed = key.withExpiry(key.renewedExpiry(now, renewal));
     if (keys.update(renewed, key.version())) {
       ledger.startPeriod(key.id(), budget.periodStartedAt(), now);
-      cache.invalidate(key.id());
+      changes.committed(key.id(), Effect.RELOAD);
       log.atInfo()
           .addKeyValue("key_id", key.id())
           .addKeyValue("expires_at", renewed.expiresAt())
@@ -405,7 +410,7 @@ public final class ProxyService implements ProxyChat {
       return renewed;
     }
     // Someone else changed the key meanwhile (a renewal or an edit): use the stored one.
-    cache.invalidate(key.id());
+    changes.stale(key.id());
     AppKey current = keys.findById(key.id()).orElseThrow(() -> invalidKey("App key revoked."));
     if (current.isExpiredAt(now) && current.autoRenew() && current.version() > key.version()) {
       return renewIfExpired(current, now); // an edit, not a renewal, won the race: renew now

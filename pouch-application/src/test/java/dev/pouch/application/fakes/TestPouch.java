@@ -6,6 +6,7 @@ import dev.pouch.application.port.in.CreatedKey;
 import dev.pouch.application.port.in.ManageKeys;
 import dev.pouch.application.port.in.ProxyChat;
 import dev.pouch.application.port.in.RequestMeta;
+import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.key.AppKey;
@@ -30,13 +31,22 @@ public final class TestPouch implements AfterEachCallback {
   public static final long ANSWER_COST =
       micros(FakeUpstream.ANSWER_PROMPT_TOKENS, FakeUpstream.ANSWER_COMPLETION_TOKENS);
 
-  public final InMemoryStore store = new InMemoryStore();
+  public final InMemoryStore store;
   public final FakeUpstream upstream = new FakeUpstream();
   public final ScriptedMiddlewares middlewares = new ScriptedMiddlewares();
   public final MutableClock clock = new MutableClock(T0);
   public final Pouch core;
 
   public TestPouch() {
+    this(new InMemoryStore(), KeyChanges.NONE);
+  }
+
+  /**
+   * One of several instances on {@code store}, hearing each other's key changes through {@code
+   * changes}.
+   */
+  public TestPouch(InMemoryStore store, KeyChanges changes) {
+    this.store = store;
     this.core =
         Pouch.builder()
             .keys(store)
@@ -47,6 +57,7 @@ public final class TestPouch implements AfterEachCallback {
             .provider(upstream.factory())
             .middleware(middlewares)
             .clock(clock)
+            .keyChanges(changes)
             .build();
   }
 

@@ -81,6 +81,23 @@ class VerifiedKeyCacheTest {
   }
 
   @Test
+  void invalidatingAllForgetsEveryKeyAndALoadThatRacedIt() {
+    cache.get("hash_a", loading(key("key_a", "hash_a")));
+    AppKey stale = key("key_b", "hash_b");
+    cache.get(
+        "hash_b",
+        hash -> {
+          cache.invalidateAll(); // changes were missed while this load ran
+          return Optional.of(stale);
+        });
+
+    cache.get("hash_a", loading(key("key_a", "hash_a")));
+    cache.get("hash_b", loading(stale));
+
+    assertThat(loads).hasValue(3);
+  }
+
+  @Test
   void missesAreNotCached() {
     Function<String, Optional<AppKey>> nothing =
         hash -> {
