@@ -138,6 +138,19 @@ class ScaleOutIT {
       expected += cost;
     }
     assertThat(spent).as("spend = sum of usage x price, exactly").isEqualTo(expected);
+
+    // B has the key cached from the load: a revoke on A reaches it within a second
+    assertThat(admin(a, "DELETE", "/api/keys/" + key.id, null).statusCode()).isEqualTo(204);
+    long revokedAt = System.nanoTime();
+    int status;
+    do {
+      status = ask(viaB, -1);
+    } while (status != 401 && System.nanoTime() - revokedAt < Duration.ofSeconds(5).toNanos());
+    Duration refusedAfter = Duration.ofNanos(System.nanoTime() - revokedAt);
+    System.out.printf(
+        "ScaleOutIT revoke: refused on B %d ms after A answered%n", refusedAfter.toMillis());
+    assertThat(status).as("refused on B").isEqualTo(401);
+    assertThat(refusedAfter).as("within a second").isLessThan(Duration.ofSeconds(1));
   }
 
   @Test
