@@ -23,6 +23,8 @@ import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.WebhookSender;
 import dev.pouch.application.proxy.KeyRuntimes;
 import dev.pouch.application.proxy.ProxyService;
+import dev.pouch.application.retention.RequestLogPruner;
+import dev.pouch.application.retention.RetentionPolicy;
 import dev.pouch.application.teams.NoTeams;
 import dev.pouch.application.teams.TeamService;
 import dev.pouch.domain.bill.ProviderBill;
@@ -136,6 +138,15 @@ public final class Pouch implements AutoCloseable {
   /** The request log and usage figures. */
   public RequestLog requestLog() {
     return requestLog;
+  }
+
+  /**
+   * A pruner of the request log on this core's clock: rows older than {@code policy} keeps are
+   * deleted in batches when the host runs it (usage and spend totals stay exact). The host
+   * schedules it; nothing is pruned unless it does.
+   */
+  public RequestLogPruner requestLogPruner(RetentionPolicy policy) {
+    return new RequestLogPruner(requestLog, clock, policy);
   }
 
   /**

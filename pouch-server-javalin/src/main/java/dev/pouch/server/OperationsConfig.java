@@ -16,15 +16,25 @@ import java.util.Locale;
  * @param metricsKeySeries how many keys get their own spend and remaining-budget series in {@code
  *     /metrics} (the first ones to spend; the rest are summed under {@code key="other"}); 0, the
  *     default, for none, so that {@code /metrics} carries no key ids
+ * @param requestLogRetention request-log rows older than this are pruned every 10 minutes; {@link
+ *     Duration#ZERO}, the default, keeps them forever (usage and spend totals are kept forever
+ *     either way)
  */
 public record OperationsConfig(
-    String logFormat, boolean metricsAuth, Duration shutdownGrace, int metricsKeySeries) {
+    String logFormat,
+    boolean metricsAuth,
+    Duration shutdownGrace,
+    int metricsKeySeries,
+    Duration requestLogRetention) {
 
   public static final String TEXT = "text";
   public static final String JSON = "json";
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
   public static final OperationsConfig DEFAULTS =
-      new OperationsConfig(TEXT, false, DEFAULT_SHUTDOWN_GRACE, 0);
+      new OperationsConfig(TEXT, false, DEFAULT_SHUTDOWN_GRACE, 0, Duration.ZERO);
+
+  /** The longest request-log retention, in days (a hundred years). */
+  public static final long MAX_RETENTION_DAYS = 36_500;
 
   /** Most keys with series of their own: each costs a few time series in every scrape. */
   public static final int MAX_METRICS_KEY_SERIES = 10_000;
@@ -40,6 +50,14 @@ public record OperationsConfig(
       throw new IllegalArgumentException(
           "metrics-key-series must be 0 to " + MAX_METRICS_KEY_SERIES);
     }
+    java.util.Objects.requireNonNull(requestLogRetention, "requestLogRetention");
+    boolean forever = requestLogRetention.isZero();
+    if (!forever
+        && (requestLogRetention.compareTo(Duration.ofDays(1)) < 0
+            || requestLogRetention.compareTo(Duration.ofDays(MAX_RETENTION_DAYS)) > 0)) {
+      throw new IllegalArgumentException(
+          "request-log-retention-days must be 0 (keep forever) or 1 to " + MAX_RETENTION_DAYS);
+    }
   }
 
   /** Settings without per-key series, as before they existed. */
@@ -47,21 +65,33 @@ public record OperationsConfig(
     this(logFormat, metricsAuth, shutdownGrace, 0);
   }
 
+  /** Settings that keep the request log forever. */
+  public OperationsConfig(
+      String logFormat, boolean metricsAuth, Duration shutdownGrace, int metricsKeySeries) {
+    this(logFormat, metricsAuth, shutdownGrace, metricsKeySeries, Duration.ZERO);
+  }
+
   public OperationsConfig withShutdownGrace(Duration value) {
-    return new OperationsConfig(logFormat, metricsAuth, value, metricsKeySeries);
+    return new OperationsConfig(
+        logFormat, metricsAuth, value, metricsKeySeries, requestLogRetention);
   }
 
   public OperationsConfig withMetricsAuth(boolean value) {
-    return new OperationsConfig(logFormat, value, shutdownGrace, metricsKeySeries);
+    return new OperationsConfig(
+        logFormat, value, shutdownGrace, metricsKeySeries, requestLogRetention);
   }
 
   public OperationsConfig withMetricsKeySeries(int value) {
-    return new OperationsConfig(logFormat, metricsAuth, shutdownGrace, value);
+    return new OperationsConfig(logFormat, metricsAuth, shutdownGrace, value, requestLogRetention);
+  }
+
+  public OperationsConfig withRequestLogRetention(Duration value) {
+    return new OperationsConfig(logFormat, metricsAuth, shutdownGrace, metricsKeySeries, value);
   }
 
   /**
-   * Reads {@code --log-format text|json --metrics-auth none|admin --shutdown-grace-seconds N} and
-   * {@code POUCH_LOG_FORMAT POUCH_METRICS_AUTH POUCH_SHUTDOWN_GRACE_SECONDS}.
+   * Reads {@code --log-format text|json --metrics-auth none|admin --shutdown-grace-seconds N
+   * --metrics-key-series N --request-log-retention-days N} and their {@code POUCH_*} variables.
    *
    * @throws IllegalArgumentException naming the flag at fault
    */
@@ -80,7 +110,16 @@ public record OperationsConfig(
       throw new IllegalArgumentException(
           "metrics-key-series must be 0 to " + MAX_METRICS_KEY_SERIES);
     }
+    long retentionDays = settings.number(Setting.REQUEST_LOG_RETENTION_DAYS);
+    if (retentionDays < 0 || retentionDays > MAX_RETENTION_DAYS) {
+      throw new IllegalArgumentException(
+          "request-log-retention-days must be 0 (keep forever) or 1 to " + MAX_RETENTION_DAYS);
+    }
     return new OperationsConfig(
-        format, "admin".equals(auth), Duration.ofSeconds(seconds), (int) keySeries);
+        format,
+        "admin".equals(auth),
+        Duration.ofSeconds(seconds),
+        (int) keySeries,
+        Duration.ofDays(retentionDays));
   }
 }

@@ -10,6 +10,8 @@ import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
+import dev.pouch.application.retention.RequestLogPruner;
+import dev.pouch.application.retention.RetentionPolicy;
 import dev.pouch.domain.bill.ProviderBill;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
@@ -25,6 +27,7 @@ import dev.pouch.server.operations.Drain;
 import dev.pouch.server.operations.Metrics;
 import dev.pouch.server.operations.Observability;
 import dev.pouch.server.operations.ObservedEvents;
+import dev.pouch.server.operations.PruneSchedule;
 import dev.pouch.server.operations.Tracing;
 import dev.pouch.server.proxy.ProxyRoutes;
 import dev.pouch.server.security.AdminAuthLimiter;
@@ -40,6 +43,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +72,8 @@ public final class PouchServer implements AutoCloseable {
   private final String generatedAdminToken;
   private final boolean virtualThreads;
   private final Drain drain = new Drain();
+  private final RequestLogPruner pruner; // null when the request log is kept forever
+  private final PruneSchedule pruning; // null when the request log is kept forever
 
   /** Verified keys kept in memory, at most. */
   static final long KEY_CACHE_SIZE = 100_000;
@@ -170,6 +176,9 @@ public final class PouchServer implements AutoCloseable {
       this.app =
           Javalin.create(
               cfg -> configure(cfg, json, routes, undelivered, observability, reconciliation));
+      Duration keep = config.operations().requestLogRetention();
+      this.pruner = keep.isZero() ? null : pouch.requestLogPruner(RetentionPolicy.keeping(keep));
+      this.pruning = pruner == null ? null : PruneSchedule.start(pruner);
     } catch (IOException | RuntimeException | Error e) {
       if (dataLock != null) {
         dataLock.close(); // a start that fails leaves the folder free
@@ -334,6 +343,18 @@ public final class PouchServer implements AutoCloseable {
   }
 
   /**
+   * Runs the request-log pruning now, as its schedule does, and returns the rows deleted (tests).
+   *
+   * @throws IllegalStateException when the request log is kept forever
+   */
+  long pruneRequestLogNow() {
+    if (pruner == null) {
+      throw new IllegalStateException("the request log is kept forever");
+    }
+    return pruner.pruneOnce();
+  }
+
+  /**
    * Stops gracefully: refuses new requests (503), lets those in flight finish within the shutdown
    * grace, cuts the streams that remain (settling their reservations), then stops serving and
    * releases the core and the store. Idempotent.
@@ -346,6 +367,9 @@ public final class PouchServer implements AutoCloseable {
     int cut = drain.drain(config.operations().shutdownGrace());
     log.atInfo().addKeyValue("cut", cut).log("requests drained; stopping");
     app.stop();
+    if (pruning != null) {
+      pruning.close();
+    }
     pouch.close();
     webhooks.close();
     openAi.close();

@@ -123,6 +123,13 @@ enum Setting {
       "POUCH_SHUTDOWN_GRACE_SECONDS",
       "10",
       "on SIGTERM, how long requests in flight may finish (0-3600)"),
+  REQUEST_LOG_RETENTION_DAYS(
+      "request-log-retention-days",
+      "N",
+      "POUCH_REQUEST_LOG_RETENTION_DAYS",
+      "0",
+      "prune request-log rows older than N days, every 10 minutes (0: keep forever; usage and"
+          + " spend totals are kept forever)"),
   CORS_ORIGINS(
       "cors-origins", "LIST", "POUCH_CORS_ORIGINS", null, "allowed browser origins of /v1"),
   ADMIN_CORS_ORIGINS(

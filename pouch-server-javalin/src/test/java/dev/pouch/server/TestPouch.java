@@ -71,6 +71,11 @@ final class TestPouch implements AutoCloseable {
     return new TestPouch(dataDir, config(dataDir).withPluginsDir(pluginsDir), Clock.systemUTC());
   }
 
+  /** A server on its own config and clock; start from {@link #config(Path)}. */
+  static TestPouch start(ServerConfig config, Clock clock) {
+    return new TestPouch(config.dataDir(), config, clock);
+  }
+
   /** A server on its own config; start from {@link #config(Path)}. */
   static TestPouch start(ServerConfig config) {
     return new TestPouch(config.dataDir(), config, Clock.systemUTC());

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.RequestLog.DailySpend;
+import dev.pouch.application.port.out.RequestLog.UsageBucket;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
@@ -481,6 +483,36 @@ public abstract class BudgetLedgerContract {
     // recovered reservations are settled: a late settlement changes nothing
     assertThat(ledger.settle(settlement(open, 10))).isFalse();
     assertThat(budget().spentMicros()).isEqualTo(320);
+  }
+
+  @Test
+  void settledAndRecoveredRowsReachTheUsageTotalsAndOutlivePruning() {
+    Reservation settled = reservation("r1", "key_1", 300);
+    ledger.reserve(settled);
+    ledger.settle(settlement(settled, 120));
+    ledger.reserve(reservation("r2", "key_1", 200));
+    ledger.recoverOpenReservations(T0.plusSeconds(60));
+    RequestLog log = requestLogOf(ledger);
+    Instant dayEnd = T0.plusSeconds(86_400);
+    // the settlement's row (100 + 50 tokens, 120) and the recovered one (200, no tokens)
+    UsageBucket bothRows = new UsageBucket(T0, 2, 100, 50, 320);
+    assertThat(log.usage("key_1", T0, dayEnd, 86_400)).containsExactly(bothRows);
+
+    int pruned = 0;
+    while (log.prune(dayEnd, 1) == 1) {
+      pruned++;
+    }
+
+    assertThat(pruned).isEqualTo(2);
+    assertThat(logRows()).isEmpty();
+    assertThat(log.usage("key_1", T0, dayEnd, 86_400)).containsExactly(bothRows);
+    assertThat(log.usage(null, T0, dayEnd, 3_600)).containsExactly(bothRows);
+    assertThat(log.dailySpend(T0, dayEnd).stream().mapToLong(DailySpend::costMicros).sum())
+        .isEqualTo(320);
+    assertThat(budget())
+        .as("pruning leaves the ledger alone")
+        .isEqualTo(new Budget(1_000, 320, 0, T0, 86_400));
+    assertThat(ledger.settle(settlement(settled, 1))).isFalse();
   }
 
   @Test

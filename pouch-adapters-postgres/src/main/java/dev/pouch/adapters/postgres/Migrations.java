@@ -22,7 +22,8 @@ final class Migrations {
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
 
   /** Every migration, oldest first. A new file must be added here. */
-  static final List<String> FILES = List.of("V1__init.sql", "V2__instance_leases.sql");
+  static final List<String> FILES =
+      List.of("V1__init.sql", "V2__instance_leases.sql", "V3__request_rollups.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

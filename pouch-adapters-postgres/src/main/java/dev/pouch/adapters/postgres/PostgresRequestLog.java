@@ -1,6 +1,7 @@
 package dev.pouch.adapters.postgres;
 
 import dev.pouch.adapters.jdbc.RequestRecordRows;
+import dev.pouch.adapters.jdbc.RequestRollups;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
@@ -12,6 +13,15 @@ import org.jdbi.v3.core.statement.Query;
 /** {@link RequestLog} on the {@code request_log} table. */
 final class PostgresRequestLog implements RequestLog {
   static final int MAX_PAGE = 1000;
+  static final int MAX_PRUNE_BATCH = 100_000;
+
+  /**
+   * The oldest rows due, by the time index, in one autocommit statement; rows another instance is
+   * deleting are skipped (SKIP LOCKED), so instances pruning at once split the work.
+   */
+  private static final String PRUNE =
+      "DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log"
+          + " WHERE created_at < :before ORDER BY created_at LIMIT :batch FOR UPDATE SKIP LOCKED)";
 
   private final Database database;
 
@@ -101,46 +111,47 @@ final class PostgresRequestLog implements RequestLog {
 
   @Override
   public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
-    Objects.requireNonNull(from, "from");
-    Objects.requireNonNull(to, "to");
     if (bucketSeconds <= 0) {
       throw new IllegalArgumentException("bucketSeconds must be positive");
     }
     long width = Math.multiplyExact(bucketSeconds, 1000L);
-    List<String> conditions = new ArrayList<>(List.of("created_at >= :from", "created_at < :to"));
-    if (keyId != null) {
-      conditions.add("key_id = :key_id");
-    }
-    // sum(bigint) is numeric in PostgreSQL: cast back, failing on overflow instead of rounding
-    String sql =
-        "SELECT (created_at / :width) * :width AS bucket, count(*) AS requests,"
-            + " sum(prompt_tokens)::bigint AS prompt_tokens,"
-            + " sum(completion_tokens)::bigint AS completion_tokens,"
-            + " sum(cost_micros)::bigint AS cost_micros FROM request_log"
-            + where(conditions)
-            + " GROUP BY bucket ORDER BY bucket";
+    RequestRollups.Split split = RequestRollups.Split.of(from, to, width);
+    String sql = RequestRollups.usageSql(keyId != null);
     return database.read(
         handle -> {
-          Query query =
-              handle
-                  .createQuery(sql)
-                  .bind("width", width)
-                  .bind("from", from.toEpochMilli())
-                  .bind("to", to.toEpochMilli());
+          Query query = split.bind(handle.createQuery(sql)).bind("width", width);
           if (keyId != null) {
             query.bind("key_id", keyId);
           }
-          return query
-              .map(
-                  (rs, context) ->
-                      new UsageBucket(
-                          Instant.ofEpochMilli(rs.getLong("bucket")),
-                          rs.getLong("requests"),
-                          rs.getLong("prompt_tokens"),
-                          rs.getLong("completion_tokens"),
-                          rs.getLong("cost_micros")))
-              .list();
+          return query.map(RequestRollups.USAGE).list();
         });
+  }
+
+  @Override
+  public List<DailySpend> dailySpend(Instant from, Instant to) {
+    RequestRollups.Split split = RequestRollups.Split.of(from, to, RequestRollups.DAY_MILLIS);
+    return database.read(
+        handle ->
+            split
+                .bind(handle.createQuery(RequestRollups.dailySpendSql()))
+                .bind("width", RequestRollups.DAY_MILLIS)
+                .map(RequestRollups.DAILY_SPEND)
+                .list());
+  }
+
+  @Override
+  public int prune(Instant before, int batch) {
+    Objects.requireNonNull(before, "before");
+    if (batch < 1 || batch > MAX_PRUNE_BATCH) {
+      throw new IllegalArgumentException("batch must be 1 to " + MAX_PRUNE_BATCH);
+    }
+    return database.write(
+        handle ->
+            handle
+                .createUpdate(PRUNE)
+                .bind("before", before.toEpochMilli())
+                .bind("batch", batch)
+                .execute());
   }
 
   private static String where(List<String> conditions) {

@@ -358,6 +358,16 @@ public final class PostgresStore
     return requests.usage(keyId, from, to, bucketSeconds);
   }
 
+  @Override
+  public List<DailySpend> dailySpend(Instant from, Instant to) {
+    return requests.dailySpend(from, to);
+  }
+
+  @Override
+  public int prune(Instant before, int batch) {
+    return requests.prune(before, batch);
+  }
+
   // StoredResponses
 
   @Override

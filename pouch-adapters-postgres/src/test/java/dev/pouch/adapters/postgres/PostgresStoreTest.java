@@ -1,8 +1,12 @@
 package dev.pouch.adapters.postgres;
 
+import static dev.pouch.testkit.TestData.T0;
+import static dev.pouch.testkit.TestData.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pouch.application.port.out.RequestLog.UsageBucket;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -75,6 +79,42 @@ class PostgresStoreTest {
                     .createQuery("SELECT coalesce(sum(flushes), 0) FROM wal_flushes")
                     .mapTo(Long.class)
                     .one());
+  }
+
+  @Test
+  void version3TotalsTheRowsLoggedBeforeItSoPruningThemChangesNoUsage() {
+    PostgresUrl url = TestDatabase.schemaOf(getClass(), "rollups");
+    Instant day = T0.plusSeconds(86_400);
+    try (PostgresStore store = PostgresStore.open(url)) {
+      // back to version 2: a log without totals
+      store
+          .database()
+          .write(
+              handle -> {
+                handle.execute("DROP TABLE request_rollups");
+                handle.execute("DROP FUNCTION request_log_rollup() CASCADE");
+                return handle.execute("DELETE FROM schema_version WHERE version = 3");
+              });
+      store.append(record("r1", "key_1", T0, 100));
+      store.append(record("r2", "key_1", T0.plusSeconds(1_800), 20));
+      store.append(record("r3", "key_2", T0.plusSeconds(5_400), 5));
+    }
+
+    try (PostgresStore store = PostgresStore.open(url)) {
+      List<UsageBucket> hourly = store.usage(null, T0, day, 3_600);
+      assertThat(hourly)
+          .containsExactly(
+              new UsageBucket(T0, 2, 240, 60, 120),
+              new UsageBucket(T0.plusSeconds(3_600), 1, 120, 30, 5));
+
+      assertThat(store.prune(day, 100)).isEqualTo(3);
+
+      assertThat(store.usage(null, T0, day, 3_600)).isEqualTo(hourly);
+      store.append(record("r4", "key_1", T0.plusSeconds(60), 7));
+      assertThat(store.usage("key_1", T0, day, 86_400))
+          .as("rows logged after the migration add to the same totals")
+          .containsExactly(new UsageBucket(T0, 3, 360, 90, 127));
+    }
   }
 
   @Test

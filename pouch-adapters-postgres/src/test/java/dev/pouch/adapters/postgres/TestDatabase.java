@@ -67,7 +67,7 @@ final class TestDatabase implements AfterAllCallback {
                         "DELETE FROM app_keys; DELETE FROM teams; DELETE FROM budgets;"
                             + " DELETE FROM reservations; DELETE FROM budget_periods;"
                             + " DELETE FROM request_log; DELETE FROM stored_responses;"
-                            + " DELETE FROM undelivered_notices")
+                            + " DELETE FROM undelivered_notices; DELETE FROM request_rollups")
                     .execute());
     return store;
   }

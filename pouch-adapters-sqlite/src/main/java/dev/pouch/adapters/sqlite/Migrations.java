@@ -33,7 +33,8 @@ final class Migrations {
           "V9__teams.sql",
           "V10__undelivered_notices.sql",
           "V11__end_users.sql",
-          "V12__request_upstream.sql");
+          "V12__request_upstream.sql",
+          "V13__request_rollups.sql");
 
   private static final Pattern NAME = Pattern.compile("V(\\d+)__\\w+\\.sql");
 

@@ -1,10 +1,11 @@
 package dev.pouch.adapters.sqlite;
 
 import dev.pouch.adapters.jdbc.RequestRecordRows;
+import dev.pouch.adapters.jdbc.RequestRollups;
+import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.application.port.out.RequestLog;
 import dev.pouch.domain.log.RequestRecord;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,6 +14,15 @@ import org.jdbi.v3.core.statement.Query;
 /** {@link RequestLog} on the {@code request_log} table. */
 final class SqliteRequestLog implements RequestLog {
   static final int MAX_PAGE = 1000;
+  static final int MAX_PRUNE_BATCH = 100_000;
+
+  /**
+   * The oldest rows due, by the time index: one write transaction of at most a batch, so the writer
+   * is held briefly and settlements queue behind it for that long only.
+   */
+  private static final String PRUNE =
+      "DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log"
+          + " WHERE created_at < :before ORDER BY created_at LIMIT :batch)";
 
   private final Database database;
 
@@ -103,75 +113,50 @@ final class SqliteRequestLog implements RequestLog {
 
   @Override
   public List<UsageBucket> usage(String keyId, Instant from, Instant to, long bucketSeconds) {
-    Objects.requireNonNull(from, "from");
-    Objects.requireNonNull(to, "to");
     if (bucketSeconds <= 0) {
       throw new IllegalArgumentException("bucketSeconds must be positive");
     }
     long width = Math.multiplyExact(bucketSeconds, 1000L);
-    List<String> conditions = new ArrayList<>(List.of("created_at >= :from", "created_at < :to"));
-    if (keyId != null) {
-      conditions.add("key_id = :key_id");
-    }
-    // sum() fails on integer overflow instead of rounding (total() would return a float)
-    String sql =
-        "SELECT (created_at / :width) * :width AS bucket, count(*) AS requests,"
-            + " sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,"
-            + " sum(cost_micros) AS cost_micros FROM request_log"
-            + where(conditions)
-            + " GROUP BY bucket ORDER BY bucket";
+    RequestRollups.Split split = RequestRollups.Split.of(from, to, width);
+    String sql = RequestRollups.usageSql(keyId != null);
     return database.read(
         handle -> {
-          Query query =
-              handle
-                  .createQuery(sql)
-                  .bind("width", width)
-                  .bind("from", from.toEpochMilli())
-                  .bind("to", to.toEpochMilli());
+          Query query = split.bind(handle.createQuery(sql)).bind("width", width);
           if (keyId != null) {
             query.bind("key_id", keyId);
           }
-          return query
-              .map(
-                  (rs, context) ->
-                      new UsageBucket(
-                          Instant.ofEpochMilli(rs.getLong("bucket")),
-                          rs.getLong("requests"),
-                          rs.getLong("prompt_tokens"),
-                          rs.getLong("completion_tokens"),
-                          rs.getLong("cost_micros")))
-              .list();
+          return query.map(RequestRollups.USAGE).list();
         });
   }
 
   @Override
   public List<DailySpend> dailySpend(Instant from, Instant to) {
-    Objects.requireNonNull(from, "from");
-    Objects.requireNonNull(to, "to");
-    // integer division: days since the epoch, UTC (created_at is never before 1970)
-    String sql =
-        "SELECT created_at / 86400000 AS day, key_id, model, count(*) AS requests,"
-            + " sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,"
-            + " sum(cost_micros) AS cost_micros FROM request_log"
-            + " WHERE created_at >= :from AND created_at < :to"
-            + " GROUP BY day, key_id, model ORDER BY day, key_id, model";
+    RequestRollups.Split split = RequestRollups.Split.of(from, to, RequestRollups.DAY_MILLIS);
     return database.read(
         handle ->
-            handle
-                .createQuery(sql)
-                .bind("from", from.toEpochMilli())
-                .bind("to", to.toEpochMilli())
-                .map(
-                    (rs, ctx) ->
-                        new DailySpend(
-                            LocalDate.ofEpochDay(rs.getLong("day")),
-                            rs.getString("key_id"),
-                            rs.getString("model"),
-                            rs.getLong("requests"),
-                            rs.getLong("prompt_tokens"),
-                            rs.getLong("completion_tokens"),
-                            rs.getLong("cost_micros")))
+            split
+                .bind(handle.createQuery(RequestRollups.dailySpendSql()))
+                .bind("width", RequestRollups.DAY_MILLIS)
+                .map(RequestRollups.DAILY_SPEND)
                 .list());
+  }
+
+  @Override
+  public int prune(Instant before, int batch) {
+    Objects.requireNonNull(before, "before");
+    if (batch < 1 || batch > MAX_PRUNE_BATCH) {
+      throw new IllegalArgumentException("batch must be 1 to " + MAX_PRUNE_BATCH);
+    }
+    return database.transaction(
+        handle ->
+            Outcome.commit(
+                handle
+                    .createUpdate(PRUNE)
+                    .bind("before", before.toEpochMilli())
+                    .bind("batch", batch)
+                    .execute()),
+        // a prune a power loss undoes is done again by the next run
+        Sync.LATER);
   }
 
   private static String where(List<String> conditions) {

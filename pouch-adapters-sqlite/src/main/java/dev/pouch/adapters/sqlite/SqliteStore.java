@@ -301,6 +301,11 @@ public final class SqliteStore
     return requests.dailySpend(from, to);
   }
 
+  @Override
+  public int prune(Instant before, int batch) {
+    return requests.prune(before, batch);
+  }
+
   // StoredResponses
 
   @Override

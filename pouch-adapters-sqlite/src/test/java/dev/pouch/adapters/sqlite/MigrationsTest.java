@@ -4,6 +4,8 @@ import static dev.pouch.testkit.TestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pouch.adapters.jdbc.RequestRecordRows;
+import dev.pouch.application.port.out.RequestLog.UsageBucket;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetTerms;
 import dev.pouch.domain.budget.Reservation;
@@ -14,6 +16,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -200,6 +203,57 @@ class MigrationsTest {
             + " VALUES ('r1', 'key_1', 'gpt-4o-mini', ?, 200, 0, 10, 0, 5, 300, 120,"
             + " 'usage_reported', 0, 5, NULL, NULL)",
         t0);
+  }
+
+  @Test
+  void version13TotalsTheRowsLoggedBeforeItSoPruningThemChangesNoUsage() throws IOException {
+    Path file = dir.resolve("pouch.db");
+    Jdbi.create("jdbc:sqlite:" + file)
+        .useHandle(
+            handle -> {
+              handle.execute(
+                  "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+                      + " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+              for (String migration : Migrations.FILES.subList(0, 12)) {
+                try (InputStream in =
+                    MigrationsTest.class.getResourceAsStream("migrations/" + migration)) {
+                  handle
+                      .createScript(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                      .execute();
+                }
+                handle.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, 0)",
+                    Migrations.version(migration),
+                    migration);
+              }
+              for (int i = 0; i < 3; i++) {
+                handle.execute(
+                    "INSERT INTO request_log ("
+                        + RequestRecordRows.COLUMNS
+                        + ") VALUES"
+                        + " (?, 'key_1', 'gpt-4o-mini', ?, 200, 0, 10, 0, 5, 300, 120,"
+                        + " 'usage_reported', 0, 5, NULL, NULL, NULL, NULL, NULL)",
+                    "r" + i,
+                    T0.toEpochMilli() + i * 1_800_000L); // two in the first hour, one in the next
+              }
+            });
+
+    try (SqliteStore store = SqliteStore.open(file)) {
+      Instant day = T0.plusSeconds(86_400);
+      List<UsageBucket> before = store.usage("key_1", T0, day, 3_600);
+      assertThat(before)
+          .containsExactly(
+              new UsageBucket(T0, 2, 20, 10, 240),
+              new UsageBucket(T0.plusSeconds(3_600), 1, 10, 5, 120));
+
+      assertThat(store.prune(day, 100)).isEqualTo(3);
+
+      assertThat(store.usage("key_1", T0, day, 3_600)).isEqualTo(before);
+      store.append(TestData.record("after", "key_1", T0.plusSeconds(60), 7));
+      assertThat(store.usage("key_1", T0, day, 86_400))
+          .as("rows logged after the migration add to the same totals")
+          .containsExactly(new UsageBucket(T0, 4, 150, 45, 367));
+    }
   }
 
   @Test

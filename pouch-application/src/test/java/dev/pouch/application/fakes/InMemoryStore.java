@@ -18,6 +18,7 @@ import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.team.Team;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -43,10 +44,16 @@ public final class InMemoryStore
   private final Map<String, List<BudgetRow>> budgets = new HashMap<>();
   private final Map<String, ReservationRow> reservations = new LinkedHashMap<>();
   private final List<RequestRecord> log = new ArrayList<>();
+
+  /** Hourly totals per hour start (epoch s), key and model, as the SQL stores keep them. */
+  private final TreeMap<String, long[]> rollups = new TreeMap<>();
+
   private final Map<String, Team> teams = new LinkedHashMap<>();
   private final Map<String, StoredResponse> storedResponses = new HashMap<>();
   private final List<ClosedPeriod> history = new ArrayList<>();
   private final List<String> strayedSettlements = new ArrayList<>();
+  private static final long HOUR = 3600;
+  private static final long DAY = 86_400;
   private int hashLookups;
   private long budgetIds;
   private Runnable beforeNextReserve;
@@ -260,7 +267,7 @@ public final class InMemoryStore
       budget.reserved -= reservation.amountMicros();
       budget.spent = Math.addExact(budget.spent, settlement.actualMicros());
     }
-    log.add(settlement.record());
+    logRow(settlement.record());
     return true;
   }
 
@@ -416,7 +423,36 @@ public final class InMemoryStore
 
   @Override
   public synchronized void append(RequestRecord record) {
+    logRow(record);
+  }
+
+  /** Every path that writes a row adds it to the hourly totals too. */
+  private void logRow(RequestRecord record) {
     log.add(record);
+    long hour = Math.floorDiv(record.createdAt().getEpochSecond(), HOUR) * HOUR;
+    long[] sums =
+        rollups.computeIfAbsent(
+            hour + "\n" + record.keyId() + "\n" + record.model(), k -> new long[4]);
+    add(sums, 1, record.promptTokens(), record.completionTokens(), record.costMicros());
+  }
+
+  private static void add(long[] sums, long requests, long prompt, long completion, long cost) {
+    sums[0] += requests;
+    sums[1] += prompt;
+    sums[2] += completion;
+    sums[3] = Math.addExact(sums[3], cost);
+  }
+
+  @Override
+  public synchronized int prune(Instant before, int batch) {
+    List<RequestRecord> due =
+        log.stream()
+            .filter(r -> r.createdAt().isBefore(before))
+            .sorted(Comparator.comparing(RequestRecord::createdAt))
+            .limit(batch)
+            .toList();
+    due.forEach(log::remove);
+    return due.size();
   }
 
   @Override
@@ -462,22 +498,89 @@ public final class InMemoryStore
   public synchronized List<UsageBucket> usage(
       String keyId, Instant from, Instant to, long bucketSeconds) {
     TreeMap<Long, long[]> buckets = new TreeMap<>();
-    for (RequestRecord r : log) {
-      boolean inRange = !r.createdAt().isBefore(from) && r.createdAt().isBefore(to);
-      if (inRange && (keyId == null || r.keyId().equals(keyId))) {
-        long start = Math.floorDiv(r.createdAt().getEpochSecond(), bucketSeconds) * bucketSeconds;
-        long[] sums = buckets.computeIfAbsent(start, s -> new long[4]);
-        sums[0]++;
-        sums[1] += r.promptTokens();
-        sums[2] += r.completionTokens();
-        sums[3] += r.costMicros();
-      }
-    }
+    sumRange(
+        keyId,
+        from,
+        to,
+        bucketSeconds,
+        (start, key, model) -> buckets.computeIfAbsent(start, s -> new long[4]));
     List<UsageBucket> result = new ArrayList<>();
     buckets.forEach(
         (start, s) ->
             result.add(new UsageBucket(Instant.ofEpochSecond(start), s[0], s[1], s[2], s[3])));
     return result;
+  }
+
+  @Override
+  public synchronized List<DailySpend> dailySpend(Instant from, Instant to) {
+    TreeMap<String, long[]> days = new TreeMap<>();
+    sumRange(
+        null,
+        from,
+        to,
+        DAY,
+        (start, key, model) ->
+            days.computeIfAbsent(
+                LocalDate.ofEpochDay(start / DAY) + "\n" + key + "\n" + model, k -> new long[4]));
+    List<DailySpend> result = new ArrayList<>();
+    days.forEach(
+        (k, s) -> {
+          String[] parts = k.split("\n", 3);
+          result.add(
+              new DailySpend(
+                  LocalDate.parse(parts[0]), parts[1], parts[2], s[0], s[1], s[2], s[3]));
+        });
+    return result;
+  }
+
+  /** Where a bucket's sums go: its start (epoch s), key and model. */
+  private interface Sums {
+    long[] of(long bucketStart, String keyId, String model);
+  }
+
+  /**
+   * As the SQL stores read a range: the whole hours from the hourly totals when the bucket is whole
+   * hours, the rest from the rows still kept.
+   */
+  private void sumRange(String keyId, Instant from, Instant to, long bucketSeconds, Sums sums) {
+    long hourMillis = HOUR * 1000;
+    long start = from.toEpochMilli();
+    long end = to.toEpochMilli();
+    long firstHour = Math.floorDiv(start + hourMillis - 1, hourMillis) * hourMillis;
+    long lastHour = Math.floorDiv(end, hourMillis) * hourMillis;
+    if (bucketSeconds % HOUR != 0 || firstHour >= lastHour) {
+      firstHour = end; // rows only
+      lastHour = end;
+    }
+    for (Map.Entry<String, long[]> e : rollups.entrySet()) {
+      String[] parts = e.getKey().split("\n", 3);
+      long hour = Long.parseLong(parts[0]) * 1000;
+      if (hour >= firstHour && hour < lastHour && (keyId == null || keyId.equals(parts[1]))) {
+        long[] s = e.getValue();
+        add(
+            sums.of(bucket(hour / 1000, bucketSeconds), parts[1], parts[2]),
+            s[0],
+            s[1],
+            s[2],
+            s[3]);
+      }
+    }
+    for (RequestRecord r : log) {
+      long at = r.createdAt().toEpochMilli();
+      boolean edge = at >= start && at < end && (at < firstHour || at >= lastHour);
+      if (edge && (keyId == null || r.keyId().equals(keyId))) {
+        add(
+            sums.of(bucket(r.createdAt().getEpochSecond(), bucketSeconds), r.keyId(), r.model()),
+            1,
+            r.promptTokens(),
+            r.completionTokens(),
+            r.costMicros());
+      }
+    }
+  }
+
+  private static long bucket(long epochSecond, long bucketSeconds) {
+    return Math.floorDiv(epochSecond, bucketSeconds) * bucketSeconds;
   }
 
   // ---- for tests

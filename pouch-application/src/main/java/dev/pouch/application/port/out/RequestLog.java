@@ -10,8 +10,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The request log. Rows of requests that reserved budget are written by {@link
- * BudgetLedger#settle}; {@link #append} takes the others (refused before any reservation).
+ * The request log. Rows of requests that reserved budget are written by {@link BudgetLedger#settle}
+ * (and {@link BudgetLedger#recoverOpenReservations}); {@link #append} takes the others (refused
+ * before any reservation). Every row, whichever path writes it, is added to hourly totals per key
+ * and model in the same transaction; {@link #usage} and {@link #dailySpend} read those totals where
+ * a range is made of whole hours, so their answers do not change when {@link #prune} deletes old
+ * rows.
  */
 public interface RequestLog {
 
@@ -49,7 +53,21 @@ public interface RequestLog {
   List<RequestRecord> find(String id, int limit);
 
   /**
-   * Spend and tokens per time bucket, oldest first; buckets with no request are left out.
+   * Deletes at most {@code batch} of the oldest rows created before {@code before}, in one short
+   * transaction, and returns how many it deleted (fewer than {@code batch} when no more are due, or
+   * when another caller is deleting the same rows). The hourly totals keep what the rows counted;
+   * the ledger, reservations and stored responses are not touched.
+   *
+   * @param before rows created strictly before this time are due
+   * @param batch at most this many rows (1 to 100,000)
+   */
+  int prune(Instant before, int batch);
+
+  /**
+   * Spend and tokens per time bucket, oldest first; buckets with no request are left out. Where the
+   * bucket is a whole number of hours, the whole hours of the range are read from the hourly totals
+   * (exact after pruning); the parts of a range that are not whole hours, and every finer bucket,
+   * are read from the rows still kept.
    *
    * @param keyId one key, or all keys when null
    * @param from inclusive start
@@ -73,7 +91,9 @@ public interface RequestLog {
   /**
    * Spend and tokens per UTC day, key and model of the rows created in {@code [from, to)}, ordered
    * by day, key and model: the ledger's side of a reconciliation with a provider's bill. The
-   * default pages through {@link #list}/{@link #listAfter}; a store overrides it with one query.
+   * default pages through {@link #list}/{@link #listAfter} (rows only: not exact after pruning); a
+   * store overrides it with one query on its hourly totals, rows only for the parts of the range
+   * that are not whole hours.
    *
    * @param from inclusive start
    * @param to exclusive end
