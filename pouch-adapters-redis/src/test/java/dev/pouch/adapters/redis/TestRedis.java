@@ -1,0 +1,34 @@
+package dev.pouch.adapters.redis;
+
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * The Redis the tests use: {@code POUCH_TEST_REDIS_URL} ({@code bin/test} starts a private one).
+ * Unset, the tests fail: they are never skipped silently.
+ */
+final class TestRedis {
+  private TestRedis() {}
+
+  static String url() {
+    String url = System.getenv("POUCH_TEST_REDIS_URL");
+    if (url == null || url.isBlank()) {
+      throw new IllegalStateException(
+          "POUCH_TEST_REDIS_URL is not set: run bin/test, or start redis-server and set it"
+              + " (redis://127.0.0.1:PORT)");
+    }
+    return url;
+  }
+
+  /** Settings of one test: its own key prefix, so tests never share counters. */
+  static RedisLimitsSettings settings() {
+    return RedisLimitsSettings.of(url()).withKeyPrefix("test:" + UUID.randomUUID() + ":");
+  }
+
+  /** As {@link #settings()}, for {@code url} (a proxy in front of the test Redis). */
+  static RedisLimitsSettings settings(String url, Duration slotTtl) {
+    RedisLimitsSettings base = settings();
+    return new RedisLimitsSettings(
+        url, null, base.commandTimeout(), slotTtl, Duration.ofMillis(300), base.keyPrefix());
+  }
+}
