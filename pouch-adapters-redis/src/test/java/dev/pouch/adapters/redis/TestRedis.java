@@ -27,8 +27,17 @@ final class TestRedis {
 
   /** As {@link #settings()}, for {@code url} (a proxy in front of the test Redis). */
   static RedisLimitsSettings settings(String url, Duration slotTtl) {
-    RedisLimitsSettings base = settings();
+    return settings(url, slotTtl, settings().keyPrefix());
+  }
+
+  /** As {@link #settings(String, Duration)}, sharing the counters under {@code keyPrefix}. */
+  static RedisLimitsSettings settings(String url, Duration slotTtl, String keyPrefix) {
     return new RedisLimitsSettings(
-        url, null, base.commandTimeout(), slotTtl, Duration.ofMillis(300), base.keyPrefix());
+        url,
+        null,
+        RedisLimitsSettings.DEFAULT_COMMAND_TIMEOUT,
+        slotTtl,
+        Duration.ofMillis(300),
+        keyPrefix);
   }
 }
