@@ -6,9 +6,11 @@ import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
+import dev.pouch.adapters.redis.RedisLimitCounters;
 import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
+import dev.pouch.application.limits.LocalLimitCounters;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.domain.bill.ProviderBill;
 import dev.pouch.domain.chain.MiddlewareFactory;
@@ -62,6 +64,7 @@ public final class PouchServer implements AutoCloseable {
   private final OpenAiProviderFactory openAi;
   private final AnthropicProviderFactory anthropic;
   private final JdkWebhookSender webhooks;
+  private final RedisLimitCounters redis; // null: limits count in this instance alone
   private final PluginDiscovery plugins;
   private final Pouch pouch;
   private final Javalin app;
@@ -90,6 +93,7 @@ public final class PouchServer implements AutoCloseable {
       this.generatedAdminToken = adminToken.generatedToken();
       AesGcmSecretSealer sealer = sealer(config);
       this.store = Store.open(config);
+      this.redis = config.redis() == null ? null : RedisLimitCounters.connect(config.redis());
       this.metrics =
           new Metrics(
               drain::activeStreams, config.operations().metricsKeySeries(), store.ledger()::find);
@@ -129,6 +133,7 @@ public final class PouchServer implements AutoCloseable {
               .events(new ObservedEvents(metrics, tracing))
               .webhooks(webhooks)
               .keyCache(keyCache())
+              .limits(redis == null ? LocalLimitCounters.INSTANCE : redis)
               .bills(bills(config))
               .driftThreshold(config.reconciliation().drift())
               .build();
@@ -214,10 +219,17 @@ public final class PouchServer implements AutoCloseable {
     webhooks.close();
     openAi.close();
     anthropic.close();
+    closeRedis();
     store.close();
     plugins.close();
     metrics.close();
     tracing.close();
+  }
+
+  private void closeRedis() {
+    if (redis != null) {
+      redis.close();
+    }
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -252,6 +264,7 @@ public final class PouchServer implements AutoCloseable {
         .addKeyValue("port", server.port())
         .addKeyValue("data_dir", config.dataDir().toAbsolutePath())
         .addKeyValue("store", config.postgres() == null ? "sqlite" : config.postgres())
+        .addKeyValue("limits", config.redis() == null ? "per instance" : "redis")
         .addKeyValue("java", Runtime.version().feature())
         .addKeyValue("virtual_threads", server.virtualThreads)
         .log("Pouch is serving");
@@ -349,6 +362,7 @@ public final class PouchServer implements AutoCloseable {
     webhooks.close();
     openAi.close();
     anthropic.close();
+    closeRedis();
     store.close();
     plugins.close();
     metrics.close();

@@ -2,6 +2,7 @@ package dev.pouch.server;
 
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.postgres.PostgresUrl;
+import dev.pouch.adapters.redis.RedisLimitsSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param security master key, CORS and admin-authentication settings
  * @param operations log format, metrics access and shutdown grace
  * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
+ * @param redis the Redis that limits count in, or {@code null} for each instance's own (the
+ *     default)
  * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
  *     /api/reconciliation}
  */
@@ -38,6 +41,7 @@ public record ServerConfig(
     SecurityConfig security,
     OperationsConfig operations,
     PostgresUrl postgres,
+    RedisLimitsSettings redis,
     ReconciliationConfig reconciliation) {
 
   public static final int DEFAULT_PORT = 8080;
@@ -73,6 +77,7 @@ public record ServerConfig(
         dataDir.resolve("plugins"),
         SecurityConfig.DEFAULTS,
         OperationsConfig.DEFAULTS,
+        null,
         null,
         ReconciliationConfig.DEFAULTS);
   }
@@ -118,6 +123,11 @@ public record ServerConfig(
     return copy(c -> c.postgres = value);
   }
 
+  /** Limits shared by every instance in Redis ({@code null}: each instance counts its own). */
+  public ServerConfig withRedis(RedisLimitsSettings value) {
+    return copy(c -> c.redis = value);
+  }
+
   public ServerConfig withReconciliation(ReconciliationConfig value) {
     return copy(c -> c.reconciliation = value);
   }
@@ -143,6 +153,7 @@ public record ServerConfig(
     SecurityConfig security;
     OperationsConfig operations;
     PostgresUrl postgres;
+    RedisLimitsSettings redis;
     ReconciliationConfig reconciliation;
 
     Copy(ServerConfig from) {
@@ -158,6 +169,7 @@ public record ServerConfig(
       security = from.security;
       operations = from.operations;
       postgres = from.postgres;
+      redis = from.redis;
       reconciliation = from.reconciliation;
     }
 
@@ -175,6 +187,7 @@ public record ServerConfig(
           security,
           operations,
           postgres,
+          redis,
           reconciliation);
     }
   }
@@ -206,6 +219,7 @@ public record ServerConfig(
         SecurityConfig.parse(settings),
         OperationsConfig.parse(settings),
         postgres(settings),
+        redis(settings),
         ReconciliationConfig.parse(settings));
   }
 
@@ -235,6 +249,26 @@ public record ServerConfig(
     return password == null ? url : url.withPassword(password);
   }
 
+  /**
+   * The Redis of {@code --redis}, its password from {@code POUCH_REDIS_PASSWORD} (or the URL, when
+   * the URL comes from the environment, as for the store); {@code null} for per-instance limits.
+   */
+  private static RedisLimitsSettings redis(Settings settings) {
+    String redis = settings.value(Setting.REDIS);
+    if (redis == null) {
+      return null;
+    }
+    RedisLimitsSettings parsed = RedisLimitsSettings.of(redis);
+    boolean fromEnvironment = redis.equals(strip(settings.env().get(Setting.REDIS.env())));
+    if (parsed.hasPasswordInUrl() && !fromEnvironment) {
+      throw new IllegalArgumentException(
+          "redis must not carry a password in a flag or a file: set "
+              + Setting.REDIS_PASSWORD.env()
+              + " instead");
+    }
+    return parsed.withPassword(settings.value(Setting.REDIS_PASSWORD));
+  }
+
   private static String strip(String value) {
     return value == null ? null : value.strip();
   }
@@ -260,6 +294,8 @@ public record ServerConfig(
         + operations
         + ", store="
         + (postgres == null ? "sqlite" : postgres)
+        + ", limits="
+        + (redis == null ? "per instance" : redis)
         + ", "
         + reconciliation
         + "]";

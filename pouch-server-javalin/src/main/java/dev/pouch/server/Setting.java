@@ -32,6 +32,14 @@ enum Setting {
           + " PostgreSQL instead of DATA/pouch.db (SQLite)"),
   STORE_PASSWORD(
       null, null, "POUCH_STORE_PASSWORD", null, "password of the PostgreSQL store's role"),
+  REDIS(
+      "redis",
+      "URL",
+      "POUCH_REDIS",
+      null,
+      "redis://host:port[/db]: rate, token-rate and concurrency limits shared by every instance"
+          + " (unset: each instance counts its own)"),
+  REDIS_PASSWORD(null, null, "POUCH_REDIS_PASSWORD", null, "password of Redis (AUTH)"),
   MAX_BODY_BYTES(
       "max-body-bytes",
       "N",

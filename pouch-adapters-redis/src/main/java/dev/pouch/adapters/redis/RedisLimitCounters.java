@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisLimitCounters implements LimitCounters, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisLimitCounters.class);
 
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(5);
+
   private final RedisLimitsSettings settings;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
@@ -47,7 +49,8 @@ public final class RedisLimitCounters implements LimitCounters, AutoCloseable {
             .autoReconnect(true)
             // while disconnected, fail at once (and count locally) instead of queueing
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+            // every command waits at most the connection's timeout, shortened once started
+            .timeoutOptions(TimeoutOptions.builder().timeoutCommands().connectionTimeout().build())
             .socketOptions(
                 SocketOptions.builder()
                     .connectTimeout(max(settings.commandTimeout(), Duration.ofSeconds(1)))
@@ -56,6 +59,7 @@ public final class RedisLimitCounters implements LimitCounters, AutoCloseable {
     try {
       this.connection = client.connect();
       this.scripts = new LimitScripts(connection.sync());
+      connection.setTimeout(settings.commandTimeout());
     } catch (RuntimeException unreachable) {
       client.shutdown();
       throw new IllegalStateException(
@@ -79,8 +83,10 @@ public final class RedisLimitCounters implements LimitCounters, AutoCloseable {
   }
 
   private static RedisURI uri(RedisLimitsSettings settings) {
+    // a cold start (the handshake, loading the scripts) may take longer than a request may wait
     RedisURI.Builder builder =
-        RedisURI.builder(RedisURI.create(settings.url())).withTimeout(settings.commandTimeout());
+        RedisURI.builder(RedisURI.create(settings.url()))
+            .withTimeout(max(settings.commandTimeout(), START_TIMEOUT));
     if (settings.password() != null) {
       builder.withPassword(settings.password().toCharArray());
     }

@@ -62,6 +62,11 @@ public record RedisLimitsSettings(
         url, value, commandTimeout, slotTtl, retryAfterOutage, keyPrefix);
   }
 
+  /** These settings with another command timeout. */
+  public RedisLimitsSettings withCommandTimeout(Duration value) {
+    return new RedisLimitsSettings(url, password, value, slotTtl, retryAfterOutage, keyPrefix);
+  }
+
   /** These settings with another slot TTL (tests let dead holders' slots expire sooner). */
   public RedisLimitsSettings withSlotTtl(Duration value) {
     return new RedisLimitsSettings(
@@ -71,6 +76,13 @@ public record RedisLimitsSettings(
   /** These settings with another key prefix (tests keep apart). */
   public RedisLimitsSettings withKeyPrefix(String value) {
     return new RedisLimitsSettings(url, password, commandTimeout, slotTtl, retryAfterOutage, value);
+  }
+
+  /** Whether the URL itself carries a password ({@code redis://user:password@…}). */
+  public boolean hasPasswordInUrl() {
+    String address = url.substring(url.indexOf("://") + 3);
+    int at = address.lastIndexOf('@');
+    return at > 0 && !address.substring(0, at).isEmpty();
   }
 
   /** Never prints the URL's user information or the password. */

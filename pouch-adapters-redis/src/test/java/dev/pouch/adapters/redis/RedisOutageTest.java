@@ -23,7 +23,9 @@ class RedisOutageTest {
   private static final Duration SLOT_TTL = Duration.ofSeconds(5);
 
   private final FreezableProxy proxy = new FreezableProxy(TestRedis.url());
-  private final RedisLimitsSettings behindProxy = TestRedis.settings(proxy.url(), SLOT_TTL);
+  private final RedisLimitsSettings behindProxy =
+      TestRedis.settings(proxy.url(), SLOT_TTL)
+          .withCommandTimeout(RedisLimitsSettings.DEFAULT_COMMAND_TIMEOUT);
   private final RedisLimitCounters counters = RedisLimitCounters.connect(behindProxy);
 
   /** Another instance on the same counters, reaching Redis directly. */

@@ -93,10 +93,7 @@ final class RateLimitMiddleware implements Middleware {
         INFO,
         (config, site) ->
             new RateLimitMiddleware(
-                site.limits()
-                    .bucket(
-                        site.counterName(ID),
-                        config.integer("limit", 1),
-                        config.integer("period", 60) * 1000)));
+                SitedFactory.bucket(
+                    site, ID, config.integer("limit", 1), config.integer("period", 60))));
   }
 }

@@ -131,10 +131,7 @@ final class TokenRateLimitMiddleware implements Middleware {
         INFO,
         (config, site) ->
             new TokenRateLimitMiddleware(
-                site.limits()
-                    .bucket(
-                        site.counterName(ID),
-                        config.integer("tokens", 1),
-                        config.integer("period", 60) * 1000)));
+                SitedFactory.bucket(
+                    site, ID, config.integer("tokens", 1), config.integer("period", 60))));
   }
 }
