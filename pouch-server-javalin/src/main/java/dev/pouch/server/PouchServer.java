@@ -97,6 +97,9 @@ public final class PouchServer implements AutoCloseable {
       this.metrics =
           new Metrics(
               drain::activeStreams, config.operations().metricsKeySeries(), store.ledger()::find);
+      if (redis != null) {
+        metrics.redisAnswers(redis::redisAnswers);
+      }
       this.openAi =
           new OpenAiProviderFactory(
               new OpenAiSettings(

@@ -84,5 +84,6 @@ class RedisLimitsServerTest {
     assertThat(Integer.parseInt(sixth.headers().values("retry-after").get(0)))
         .isBetween(7_000, 7_200);
     assertThat(otherInstance.redisAnswers()).isTrue();
+    assertThat(pouch.send("GET", "/metrics", null, null).raw()).contains("pouch_redis_up 1.0");
   }
 }
