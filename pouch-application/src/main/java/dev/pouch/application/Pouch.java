@@ -5,6 +5,7 @@ import dev.pouch.application.keys.KeyChangeRelay;
 import dev.pouch.application.keys.KeySecrets;
 import dev.pouch.application.keys.KeyService;
 import dev.pouch.application.keys.VerifiedKeyCache;
+import dev.pouch.application.limits.LocalLimitCounters;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.in.DriftThreshold;
@@ -30,6 +31,7 @@ import dev.pouch.application.teams.TeamService;
 import dev.pouch.domain.bill.ProviderBill;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.key.AppKey;
+import dev.pouch.domain.limit.LimitCounters;
 import dev.pouch.domain.provider.ProviderFactory;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -73,7 +75,7 @@ public final class Pouch implements AutoCloseable {
     this.clock = builder.clock;
     this.catalog = new PluginCatalog(builder.providers, builder.middlewares);
     SecretFields sealing = new SecretFields(builder.sealer);
-    this.runtimes = new KeyRuntimes(catalog, sealing);
+    this.runtimes = new KeyRuntimes(catalog, sealing, builder.limits);
     VerifiedKeyCache cache =
         builder.keyCache == null
             ? new VerifiedKeyCache(builder.settings.keyCacheSize())
@@ -210,6 +212,7 @@ public final class Pouch implements AutoCloseable {
     private ProxyEvents events = ProxyEvents.NONE;
     private StoredResponses storedResponses;
     private KeyChanges keyChanges = KeyChanges.NONE;
+    private LimitCounters limits = LocalLimitCounters.INSTANCE;
 
     private Builder() {}
 
@@ -341,6 +344,16 @@ public final class Pouch implements AutoCloseable {
      */
     public Builder keyChanges(KeyChanges value) {
       this.keyChanges = Objects.requireNonNull(value, "keyChanges");
+      return this;
+    }
+
+    /**
+     * Where rate, token-rate and concurrency limits count: in this process by default ({@link
+     * LocalLimitCounters}: each instance on its own), or a store every instance shares, such as
+     * {@code RedisLimitCounters} from {@code pouch-adapters-redis}. It belongs to the caller.
+     */
+    public Builder limits(LimitCounters value) {
+      this.limits = Objects.requireNonNull(value, "limits");
       return this;
     }
 

@@ -6,9 +6,11 @@ import dev.pouch.adapters.anthropic.AnthropicProviderFactory;
 import dev.pouch.adapters.mock.MockProviderFactory;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
+import dev.pouch.adapters.redis.RedisLimitCounters;
 import dev.pouch.adapters.webhook.JdkWebhookSender;
 import dev.pouch.adapters.webhook.WebhookRetry;
 import dev.pouch.application.Pouch;
+import dev.pouch.application.limits.LocalLimitCounters;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.application.retention.RequestLogPruner;
 import dev.pouch.application.retention.RetentionPolicy;
@@ -66,6 +68,7 @@ public final class PouchServer implements AutoCloseable {
   private final OpenAiProviderFactory openAi;
   private final AnthropicProviderFactory anthropic;
   private final JdkWebhookSender webhooks;
+  private final RedisLimitCounters redis; // null: limits count in this instance alone
   private final PluginDiscovery plugins;
   private final Pouch pouch;
   private final Javalin app;
@@ -96,9 +99,13 @@ public final class PouchServer implements AutoCloseable {
       this.generatedAdminToken = adminToken.generatedToken();
       AesGcmSecretSealer sealer = sealer(config);
       this.store = Store.open(config);
+      this.redis = config.redis() == null ? null : RedisLimitCounters.connect(config.redis());
       this.metrics =
           new Metrics(
               drain::activeStreams, config.operations().metricsKeySeries(), store.ledger()::find);
+      if (redis != null) {
+        metrics.redisAnswers(redis::redisAnswers);
+      }
       this.openAi =
           new OpenAiProviderFactory(
               new OpenAiSettings(
@@ -136,6 +143,7 @@ public final class PouchServer implements AutoCloseable {
               .events(new ObservedEvents(metrics, tracing))
               .webhooks(webhooks)
               .keyCache(keyCache())
+              .limits(redis == null ? LocalLimitCounters.INSTANCE : redis)
               .bills(bills(config))
               .driftThreshold(config.reconciliation().drift())
               .build();
@@ -224,10 +232,17 @@ public final class PouchServer implements AutoCloseable {
     webhooks.close();
     openAi.close();
     anthropic.close();
+    closeRedis();
     store.close();
     plugins.close();
     metrics.close();
     tracing.close();
+  }
+
+  private void closeRedis() {
+    if (redis != null) {
+      redis.close();
+    }
   }
 
   /** Opens the store, recovers open reservations and starts serving. */
@@ -262,6 +277,7 @@ public final class PouchServer implements AutoCloseable {
         .addKeyValue("port", server.port())
         .addKeyValue("data_dir", config.dataDir().toAbsolutePath())
         .addKeyValue("store", config.postgres() == null ? "sqlite" : config.postgres())
+        .addKeyValue("limits", config.redis() == null ? "per instance" : "redis")
         .addKeyValue("java", Runtime.version().feature())
         .addKeyValue("virtual_threads", server.virtualThreads)
         .log("Pouch is serving");
@@ -374,6 +390,7 @@ public final class PouchServer implements AutoCloseable {
     webhooks.close();
     openAi.close();
     anthropic.close();
+    closeRedis();
     store.close();
     plugins.close();
     metrics.close();

@@ -3,6 +3,7 @@ package dev.pouch.server;
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.postgres.PostgresStore;
 import dev.pouch.adapters.postgres.PostgresUrl;
+import dev.pouch.adapters.redis.RedisLimitsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +27,8 @@ import java.util.Map;
  * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
  * @param instanceLease on PostgreSQL, how long a crashed instance keeps its open reservations from
  *     the others
+ * @param redis the Redis that limits count in, or {@code null} for each instance's own (the
+ *     default)
  * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
  *     /api/reconciliation}
  */
@@ -43,6 +46,7 @@ public record ServerConfig(
     OperationsConfig operations,
     PostgresUrl postgres,
     Duration instanceLease,
+    RedisLimitsSettings redis,
     ReconciliationConfig reconciliation) {
 
   public static final int DEFAULT_PORT = 8080;
@@ -84,6 +88,7 @@ public record ServerConfig(
         OperationsConfig.DEFAULTS,
         null,
         PostgresStore.DEFAULT_LEASE,
+        null,
         ReconciliationConfig.DEFAULTS);
   }
 
@@ -133,6 +138,11 @@ public record ServerConfig(
     return copy(c -> c.instanceLease = value);
   }
 
+  /** Limits shared by every instance in Redis ({@code null}: each instance counts its own). */
+  public ServerConfig withRedis(RedisLimitsSettings value) {
+    return copy(c -> c.redis = value);
+  }
+
   public ServerConfig withReconciliation(ReconciliationConfig value) {
     return copy(c -> c.reconciliation = value);
   }
@@ -159,6 +169,7 @@ public record ServerConfig(
     OperationsConfig operations;
     PostgresUrl postgres;
     Duration instanceLease;
+    RedisLimitsSettings redis;
     ReconciliationConfig reconciliation;
 
     Copy(ServerConfig from) {
@@ -175,6 +186,7 @@ public record ServerConfig(
       operations = from.operations;
       postgres = from.postgres;
       instanceLease = from.instanceLease;
+      redis = from.redis;
       reconciliation = from.reconciliation;
     }
 
@@ -193,6 +205,7 @@ public record ServerConfig(
           operations,
           postgres,
           instanceLease,
+          redis,
           reconciliation);
     }
   }
@@ -225,6 +238,7 @@ public record ServerConfig(
         OperationsConfig.parse(settings),
         postgres(settings),
         Duration.ofSeconds(settings.number(Setting.INSTANCE_LEASE)),
+        redis(settings),
         ReconciliationConfig.parse(settings));
   }
 
@@ -254,6 +268,26 @@ public record ServerConfig(
     return password == null ? url : url.withPassword(password);
   }
 
+  /**
+   * The Redis of {@code --redis}, its password from {@code POUCH_REDIS_PASSWORD} (or the URL, when
+   * the URL comes from the environment, as for the store); {@code null} for per-instance limits.
+   */
+  private static RedisLimitsSettings redis(Settings settings) {
+    String redis = settings.value(Setting.REDIS);
+    if (redis == null) {
+      return null;
+    }
+    RedisLimitsSettings parsed = RedisLimitsSettings.of(redis);
+    boolean fromEnvironment = redis.equals(strip(settings.env().get(Setting.REDIS.env())));
+    if (parsed.hasPasswordInUrl() && !fromEnvironment) {
+      throw new IllegalArgumentException(
+          "redis must not carry a password in a flag or a file: set "
+              + Setting.REDIS_PASSWORD.env()
+              + " instead");
+    }
+    return parsed.withPassword(settings.value(Setting.REDIS_PASSWORD));
+  }
+
   private static String strip(String value) {
     return value == null ? null : value.strip();
   }
@@ -279,6 +313,8 @@ public record ServerConfig(
         + operations
         + ", store="
         + (postgres == null ? "sqlite" : postgres)
+        + ", limits="
+        + (redis == null ? "per instance" : redis)
         + ", "
         + reconciliation
         + "]";

@@ -39,6 +39,14 @@ enum Setting {
       "10",
       "PostgreSQL: when an instance stops renewing its lease for this long (a crash), the others"
           + " recover its open reservations, charged in full (at least 1)"),
+  REDIS(
+      "redis",
+      "URL",
+      "POUCH_REDIS",
+      null,
+      "redis://host:port[/db]: rate, token-rate and concurrency limits shared by every instance"
+          + " (unset: each instance counts its own)"),
+  REDIS_PASSWORD(null, null, "POUCH_REDIS_PASSWORD", null, "password of Redis (AUTH)"),
   MAX_BODY_BYTES(
       "max-body-bytes",
       "N",

@@ -46,6 +46,9 @@ class ArchitectureTest {
     "org.sqlite..",
     "org.postgresql..",
     "com.zaxxer.hikari..",
+    "io.lettuce..",
+    "io.netty..",
+    "reactor..",
     "jakarta.servlet..",
     "javax.servlet..",
     "org.eclipse.jetty..",
@@ -93,7 +96,8 @@ class ArchitectureTest {
   @Test
   void everyAdapterModuleIsOnTheClasspath() {
     // the server depends on every adapter; a rule over an empty set would prove nothing
-    assertThat(adapters).contains("sqlite", "postgres", JDBC_SUPPORT, "openai", "mock", "webhook");
+    assertThat(adapters)
+        .contains("sqlite", "postgres", "redis", JDBC_SUPPORT, "openai", "mock", "webhook");
   }
 
   @Test

@@ -5,37 +5,38 @@ import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.ResponseStream;
 import dev.pouch.domain.error.Refusal;
+import dev.pouch.domain.limit.HeldSlot;
+import dev.pouch.domain.limit.SlotPool;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
 import dev.pouch.domain.plugin.SchemaField;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 
 /**
  * {@code concurrency_limit}: at most {@code max_in_flight} requests of a key in flight at once; a
  * stream counts until it ends. Extra requests are refused at once with 429 (not queued: a queued
- * request would hold a server thread and the client's timeout).
+ * request would hold a server thread and the client's timeout). The slots come from the host's
+ * limit counters: in this process, or shared by every instance.
  */
 final class ConcurrencyLimitMiddleware implements Middleware {
   static final String ID = "concurrency_limit";
 
-  private final int maxInFlight;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final SlotPool slots;
 
-  ConcurrencyLimitMiddleware(int maxInFlight) {
-    this.maxInFlight = maxInFlight;
+  ConcurrencyLimitMiddleware(SlotPool slots) {
+    this.slots = slots;
   }
 
   @Override
   public ProxyResponse intercept(Chain chain) {
-    if (inFlight.incrementAndGet() > maxInFlight) {
-      inFlight.decrementAndGet();
+    Optional<HeldSlot> acquired = slots.acquire();
+    if (acquired.isEmpty()) {
       return ProxyResponse.refused(
           Refusal.rateLimited(
-              "This key already has " + maxInFlight + " requests in flight; retry shortly.", 1));
+              "This key already has " + slots.max() + " requests in flight; retry shortly.", 1));
     }
-    Slot slot = new Slot();
+    HeldSlot slot = acquired.get();
     try {
       ProxyResponse response = chain.proceed(chain.request());
       if (response instanceof ProxyResponse.Streaming streaming) {
@@ -50,19 +51,8 @@ final class ConcurrencyLimitMiddleware implements Middleware {
     }
   }
 
-  /** One taken place, given back exactly once. */
-  private final class Slot {
-    private final AtomicBoolean released = new AtomicBoolean();
-
-    void release() {
-      if (released.compareAndSet(false, true)) {
-        inFlight.decrementAndGet();
-      }
-    }
-  }
-
   /** A stream that gives its place back when it is closed. */
-  private record Releasing(ResponseStream inner, Slot slot) implements ResponseStream {
+  private record Releasing(ResponseStream inner, HeldSlot slot) implements ResponseStream {
     @Override
     public byte[] next() {
       return inner.next();
@@ -95,7 +85,11 @@ final class ConcurrencyLimitMiddleware implements Middleware {
 
   /** The factory the catalog registers. */
   static MiddlewareFactory factory() {
-    return MiddlewareFactory.of(
-        INFO, config -> new ConcurrencyLimitMiddleware((int) config.integer("max_in_flight", 1)));
+    return new SitedFactory(
+        INFO,
+        (config, site) ->
+            new ConcurrencyLimitMiddleware(
+                site.limits()
+                    .slots(site.counterName(ID), (int) config.integer("max_in_flight", 1))));
   }
 }

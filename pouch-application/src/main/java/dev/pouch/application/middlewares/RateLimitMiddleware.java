@@ -4,6 +4,8 @@ import dev.pouch.domain.chain.Middleware;
 import dev.pouch.domain.chain.MiddlewareFactory;
 import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.error.Refusal;
+import dev.pouch.domain.limit.BucketTake;
+import dev.pouch.domain.limit.RateBucket;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
 import dev.pouch.domain.plugin.PluginSchema;
@@ -13,37 +15,38 @@ import dev.pouch.domain.plugin.SchemaField;
  * {@code rate_limit}: at most {@code limit} requests per {@code period} seconds per key, as a token
  * bucket (bursts up to {@code limit}, refilled evenly over the period). Refusals are 429 {@code
  * rate_limit_exceeded} with {@code Retry-After}; every answer carries OpenAI's {@code
- * x-ratelimit-*-requests} headers. The bucket lives as long as the key's configuration.
+ * x-ratelimit-*-requests} headers. The bucket comes from the host's limit counters: in this process
+ * (it lives as long as the key's configuration) or shared by every instance.
  */
 final class RateLimitMiddleware implements Middleware {
   static final String ID = "rate_limit";
 
-  private final TokenBucket bucket;
+  private final RateBucket bucket;
 
-  RateLimitMiddleware(long limit, long periodSeconds) {
-    this.bucket = new TokenBucket(limit, periodSeconds * 1000);
+  RateLimitMiddleware(RateBucket bucket) {
+    this.bucket = bucket;
   }
 
   @Override
   public ProxyResponse intercept(Chain chain) {
-    TokenBucket.Take decision = bucket.take(1, chain.context().receivedAt());
-    if (!decision.allowed()) {
+    BucketTake decision = bucket.take(1, chain.context().receivedAt());
+    if (decision instanceof BucketTake.Refused refused) {
       Refusal refusal =
           Refusal.rateLimited(
               "Rate limit reached for this key: "
                   + bucket.capacity()
                   + " requests per "
-                  + bucket.periodSeconds()
+                  + bucket.periodMillis() / 1000
                   + " s. Retry after "
-                  + decision.retryAfterSeconds()
+                  + refused.retryAfterSeconds()
                   + " s.",
-              decision.retryAfterSeconds());
+              refused.retryAfterSeconds());
       return withHeaders(ProxyResponse.refused(refusal), decision);
     }
     return withHeaders(chain.proceed(chain.request()), decision);
   }
 
-  private ProxyResponse withHeaders(ProxyResponse response, TokenBucket.Take decision) {
+  private ProxyResponse withHeaders(ProxyResponse response, BucketTake decision) {
     return response
         .withHeader("x-ratelimit-limit-requests", Long.toString(bucket.capacity()))
         .withHeader("x-ratelimit-remaining-requests", Long.toString(decision.remaining()))
@@ -86,9 +89,11 @@ final class RateLimitMiddleware implements Middleware {
 
   /** The factory the catalog registers. */
   static MiddlewareFactory factory() {
-    return MiddlewareFactory.of(
+    return new SitedFactory(
         INFO,
-        config ->
-            new RateLimitMiddleware(config.integer("limit", 1), config.integer("period", 60)));
+        (config, site) ->
+            new RateLimitMiddleware(
+                SitedFactory.bucket(
+                    site, ID, config.integer("limit", 1), config.integer("period", 60))));
   }
 }

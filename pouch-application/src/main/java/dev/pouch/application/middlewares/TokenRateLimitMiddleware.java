@@ -6,6 +6,8 @@ import dev.pouch.domain.chain.ProxyResponse;
 import dev.pouch.domain.chain.RequestObserver;
 import dev.pouch.domain.chain.ReservationQuote;
 import dev.pouch.domain.error.Refusal;
+import dev.pouch.domain.limit.BucketTake;
+import dev.pouch.domain.limit.RateBucket;
 import dev.pouch.domain.log.RequestRecord;
 import dev.pouch.domain.plugin.FieldType;
 import dev.pouch.domain.plugin.PluginInfo;
@@ -24,10 +26,10 @@ import java.util.Optional;
 final class TokenRateLimitMiddleware implements Middleware {
   static final String ID = "token_rate_limit";
 
-  private final TokenBucket bucket;
+  private final RateBucket bucket;
 
-  TokenRateLimitMiddleware(long limit, long periodSeconds) {
-    this.bucket = new TokenBucket(limit, periodSeconds * 1000);
+  TokenRateLimitMiddleware(RateBucket bucket) {
+    this.bucket = bucket;
   }
 
   @Override
@@ -35,7 +37,7 @@ final class TokenRateLimitMiddleware implements Middleware {
     Charge charge = new Charge(chain.context().receivedAt());
     chain.context().observe(charge);
     ProxyResponse response = chain.proceed(chain.request());
-    TokenBucket.Take taken = charge.taken;
+    BucketTake.Taken taken = charge.taken;
     ProxyResponse limited =
         response.withHeader("x-ratelimit-limit-tokens", Long.toString(bucket.capacity()));
     if (taken == null) {
@@ -50,7 +52,7 @@ final class TokenRateLimitMiddleware implements Middleware {
   private final class Charge implements RequestObserver {
     private final Instant at;
     private volatile long worstCase;
-    private volatile TokenBucket.Take taken;
+    private volatile BucketTake.Taken taken;
 
     Charge(Instant at) {
       this.at = at;
@@ -59,29 +61,38 @@ final class TokenRateLimitMiddleware implements Middleware {
     @Override
     public Optional<Refusal> reserving(ReservationQuote quote) {
       long tokens = quote.worstCaseTokens();
-      TokenBucket.Take take = bucket.take(tokens, at);
-      if (!take.allowed()) {
-        return Optional.of(Refusal.rateLimited(refusal(tokens, take), take.retryAfterSeconds()));
+      BucketTake take = bucket.take(tokens, at);
+      if (take instanceof BucketTake.Refused refused) {
+        return Optional.of(
+            Refusal.rateLimited(refusal(tokens, refused), refused.retryAfterSeconds()));
       }
       worstCase = tokens;
-      taken = take;
+      taken = (BucketTake.Taken) take;
       return Optional.empty();
     }
 
     @Override
     public void notReserved() {
-      bucket.giveBack(worstCase);
+      giveBack(worstCase);
     }
 
     @Override
     public void settled(RequestRecord record) {
       long used = record.promptTokens() + record.completionTokens();
-      bucket.giveBack(Math.max(0, worstCase - used));
+      giveBack(Math.max(0, worstCase - used));
+    }
+
+    /** To the bucket the tokens came from (this process's while a shared store was down). */
+    private void giveBack(long units) {
+      BucketTake.Taken from = taken;
+      if (from != null) {
+        from.giveBack(units);
+      }
     }
   }
 
-  private String refusal(long tokens, TokenBucket.Take take) {
-    String limit = bucket.capacity() + " per " + bucket.periodSeconds() + " s";
+  private String refusal(long tokens, BucketTake.Refused take) {
+    String limit = bucket.capacity() + " per " + bucket.periodMillis() / 1000 + " s";
     return tokens > bucket.capacity()
         ? "Request too large for this key's token rate limit: "
             + tokens
@@ -116,10 +127,11 @@ final class TokenRateLimitMiddleware implements Middleware {
 
   /** The factory the catalog registers. */
   static MiddlewareFactory factory() {
-    return MiddlewareFactory.of(
+    return new SitedFactory(
         INFO,
-        config ->
+        (config, site) ->
             new TokenRateLimitMiddleware(
-                config.integer("tokens", 1), config.integer("period", 60)));
+                SitedFactory.bucket(
+                    site, ID, config.integer("tokens", 1), config.integer("period", 60))));
   }
 }

@@ -1,14 +1,17 @@
 package dev.pouch.application.proxy;
 
+import dev.pouch.application.limits.LocalLimitCounters;
 import dev.pouch.application.plugins.PluginCatalog;
 import dev.pouch.application.plugins.SecretFields;
 import dev.pouch.application.port.out.SecretSealer;
 import dev.pouch.domain.chain.Middleware;
+import dev.pouch.domain.chain.MiddlewareSite;
 import dev.pouch.domain.error.InternalException;
 import dev.pouch.domain.key.AppKey;
 import dev.pouch.domain.key.Fallback;
 import dev.pouch.domain.key.KeyPolicy;
 import dev.pouch.domain.key.PluginRef;
+import dev.pouch.domain.limit.LimitCounters;
 import dev.pouch.domain.provider.Provider;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,16 +25,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class KeyRuntimes implements AutoCloseable {
   private final PluginCatalog catalog;
   private final SecretFields sealing;
+  private final LimitCounters limits;
   private final Map<String, KeyRuntime> byKey = new ConcurrentHashMap<>();
 
   public KeyRuntimes(PluginCatalog catalog) {
-    this(catalog, new SecretFields(SecretSealer.plaintext()));
+    this(catalog, new SecretFields(SecretSealer.plaintext()), LocalLimitCounters.INSTANCE);
   }
 
-  /** Runtimes whose plugins get their secret config values opened by {@code sealing}. */
-  public KeyRuntimes(PluginCatalog catalog, SecretFields sealing) {
+  /**
+   * Runtimes whose plugins get their secret config values opened by {@code sealing}, and whose
+   * middlewares keep their counters in {@code limits}.
+   */
+  public KeyRuntimes(PluginCatalog catalog, SecretFields sealing, LimitCounters limits) {
     this.catalog = catalog;
     this.sealing = sealing;
+    this.limits = limits;
   }
 
   KeyRuntime forKey(AppKey key) {
@@ -86,13 +94,16 @@ public final class KeyRuntimes implements AutoCloseable {
               fallback.model()));
     }
     List<Middleware> middlewares = new ArrayList<>();
-    for (PluginRef ref : policy.middlewares()) {
+    for (int i = 0; i < policy.middlewares().size(); i++) {
+      PluginRef ref = policy.middlewares().get(i);
       middlewares.add(
           catalog
               .middlewares()
               .find(ref.id())
               .orElseThrow(() -> missing("middleware", ref.id(), key))
-              .create(sealing.open(catalog.middlewares(), ref).config()));
+              .create(
+                  sealing.open(catalog.middlewares(), ref).config(),
+                  new MiddlewareSite(key.id(), i, limits)));
     }
     return new KeyRuntime(
         policy,

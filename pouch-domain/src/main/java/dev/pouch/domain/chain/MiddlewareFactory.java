@@ -21,6 +21,15 @@ public interface MiddlewareFactory {
    */
   Middleware create(PluginConfig config);
 
+  /**
+   * Creates the middleware for one key at {@code site}: the host calls this one. Factories whose
+   * middlewares keep counters override it to name them after the site and take them from {@link
+   * MiddlewareSite#limits()}; the default ignores the site.
+   */
+  default Middleware create(PluginConfig config, MiddlewareSite site) {
+    return create(config);
+  }
+
   /** A factory from its info and a constructor, for middlewares with nothing else to share. */
   static MiddlewareFactory of(PluginInfo info, Function<PluginConfig, Middleware> create) {
     Objects.requireNonNull(info, "info");

@@ -105,6 +105,16 @@ public final class Metrics implements ProxyEvents, AutoCloseable {
         .register(registry);
   }
 
+  /**
+   * {@code pouch_redis_up}: 1 while the Redis of the shared limits answered the last request that
+   * asked it, 0 while limits count in this instance alone (only with {@code --redis}).
+   */
+  public void redisAnswers(java.util.function.BooleanSupplier answers) {
+    Gauge.builder("pouch.redis.up", () -> answers.getAsBoolean() ? 1 : 0)
+        .description("Whether the Redis of the shared limits answers (0: limits per instance)")
+        .register(registry);
+  }
+
   /** The text exposition of every meter, for {@code GET /metrics}. */
   String scrape() {
     return registry.scrape();
