@@ -47,11 +47,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 21's "done when": two {@code pouch.jar} processes on one PostgreSQL schema (the server of
- * {@code POUCH_TEST_POSTGRES_URL}, which {@code bin/test} starts), each with its own data folder,
- * in front of one fake OpenAI upstream that tallies what it served per request. The instances share
- * one budget exactly, and a {@code kill -9} of one during streaming load is recovered by the
- * survivor once the dead one's lease ran out, never below what the upstream served.
+ * Issue 21's "done when": two {@code pouch.jar} processes on one PostgreSQL schema and one Redis
+ * (the servers of {@code POUCH_TEST_POSTGRES_URL} and {@code POUCH_TEST_REDIS_URL}, which {@code
+ * bin/test} starts), each with its own data folder, in front of one fake OpenAI upstream that
+ * tallies what it served per request. The instances share one budget exactly and one rate limit, a
+ * revoke on one is refused on the other within a second, and a {@code kill -9} of one during
+ * streaming load is recovered by the survivor once the dead one's lease ran out, never below what
+ * the upstream served.
  */
 class ScaleOutIT {
   private static final String ADMIN_TOKEN = "pt-admin-scale-out-it";
@@ -89,19 +91,22 @@ class ScaleOutIT {
   }
 
   @Test
-  void twoInstancesShareOneBudgetExactlyUnderTwoHundredConcurrentRequests() throws Exception {
+  void twoInstancesShareOneBudgetAndOneRateLimitUnderTwoHundredConcurrentRequests()
+      throws Exception {
     fake = FakeOpenAiUpstream.start(0, FakeUpstreamSettings.DEFAULT);
     PouchProcess a = launch("a", 10);
     PouchProcess b = launch("b", 10);
     a.awaitHealthy(PouchProcess.START_TIMEOUT);
     b.awaitHealthy(PouchProcess.START_TIMEOUT);
     long limit = 1_500;
+    int rateLimit = 80; // per hour: nothing refills during the test
     Key key =
         createKey(
             a,
             KeyBody.openAi("shared", fake.baseUrl())
                 .providerSetting("api_key", "sk-x")
-                .budgetMicros(limit));
+                .budgetMicros(limit)
+                .middleware("rate_limit", Map.of("limit", rateLimit, "period", 3600)));
 
     Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
     List<Callable<Object>> requests = new ArrayList<>();
@@ -116,11 +121,16 @@ class ScaleOutIT {
     }
     runAtOnce(requests);
 
+    System.out.printf("ScaleOutIT two instances: answers by status %s%n", statuses);
     assertThat(statuses).as("answers by status").containsKey(200);
     assertThat(statuses.keySet())
-        .as("a request is answered or refused for the budget: %s", statuses)
-        .isSubsetOf(200, 402);
+        .as("answered, refused for the budget or for the rate: %s", statuses)
+        .isSubsetOf(200, 402, 429);
     assertThat(statuses.get(402)).as("the budget covers a part of the load").isNotNull();
+    assertThat(statuses.get(200).get() + statuses.get(402).get())
+        .as("the rate limit holds across both instances (Redis): %s", statuses)
+        .isEqualTo(rateLimit);
+    assertThat(statuses.get(429)).hasValue(200 - rateLimit);
     JsonNode budget = budget(b, key.id);
     long spent = budget.path("spent_micros").asLong();
     assertThat(spent).as("never above the limit").isLessThanOrEqualTo(limit);
@@ -252,7 +262,9 @@ class ScaleOutIT {
         "--store",
         storeUrl(),
         "--instance-lease-seconds",
-        Integer.toString(leaseSeconds));
+        Integer.toString(leaseSeconds),
+        "--redis",
+        redisUrl());
   }
 
   private String storeUrl() {
@@ -261,6 +273,14 @@ class ScaleOutIT {
         .as("POUCH_TEST_POSTGRES_URL: bin/test starts a PostgreSQL server and sets it")
         .isNotBlank();
     return url.strip() + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+  }
+
+  private static String redisUrl() {
+    String url = System.getenv("POUCH_TEST_REDIS_URL");
+    assertThat(url)
+        .as("POUCH_TEST_REDIS_URL: bin/test starts a Redis server and sets it")
+        .isNotBlank();
+    return url.strip();
   }
 
   private void sql(String statement) throws SQLException {
