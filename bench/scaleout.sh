@@ -10,7 +10,7 @@
 # Knobs: BENCH_DURATION=10 (measured s), BENCH_WARMUP=20 (s, per target), BENCH_CONNS=50,
 # BENCH_POSTGRES_URL (a server to use; else a private cluster is started, as bin/test does),
 # BENCH_REDIS_URL (passed as --redis to the PostgreSQL instances when set), BENCH_PORT_BASE=18800,
-# BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
+# BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java, BENCH_TARGETS="sqlite pg1 pg2".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,13 +70,13 @@ if [ -z "$PG_URL" ]; then
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
   [ -n "$pg_bin" ] || die "no PostgreSQL: install Debian's postgresql or set BENCH_POSTGRES_URL"
   pg_port=$((PORT_BASE + 30))
-  mkdir -p "$TMP/pg"
+  PG_DIR=$(mktemp -d /tmp/pouch-scaleout-pg.XXXXXX) # its own: initdb refuses root, and 'postgres' must reach it
   as_pg=()
-  if [ "$(id -u)" = 0 ]; then chown postgres "$TMP/pg"; as_pg=(runuser -u postgres --); fi
-  "${as_pg[@]}" "$pg_bin/initdb" -D "$TMP/pg/data" -A trust -U pouch -E UTF8 >/dev/null
-  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$TMP/pg/data" -l "$TMP/pg/log" -w \
-    -o "-p $pg_port -k $TMP/pg -c listen_addresses=127.0.0.1" start >/dev/null
-  PG_STOP="${as_pg[*]} $pg_bin/pg_ctl -D $TMP/pg/data -m fast -w stop >/dev/null 2>&1 || true"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$PG_DIR/data" -A trust -U pouch -E UTF8 >/dev/null
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+    -o "-p $pg_port -k $PG_DIR -c listen_addresses=127.0.0.1" start >/dev/null
+  PG_STOP="${as_pg[*]} $pg_bin/pg_ctl -D $PG_DIR/data -m fast -w stop >/dev/null 2>&1 || true; rm -rf $PG_DIR"
   "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U pouch pouch_bench
   PG_URL="postgresql://pouch@127.0.0.1:$pg_port/pouch_bench"
   log "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (synchronous_commit on, fsync on)"
@@ -162,7 +162,8 @@ measure() { # measure TARGET CONNECTIONS SECONDS -> "req/s p50_ms p99_ms errors"
     'BEGIN { printf "%.0f %.2f %.2f %d", r * 1e6 / d, p50 / 1000, p99 / 1000, e }'
 }
 declare -A RESULT=()
-for target in sqlite pg1 pg2; do
+TARGETS=${BENCH_TARGETS:-"sqlite pg1 pg2"}
+for target in $TARGETS; do
   log "$target: warming up ${WARMUP} s"
   measure "$target" "$CONNS" "$WARMUP" >/dev/null
   RESULT[$target-c50]=$(measure "$target" "$CONNS" "$DURATION")
@@ -176,7 +177,7 @@ echo "Scale-out, $(date -u +%Y-%m-%d), $cores cores, $("$JAVA" -version 2>&1 | h
 echo
 echo "| target | c$CONNS req/s | c$CONNS p50 / p99 ms | c1 p50 / p99 ms | errors |"
 echo "|---|---|---|---|---|"
-for target in sqlite pg1 pg2; do
+for target in $TARGETS; do
   read -r rps p50 p99 e <<<"${RESULT[$target-c50]}"
   read -r _ l50 l99 e1 <<<"${RESULT[$target-c1]}"
   label=$target
