@@ -285,7 +285,13 @@ public record ServerConfig(
               + Setting.REDIS_PASSWORD.env()
               + " instead");
     }
-    return parsed.withPassword(settings.value(Setting.REDIS_PASSWORD));
+    long timeoutMillis = settings.number(Setting.REDIS_TIMEOUT);
+    if (timeoutMillis < 1) {
+      throw new IllegalArgumentException(Setting.REDIS_TIMEOUT.flag() + " must be at least 1");
+    }
+    return parsed
+        .withPassword(settings.value(Setting.REDIS_PASSWORD))
+        .withCommandTimeout(Duration.ofMillis(timeoutMillis));
   }
 
   private static String strip(String value) {

@@ -47,6 +47,12 @@ enum Setting {
       "redis://host:port[/db]: rate, token-rate and concurrency limits shared by every instance"
           + " (unset: each instance counts its own)"),
   REDIS_PASSWORD(null, null, "POUCH_REDIS_PASSWORD", null, "password of Redis (AUTH)"),
+  REDIS_TIMEOUT(
+      "redis-timeout-ms",
+      "N",
+      "POUCH_REDIS_TIMEOUT_MS",
+      "200",
+      "the longest a request waits for Redis before its limits count in this instance alone"),
   MAX_BODY_BYTES(
       "max-body-bytes",
       "N",

@@ -32,6 +32,20 @@ class RedisConfigTest {
   }
 
   @Test
+  void theCommandTimeoutIs200MillisecondsUnlessSet() {
+    assertThat(parse(Map.of(), "--redis", "redis://cache").redis().commandTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(200));
+    assertThat(
+            parse(Map.of(), "--redis", "redis://cache", "--redis-timeout-ms", "1500")
+                .redis()
+                .commandTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(1500));
+    assertThatThrownBy(() -> parse(Map.of(), "--redis", "redis://cache", "--redis-timeout-ms", "0"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("redis-timeout-ms");
+  }
+
+  @Test
   void aPasswordInTheFlagIsRefused() {
     assertThatThrownBy(() -> parse(Map.of(), "--redis", "redis://:r3dis-secret@cache:6379"))
         .isInstanceOf(IllegalArgumentException.class)

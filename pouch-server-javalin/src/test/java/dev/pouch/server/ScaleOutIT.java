@@ -264,7 +264,11 @@ class ScaleOutIT {
         "--instance-lease-seconds",
         Integer.toString(leaseSeconds),
         "--redis",
-        redisUrl());
+        redisUrl(),
+        // the exact count below needs every take to reach Redis: on a loaded CI machine a 200 ms
+        // wait may pass (then a limit counts in its instance alone: RedisOutageTest covers that)
+        "--redis-timeout-ms",
+        "5000");
   }
 
   private String storeUrl() {
