@@ -11,7 +11,7 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * Usage and daily spend read from the hourly totals ({@code request_rollups}, which a trigger keeps
  * in step with every {@code request_log} insert) for the whole hours of a range, and from the rows
- * for the rest (ARCHITECTURE D35). The same SQL on SQLite and PostgreSQL: integer division, {@code
+ * for the rest (ARCHITECTURE D37). The same SQL on SQLite and PostgreSQL: integer division, {@code
  * CAST(sum(…) AS bigint)} (SQLite's {@code sum} fails on overflow, PostgreSQL's cast does).
  */
 public final class RequestRollups {

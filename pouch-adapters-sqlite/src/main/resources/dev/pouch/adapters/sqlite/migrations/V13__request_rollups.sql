@@ -1,4 +1,4 @@
--- Hourly totals of the request log per key and model (ARCHITECTURE D35), kept forever: the usage
+-- Hourly totals of the request log per key and model (ARCHITECTURE D37), kept forever: the usage
 -- chart and the daily spend read them, so both stay exact after old rows are pruned. hour is the
 -- epoch millisecond of the UTC hour's start. A trigger adds every row inserted into request_log in
 -- the same transaction, whichever statement inserts it (a settlement, a refusal, recovery), so no
