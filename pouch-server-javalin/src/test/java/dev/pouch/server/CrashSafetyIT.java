@@ -428,19 +428,7 @@ class CrashSafetyIT {
 
   private HttpResponse<String> admin(PouchProcess pouch, String method, String path, Object body)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(pouch.uri(path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + ADMIN_TOKEN)
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return pouch.send(method, path, ADMIN_TOKEN, body);
   }
 
   // --- money and the file ------------------------------------------------------------------------

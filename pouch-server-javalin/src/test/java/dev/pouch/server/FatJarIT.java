@@ -9,14 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pouch.server.security.AdminToken;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +38,6 @@ class FatJarIT {
 
   @RegisterExtension final LaunchedProcesses children = new LaunchedProcesses();
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
 
   @Test
   void firstStartPrintsTheAdminTokenOnceAndStoresOnlyItsHash() throws Exception {
@@ -188,19 +180,7 @@ class FatJarIT {
 
   private HttpResponse<String> send(
       PouchProcess child, String method, String path, String bearer, Object body) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(child.uri(path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + bearer)
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return child.send(method, path, bearer, body);
   }
 
   private JsonNode createKey(PouchProcess child) throws Exception {

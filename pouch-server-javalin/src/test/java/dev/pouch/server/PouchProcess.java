@@ -112,6 +112,27 @@ final class PouchProcess {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
+  /**
+   * One request to this process with a bearer token, {@code body} sent as JSON when given; the
+   * answer whatever its status.
+   */
+  HttpResponse<String> send(String method, String path, String bearer, Object body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Authorization", "Bearer " + bearer)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   String stdout() {
     return read(stdoutFile);
   }
