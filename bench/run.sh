@@ -2,7 +2,16 @@
 # Pouch's benchmark harness (issue 8): in one run, on 127.0.0.1 only, it starts the fake OpenAI
 # upstream, nginx, the Portkey gateway, a bare Javalin + OkHttp hop (bench/BareHop.java: Pouch's
 # stack without its accounting) and Pouch (JDK 25 and JDK 17), measures each side by side with wrk
-# (plain answers) and bench/StreamLoad.java (streams), and prints one table.
+# (plain answers, closed loop), bench/OpenLoop.java (plain answers at a fixed rate, open loop) and
+# bench/StreamLoad.java (streams), and prints one table.
+#
+# Scenarios: c50 / c1 (fast upstream, 50 / 1 connections), slow200 (50 ms upstream, 200 connections),
+# openN, e.g. open100 open500 open1000 (50 ms upstream, N requests/s on a fixed schedule, each timed
+# from its scheduled start: what users feel below saturation, issue 22), stream50 / stream1.
+# Targets: direct, nginx, portkey, hop, pouch-jdk25, pouch-jdk17, and pouch-jdk25-plain: the same
+# JDK 25 process through a second key whose openai provider has "stream_plain_requests": false
+# (plain requests go upstream plain, not as streams; no process of its own). Streams are the same
+# for both keys, so pouch-jdk25-plain skips the stream scenarios.
 #
 #   bench/run.sh [--out FILE.md]          # full run, ~15 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/run.sh            # quick run, ~2 minutes (short runs: noisy figures)
@@ -20,8 +29,11 @@
 #   BENCH_STREAM_WORDS=48      answer words (one content event each) of a stream
 #   BENCH_STREAM_CHUNK_DELAY_MS=5  upstream pause before each stream event
 #   BENCH_PROMPT_BYTES=1024    size of the user message of every request
-#   BENCH_TARGETS="direct nginx portkey hop pouch-jdk25 pouch-jdk17"
-#   BENCH_SCENARIOS="c50 c1 slow200 stream50 stream1"
+#   BENCH_OPEN_CLIENT_WARMUP=2 [1]  first seconds of an open-loop run left out of its figures (the
+#                              generator's own JVM warming up; its CPU still counts them)
+#   BENCH_TARGETS="direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk17"
+#   BENCH_SCENARIOS="c50 c1 slow200 open100 open500 open1000 stream50 stream1"
+#                              [quick: "c50 c1 slow200 open1000 stream50 stream1"]
 #   BENCH_JDK25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java  BENCH_JDK17=java
 #   BENCH_POUCH_JAVA_OPTS=""   extra JVM options of both Pouch processes, e.g. a CPU profile:
 #                              -XX:StartFlightRecording=filename=/tmp/jfr/,settings=profile
@@ -49,6 +61,7 @@ done
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${BENCH_DURATION:=2}" "${BENCH_WARMUP:=1}" "${BENCH_FIRST_WARMUP:=2}" "${BENCH_JVM_FIRST_WARMUP:=2}" "${BENCH_QUIET_WAIT:=5}"
+  : "${BENCH_OPEN_CLIENT_WARMUP:=1}" "${BENCH_SCENARIOS:=c50 c1 slow200 open1000 stream50 stream1}"
   QUIET_WINDOW=0.5
 fi
 DURATION=${BENCH_DURATION:-10}
@@ -63,8 +76,9 @@ STREAMS=${BENCH_STREAMS:-50}
 STREAM_WORDS=${BENCH_STREAM_WORDS:-48}
 STREAM_CHUNK_DELAY_MS=${BENCH_STREAM_CHUNK_DELAY_MS:-5}
 PROMPT_BYTES=${BENCH_PROMPT_BYTES:-1024}
-TARGETS=${BENCH_TARGETS:-"direct nginx portkey hop pouch-jdk25 pouch-jdk17"}
-SCENARIOS=${BENCH_SCENARIOS:-"c50 c1 slow200 stream50 stream1"}
+OPEN_CLIENT_WARMUP=${BENCH_OPEN_CLIENT_WARMUP:-2}
+TARGETS=${BENCH_TARGETS:-"direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk17"}
+SCENARIOS=${BENCH_SCENARIOS:-"c50 c1 slow200 open100 open500 open1000 stream50 stream1"}
 JDK25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JDK17=${BENCH_JDK17:-java}
 POUCH_JAVA_OPTS=${BENCH_POUCH_JAVA_OPTS:-}
@@ -133,10 +147,15 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v curl >/dev/null || die "curl is needed"
 command -v node >/dev/null || die "node is needed (Portkey and the report)"
 command -v javac >/dev/null || die "javac (JDK 17) is needed for the streaming client"
-if [[ " $TARGETS " == *" pouch-jdk25 "* || " $TARGETS " == *" hop "* ]] && [ ! -x "$JDK25" ]; then
-  log "WARNING: $JDK25 not found: pouch-jdk25 and hop skipped"
-  TARGETS=${TARGETS/pouch-jdk25/}
-  TARGETS=${TARGETS/hop/}
+has_target() { [[ " $TARGETS " == *" $1 "* ]]; }
+drop_target() { # drop_target NAME: TARGETS without that exact name
+  local t kept=()
+  for t in $TARGETS; do [ "$t" = "$1" ] || kept+=("$t"); done
+  TARGETS=${kept[*]}
+}
+if { has_target pouch-jdk25 || has_target pouch-jdk25-plain || has_target hop; } && [ ! -x "$JDK25" ]; then
+  log "WARNING: $JDK25 not found: pouch-jdk25, pouch-jdk25-plain and hop skipped"
+  drop_target pouch-jdk25; drop_target pouch-jdk25-plain; drop_target hop
 fi
 if [[ " $TARGETS " == *" portkey "* ]] && [ ! -f "$BENCH/node_modules/@portkey-ai/gateway/build/start-server.js" ]; then
   log "installing the Portkey gateway (npm ci in bench/)"
@@ -155,12 +174,13 @@ for port in $P_UP_FAST $P_UP_SLOW $P_UP_STREAM $P_NGINX_FAST $P_NGINX_SLOW $P_NG
   fi
 done
 mkdir -p "$TMP/classes"
-javac -d "$TMP/classes" "$BENCH/StreamLoad.java"
+javac -d "$TMP/classes" "$BENCH/StreamLoad.java" "$BENCH/OpenLoop.java"
 
 # --- measuring helpers ---------------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 tree_ticks() { # user+system clock ticks of the given processes and all their descendants
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
+  # A process may end between the glob and the read: cat then fails, which must not end the run.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v roots="$*" '
     { pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
       parent[pid] = f[2]; ticks[pid] = f[12] + f[13] }
     END {
@@ -296,8 +316,10 @@ fi
 
 declare -A POUCH_KEY=()
 KEY_MIDDLEWARES="none"
-start_pouch() { # start_pouch NAME JAVA PORT -> PID in SPAWNED, keys in POUCH_KEY[NAME-fast|slow|stream]
-  local name=$1 java=$2 port=$3 upstream
+# start_pouch NAME JAVA PORT [PLAIN_NAME] -> PID in SPAWNED, keys in POUCH_KEY[NAME-fast|slow|stream]
+# and, with PLAIN_NAME, keys that send plain requests upstream plain in POUCH_KEY[PLAIN_NAME-fast|slow]
+start_pouch() {
+  local name=$1 java=$2 port=$3 plain_name=${4:-} upstream
   mkdir -p "$TMP/$name-data"
   # shellcheck disable=SC2086
   spawn "$TMP/$name.log" env POUCH_ADMIN_TOKEN="$ADMIN_TOKEN" POUCH_LOG_LEVEL=WARN \
@@ -316,23 +338,28 @@ start_pouch() { # start_pouch NAME JAVA PORT -> PID in SPAWNED, keys in POUCH_KE
     log "WARNING: $name has no rate_limit middleware: its keys carry none"
     KEY_MIDDLEWARES="none (this build has no rate_limit middleware)"
   fi
-  for upstream in "fast:$P_UP_FAST" "slow:$P_UP_SLOW" "stream:$P_UP_STREAM"; do
-    local answer
+  local keys=("$name:fast:$P_UP_FAST:" "$name:slow:$P_UP_SLOW:" "$name:stream:$P_UP_STREAM:") key
+  [ -n "$plain_name" ] && keys+=("$plain_name:fast:$P_UP_FAST:false" "$plain_name:slow:$P_UP_SLOW:false")
+  for key in "${keys[@]}"; do
+    local owner kind up_port stream_plain answer extra=""
+    IFS=: read -r owner kind up_port stream_plain <<<"$key"
+    [ -n "$stream_plain" ] && extra=", \"stream_plain_requests\": $stream_plain"
     answer=$(curl -s -m 10 "http://127.0.0.1:$port/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
-      \"name\": \"bench-${upstream%%:*}\",
-      \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:${upstream##*:}/v1\", \"api_key\": \"$UPSTREAM_KEY\"}},
+      \"name\": \"bench-$owner-$kind\",
+      \"provider\": {\"id\": \"openai\", \"config\": {\"base_url\": \"http://127.0.0.1:$up_port/v1\", \"api_key\": \"$UPSTREAM_KEY\"$extra}},
       \"middlewares\": $middlewares,
       \"allowed_models\": [\"gpt-4o-mini\"],
       \"budget_limit_micros\": 1000000000000,
       \"reset_period_seconds\": 0
     }")
     [[ $answer == *'"key":"pa-'* ]] || die "$name: cannot create a key: $answer"
-    POUCH_KEY[$name-${upstream%%:*}]=$(sed -E 's/.*"key":"(pa-[^"]+)".*/\1/' <<<"$answer")
+    POUCH_KEY[$owner-$kind]=$(sed -E 's/.*"key":"(pa-[^"]+)".*/\1/' <<<"$answer")
   done
   SPAWNED=$pid
 }
-if [[ " $TARGETS " == *" pouch-jdk25 "* ]]; then
-  start_pouch pouch-jdk25 "$JDK25" "$P_POUCH25"; PID_POUCH25=$SPAWNED
+if has_target pouch-jdk25 || has_target pouch-jdk25-plain; then
+  start_pouch pouch-jdk25 "$JDK25" "$P_POUCH25" "$(has_target pouch-jdk25-plain && echo pouch-jdk25-plain)"
+  PID_POUCH25=$SPAWNED
   log "Pouch on $("$JDK25" -version 2>&1 | head -1) at $P_POUCH25"
 fi
 if [[ " $TARGETS " == *" pouch-jdk17 "* ]]; then
@@ -360,7 +387,7 @@ endpoint() {
       URL="http://127.0.0.1:$P_PORTKEY/v1/chat/completions"; PROXY_PID=$PID_PORTKEY
       HEADERS+=("x-portkey-provider: openai" "x-portkey-custom-host: http://127.0.0.1:$up_port/v1") ;;
     hop) URL="http://127.0.0.1:$P_HOP/$kind/v1/chat/completions"; PROXY_PID=$PID_HOP ;;
-    pouch-jdk25|pouch-jdk17)
+    pouch-jdk25|pouch-jdk25-plain|pouch-jdk17)
       local p=$P_POUCH25 pid=$PID_POUCH25
       [ "$target" = pouch-jdk17 ] && p=$P_POUCH17 pid=$PID_POUCH17
       URL="http://127.0.0.1:$p/v1/chat/completions"; PROXY_PID=$pid
@@ -443,16 +470,61 @@ run_stream() { # run_stream SCENARIO TARGET CONNECTIONS
     "$(kv "$line" errors)" "$OTHERS_BEFORE" "$OTHERS_DURING")"
 }
 
+run_open() { # run_open SCENARIO TARGET RATE: plain requests at RATE/s on a fixed schedule, 50 ms upstream
+  local scenario=$1 target=$2 rate=$3
+  endpoint "$target" slow
+  local warm=$WARMUP
+  [ -z "${WARMED[$target]:-}" ] && warm=$(first_warmup "$target") && WARMED[$target]=1
+  local args=(--url "$URL" --body-file "$TMP/plain.json" --rate "$rate" --timeout 30)
+  local h
+  for h in "${HEADERS[@]}"; do args+=(--header "$h"); done
+  timeout -k 5 $((warm + 60)) java -cp "$TMP/classes" OpenLoop "${args[@]}" --warmup 0 --duration "$warm" >/dev/null 2>&1 || true
+  wait_for_quiet
+  local c0=0 u0 c1=0 u1 out
+  [ -n "$PROXY_PID" ] && c0=$(cpu_ticks "$PROXY_PID")
+  u0=$(cpu_ticks "$UP_PID")
+  window_start
+  # The generator's first seconds (its own JIT) are sent but left out of the percentiles.
+  out=$(timeout -k 5 $((OPEN_CLIENT_WARMUP + DURATION + 60)) java -cp "$TMP/classes" OpenLoop "${args[@]}" \
+    --warmup "$OPEN_CLIENT_WARMUP" --duration "$DURATION" 2>&1) || true
+  OTHERS_DURING=$(others_pct)
+  [ -n "$PROXY_PID" ] && c1=$(cpu_ticks "$PROXY_PID")
+  u1=$(cpu_ticks "$UP_PID")
+  local line
+  line=$(grep '^OPENLOOP_RESULT' <<<"$out" || true)
+  if [ -z "$line" ]; then
+    log "WARNING: $scenario/$target: the open-loop client gave no result: $(tail -3 <<<"$out" | tr '\n' ' ')"
+    line="OPENLOOP_RESULT sent=0 completed=0 errors=0 completed_all=0 duration_us=1"
+  elif [ "$(kv "$line" errors)" != 0 ]; then
+    log "$scenario/$target: $(grep '^OPENLOOP_ERRORS' <<<"$out" || true)"
+  fi
+  printf '{"scenario":"%s","kind":"open","target":"%s","rate":%s,"sent":%d,"requests":%d,"completed_all":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,"max_us":%d,"send_lag_p50_us":%d,"send_lag_p99_us":%d,"send_lag_max_us":%d,"client_connections":%d,"errors":%d,"proxy_cpu_ticks":%s,"upstream_cpu_ticks":%d,"clk_tck":%d,"others_before_pct":%d,"others_during_pct":%d}\n' \
+    "$scenario" "$target" "$rate" "$(kv "$line" sent)" "$(kv "$line" completed)" "$(kv "$line" completed_all)" \
+    "$(kv "$line" duration_us)" "$(kv "$line" p50_us)" "$(kv "$line" p90_us)" "$(kv "$line" p99_us)" \
+    "$(kv "$line" p999_us)" "$(kv "$line" max_us)" "$(kv "$line" send_lag_p50_us)" "$(kv "$line" send_lag_p99_us)" \
+    "$(kv "$line" send_lag_max_us)" "$(kv "$line" connections)" "$(kv "$line" errors)" \
+    "$([ -n "$PROXY_PID" ] && echo $((c1 - c0)) || echo null)" $((u1 - u0)) "$CLK_TCK" "$OTHERS_BEFORE" "$OTHERS_DURING" >>"$RESULTS"
+  log "$(printf '%-8s %-17s %5s req/s  p50 %6.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  send lag p99 %5.2f ms  errors %s  (others: %d%% before, %d%% during)' \
+    "$scenario" "$target" "$rate" "$(awk '{print $1 / 1000}' <<<"$(kv "$line" p50_us)")" \
+    "$(awk '{print $1 / 1000}' <<<"$(kv "$line" p99_us)")" "$(awk '{print $1 / 1000}' <<<"$(kv "$line" p999_us)")" \
+    "$(awk '{print $1 / 1000}' <<<"$(kv "$line" send_lag_p99_us)")" "$(kv "$line" errors)" "$OTHERS_BEFORE" "$OTHERS_DURING")"
+}
+
 log "measuring: scenarios [$SCENARIOS], targets [$TARGETS], ${DURATION}s runs after ${WARMUP}s warm-up"
 START=$(date +%s)
 for scenario in $SCENARIOS; do
   for target in $TARGETS; do
+    # The plain key differs from pouch-jdk25's on plain requests only: its streams are the same.
+    [[ $target == pouch-jdk25-plain && $scenario == stream* ]] && continue
     case $scenario in
       c50) run_wrk c50 "$target" fast 2 "$CONNS" ;;
       c1) run_wrk c1 "$target" fast 1 1 ;;
       slow200) run_wrk slow200 "$target" slow 2 "$SLOW_CONNS" ;;
       stream50) run_stream stream50 "$target" "$STREAMS" ;;
       stream1) run_stream stream1 "$target" 1 ;;
+      open[1-9]*)
+        [[ ${scenario#open} =~ ^[0-9]+$ ]] || die "unknown scenario $scenario"
+        run_open "$scenario" "$target" "${scenario#open}" ;;
       *) die "unknown scenario $scenario" ;;
     esac
   done
@@ -479,7 +551,7 @@ cat >"$TMP/meta.json" <<EOF
  "nproc":$(nproc),"mem_gib":$(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo),"kernel":"$(uname -r)",
  "duration_s":$DURATION,"warmup_s":$WARMUP,"first_warmup_s":$FIRST_WARMUP,"jvm_first_warmup_s":$JVM_FIRST_WARMUP,"conns":$CONNS,"slow_conns":$SLOW_CONNS,
  "slow_latency_ms":$SLOW_LATENCY_MS,"streams":$STREAMS,"stream_words":$STREAM_WORDS,
- "stream_chunk_delay_ms":$STREAM_CHUNK_DELAY_MS,"prompt_bytes":$PROMPT_BYTES,"quick":${BENCH_QUICK:-0},
+ "stream_chunk_delay_ms":$STREAM_CHUNK_DELAY_MS,"prompt_bytes":$PROMPT_BYTES,"quick":${BENCH_QUICK:-0},"open_client_warmup_s":$OPEN_CLIENT_WARMUP,
  "versions":"$(versions)","key_middlewares":"$KEY_MIDDLEWARES"}
 EOF
 node "$BENCH/report.mjs" "$RESULTS" "$TMP/meta.json" >"$TMP/table.md"
