@@ -276,9 +276,15 @@ public final class OpenLoop {
           return;
         } catch (IOException | RuntimeException stale) {
           // a connection the target closed while idle: the request goes on a new one
+          connection.index = -1;
           connection.closeQuietly();
         }
       }
+      open(index);
+    }
+
+    /** Opens a connection for the request; the selector thread connects it and writes it. */
+    void open(int index) {
       try {
         SocketChannel channel = SocketChannel.open();
         channel.configureBlocking(false);
@@ -350,8 +356,15 @@ public final class OpenLoop {
       readBuffer.clear();
       int n = connection.channel.read(readBuffer);
       if (n < 0) {
-        if (connection.index >= 0 && connection.parser.untilClose()) {
+        int index = connection.index;
+        if (index >= 0 && connection.parser.untilClose()) {
           complete(connection, true);
+        } else if (index >= 0 && connection.uses > 1 && connection.parser.untouched()) {
+          // The target closed a kept-alive connection as the request went out on it (as
+          // StreamLoad, retry once on a new one): the request keeps its scheduled start.
+          connection.index = -1;
+          connectionFailed(connection, null);
+          open(index);
         } else {
           connectionFailed(connection, new IOException("closed by the target"));
         }
@@ -370,14 +383,11 @@ public final class OpenLoop {
       int index = connection.index;
       int status = connection.parser.status;
       connection.index = -1;
-      doneAt[index] = System.nanoTime();
       if (status / 100 == 2) {
-        outcome[index] = OK;
+        settle(index, OK, null);
       } else {
-        outcome[index] = FAILED;
-        errorKinds.merge("status:" + status, 1L, Long::sum);
+        settle(index, FAILED, "status:" + status);
       }
-      finished.countDown();
       if (close) {
         connection.closeQuietly();
       } else {
@@ -385,11 +395,13 @@ public final class OpenLoop {
       }
     }
 
+    /** Closes the connection; its request in flight, if any, fails with {@code failure}. */
     private void connectionFailed(Connection connection, Exception failure) {
       idle.remove(connection);
       int index = connection.index;
+      connection.index = -1;
       connection.closeQuietly();
-      if (index >= 0) {
+      if (index >= 0 && failure != null) {
         fail(index, failure);
       }
     }
@@ -400,6 +412,9 @@ public final class OpenLoop {
         int index = connection.index;
         if (connection.closed) {
           it.remove();
+          if (index >= 0) { // sent by the sender on a connection closed under it
+            fail(index, new IOException("closed by the target"));
+          }
         } else if (index >= 0 && now - scheduledAt(index) > timeoutNanos) {
           connection.closeQuietly();
           it.remove();
@@ -409,10 +424,20 @@ public final class OpenLoop {
     }
 
     private void fail(int index, Exception failure) {
-      doneAt[index] = System.nanoTime();
-      outcome[index] = FAILED;
       String kind = failure.getClass().getSimpleName() + ":" + failure.getMessage();
-      errorKinds.merge(kind.replace(' ', '_'), 1L, Long::sum);
+      settle(index, FAILED, kind.replace(' ', '_'));
+    }
+
+    /** Records a request's end once (the first of an answer, a failure or its timeout). */
+    private synchronized void settle(int index, byte result, String errorKind) {
+      if (outcome[index] != PENDING) {
+        return;
+      }
+      doneAt[index] = System.nanoTime();
+      outcome[index] = result;
+      if (errorKind != null) {
+        errorKinds.merge(errorKind, 1L, Long::sum);
+      }
       finished.countDown();
     }
 
@@ -422,6 +447,7 @@ public final class OpenLoop {
       final ResponseParser parser = new ResponseParser();
       volatile int index = -1;
       volatile SelectionKey key;
+      int uses; // requests begun on this connection
       ByteBuffer out;
       volatile boolean closed;
 
@@ -431,6 +457,7 @@ public final class OpenLoop {
 
       void begin(int index) {
         out = request.duplicate();
+        uses++;
         parser.reset();
         this.index = index; // last: publishes the fields above to the selector thread
       }
@@ -481,6 +508,11 @@ public final class OpenLoop {
 
     boolean untilClose() {
       return state == TO_CLOSE;
+    }
+
+    /** True while not a byte of the response has arrived. */
+    boolean untouched() {
+      return state == HEAD && firstLine && line.length() == 0;
     }
 
     /** Consumes the bytes; true when the response ended within them. */

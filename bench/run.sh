@@ -13,8 +13,8 @@
 # (plain requests go upstream plain, not as streams; no process of its own). Streams are the same
 # for both keys, so pouch-jdk25-plain skips the stream scenarios.
 #
-#   bench/run.sh [--out FILE.md]          # full run, ~15 minutes on a quiet machine
-#   BENCH_QUICK=1 bench/run.sh            # quick run, ~2 minutes (short runs: noisy figures)
+#   bench/run.sh [--out FILE.md]          # full run, ~25 minutes on a quiet machine
+#   BENCH_QUICK=1 bench/run.sh            # quick run, ~3 minutes (short runs: noisy figures)
 #
 # Knobs (environment; defaults for the full run, quick run in brackets):
 #   BENCH_DURATION=10 [2]      measured seconds per run
