@@ -354,10 +354,17 @@ public final class OpenLoop {
 
     private void read(Connection connection) throws IOException {
       readBuffer.clear();
-      int n = connection.channel.read(readBuffer);
+      int n;
+      IOException reset = null;
+      try {
+        n = connection.channel.read(readBuffer);
+      } catch (IOException failed) { // a reset: as an end, unless the answer had begun
+        n = -1;
+        reset = failed;
+      }
       if (n < 0) {
         int index = connection.index;
-        if (index >= 0 && connection.parser.untilClose()) {
+        if (index >= 0 && reset == null && connection.parser.untilClose()) {
           complete(connection, true);
         } else if (index >= 0 && connection.uses > 1 && connection.parser.untouched()) {
           // The target closed a kept-alive connection as the request went out on it (as
@@ -366,7 +373,8 @@ public final class OpenLoop {
           connectionFailed(connection, null);
           open(index);
         } else {
-          connectionFailed(connection, new IOException("closed by the target"));
+          connectionFailed(
+              connection, reset != null ? reset : new IOException("closed by the target"));
         }
         return;
       }
