@@ -164,7 +164,8 @@ if [[ " $TARGETS " == *" portkey "* ]] && [ ! -f "$BENCH/node_modules/@portkey-a
 fi
 if [ ! -f "$JAR" ]; then
   log "building $JAR"
-  (cd "$ROOT" && mvn -B -q install -DskipTests -Dspotless.check.skip=true >"$TMP/mvn.log" 2>&1) \
+  # package, not install: install would replace the SNAPSHOT jars in ~/.m2 that other builds use
+  (cd "$ROOT" && mvn -B -q package -DskipTests -Dspotless.check.skip=true -pl pouch-server-javalin -am >"$TMP/mvn.log" 2>&1) \
     || die "the build failed (see $TMP/mvn.log)"
 fi
 for port in $P_UP_FAST $P_UP_SLOW $P_UP_STREAM $P_NGINX_FAST $P_NGINX_SLOW $P_NGINX_STREAM \
@@ -319,7 +320,7 @@ KEY_MIDDLEWARES="none"
 # start_pouch NAME JAVA PORT [PLAIN_NAME] -> PID in SPAWNED, keys in POUCH_KEY[NAME-fast|slow|stream]
 # and, with PLAIN_NAME, keys that send plain requests upstream plain in POUCH_KEY[PLAIN_NAME-fast|slow]
 start_pouch() {
-  local name=$1 java=$2 port=$3 plain_name=${4:-} upstream
+  local name=$1 java=$2 port=$3 plain_name=${4:-}
   mkdir -p "$TMP/$name-data"
   # shellcheck disable=SC2086
   spawn "$TMP/$name.log" env POUCH_ADMIN_TOKEN="$ADMIN_TOKEN" POUCH_LOG_LEVEL=WARN \
