@@ -35,6 +35,7 @@
 #   BENCH_SCENARIOS="c50 c1 slow200 open100 open500 open1000 stream50 stream1"
 #                              [quick: "c50 c1 slow200 open1000 stream50 stream1"]
 #   BENCH_JDK25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java  BENCH_JDK17=java
+#   BENCH_POUCH_JAR=…/pouch.jar  the Pouch build to measure (default: this checkout's; A/B two builds)
 #   BENCH_POUCH_JAVA_OPTS=""   extra JVM options of both Pouch processes, e.g. a CPU profile:
 #                              -XX:StartFlightRecording=filename=/tmp/jfr/,settings=profile
 #   BENCH_OTHERS_MAX=10        % of the machine's CPU that other processes (not this run's) may
@@ -46,7 +47,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
-JAR="$ROOT/pouch-server-javalin/target/pouch.jar"
+JAR=${BENCH_POUCH_JAR:-"$ROOT/pouch-server-javalin/target/pouch.jar"}
 OUT=""
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
