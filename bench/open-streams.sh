@@ -115,6 +115,12 @@ live_heap_kib() { # forces a full GC, then reads the used heap
   "$JCMD" "$TARGET_PID" GC.run >/dev/null
   "$JCMD" "$TARGET_PID" GC.heap_info | grep -oE 'used [0-9]+K' | head -1 | tr -dc '0-9'
 }
+target_cpu_ticks() { # user+system clock ticks of the measured process (Pouch or the fake upstream)
+  local stat
+  stat=$(cat "/proc/$TARGET_PID/stat")
+  read -r -a f <<<"${stat##*) }"
+  echo $((f[11] + f[12]))
+}
 TARGET_NAME="Pouch (JDK 25, -Xmx$XMX)" TARGET_PORT=$P_POUCH TARGET_PID=$PID_POUCH
 TARGET_URL="http://127.0.0.1:$P_POUCH/v1/chat/completions"
 if [ "${BENCH_OPEN_DIRECT:-0}" = 1 ]; then
@@ -130,6 +136,7 @@ fi
 base=$(live_heap_kib)
 STREAM_SECONDS=$((WORDS * DELAY_MS / 1000))
 log "opening $STREAMS streams of ~${STREAM_SECONDS} s each over ${RAMP} s to $TARGET_NAME (fd limit $FD_LIMIT)"
+cpu0=$(target_cpu_ticks) t0=$(date +%s%N)
 spawn "$TMP/load.log" "$JDK25" -cp "$javac_out" StreamLoad \
   --url "$TARGET_URL" --body-file "$TMP/stream.json" \
   --header "Authorization: Bearer $KEY" --connections "$STREAMS" --once --virtual-threads --ramp "$RAMP" \
@@ -151,6 +158,7 @@ threads=$(awk '/Threads/ {print $2}' "/proc/$TARGET_PID/status")
 log "after a full GC: live heap $((heap / 1024)) MiB ($((base / 1024)) MiB before the streams), RSS $((rss / 1024)) MiB, $threads platform threads"
 
 for _ in $(seq 1 $((STREAM_SECONDS * 3 + 120))); do kill -0 "$PID_LOAD" 2>/dev/null || break; sleep 1; done
+cpu1=$(target_cpu_ticks) t1=$(date +%s%N)
 result=$(grep STREAM_RESULT "$TMP/load.log" || true)
 [ -n "$result" ] || die "the load client gave no result: $(tail -3 "$TMP/load.log")"
 field() { sed -E "s/.*[ ]$1=([0-9]+).*/\1/" <<<"$result"; }
@@ -161,6 +169,11 @@ printf '| %d | %d | %d | %d | %.1f | %.1f | %d MiB | %d MiB | %s | %d MiB | %d K
   "$STREAMS" "$peak" "$completed" "$errors" \
   "$(awk "BEGIN {print $(field ttfb_p50_us) / 1000}")" "$(awk "BEGIN {print $(field ttfb_p99_us) / 1000}")" \
   $((heap / 1024)) $((base / 1024)) "$XMX" $((rss / 1024)) $(((heap - base) / (peak > 0 ? peak : 1)))
+# CPU from the first stream opened to the last one ended, the full GC above included: per
+# stream (its request, reservation, events and settlement) and as cores busy while they were open
+clk=$(getconf CLK_TCK)
+log "$TARGET_NAME's CPU while the streams ran: $(awk -v t=$((cpu1 - cpu0)) -v c="$clk" -v n="$STREAMS" -v w=$(((t1 - t0) / 1000000)) \
+  'BEGIN { printf "%.1f s in %.1f s (%.2f cores), %.1f ms per stream", t / c, w / 1000, t / c / (w / 1000), 1000 * t / c / n }')"
 if [ "$errors" -ne 0 ]; then
   log "errors by kind: $(grep STREAM_ERRORS "$TMP/load.log" | cut -c15-)"
   log "Pouch's warnings: $(grep -c WARN "$TMP/pouch.log" || true) (in $TMP/pouch.log)"

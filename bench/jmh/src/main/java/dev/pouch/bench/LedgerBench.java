@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Threads;
  * The money path against SQLite on a temporary file ({@link SqliteStore}, as the server opens it):
  * one reservation and its settlement (with its request-log row), each durable when it returns —
  * alone, alone after a pause (a lone request on a quiet server: the store's threads are parked), and
- * with 16 threads at once on one key. The budget read every request makes twice is measured
- * alongside.
+ * with 16 threads at once on one key; then each stage on its own ({@link #reserve}, {@link
+ * #settle}: the other half runs unmeasured around it). The budget read every request makes twice is
+ * measured alongside.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,6 +37,8 @@ public class LedgerBench {
   private Fixtures.PouchUnderTest pouch;
   private SqliteStore store;
   private String keyId;
+  private static final long RESERVED = 10_000;
+
   private final AtomicLong sequence = new AtomicLong();
 
   @Setup(Level.Trial)
@@ -75,19 +78,61 @@ public class LedgerBench {
     return reserveSettle();
   }
 
+  /** Settles, unmeasured, what each {@link #reserve} reserved, so the budget never runs out. */
+  @State(Scope.Thread)
+  public static class SettleAfter {
+    private String id;
+
+    @TearDown(Level.Invocation)
+    public void settle(LedgerBench bench) {
+      bench.settle(id, Instant.now());
+    }
+  }
+
+  /** Reserves, unmeasured, what each {@link #settle} settles. */
+  @State(Scope.Thread)
+  public static class ReserveBefore {
+    private String id;
+
+    @Setup(Level.Invocation)
+    public void reserve(LedgerBench bench) {
+      id = bench.reserve(Instant.now());
+    }
+  }
+
+  /** The reservation alone: the guarded budget update and its row, durable on return. */
+  @Benchmark
+  public String reserve(SettleAfter after) {
+    after.id = reserve(Instant.now());
+    return after.id;
+  }
+
+  /** The settlement alone: the charge, the release and the request-log row. */
+  @Benchmark
+  public boolean settle(ReserveBefore before) {
+    return settle(before.id, Instant.now());
+  }
+
   @Benchmark
   public Budget readBudget() {
     return store.require(keyId);
   }
 
   private boolean reserveSettle() {
-    String id = "req_bench_" + sequence.incrementAndGet();
     Instant now = Instant.now();
-    long reserved = 10_000;
-    long actual = 9_000;
-    if (!store.reserve(new Reservation(id, keyId, reserved, now))) {
+    return settle(reserve(now), now);
+  }
+
+  private String reserve(Instant now) {
+    String id = "req_bench_" + sequence.incrementAndGet();
+    if (!store.reserve(new Reservation(id, keyId, RESERVED, now))) {
       throw new IllegalStateException("the budget refused a reservation");
     }
+    return id;
+  }
+
+  private boolean settle(String id, Instant now) {
+    long actual = 9_000;
     RequestRecord row =
         new RequestRecord(
             id,
@@ -99,7 +144,7 @@ public class LedgerBench {
             460,
             0,
             7,
-            reserved,
+            RESERVED,
             actual,
             SettlementBasis.USAGE_REPORTED,
             0,
