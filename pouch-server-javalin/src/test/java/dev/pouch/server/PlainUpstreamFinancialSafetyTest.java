@@ -21,7 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Plain requests fetched plain (issue 22, D36), over real HTTP with the official SDKs: nothing can
+ * Plain requests fetched plain (issue 22, D39), over real HTTP with the official SDKs: nothing can
  * cut a plain answer, so what goes upstream carries an explicit output cap no larger than what was
  * reserved, and the ledger is the fake upstream's tally × the table's price to the micro-dollar.
  * The keys set {@code stream_plain_requests: false} because the fakes live at loopback URLs, where

@@ -104,7 +104,7 @@ public final class AnthropicProviderFactory implements ProviderFactory, AutoClos
    * Whether a key's plain requests go upstream as streams: its own {@code stream_plain_requests},
    * else only when its base URL is not Anthropic's own API. Anthropic stops generation at {@code
    * max_tokens} (its stop reason then says {@code max_tokens}) and bills no output past it, so a
-   * plain request there cannot overrun the reservation (D36); a proxy or a compatible server at
+   * plain request there cannot overrun the reservation (D39); a proxy or a compatible server at
    * another URL may ignore the limit, and only a stream lets Pouch cut it.
    */
   static boolean streamsPlainRequests(PluginConfig config, HttpUrl base) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Plain requests fetched plain (issue 22, D36): by default only on Anthropic's own API, which
+ * Plain requests fetched plain (issue 22, D39): by default only on Anthropic's own API, which
  * enforces {@code max_tokens}; the answer passed on (or translated for chat) with its reported
  * usage, and an answer without usage or that is no message left unknown, so charged in full.
  */

@@ -64,7 +64,7 @@ enum UpstreamPreset {
    * {@code max_tokens} (and {@code max_completion_tokens}, {@code max_output_tokens}): OpenAI
    * itself and Azure OpenAI, whose APIs stop generation at the limit and bill no output past it
    * (platform.openai.com/docs/api-reference: "The maximum number of tokens that can be generated").
-   * Only there may a plain request go upstream plain by default (D36): any other host, a proxy in
+   * Only there may a plain request go upstream plain by default (D39): any other host, a proxy in
    * front of OpenAI included, may ignore the limit, and only a stream lets Pouch cut it at the cap.
    *
    * @param baseUrl the key's resolved API root ({@link #baseUrl()} unless the key set its own)

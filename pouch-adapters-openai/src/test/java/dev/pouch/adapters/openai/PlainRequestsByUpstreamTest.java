@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which keys fetch plain answers plain (issue 22, D36): by default only those whose upstream is
+ * Which keys fetch plain answers plain (issue 22, D39): by default only those whose upstream is
  * known to enforce {@code max_tokens} (OpenAI's own API, Azure OpenAI); every other upstream keeps
  * streaming them; a key's own {@code stream_plain_requests} wins either way.
  */
