@@ -236,6 +236,8 @@ async function run() {
   await form.waitFor();
   assert.equal(await form.locator('#provider-api_key').inputValue(), '');
   assert.equal(await form.locator('#provider-api_key').getAttribute('type'), 'password');
+  // a boolean without a static default: a three-way select left unset (the per-upstream rule)
+  assert.equal(await form.locator('#provider-stream_plain_requests').inputValue(), '');
   await page.keyboard.press('Escape');
   await form.waitFor({ state: 'detached' });
 

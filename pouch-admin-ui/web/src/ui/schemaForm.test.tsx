@@ -26,7 +26,8 @@ const schema: PluginSchema = {
     field('response_text', 'string', { description: 'What the mock answers' }),
     field('input_usd_per_mtok', 'number', { min: 0 }),
     field('limit', 'integer', { required: true, min: 1 }),
-    field('ignore_max_tokens', 'boolean'),
+    field('ignore_max_tokens', 'boolean', { default: false }),
+    field('stream_plain_requests', 'boolean'),
     field('tier', 'select', { options: ['flex', 'default'] }),
     field('api_key', 'secret'),
     field('prices', 'string', { role: 'json' }),
@@ -115,6 +116,25 @@ describe('SchemaForm', () => {
     expect(limit.getAttribute('aria-invalid')).toBe('true');
     const error = host.querySelector(`#${limit.getAttribute('aria-describedby')}`)!;
     expect(error.textContent).toBe('limit must be at least 1');
+  });
+});
+
+describe('a boolean without a default', () => {
+  it('is a three-way select that keeps an explicit off apart from unset', () => {
+    mount(configToForm(schema, { limit: 1, stream_plain_requests: false }).values);
+    const select = host.querySelector<HTMLSelectElement>('#t-stream_plain_requests')!;
+    expect(select.tagName).toBe('SELECT');
+    expect(Array.from(select.options).map((o) => o.value)).toEqual(['', 'true', 'false']);
+    expect(select.value).toBe('false');
+    expect(configToForm(schema, { limit: 1 }).values.stream_plain_requests).toBe('');
+    expect(configToForm(schema, { limit: 1, stream_plain_requests: true }).values.stream_plain_requests).toBe('true');
+  });
+
+  it('is saved only when set, as a JSON boolean', () => {
+    const saved = (value: string) => formToConfig(schema, { limit: '1', stream_plain_requests: value }).config;
+    expect(saved('')).toEqual({ limit: 1 });
+    expect(saved('false')).toEqual({ limit: 1, stream_plain_requests: false });
+    expect(saved('true')).toEqual({ limit: 1, stream_plain_requests: true });
   });
 });
 

@@ -10,6 +10,15 @@ export type FieldErrors = Record<string, string>;
 export const SECRET_MASK = '********';
 
 /**
+ * A boolean without a default is three states, not two: unset (the plugin decides, e.g. by preset),
+ * on or off. A checkbox could not keep an explicit "off" apart from unset, so it is a select whose
+ * value is '', 'true' or 'false'.
+ */
+export function isTriState(field: SchemaField): boolean {
+  return field.type === 'boolean' && field.default == null && !field.required;
+}
+
+/**
  * A config (as the API returns it) as form values. Secrets never reach an input: a stored one is
  * reported in `storedSecrets` and its input starts empty.
  */
@@ -24,6 +33,8 @@ export function configToForm(
     if (field.type === 'secret') {
       values[field.name] = '';
       if (value !== undefined && value !== null) storedSecrets.push(field.name);
+    } else if (isTriState(field)) {
+      values[field.name] = value === true ? 'true' : value === false ? 'false' : '';
     } else if (field.type === 'boolean') {
       values[field.name] = Boolean(value ?? field.default ?? false);
     } else {
@@ -45,6 +56,10 @@ export function formToConfig(
   const errors: FieldErrors = {};
   for (const field of schema.fields) {
     const raw = values[field.name];
+    if (isTriState(field)) {
+      if (raw === 'true' || raw === 'false') config[field.name] = raw === 'true';
+      continue;
+    }
     if (field.type === 'boolean') {
       const flag = Boolean(raw);
       if (flag !== Boolean(field.default ?? false) || field.required) config[field.name] = flag;
@@ -104,7 +119,10 @@ interface SchemaFormProps {
   storedSecrets?: string[];
 }
 
-/** One input per schema field: text (a box for JSON), number, whole number, checkbox, select or password. */
+/**
+ * One input per schema field: text (a box for JSON), number, whole number, checkbox (a three-way
+ * select for a boolean without a default), select or password.
+ */
 export function SchemaForm({ schema, values, onChange, errors = {}, idPrefix, storedSecrets = [] }: SchemaFormProps) {
   if (schema.fields.length === 0) {
     return <p class="text-sm opacity-70">Nothing to configure.</p>;
@@ -125,10 +143,22 @@ export function SchemaForm({ schema, values, onChange, errors = {}, idPrefix, st
           'data-field-type': field.type,
         };
         const value = values[field.name];
+        const checkbox = field.type === 'boolean' && !isTriState(field);
         let input;
         switch (field.type) {
           case 'boolean':
-            input = (
+            input = isTriState(field) ? (
+              <select
+                {...common}
+                class={`select select-bordered w-full ${error ? 'select-error' : ''}`}
+                value={String(value ?? '')}
+                onChange={(e) => onChange(field.name, (e.currentTarget as HTMLSelectElement).value)}
+              >
+                <option value="">(default)</option>
+                <option value="true">on</option>
+                <option value="false">off</option>
+              </select>
+            ) : (
               <input
                 {...common}
                 type="checkbox"
@@ -193,8 +223,8 @@ export function SchemaForm({ schema, values, onChange, errors = {}, idPrefix, st
               );
         }
         return (
-          <div class={field.type === 'boolean' ? 'flex flex-col justify-center gap-1' : 'flex flex-col gap-1'}>
-            {field.type === 'boolean' ? (
+          <div class={checkbox ? 'flex flex-col justify-center gap-1' : 'flex flex-col gap-1'}>
+            {checkbox ? (
               <label class="flex cursor-pointer items-center gap-3" for={id}>
                 {input}
                 <span class="text-sm font-medium">{label(field)}</span>

@@ -33,6 +33,9 @@ final class AnthropicHttp {
   /** The API version sent when the client names none. */
   static final String DEFAULT_VERSION = "2023-06-01";
 
+  /** Plain answers declaring more than this are refused (as the openai adapter's). */
+  private static final long MAX_ANSWER_BODY = 64L << 20;
+
   /** Upstream error bodies larger than this are cut. */
   private static final long MAX_ERROR_BODY = 1 << 20;
 
@@ -61,17 +64,22 @@ final class AnthropicHttp {
   /**
    * Posts {@code body} and reads the answer.
    *
+   * @param stream whether the body asks for a stream (the {@code Accept} header says so)
    * @param headers the client's {@code anthropic-version} and {@code anthropic-beta}
    * @throws UpstreamException when the upstream cannot be reached, breaks off or times out
    */
   ProviderResponse post(
-      byte[] body, String requestId, Map<String, String> headers, AnswerReader reader) {
+      byte[] body,
+      boolean stream,
+      String requestId,
+      Map<String, String> headers,
+      AnswerReader reader) {
     Request.Builder builder =
         new Request.Builder()
             .url(messagesUrl)
             .header("x-api-key", apiKey)
             .header("anthropic-version", headers.getOrDefault("anthropic-version", DEFAULT_VERSION))
-            .header("Accept", "text/event-stream")
+            .header("Accept", stream ? "text/event-stream" : "application/json")
             .header("X-Request-Id", requestId)
             .post(RequestBody.create(body, JSON));
     String beta = headers.get("anthropic-beta");
@@ -167,6 +175,18 @@ final class AnthropicHttp {
       throw new UpstreamException(
           ErrorCode.UPSTREAM_UNREACHABLE, "The upstream could not be reached.", unreachable);
     }
+  }
+
+  /**
+   * A plain answer's body, whole.
+   *
+   * @throws IOException when it declares more than {@value #MAX_ANSWER_BODY} bytes or breaks off
+   */
+  static byte[] answerBody(Response response) throws IOException {
+    if (response.body().contentLength() > MAX_ANSWER_BODY) {
+      throw new IOException("the upstream's answer is larger than " + MAX_ANSWER_BODY + " bytes");
+    }
+    return response.body().bytes();
   }
 
   private static UpstreamException failure(

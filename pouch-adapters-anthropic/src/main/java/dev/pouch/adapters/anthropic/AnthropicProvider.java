@@ -17,10 +17,12 @@ import java.util.Optional;
 
 /**
  * One key's {@code anthropic} provider: serves the Messages API, and chat completions translated to
- * it ({@link ChatToMessages}, answers back through {@link ChatAnswers}). Every request goes
- * upstream as a stream ({@code "stream": true}), so an upstream that ignores {@code max_tokens} is
- * cut at the cap; a plain request's answer is rebuilt losslessly from the events ({@link
- * MessageAssembler}).
+ * it ({@link ChatToMessages}, answers back through {@link ChatAnswers}). A plain request goes
+ * upstream as a stream ({@code "stream": true}) when the key streams plain requests, so an upstream
+ * that ignores {@code max_tokens} is cut at the cap, and its answer is rebuilt losslessly from the
+ * events ({@link MessageAssembler}); otherwise (Anthropic's own API by default) it goes plain, its
+ * {@code max_tokens} the reserved cap, and its answer is passed on (translated for chat) with the
+ * usage it reports.
  */
 final class AnthropicProvider implements Provider {
   private final AnthropicHttp http;
@@ -28,10 +30,13 @@ final class AnthropicProvider implements Provider {
   private final ObjectMapper json;
   private final MessagesPromptBound bound;
   private final ChatToMessages translation;
+  private final boolean streamPlainRequests;
   private final Clock clock = Clock.systemUTC();
 
-  AnthropicProvider(AnthropicHttp http, AnthropicPrices prices, ObjectMapper json) {
+  AnthropicProvider(
+      AnthropicHttp http, AnthropicPrices prices, ObjectMapper json, boolean streamPlainRequests) {
     this.http = http;
+    this.streamPlainRequests = streamPlainRequests;
     this.prices = prices;
     this.json = json;
     this.bound = new MessagesPromptBound(json);
@@ -96,9 +101,12 @@ final class AnthropicProvider implements Provider {
     MessagesRequest request = messages(operation, Math.max(1, call.outputCap()));
     boolean chat = operation instanceof ChatRequest;
     boolean includeUsage = chat && ((ChatRequest) operation).includeUsage();
+    // max_tokens is always set (required, and the core writes the reserved cap into it), so a
+    // plain request cannot ask for more output than was reserved.
+    boolean upstreamStream = request.stream() || streamPlainRequests;
     byte[] body;
     try {
-      body = json.writeValueAsBytes(request.with("stream", true).body());
+      body = json.writeValueAsBytes(request.with("stream", upstreamStream).body());
     } catch (JsonProcessingException impossible) {
       throw new IllegalStateException(impossible);
     }
@@ -106,9 +114,13 @@ final class AnthropicProvider implements Provider {
     ProviderResponse answer =
         http.post(
             body,
+            upstreamStream,
             call.requestId(),
             request.headers(),
             (upstreamCall, response) -> {
+              if (!upstreamStream) {
+                return PlainMessage.read(response, json, mayWriteCache, chat, clock);
+              }
               MessagesStream stream =
                   new MessagesStream(upstreamCall, response, json, mayWriteCache);
               if (request.stream()) {

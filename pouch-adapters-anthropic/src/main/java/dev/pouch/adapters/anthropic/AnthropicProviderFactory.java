@@ -26,6 +26,7 @@ public final class AnthropicProviderFactory implements ProviderFactory, AutoClos
   static final String API_KEY = "api_key";
   static final String BASE_URL = "base_url";
   static final String TIMEOUT_SECONDS = "timeout_seconds";
+  static final String STREAM_PLAIN_REQUESTS = "stream_plain_requests";
 
   /** Anthropic's API root. */
   public static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
@@ -85,7 +86,29 @@ public final class AnthropicProviderFactory implements ProviderFactory, AutoClos
             .defaultValue(DEFAULT_TIMEOUT_SECONDS)
             .min(1)
             .max(3600)
+            .build(),
+        SchemaField.builder(STREAM_PLAIN_REQUESTS, FieldType.BOOLEAN)
+            .displayName("Stream plain requests upstream")
+            .description(
+                "Ask the upstream for a stream even when the client did not, so an upstream that"
+                    + " ignores max_tokens is stopped at the budget's cap; the plain answer is"
+                    + " rebuilt for the client. Unset: off on Anthropic's own API ("
+                    + DEFAULT_BASE_URL
+                    + "), which enforces max_tokens (plain requests go plain, capped at what was"
+                    + " reserved); on for any other base URL.")
+            // No static default: it depends on the base URL (streamsPlainRequests).
             .build());
+  }
+
+  /**
+   * Whether a key's plain requests go upstream as streams: its own {@code stream_plain_requests},
+   * else only when its base URL is not Anthropic's own API. Anthropic stops generation at {@code
+   * max_tokens} (its stop reason then says {@code max_tokens}) and bills no output past it, so a
+   * plain request there cannot overrun the reservation (D39); a proxy or a compatible server at
+   * another URL may ignore the limit, and only a stream lets Pouch cut it.
+   */
+  static boolean streamsPlainRequests(PluginConfig config, HttpUrl base) {
+    return config.bool(STREAM_PLAIN_REQUESTS, !base.equals(HttpUrl.get(DEFAULT_BASE_URL)));
   }
 
   @Override
@@ -106,7 +129,11 @@ public final class AnthropicProviderFactory implements ProviderFactory, AutoClos
     }
     Duration timeout = Duration.ofSeconds(config.integer(TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS));
     OkHttpClient keyClient = client.newBuilder().readTimeout(timeout).build();
-    return new AnthropicProvider(new AnthropicHttp(base, apiKey, keyClient), prices, json);
+    return new AnthropicProvider(
+        new AnthropicHttp(base, apiKey, keyClient),
+        prices,
+        json,
+        streamsPlainRequests(config, base));
   }
 
   private static void requireVisibleAscii(String field, String value) {

@@ -74,7 +74,12 @@ final class ChatCompletions implements OpenAiApi {
     // A plain request goes upstream as a stream, so an upstream that ignores max_tokens can be
     // stopped at the cap (DESIGN §3 step 5); the answer is assembled back for the client.
     boolean assemble = !request.stream() && context.streamPlainRequests() && !wantsAudio(request);
-    ChatRequest upstream = assemble ? request.with("stream", true) : request;
+    ChatRequest upstream =
+        assemble
+            ? request.with("stream", true)
+            : PlainCap.needed(request, priced)
+                ? request.withMaxOutputTokens(PlainCap.perAnswer(request, upstreamCall))
+                : request;
     return context
         .http()
         .post(

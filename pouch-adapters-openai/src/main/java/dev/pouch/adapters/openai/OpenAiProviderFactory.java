@@ -131,8 +131,11 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
             .description(
                 "Ask the upstream for a stream even when the client did not, so an upstream that"
                     + " ignores max_tokens is stopped at the budget's cap; the plain answer is"
-                    + " rebuilt for the client. Turn off only for upstreams that cannot stream.")
-            .defaultValue(true)
+                    + " rebuilt for the client. Unset: off for OpenAI's own API (base URL "
+                    + UpstreamPreset.OPENAI.baseUrl()
+                    + ") and the azure preset, which enforce max_tokens (plain requests go plain,"
+                    + " with the reserved cap written in); on for every other upstream.")
+            // No static default: it depends on the preset and base URL (streamsPlainRequests).
             .build(),
         SchemaField.builder(EXTRA_FIELDS, FieldType.STRING)
             .displayName("Extra request fields")
@@ -185,7 +188,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     String ownPrices = config.string(PRICES, "");
     return new OpenAiProvider(
         endpoint,
-        config.bool(STREAM_PLAIN_REQUESTS, true),
+        streamsPlainRequests(config),
         extraFields(config.string(EXTRA_FIELDS, "")),
         keyClient,
         ownPrices.isBlank() ? prices : KeyPrices.parse(ownPrices, prices),
@@ -225,9 +228,23 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
   }
 
+  /**
+   * Whether a key's plain requests go upstream as streams: its own {@code stream_plain_requests},
+   * else only where the upstream is not known to enforce {@code max_tokens} ({@link
+   * UpstreamPreset#enforcesMaxTokens}).
+   */
+  boolean streamsPlainRequests(PluginConfig config) {
+    UpstreamPreset preset = preset(config);
+    return config.bool(STREAM_PLAIN_REQUESTS, !preset.enforcesMaxTokens(baseUrl(config, preset)));
+  }
+
+  private static UpstreamPreset preset(PluginConfig config) {
+    return UpstreamPreset.of(config.string(PRESET, UpstreamPreset.CUSTOM.id()));
+  }
+
   /** Where a key's config sends its requests, and with which credentials. */
   UpstreamEndpoint endpoint(PluginConfig config) {
-    UpstreamPreset preset = UpstreamPreset.of(config.string(PRESET, UpstreamPreset.CUSTOM.id()));
+    UpstreamPreset preset = preset(config);
     return UpstreamEndpoint.of(
         baseUrl(config, preset),
         apiKey(config, preset),

@@ -62,7 +62,12 @@ final class Responses implements OpenAiApi {
     ChatCompletions.requireStandardPricing(request.body().get("service_tier"));
     PricedModel priced = context.prices().find(request.model()).orElse(null);
     boolean assemble = !request.stream() && context.streamPlainRequests();
-    ResponsesRequest upstream = assemble ? request.with("stream", true) : request;
+    ResponsesRequest upstream =
+        assemble
+            ? request.with("stream", true)
+            : PlainCap.needed(request, priced)
+                ? request.withMaxOutputTokens(PlainCap.perAnswer(request, upstreamCall))
+                : request;
     return context
         .http()
         .post(

@@ -59,6 +59,28 @@ enum UpstreamPreset {
     return this == CUSTOM || this == OPENAI;
   }
 
+  /**
+   * Whether requests sent to {@code baseUrl} under this preset reach an upstream known to enforce
+   * {@code max_tokens} (and {@code max_completion_tokens}, {@code max_output_tokens}): OpenAI
+   * itself and Azure OpenAI, whose APIs stop generation at the limit and bill no output past it
+   * (platform.openai.com/docs/api-reference: "The maximum number of tokens that can be generated").
+   * Only there may a plain request go upstream plain by default (D39): any other host, a proxy in
+   * front of OpenAI included, may ignore the limit, and only a stream lets Pouch cut it at the cap.
+   *
+   * @param baseUrl the key's resolved API root ({@link #baseUrl()} unless the key set its own)
+   */
+  boolean enforcesMaxTokens(String baseUrl) {
+    if (this == AZURE) {
+      return true; // the admin named Azure OpenAI: its resource URL is the key's own
+    }
+    return baseUrl != null && withoutTrailingSlash(baseUrl).equals(OPENAI.baseUrl);
+  }
+
+  private static String withoutTrailingSlash(String url) {
+    String stripped = url.strip();
+    return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
+  }
+
   /** The names a config may choose, for the schema. */
   static List<String> ids() {
     return Arrays.stream(values()).map(UpstreamPreset::id).toList();

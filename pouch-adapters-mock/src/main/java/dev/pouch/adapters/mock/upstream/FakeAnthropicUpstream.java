@@ -100,6 +100,7 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
   private final AtomicInteger toolIds = new AtomicInteger();
   private final AtomicLong requests = new AtomicLong();
   private volatile Map<String, String> lastHeaders = Map.of();
+  private volatile JsonNode lastBody;
 
   private volatile boolean ignoreMaxTokens;
   private volatile long breakAfterDeltas;
@@ -293,6 +294,11 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
     return requests.get();
   }
 
+  /** The body of the latest request on {@code /v1/messages}, as it arrived. */
+  public JsonNode lastRequestBody() {
+    return lastBody;
+  }
+
   /** The headers of the latest request, by lower-case name. */
   public Map<String, String> lastHeaders() {
     return lastHeaders;
@@ -325,6 +331,7 @@ public final class FakeAnthropicUpstream implements AutoCloseable {
       lastHeaders = Map.copyOf(headers);
       requests.incrementAndGet();
       JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+      lastBody = body;
       if (headers.get("x-api-key") == null) {
         error(exchange, 401, "authentication_error", "invalid x-api-key");
         return;
