@@ -148,10 +148,7 @@ public final class PostgresStore
       if (registered != null) {
         registered.start(() -> store.ledger.recoverExpiredInstances(clock.instant()));
       }
-      log.atInfo()
-          .addKeyValue("url", url)
-          .addKeyValue("reservation_sync", reservationSync.value())
-          .log("PostgreSQL store opened");
+      log.atInfo().addKeyValue("url", url).log("PostgreSQL store opened");
       return store;
     } catch (RuntimeException | Error e) {
       database.close();

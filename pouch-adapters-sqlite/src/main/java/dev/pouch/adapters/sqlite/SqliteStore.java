@@ -123,10 +123,7 @@ public final class SqliteStore
       throw new UncheckedIOException("cannot create the directory of " + file, e);
     }
     SqliteStore store = new SqliteStore(Database.open(file), clock, onlyWriter, reservationSync);
-    log.atInfo()
-        .addKeyValue("file", file)
-        .addKeyValue("reservation_sync", reservationSync.value())
-        .log("SQLite store opened");
+    log.atInfo().addKeyValue("file", file).log("SQLite store opened");
     return store;
   }
 
