@@ -277,6 +277,7 @@ public final class PouchServer implements AutoCloseable {
         .addKeyValue("port", server.port())
         .addKeyValue("data_dir", config.dataDir().toAbsolutePath())
         .addKeyValue("store", config.postgres() == null ? "sqlite" : config.postgres())
+        .addKeyValue("reservation_sync", config.reservationSync().value())
         .addKeyValue("limits", config.redis() == null ? "per instance" : "redis")
         .addKeyValue("java", Runtime.version().feature())
         .addKeyValue("virtual_threads", server.virtualThreads)

@@ -4,6 +4,7 @@ import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.postgres.PostgresStore;
 import dev.pouch.adapters.postgres.PostgresUrl;
 import dev.pouch.adapters.redis.RedisLimitsSettings;
+import dev.pouch.application.port.out.ReservationSync;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +28,8 @@ import java.util.Map;
  * @param postgres the PostgreSQL store, or {@code null} for SQLite in the data folder (the default)
  * @param instanceLease on PostgreSQL, how long a crashed instance keeps its open reservations from
  *     the others
+ * @param reservationSync whether a reservation is on disk before the request goes upstream ({@code
+ *     now}, the default) or committed and fsynced with a later commit ({@code later})
  * @param redis the Redis that limits count in, or {@code null} for each instance's own (the
  *     default)
  * @param reconciliation the providers' admin keys and the drift threshold of {@code GET
@@ -46,6 +49,7 @@ public record ServerConfig(
     OperationsConfig operations,
     PostgresUrl postgres,
     Duration instanceLease,
+    ReservationSync reservationSync,
     RedisLimitsSettings redis,
     ReconciliationConfig reconciliation) {
 
@@ -58,6 +62,7 @@ public record ServerConfig(
     java.util.Objects.requireNonNull(operations, "operations");
     java.util.Objects.requireNonNull(reconciliation, "reconciliation");
     java.util.Objects.requireNonNull(instanceLease, "instanceLease");
+    java.util.Objects.requireNonNull(reservationSync, "reservationSync");
     if (instanceLease.toMillis() < 1_000) {
       throw new IllegalArgumentException("the instance lease must be at least 1 second");
     }
@@ -88,6 +93,7 @@ public record ServerConfig(
         OperationsConfig.DEFAULTS,
         null,
         PostgresStore.DEFAULT_LEASE,
+        ReservationSync.NOW,
         null,
         ReconciliationConfig.DEFAULTS);
   }
@@ -138,6 +144,11 @@ public record ServerConfig(
     return copy(c -> c.instanceLease = value);
   }
 
+  /** Whether a reservation is on disk before the request goes upstream, or synced later. */
+  public ServerConfig withReservationSync(ReservationSync value) {
+    return copy(c -> c.reservationSync = value);
+  }
+
   /** Limits shared by every instance in Redis ({@code null}: each instance counts its own). */
   public ServerConfig withRedis(RedisLimitsSettings value) {
     return copy(c -> c.redis = value);
@@ -169,6 +180,7 @@ public record ServerConfig(
     OperationsConfig operations;
     PostgresUrl postgres;
     Duration instanceLease;
+    ReservationSync reservationSync;
     RedisLimitsSettings redis;
     ReconciliationConfig reconciliation;
 
@@ -186,6 +198,7 @@ public record ServerConfig(
       operations = from.operations;
       postgres = from.postgres;
       instanceLease = from.instanceLease;
+      reservationSync = from.reservationSync;
       redis = from.redis;
       reconciliation = from.reconciliation;
     }
@@ -205,6 +218,7 @@ public record ServerConfig(
           operations,
           postgres,
           instanceLease,
+          reservationSync,
           redis,
           reconciliation);
     }
@@ -238,6 +252,7 @@ public record ServerConfig(
         OperationsConfig.parse(settings),
         postgres(settings),
         Duration.ofSeconds(settings.number(Setting.INSTANCE_LEASE)),
+        reservationSync(settings),
         redis(settings),
         ReconciliationConfig.parse(settings));
   }
@@ -266,6 +281,14 @@ public record ServerConfig(
     }
     String password = settings.value(Setting.STORE_PASSWORD);
     return password == null ? url : url.withPassword(password);
+  }
+
+  private static ReservationSync reservationSync(Settings settings) {
+    try {
+      return ReservationSync.parse(settings.valueOrDefault(Setting.RESERVATION_SYNC));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(Setting.RESERVATION_SYNC.flag() + " " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -319,6 +342,8 @@ public record ServerConfig(
         + operations
         + ", store="
         + (postgres == null ? "sqlite" : postgres)
+        + ", reservationSync="
+        + reservationSync.value()
         + ", limits="
         + (redis == null ? "per instance" : redis)
         + ", "

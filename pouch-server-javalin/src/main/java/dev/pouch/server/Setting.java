@@ -39,6 +39,14 @@ enum Setting {
       "10",
       "PostgreSQL: when an instance stops renewing its lease for this long (a crash), the others"
           + " recover its open reservations, charged in full (at least 1)"),
+  RESERVATION_SYNC(
+      "reservation-sync",
+      "now|later",
+      "POUCH_RESERVATION_SYNC",
+      "now",
+      "now: each reservation is on disk before the request goes upstream (survives a power loss);"
+          + " later: committed before it, fsynced with a later commit (survives kill -9 of Pouch,"
+          + " not a power loss, an OS crash or a crash of PostgreSQL)"),
   REDIS(
       "redis",
       "URL",

@@ -50,8 +50,8 @@ record Store(
   static Store open(ServerConfig config) {
     PostgresUrl postgres = config.postgres();
     return postgres == null
-        ? sqlite(SqliteStore.open(config.dataDir().resolve("pouch.db")))
-        : postgres(PostgresStore.open(postgres, config.instanceLease()));
+        ? sqlite(SqliteStore.open(config.dataDir().resolve("pouch.db"), config.reservationSync()))
+        : postgres(PostgresStore.open(postgres, config.instanceLease(), config.reservationSync()));
   }
 
   private static Store sqlite(SqliteStore store) {

@@ -32,12 +32,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -47,7 +49,10 @@ import org.sqlite.SQLiteConfig;
  * with SIGKILL while the streams are half-way. Restarted on the same data folder, it must answer at
  * once, have nothing left reserved, have charged at least what the upstream served (recovered
  * reservations at their full amount, with a {@code recovered} row in the request log), keep an
- * intact SQLite file, and serve the same key again. The kill and restart happen twice.
+ * intact SQLite file, and serve the same key again. It runs in each mode of {@code
+ * --reservation-sync}, which must survive {@code kill -9} alike (FINANCIAL_SAFETY G3, ARCHITECTURE
+ * D40): {@code now} (the default, a reservation fsynced before the request goes upstream; killed
+ * and restarted twice) and {@code later} (in the WAL before it, fsynced with a later commit; once).
  */
 class CrashSafetyIT {
   private static final String ADMIN_TOKEN = "pt-admin-crash-safety-it";
@@ -69,7 +74,11 @@ class CrashSafetyIT {
   /** Short plain answers (~0.3 s even when streamed upstream): some settle before the kill. */
   private static final int PLAIN_MAX_TOKENS = 16;
 
+  /** Kills and restarts with the default {@code --reservation-sync now}. */
   private static final int CYCLES = 2;
+
+  /** ... and with {@code later}: one, to keep the IT's time (a restart takes seconds here). */
+  private static final int CYCLES_SYNCED_LATER = 1;
 
   /**
    * How long a restarted server may take to answer {@code /healthz} (a liveness bound, generous for
@@ -88,6 +97,7 @@ class CrashSafetyIT {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
   private FakeOpenAiUpstream fake;
+  private String reservationSync; // the value of --reservation-sync of this run
 
   @AfterEach
   void killEverything() throws InterruptedException {
@@ -99,8 +109,11 @@ class CrashSafetyIT {
     }
   }
 
-  @Test
-  void aKillNineMidStreamNeverUnderCountsAndTheRestartedServerServesAtOnce() throws Exception {
+  @ParameterizedTest(name = "--reservation-sync {0}")
+  @ValueSource(strings = {"now", "later"})
+  void aKillNineMidStreamNeverUnderCountsAndTheRestartedServerServesAtOnce(String reservationSync)
+      throws Exception {
+    this.reservationSync = reservationSync;
     fake =
         FakeOpenAiUpstream.start(
             0,
@@ -108,10 +121,14 @@ class CrashSafetyIT {
     Path data = tmp.resolve("data");
     PouchProcess pouch = launch("first-start", data);
     pouch.awaitHealthy(PouchProcess.START_TIMEOUT);
+    // the server reports the mode it runs in once, in its start line
+    pouch.awaitStdout(
+        Pattern.compile("Pouch is serving .*reservation_sync=\"?" + reservationSync + "\\b"));
     Key key = createKey(pouch);
     long recoveredBefore = 0;
 
-    for (int cycle = 1; cycle <= CYCLES; cycle++) {
+    int cycles = "now".equals(reservationSync) ? CYCLES : CYCLES_SYNCED_LATER;
+    for (int cycle = 1; cycle <= cycles; cycle++) {
       Load load = loadThenKill(pouch, key, "cycle " + cycle);
       awaitFakeQuiet();
 
@@ -127,8 +144,14 @@ class CrashSafetyIT {
       JsonNode budget = budget(pouch, key.id);
       long served = cost(fake.promptTokens(), fake.completionTokensSent());
       System.out.printf(
-          "CrashSafetyIT cycle %d: %s; restart answered /healthz in %d ms; spent %d >= served %d%n",
-          cycle, load, restart.toMillis(), budget.path("spent_micros").asLong(), served);
+          "CrashSafetyIT (%s) cycle %d: %s; restart answered /healthz in %d ms; spent %d >= served"
+              + " %d%n",
+          reservationSync,
+          cycle,
+          load,
+          restart.toMillis(),
+          budget.path("spent_micros").asLong(),
+          served);
       assertThat(budget.path("reserved_micros").asLong())
           .as("open reservations are recovered at start: %s%s", budget, pouch.describe())
           .isZero();
@@ -355,7 +378,13 @@ class CrashSafetyIT {
 
   private PouchProcess launch(String label, Path data) throws IOException {
     return children.launch(
-        label, PouchProcess.newestJdk(), tmp, data, Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN));
+        label,
+        PouchProcess.newestJdk(),
+        tmp,
+        data,
+        Map.of("POUCH_ADMIN_TOKEN", ADMIN_TOKEN),
+        "--reservation-sync",
+        reservationSync);
   }
 
   private Key createKey(PouchProcess pouch) throws Exception {

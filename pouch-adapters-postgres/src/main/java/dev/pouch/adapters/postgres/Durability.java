@@ -15,7 +15,8 @@ enum Durability {
   /**
    * Visible at once, on disk with the WAL flush of the next synchronous commit or within the WAL
    * writer's delay ({@code synchronous_commit = off} for this transaction): settlements only, which
-   * the ledger port allows (a lost one leaves its reservation, recovered in full).
+   * the ledger port allows (a lost one leaves its reservation, recovered in full), and reservations
+   * when the operator chose {@code --reservation-sync later} (ARCHITECTURE D40).
    */
   WITH_NEXT_FLUSH
 }

@@ -2,6 +2,7 @@ package dev.pouch.adapters.postgres;
 
 import dev.pouch.adapters.jdbc.RequestRecordRows;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
@@ -132,10 +133,22 @@ final class PostgresBudgetLedger implements BudgetLedger {
 
   private final Database database;
   private final String instanceId; // null: a store that claims nothing (tests)
+  private final Durability reservationDurability;
 
-  PostgresBudgetLedger(Database database, String instanceId) {
+  /**
+   * @param reservationSync {@link ReservationSync#NOW}: each reservation on disk before {@link
+   *     #take} returns (G3); {@link ReservationSync#LATER}: committed with {@code
+   *     synchronous_commit = off} and no flush of its own, so it survives a crash of Pouch (the
+   *     database holds the commit) but not of the PostgreSQL server or its machine, which undoes a
+   *     tail of asynchronous commits (the reservation's later settlement with it)
+   */
+  PostgresBudgetLedger(Database database, String instanceId, ReservationSync reservationSync) {
     this.database = database;
     this.instanceId = instanceId;
+    this.reservationDurability =
+        reservationSync == ReservationSync.LATER
+            ? Durability.WITH_NEXT_FLUSH
+            : Durability.ON_DISK_AFTER_UNLOCK;
   }
 
   @Override
@@ -220,8 +233,9 @@ final class PostgresBudgetLedger implements BudgetLedger {
               }
               return Outcome.commit(ReserveResult.RESERVED);
             },
-            // on disk before the request goes upstream, the budget rows unlocked before the flush
-            Durability.ON_DISK_AFTER_UNLOCK);
+            // by default on disk before the request goes upstream, the budget rows unlocked before
+            // the flush
+            reservationDurability);
     if (result instanceof ReserveResult.Refused refused) {
       log.atDebug()
           .addKeyValue("key", reservation.keyId())

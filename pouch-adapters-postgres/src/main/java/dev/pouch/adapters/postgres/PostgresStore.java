@@ -4,6 +4,7 @@ import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyChanges;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.UndeliveredNotices;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -31,10 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One object implements the ports so that a settlement and its request-log row share a
  * transaction. Every write is committed when its method returns, on disk ({@code synchronous_commit
- * = on}) except a settlement, which reaches the disk with the next synchronous commit (the ledger
- * port allows it). Budgets are always read from the database: there is no cache to go stale.
- * Several instances may share a schema: each registers an {@link InstanceLease}, writes its id on
- * its reservations, and recovers the reservations of the instances whose lease ran out
+ * = on}) except a settlement, and a reservation when the store was opened with {@link
+ * ReservationSync#LATER}, which reach the disk with the next synchronous commit (the ledger port
+ * allows it). Budgets are always read from the database: there is no cache to go stale. Several
+ * instances may share a schema: each registers an {@link InstanceLease}, writes its id on its
+ * reservations, and recovers the reservations of the instances whose lease ran out
  * (docs/SCALING.md). Thread-safe.
  */
 public final class PostgresStore
@@ -63,13 +66,19 @@ public final class PostgresStore
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PostgresStore(
-      Database database, InstanceLease lease, Clock clock, KeyChangeChannel channel) {
+      Database database,
+      InstanceLease lease,
+      Clock clock,
+      KeyChangeChannel channel,
+      ReservationSync reservationSync) {
     this.database = database;
     this.clock = clock;
     this.lease = lease;
     this.keys = new PostgresKeyRepository(database, clock, channel);
     this.keyChanges = new PostgresKeyChanges(database, channel);
-    this.ledger = new PostgresBudgetLedger(database, lease == null ? null : lease.id());
+    this.ledger =
+        new PostgresBudgetLedger(
+            database, lease == null ? null : lease.id(), Objects.requireNonNull(reservationSync));
     this.requests = new PostgresRequestLog(database);
     this.storedResponses = new PostgresStoredResponses(database);
     this.teams = new PostgresTeamRepository(database);
@@ -92,7 +101,17 @@ public final class PostgresStore
    * instances recover this one's open reservations once it has not renewed for that long.
    */
   public static PostgresStore open(PostgresUrl url, Duration lease) {
-    return open(url, Clock.systemUTC(), lease);
+    return open(url, lease, ReservationSync.NOW);
+  }
+
+  /**
+   * {@link #open(PostgresUrl, Duration)} with reservations synced as {@code reservationSync} says:
+   * {@link ReservationSync#LATER} commits each reservation asynchronously, without the flush that
+   * makes it survive a crash of the database server (ARCHITECTURE D40).
+   */
+  public static PostgresStore open(
+      PostgresUrl url, Duration lease, ReservationSync reservationSync) {
+    return open(url, Clock.systemUTC(), lease, reservationSync);
   }
 
   /**
@@ -100,14 +119,15 @@ public final class PostgresStore
    * connection pools. Its reservations belong to no instance.
    */
   static PostgresStore openUnclaimed(PostgresUrl url) {
-    return open(url, Clock.systemUTC(), null);
+    return open(url, Clock.systemUTC(), null, ReservationSync.NOW);
   }
 
   static PostgresStore open(PostgresUrl url, Clock clock) {
-    return open(url, clock, DEFAULT_LEASE);
+    return open(url, clock, DEFAULT_LEASE, ReservationSync.NOW);
   }
 
-  private static PostgresStore open(PostgresUrl url, Clock clock, Duration lease) {
+  private static PostgresStore open(
+      PostgresUrl url, Clock clock, Duration lease, ReservationSync reservationSync) {
     Database database;
     try {
       database = Database.open(url);
@@ -119,7 +139,12 @@ public final class PostgresStore
       Migrations.apply(database, url.schema());
       InstanceLease registered = lease == null ? null : InstanceLease.register(database, lease);
       PostgresStore store =
-          new PostgresStore(database, registered, clock, KeyChangeChannel.forSchema(url.schema()));
+          new PostgresStore(
+              database,
+              registered,
+              clock,
+              KeyChangeChannel.forSchema(url.schema()),
+              reservationSync);
       if (registered != null) {
         registered.start(() -> store.ledger.recoverExpiredInstances(clock.instant()));
       }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.application.port.out.RequestLog.UsageBucket;
+import dev.pouch.application.port.out.ReservationSync;
+import dev.pouch.domain.budget.Reservation;
+import dev.pouch.testkit.TestData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +70,28 @@ class PostgresStoreTest {
                   handle ->
                       handle.createQuery("SHOW synchronous_commit").mapTo(String.class).one());
       assertThat(synchronous).as("the pool's connections stay synchronous").isEqualTo("on");
+    }
+  }
+
+  @Test
+  void withReservationsSyncedLaterAReservationCommitsWithoutASynchronousWriteOfItsOwn() {
+    PostgresStore store = TestDatabase.open(getClass(), ReservationSync.LATER);
+    try (PostgresStore other = PostgresStore.open(TestDatabase.schemaOf(getClass()))) {
+      store.open("key_1", 1_000, 0, T0);
+      long before = flushes(store);
+
+      for (int i = 0; i < 5; i++) {
+        assertThat(store.reserve(new Reservation("r" + i, "key_1", 10, T0))).isTrue();
+      }
+
+      assertThat(flushes(store)).as("no flush of their own").isEqualTo(before);
+      // committed when reserve returns: another pool sees them
+      assertThat(other.require("key_1").reservedMicros()).isEqualTo(50);
+      assertThat(store.settle(TestData.settlement(new Reservation("r0", "key_1", 10, T0), 7)))
+          .isTrue();
+      store.crash(); // what kill -9 of Pouch leaves: the database holds the commits
+      assertThat(other.require("key_1").reservedMicros()).isEqualTo(40);
+      assertThat(other.require("key_1").spentMicros()).isEqualTo(7);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.postgres;
 
+import dev.pouch.application.port.out.ReservationSync;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -56,7 +57,13 @@ final class TestDatabase implements AfterAllCallback {
 
   /** A store on the test class's schema, every table empty: as fresh as a new schema. */
   static PostgresStore open(Class<?> testClass) {
-    PostgresStore store = PostgresStore.open(schemaOf(testClass));
+    return open(testClass, ReservationSync.NOW);
+  }
+
+  /** As {@link #open(Class)}, its reservations synced as {@code reservationSync} says. */
+  static PostgresStore open(Class<?> testClass, ReservationSync reservationSync) {
+    PostgresStore store =
+        PostgresStore.open(schemaOf(testClass), PostgresStore.DEFAULT_LEASE, reservationSync);
     // DELETE, not TRUNCATE: on tables this small it is ten times faster
     store
         .database()

@@ -3,6 +3,7 @@ package dev.pouch.adapters.sqlite;
 import dev.pouch.adapters.jdbc.RequestRecordRows;
 import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
 import dev.pouch.application.port.out.BudgetLedger;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.BudgetLayer;
 import dev.pouch.domain.budget.BudgetTerms;
@@ -124,14 +125,26 @@ final class SqliteBudgetLedger implements BudgetLedger {
 
   private final Database database;
   private final BudgetCache cache; // null: every read goes to the file
+  private final Sync reservationSync;
 
   /**
    * @param cache the budgets in memory when this process is the file's only writer, or null when
    *     other processes write the file too
+   * @param reservationSync when a reservation's commit is synced: {@link ReservationSync#NOW}
+   *     before {@link #take} returns (G3), or {@link ReservationSync#LATER} with the next synced
+   *     commit
    */
-  SqliteBudgetLedger(Database database, BudgetCache cache) {
+  SqliteBudgetLedger(Database database, BudgetCache cache, ReservationSync reservationSync) {
     this.database = database;
     this.cache = cache;
+    // LATER: the reservation's group commits with synchronous=NORMAL. Its COMMIT has appended its
+    // frames to the WAL file (in the OS's cache) before take returns, so a kill -9 of Pouch loses
+    // nothing. Only a power loss or an OS crash can, and only a tail of commits: the WAL is one
+    // append-only log, each synced commit (a group holding other work that must be synced) or
+    // checkpoint (which syncs the WAL before copying it) makes every earlier frame durable, and
+    // recovery stops at the first frame that is missing or torn. An undone reservation takes its
+    // later settlement with it: that request goes uncounted, the cost the operator opted into.
+    this.reservationSync = reservationSync == ReservationSync.LATER ? Sync.LATER : Sync.NOW;
   }
 
   @Override
@@ -339,7 +352,8 @@ final class SqliteBudgetLedger implements BudgetLedger {
                   .collect(Collectors.groupingBy(BudgetRow::ownerId))
                   .forEach(this::cacheWhenCommitted);
               return Outcome.commit(ReserveResult.RESERVED);
-            });
+            },
+            reservationSync);
     if (result instanceof ReserveResult.Refused refused) {
       log.atDebug()
           .addKeyValue("key", reservation.keyId())

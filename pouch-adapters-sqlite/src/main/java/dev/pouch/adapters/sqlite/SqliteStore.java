@@ -3,6 +3,7 @@ package dev.pouch.adapters.sqlite;
 import dev.pouch.application.port.out.BudgetLedger;
 import dev.pouch.application.port.out.KeyRepository;
 import dev.pouch.application.port.out.RequestLog;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.application.port.out.StoredResponses;
 import dev.pouch.application.port.out.TeamRepository;
 import dev.pouch.application.port.out.UndeliveredNotices;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>One object implements the three ports so that a settlement and its request-log row share a
  * transaction. Writes go through a single connection that commits callers' writes in groups: each
  * is committed when the method returns, and durable ({@code synchronous=FULL}, WAL) except a
- * settlement, whose fsync may come with a later commit; reads use a small pool of read-only
- * connections and never wait for the writer. Times are kept at millisecond precision. Thread-safe.
+ * settlement, and a reservation when the store was opened with {@link ReservationSync#LATER}, whose
+ * fsync may come with a later commit; reads use a small pool of read-only connections and never
+ * wait for the writer. Times are kept at millisecond precision. Thread-safe.
  *
  * <p>A store from {@link #open} takes this process for the file's only writer, as the server does:
  * it keeps the budgets in memory, exactly as committed, and reads them there. A store from {@link
@@ -59,10 +62,15 @@ public final class SqliteStore
   private final SqliteTeamRepository teams;
   private final SqliteUndeliveredNotices undeliveredNotices;
 
-  private SqliteStore(Database database, Clock clock, boolean onlyWriter) {
+  private SqliteStore(
+      Database database, Clock clock, boolean onlyWriter, ReservationSync reservationSync) {
     this.database = database;
     this.keys = new SqliteKeyRepository(database, clock);
-    this.ledger = new SqliteBudgetLedger(database, onlyWriter ? new BudgetCache() : null);
+    this.ledger =
+        new SqliteBudgetLedger(
+            database,
+            onlyWriter ? new BudgetCache() : null,
+            Objects.requireNonNull(reservationSync));
     this.requests = new SqliteRequestLog(database);
     this.storedResponses = new SqliteStoredResponses(database);
     this.teams = new SqliteTeamRepository(database);
@@ -83,7 +91,16 @@ public final class SqliteStore
    *     build
    */
   public static SqliteStore open(Path databaseFile) {
-    return open(databaseFile, Clock.systemUTC(), true);
+    return open(databaseFile, ReservationSync.NOW);
+  }
+
+  /**
+   * Opens the store like {@link #open(Path)}, its reservations synced as {@code reservationSync}
+   * says: {@link ReservationSync#LATER} commits each reservation to the WAL before it returns but
+   * lets its fsync come with a later commit (ARCHITECTURE D40).
+   */
+  public static SqliteStore open(Path databaseFile, ReservationSync reservationSync) {
+    return open(databaseFile, Clock.systemUTC(), true, reservationSync);
   }
 
   /**
@@ -91,10 +108,11 @@ public final class SqliteStore
    * read from the file.
    */
   public static SqliteStore openShared(Path databaseFile) {
-    return open(databaseFile, Clock.systemUTC(), false);
+    return open(databaseFile, Clock.systemUTC(), false, ReservationSync.NOW);
   }
 
-  static SqliteStore open(Path databaseFile, Clock clock, boolean onlyWriter) {
+  static SqliteStore open(
+      Path databaseFile, Clock clock, boolean onlyWriter, ReservationSync reservationSync) {
     Path file = databaseFile.toAbsolutePath();
     try {
       Path parent = file.getParent();
@@ -104,7 +122,7 @@ public final class SqliteStore
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the directory of " + file, e);
     }
-    SqliteStore store = new SqliteStore(Database.open(file), clock, onlyWriter);
+    SqliteStore store = new SqliteStore(Database.open(file), clock, onlyWriter, reservationSync);
     log.atInfo().addKeyValue("file", file).log("SQLite store opened");
     return store;
   }

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.sqlite;
 
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.domain.budget.Budget;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,6 +12,11 @@ final class Fixtures {
 
   static SqliteStore open(Path dir) {
     return SqliteStore.open(dir.resolve("pouch.db"));
+  }
+
+  /** A store whose reservations are synced as {@code reservationSync} says. */
+  static SqliteStore open(Path dir, ReservationSync reservationSync) {
+    return SqliteStore.open(dir.resolve("pouch.db"), reservationSync);
   }
 
   /** A store for a file that other stores write too. */

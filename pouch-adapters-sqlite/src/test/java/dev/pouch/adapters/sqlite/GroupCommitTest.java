@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pouch.adapters.sqlite.GroupCommitter.Sync;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.testkit.TestData;
@@ -393,6 +394,44 @@ class GroupCommitTest {
     try (SqliteStore reopened = Fixtures.open(dir)) {
       assertThat(reopened.find("key_1").orElseThrow().spentMicros()).isEqualTo(40);
       assertThat(Fixtures.count(reopened, "SELECT count(*) FROM request_log")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void reservationsOfAStoreOpenedToSyncThemLaterCommitWithoutAnFsyncOfTheirOwn() throws Exception {
+    try (SqliteStore store = Fixtures.open(dir, ReservationSync.LATER)) {
+      store.open("key_1", 1_000, 0, TestData.T0);
+      Database database = store.database();
+      long before = database.syncedLaterCommits();
+
+      Reservation r1 = reservation("r1", "key_1", 100);
+      assertThat(store.reserve(r1)).isTrue();
+      assertThat(database.syncedLaterCommits())
+          .as("the reservation's commit was not synced")
+          .isEqualTo(before + 1);
+      assertThat(store.settle(settlement(r1, 40))).isTrue();
+      assertThat(database.syncedLaterCommits()).as("nor the settlement's").isEqualTo(before + 2);
+      assertThat(store.reserve(reservation("r2", "key_1", 5))).isTrue();
+      // committed when reserve returns: read from the file, past the store's budgets in memory
+      assertThat(Fixtures.budgetInFile(store, "key_1").reservedMicros()).isEqualTo(5);
+      assertThat(Fixtures.strings(store, "SELECT id FROM reservations")).containsExactly("r2");
+    }
+  }
+
+  @Test
+  void reservationsOfADefaultStoreStillCommitSynced() {
+    try (SqliteStore store = Fixtures.open(dir, ReservationSync.NOW)) {
+      store.open("key_1", 1_000, 0, TestData.T0);
+      Database database = store.database();
+      long[] before = database.commitCounts();
+      long laterBefore = database.syncedLaterCommits();
+
+      for (int i = 0; i < 5; i++) {
+        assertThat(store.reserve(reservation("r" + i, "key_1", 10))).isTrue();
+      }
+
+      assertThat(database.commitCounts()[0] - before[0]).isEqualTo(5);
+      assertThat(database.syncedLaterCommits()).as("every one synced").isEqualTo(laterBefore);
     }
   }
 

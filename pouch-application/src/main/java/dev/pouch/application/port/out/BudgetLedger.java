@@ -29,7 +29,9 @@ import java.util.Optional;
  * must be visible and survive a crash of the process on return, but may reach the disk with the
  * next durable write, so that a power loss can undo only the latest settlements. That is safe: an
  * undone settlement leaves its reservation counted, and {@link #recoverOpenReservations} charges it
- * in full. A reservation never may: the upstream call follows it.
+ * in full. A reservation never may, the upstream call follows it, unless the operator chose {@link
+ * ReservationSync#LATER} for the store: then {@link #take} too must be committed and survive a
+ * crash of the process on return, and may reach the disk with the next durable write.
  */
 public interface BudgetLedger {
 
