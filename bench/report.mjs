@@ -7,9 +7,9 @@ const rows = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((
 const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
 
 // Measured against the peers: Pouch, and the bare Javalin + OkHttp hop it is built on (its floor).
-const SUBJECTS = ['hop', 'pouch-jdk25', 'pouch-jdk25-plain', 'pouch-jdk17'];
+const SUBJECTS = ['hop', 'pouch-jdk25', 'pouch-jdk25-plain', 'pouch-jdk25-later', 'pouch-jdk17'];
 // Pouch's configurations, checked against issue 22's targets (ratios to the hop).
-const POUCHES = ['pouch-jdk25', 'pouch-jdk25-plain', 'pouch-jdk17'];
+const POUCHES = ['pouch-jdk25', 'pouch-jdk25-plain', 'pouch-jdk25-later', 'pouch-jdk17'];
 const NAMES = {
   direct: 'direct (floor)',
   nginx: 'nginx',
@@ -17,6 +17,7 @@ const NAMES = {
   hop: 'hop (Javalin + OkHttp, no accounting)',
   'pouch-jdk25': 'Pouch JDK 25',
   'pouch-jdk25-plain': 'Pouch JDK 25, plain upstream',
+  'pouch-jdk25-later': 'Pouch JDK 25, plain upstream + reservation synced later',
   'pouch-jdk17': 'Pouch JDK 17',
 };
 const SCENARIOS = {

@@ -11,7 +11,9 @@
 # Targets: direct, nginx, portkey, hop, pouch-jdk25, pouch-jdk17, and pouch-jdk25-plain: the same
 # JDK 25 process through a second key whose openai provider has "stream_plain_requests": false
 # (plain requests go upstream plain, not as streams; no process of its own). Streams are the same
-# for both keys, so pouch-jdk25-plain skips the stream scenarios.
+# for both keys, so pouch-jdk25-plain skips the stream scenarios. pouch-jdk25-later: a JDK 25
+# process of its own with both opt-ins, --reservation-sync later (a reservation's fsync joins the
+# next group commit: survives kill -9, not a power loss) and keys that send plain requests plain.
 #
 #   bench/run.sh [--out FILE.md]          # full run, ~25 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/run.sh            # quick run, ~3 minutes (short runs: noisy figures)
@@ -31,7 +33,7 @@
 #   BENCH_PROMPT_BYTES=1024    size of the user message of every request
 #   BENCH_OPEN_CLIENT_WARMUP=2 [1]  first seconds of an open-loop run left out of its figures (the
 #                              generator's own JVM warming up; its CPU still counts them)
-#   BENCH_TARGETS="direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk17"
+#   BENCH_TARGETS="direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk25-later pouch-jdk17"
 #   BENCH_SCENARIOS="c50 c1 slow200 open100 open500 open1000 stream50 stream1"
 #                              [quick: "c50 c1 slow200 open1000 stream50 stream1"]
 #   BENCH_JDK25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java  BENCH_JDK17=java
@@ -78,7 +80,7 @@ STREAM_WORDS=${BENCH_STREAM_WORDS:-48}
 STREAM_CHUNK_DELAY_MS=${BENCH_STREAM_CHUNK_DELAY_MS:-5}
 PROMPT_BYTES=${BENCH_PROMPT_BYTES:-1024}
 OPEN_CLIENT_WARMUP=${BENCH_OPEN_CLIENT_WARMUP:-2}
-TARGETS=${BENCH_TARGETS:-"direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk17"}
+TARGETS=${BENCH_TARGETS:-"direct nginx portkey hop pouch-jdk25 pouch-jdk25-plain pouch-jdk25-later pouch-jdk17"}
 SCENARIOS=${BENCH_SCENARIOS:-"c50 c1 slow200 open100 open500 open1000 stream50 stream1"}
 JDK25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JDK17=${BENCH_JDK17:-java}
@@ -91,6 +93,7 @@ PORT_BASE=${BENCH_PORT_BASE:-18700}
 P_UP_FAST=$PORT_BASE P_UP_SLOW=$((PORT_BASE + 1)) P_UP_STREAM=$((PORT_BASE + 2))
 P_NGINX_FAST=$((PORT_BASE + 10)) P_NGINX_SLOW=$((PORT_BASE + 11)) P_NGINX_STREAM=$((PORT_BASE + 12))
 P_PORTKEY=$((PORT_BASE + 20)) P_HOP=$((PORT_BASE + 25)) P_POUCH25=$((PORT_BASE + 30)) P_POUCH17=$((PORT_BASE + 31))
+P_POUCH25L=$((PORT_BASE + 32))
 ADMIN_TOKEN="pt-admin-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 UPSTREAM_KEY="sk-bench-upstream"
 
@@ -154,9 +157,9 @@ drop_target() { # drop_target NAME: TARGETS without that exact name
   for t in $TARGETS; do [ "$t" = "$1" ] || kept+=("$t"); done
   TARGETS=${kept[*]}
 }
-if { has_target pouch-jdk25 || has_target pouch-jdk25-plain || has_target hop; } && [ ! -x "$JDK25" ]; then
-  log "WARNING: $JDK25 not found: pouch-jdk25, pouch-jdk25-plain and hop skipped"
-  drop_target pouch-jdk25; drop_target pouch-jdk25-plain; drop_target hop
+if { has_target pouch-jdk25 || has_target pouch-jdk25-plain || has_target pouch-jdk25-later || has_target hop; } && [ ! -x "$JDK25" ]; then
+  log "WARNING: $JDK25 not found: pouch-jdk25, pouch-jdk25-plain, pouch-jdk25-later and hop skipped"
+  drop_target pouch-jdk25; drop_target pouch-jdk25-plain; drop_target pouch-jdk25-later; drop_target hop
 fi
 if [[ " $TARGETS " == *" portkey "* ]] && [ ! -f "$BENCH/node_modules/@portkey-ai/gateway/build/start-server.js" ]; then
   log "installing the Portkey gateway (npm ci in bench/)"
@@ -170,7 +173,7 @@ if [ ! -f "$JAR" ]; then
     || die "the build failed (see $TMP/mvn.log)"
 fi
 for port in $P_UP_FAST $P_UP_SLOW $P_UP_STREAM $P_NGINX_FAST $P_NGINX_SLOW $P_NGINX_STREAM \
-  $P_PORTKEY $P_HOP $P_POUCH25 $P_POUCH17; do
+  $P_PORTKEY $P_HOP $P_POUCH25 $P_POUCH17 $P_POUCH25L; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "port $port is in use: set BENCH_PORT_BASE"
   fi
@@ -318,15 +321,16 @@ fi
 
 declare -A POUCH_KEY=()
 KEY_MIDDLEWARES="none"
-# start_pouch NAME JAVA PORT [PLAIN_NAME] -> PID in SPAWNED, keys in POUCH_KEY[NAME-fast|slow|stream]
-# and, with PLAIN_NAME, keys that send plain requests upstream plain in POUCH_KEY[PLAIN_NAME-fast|slow]
+# start_pouch NAME JAVA PORT [PLAIN_NAME] [OPTIONS] -> PID in SPAWNED, keys in
+# POUCH_KEY[NAME-fast|slow|stream] and, with PLAIN_NAME, keys that send plain requests upstream plain
+# in POUCH_KEY[PLAIN_NAME-fast|slow]; OPTIONS: more of Pouch's command-line options
 start_pouch() {
-  local name=$1 java=$2 port=$3 plain_name=${4:-}
+  local name=$1 java=$2 port=$3 plain_name=${4:-} options=${5:-}
   mkdir -p "$TMP/$name-data"
   # shellcheck disable=SC2086
   spawn "$TMP/$name.log" env POUCH_ADMIN_TOKEN="$ADMIN_TOKEN" POUCH_LOG_LEVEL=WARN \
     "$java" --enable-native-access=ALL-UNNAMED $POUCH_JAVA_OPTS -jar "$JAR" \
-    --host 127.0.0.1 --port "$port" --data "$TMP/$name-data"
+    --host 127.0.0.1 --port "$port" --data "$TMP/$name-data" $options
   local pid=$SPAWNED
   wait_http "http://127.0.0.1:$port/healthz" "$pid" 120 || die "$name did not start (see $TMP/$name.log)"
   # Issue 8 asks for the full accounting path: a budget and a rate_limit middleware on the key.
@@ -364,6 +368,13 @@ if has_target pouch-jdk25 || has_target pouch-jdk25-plain; then
   PID_POUCH25=$SPAWNED
   log "Pouch on $("$JDK25" -version 2>&1 | head -1) at $P_POUCH25"
 fi
+if has_target pouch-jdk25-later; then
+  # its plain keys are its fast and slow ones; streams use its stream key
+  start_pouch pouch-jdk25-later-streamed "$JDK25" "$P_POUCH25L" pouch-jdk25-later "--reservation-sync later"
+  PID_POUCH25L=$SPAWNED
+  POUCH_KEY[pouch-jdk25-later-stream]=${POUCH_KEY[pouch-jdk25-later-streamed-stream]}
+  log "Pouch with --reservation-sync later and plain keys at $P_POUCH25L"
+fi
 if [[ " $TARGETS " == *" pouch-jdk17 "* ]]; then
   start_pouch pouch-jdk17 "$JDK17" "$P_POUCH17"; PID_POUCH17=$SPAWNED
   log "Pouch on $("$JDK17" -version 2>&1 | head -1) at $P_POUCH17"
@@ -389,9 +400,10 @@ endpoint() {
       URL="http://127.0.0.1:$P_PORTKEY/v1/chat/completions"; PROXY_PID=$PID_PORTKEY
       HEADERS+=("x-portkey-provider: openai" "x-portkey-custom-host: http://127.0.0.1:$up_port/v1") ;;
     hop) URL="http://127.0.0.1:$P_HOP/$kind/v1/chat/completions"; PROXY_PID=$PID_HOP ;;
-    pouch-jdk25|pouch-jdk25-plain|pouch-jdk17)
+    pouch-jdk25|pouch-jdk25-plain|pouch-jdk25-later|pouch-jdk17)
       local p=$P_POUCH25 pid=$PID_POUCH25
       [ "$target" = pouch-jdk17 ] && p=$P_POUCH17 pid=$PID_POUCH17
+      [ "$target" = pouch-jdk25-later ] && p=$P_POUCH25L pid=$PID_POUCH25L
       URL="http://127.0.0.1:$p/v1/chat/completions"; PROXY_PID=$pid
       HEADERS=("Authorization: Bearer ${POUCH_KEY[$target-$kind]}") ;;
   esac
