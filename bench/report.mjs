@@ -62,7 +62,9 @@ if (meta.key_middlewares)
   out.push(
     `Pouch's keys: provider \`openai\` on the fake upstream, a budget, middlewares: ${meta.key_middlewares}. ` +
       '"Pouch JDK 25, plain upstream" is the same process through a second key with `"stream_plain_requests": false` ' +
-      '(plain requests go upstream plain, not as streams); its streams are the same, so it has no stream rows.',
+      '(plain requests go upstream plain, not as streams); its streams are the same, so it has no stream rows. ' +
+      '"Pouch JDK 25, plain upstream + reservation synced later" is a second JDK 25 process started with ' +
+      '`--reservation-sync later`, through such keys (its streams through a key that streams as usual).',
   );
 if (meta.versions) out.push(`Software: ${meta.versions.split(';').join(', ')}.`);
 out.push('');

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.pouch.adapters.openai.OpenAiProviderFactory;
 import dev.pouch.adapters.openai.OpenAiSettings;
 import dev.pouch.adapters.sqlite.SqliteStore;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.application.Pouch;
 import dev.pouch.application.middlewares.BuiltinMiddlewares;
 import dev.pouch.application.port.in.CreatedKey;
@@ -110,8 +111,12 @@ final class Fixtures {
     final String keyId;
 
     PouchUnderTest(String baseUrl) {
+      this(baseUrl, ReservationSync.NOW);
+    }
+
+    PouchUnderTest(String baseUrl, ReservationSync reservationSync) {
       this.dir = tempDir("pouch-jmh-");
-      this.store = SqliteStore.open(dir.resolve("pouch.db"));
+      this.store = SqliteStore.open(dir.resolve("pouch.db"), reservationSync);
       this.openAi =
           new OpenAiProviderFactory(
               new OpenAiSettings(null, baseUrl, dir.resolve("prices.json")), Clock.systemUTC());

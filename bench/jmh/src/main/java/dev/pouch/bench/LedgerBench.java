@@ -1,6 +1,7 @@
 package dev.pouch.bench;
 
 import dev.pouch.adapters.sqlite.SqliteStore;
+import dev.pouch.application.port.out.ReservationSync;
 import dev.pouch.domain.budget.Budget;
 import dev.pouch.domain.budget.Reservation;
 import dev.pouch.domain.budget.Settlement;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -34,6 +36,10 @@ import org.openjdk.jmh.annotations.Threads;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class LedgerBench {
+  /** {@code NOW}: G3, fsynced before the call; {@code LATER}: {@code --reservation-sync later}. */
+  @Param({"NOW", "LATER"})
+  public ReservationSync reservationSync;
+
   private Fixtures.PouchUnderTest pouch;
   private SqliteStore store;
   private String keyId;
@@ -43,7 +49,7 @@ public class LedgerBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pouch = new Fixtures.PouchUnderTest("http://127.0.0.1:9/v1");
+    pouch = new Fixtures.PouchUnderTest("http://127.0.0.1:9/v1", reservationSync);
     store = pouch.store;
     keyId = pouch.keyId;
   }
