@@ -79,6 +79,11 @@ final class Database implements AutoCloseable {
     return committer.syncedLaterCommits();
   }
 
+  /** How many WAL syncs the time bound on commits synced later made (tests, diagnostics). */
+  long timedSyncs() {
+    return committer.timedSyncs();
+  }
+
   /** Lets the writer finish every write queued so far, then closes every connection. */
   @Override
   public void close() {

@@ -1,5 +1,6 @@
 package dev.pouch.adapters.sqlite;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * process (its pages are in the WAL file); only a power loss or an OS crash before the next synced
  * commit can undo it. The WAL is one append-only log, so that next fsync makes every earlier commit
  * durable too: whatever a power loss undoes is always a tail of commits that were all synced later,
- * never one that returned as synced.
+ * never one that returned as synced. Within {@link #SYNC_LATER_WITHIN} of the oldest commit synced
+ * later, the writer thread checkpoints the WAL, which syncs it first: the window a power loss can
+ * undo is bounded in time, not only by the WAL's autocheckpoint.
  *
  * <p>Each piece of work stays atomic and isolated from the others: its savepoint is rolled back
  * when it returns {@link Outcome#rollback} or throws, without touching the others of its group. If
@@ -48,6 +51,9 @@ final class GroupCommitter {
 
   /** The most pieces of work one group commit holds. */
   static final int MAX_BATCH = 128;
+
+  /** The longest a commit synced later waits for its fsync when no synced commit follows it. */
+  static final Duration SYNC_LATER_WITHIN = Duration.ofSeconds(1);
 
   private static final String SAVEPOINT = "SAVEPOINT op";
   private static final String RELEASE = "RELEASE op";
@@ -71,6 +77,10 @@ final class GroupCommitter {
   private volatile long commits;
   private volatile long committedOps;
   private volatile long syncedLaterCommits;
+  private volatile long timedSyncs;
+  // System.nanoTime() of the oldest commit synced later that no fsync covers yet, 0 when none;
+  // written holding writerLock
+  private volatile long unsyncedSince;
 
   /**
    * Starts the writer thread. {@code writer} must be in autocommit mode with {@code
@@ -147,6 +157,11 @@ final class GroupCommitter {
     return syncedLaterCommits;
   }
 
+  /** How many WAL syncs the time bound on commits synced later made (tests, diagnostics). */
+  long timedSyncs() {
+    return timedSyncs;
+  }
+
   private <T> T nested(TransactionWork<T> work) {
     writer.execute("SAVEPOINT nested");
     PendingWrite<?> outer = running;
@@ -182,14 +197,21 @@ final class GroupCommitter {
     List<PendingWrite<?>> batch = new ArrayList<>(MAX_BATCH);
     boolean stopping = false;
     while (!stopping) {
+      boolean queuedWork;
       try {
-        awaitQueued();
+        queuedWork = awaitQueued();
       } catch (InterruptedException e) {
         continue; // only close() ends the writer, through the queue
       }
       // Taken only once the connection is free: whatever queued while a caller ran its own work
-      // commits as one group. Only this thread takes from the queue, so it is not empty here.
+      // commits as one group. Only this thread takes from the queue, so it is not empty here
+      // unless the wait ended for the time bound.
       writerLock.lock();
+      syncIfDue();
+      if (!queuedWork) {
+        writerLock.unlock();
+        continue;
+      }
       queue.drainTo(batch, MAX_BATCH);
       // nothing is queued after the stop marker, so it can only be last
       if (batch.get(batch.size() - 1) == PendingWrite.STOP) {
@@ -205,15 +227,56 @@ final class GroupCommitter {
     }
   }
 
-  private void awaitQueued() throws InterruptedException {
+  /** Waits for queued work; false when, before any came, a commit synced later is due its sync. */
+  private boolean awaitQueued() throws InterruptedException {
     submitLock.lock();
     try {
       while (queue.isEmpty()) {
-        queued.await();
+        long since = unsyncedSince;
+        if (since == 0) {
+          queued.await();
+          continue;
+        }
+        long left = since + SYNC_LATER_WITHIN.toNanos() - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        queued.awaitNanos(left);
       }
+      return true;
     } finally {
       submitLock.unlock();
     }
+  }
+
+  /**
+   * With {@code writerLock} held, outside a transaction: when the oldest commit synced later has
+   * waited {@link #SYNC_LATER_WITHIN}, checkpoints the WAL. SQLite syncs the WAL file before it
+   * copies any frame back (with {@code synchronous} NORMAL or FULL), so a checkpoint that copied
+   * every frame has synced them all; one that could not (a reader holding an older snapshot) is
+   * tried again a period later.
+   */
+  private void syncIfDue() {
+    long since = unsyncedSince;
+    if (since == 0 || System.nanoTime() - since < SYNC_LATER_WITHIN.toNanos()) {
+      return;
+    }
+    try {
+      boolean all =
+          WriterStatements.one(
+              writer,
+              "PRAGMA wal_checkpoint(PASSIVE)",
+              row -> row.getInt(2) >= 0 && row.getInt(3) == row.getInt(2));
+      timedSyncs++;
+      unsyncedSince = all ? 0 : nonZero(System.nanoTime());
+    } catch (RuntimeException e) {
+      unsyncedSince = nonZero(System.nanoTime());
+      log.atWarn().setCause(e).log("the WAL's timed sync failed: trying again later");
+    }
+  }
+
+  private static long nonZero(long nanos) {
+    return nanos == 0 ? 1 : nanos;
   }
 
   /** Runs a group on the writer connection, {@code writerLock} held; releases it. */
@@ -271,6 +334,21 @@ final class GroupCommitter {
     committedOps += ops;
     if (writerSync == Sync.LATER) {
       syncedLaterCommits++;
+      if (unsyncedSince == 0) {
+        unsyncedSince = nonZero(System.nanoTime());
+        wakeWriterThread(); // it may be waiting with no deadline
+      }
+    }
+    // A synced COMMIT is not trusted to clear it: one whose work changed nothing writes no frame
+    // and syncs nothing. The timed checkpoint costs one sync a second at most.
+  }
+
+  private void wakeWriterThread() {
+    submitLock.lock();
+    try {
+      queued.signal();
+    } finally {
+      submitLock.unlock();
     }
   }
 

@@ -419,6 +419,33 @@ class GroupCommitTest {
   }
 
   @Test
+  void aCommitSyncedLaterIsSyncedByACheckpointOnceItsTimeBoundHasPassed() throws Exception {
+    long bound = GroupCommitter.SYNC_LATER_WITHIN.toMillis();
+    try (SqliteStore store = Fixtures.open(dir, ReservationSync.LATER)) {
+      store.open("key_1", 1_000, 0, TestData.T0);
+      Database database = store.database();
+      Thread.sleep(bound + 500); // whatever the setup left unsynced has had its sync
+      long before = database.timedSyncs();
+
+      assertThat(store.reserve(reservation("r1", "key_1", 100))).isTrue();
+      long returned = System.nanoTime();
+      long deadline = returned + TimeUnit.SECONDS.toNanos(5);
+      while (database.timedSyncs() == before && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned);
+
+      assertThat(database.timedSyncs()).as("the idle writer synced the WAL").isEqualTo(before + 1);
+      assertThat(waitedMillis).as("not before the bound").isGreaterThanOrEqualTo(bound - 100);
+      Thread.sleep(bound + 500);
+      assertThat(database.timedSyncs())
+          .as("nothing left unsynced: no other sync")
+          .isEqualTo(before + 1);
+      assertThat(Fixtures.strings(store, "SELECT id FROM reservations")).containsExactly("r1");
+    }
+  }
+
+  @Test
   void reservationsOfADefaultStoreStillCommitSynced() {
     try (SqliteStore store = Fixtures.open(dir, ReservationSync.NOW)) {
       store.open("key_1", 1_000, 0, TestData.T0);
