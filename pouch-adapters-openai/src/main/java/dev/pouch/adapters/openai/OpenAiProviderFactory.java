@@ -188,7 +188,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     String ownPrices = config.string(PRICES, "");
     return new OpenAiProvider(
         endpoint,
-        streamsPlainRequests(config),
+        streamsPlainRequests(config, endpoint),
         extraFields(config.string(EXTRA_FIELDS, "")),
         keyClient,
         ownPrices.isBlank() ? prices : KeyPrices.parse(ownPrices, prices),
@@ -223,7 +223,7 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
     }
   }
 
-  private static String withoutTrailingSlash(HttpUrl url) {
+  static String withoutTrailingSlash(HttpUrl url) {
     String text = url.toString();
     return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
   }
@@ -233,9 +233,8 @@ public final class OpenAiProviderFactory implements ProviderFactory, AutoCloseab
    * else only where the upstream is not known to enforce {@code max_tokens} ({@link
    * UpstreamPreset#enforcesMaxTokens}).
    */
-  boolean streamsPlainRequests(PluginConfig config) {
-    UpstreamPreset preset = preset(config);
-    return config.bool(STREAM_PLAIN_REQUESTS, !preset.enforcesMaxTokens(baseUrl(config, preset)));
+  boolean streamsPlainRequests(PluginConfig config, UpstreamEndpoint endpoint) {
+    return config.bool(STREAM_PLAIN_REQUESTS, !preset(config).enforcesMaxTokens(endpoint.base()));
   }
 
   private static UpstreamPreset preset(PluginConfig config) {

@@ -3,6 +3,7 @@ package dev.pouch.adapters.openai;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import okhttp3.HttpUrl;
 
 /**
  * The {@code preset} of an {@code openai} provider config: where a known OpenAI-compatible service
@@ -67,18 +68,13 @@ enum UpstreamPreset {
    * Only there may a plain request go upstream plain by default (D39): any other host, a proxy in
    * front of OpenAI included, may ignore the limit, and only a stream lets Pouch cut it at the cap.
    *
-   * @param baseUrl the key's resolved API root ({@link #baseUrl()} unless the key set its own)
+   * @param base the key's resolved API root ({@link UpstreamEndpoint#base()})
    */
-  boolean enforcesMaxTokens(String baseUrl) {
+  boolean enforcesMaxTokens(HttpUrl base) {
     if (this == AZURE) {
       return true; // the admin named Azure OpenAI: its resource URL is the key's own
     }
-    return baseUrl != null && withoutTrailingSlash(baseUrl).equals(OPENAI.baseUrl);
-  }
-
-  private static String withoutTrailingSlash(String url) {
-    String stripped = url.strip();
-    return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
+    return OpenAiProviderFactory.withoutTrailingSlash(base).equals(OPENAI.baseUrl);
   }
 
   /** The names a config may choose, for the schema. */

@@ -37,7 +37,8 @@ class PlainRequestsByUpstreamTest {
   }
 
   private boolean streams(Object... pairs) {
-    return factory.streamsPlainRequests(config(pairs));
+    PluginConfig config = config(pairs);
+    return factory.streamsPlainRequests(config, factory.endpoint(config));
   }
 
   @Test
